@@ -1,0 +1,107 @@
+//! `skillcert issue`.
+
+use super::{Cli, CliError, CmdResult, EXIT_OK};
+use crate::issuer::{Issued, Issuer};
+use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `issue`.
+#[derive(Debug, clap::Args)]
+pub struct IssueArgs {
+    /// Holder display name (any script).
+    #[arg(long)]
+    pub holder: String,
+    /// Holder name in Latin script.
+    #[arg(long)]
+    pub holder_latin: Option<String>,
+    /// Program name.
+    #[arg(long)]
+    pub program: String,
+    /// Program code.
+    #[arg(long)]
+    pub program_code: Option<String>,
+    /// Level reached, in the framework's terms.
+    #[arg(long)]
+    pub level: String,
+    /// Level framework: cn-nvq, 1x, iiw, eqf.
+    #[arg(long, default_value = "cn-nvq")]
+    pub framework: String,
+    /// National ID (only its salted hash goes on the certificate).
+    #[arg(long)]
+    pub holder_id: Option<String>,
+    /// Years of validity (0 = no expiry; default: the framework's).
+    #[arg(long)]
+    pub valid_years: Option<u32>,
+    /// Start of validity (RFC 3339; default now).
+    #[arg(long)]
+    pub valid_from: Option<String>,
+    /// Output folder.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+impl IssueArgs {
+    /// The issuance request these arguments make.
+    pub fn request(&self) -> IssuanceRequest {
+        IssuanceRequest {
+            holder: HolderRequest {
+                name: self.holder.clone(),
+                name_latin: self.holder_latin.clone(),
+                national_id: self.holder_id.clone(),
+            },
+            program: ProgramRequest {
+                name: self.program.clone(),
+                code: self.program_code.clone(),
+            },
+            level: LevelRequest {
+                framework: self.framework.clone(),
+                value: self.level.clone(),
+            },
+            valid_from: self.valid_from.clone(),
+            valid_until: None,
+            valid_years: self.valid_years,
+            id: None,
+        }
+    }
+}
+
+/// Writes the files of one issued certificate into `out`; returns (kind, path) pairs.
+pub fn write_outputs(
+    issued: &Issued,
+    out: &Path,
+) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
+    let base = issued.claims.id.to_string();
+    let mut files = Vec::new();
+    let doc_path = out.join(format!("{base}.credential.json"));
+    let text = serde_json::to_string_pretty(&issued.document).expect("serializable");
+    std::fs::write(&doc_path, format!("{text}\n"))
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", doc_path.display())))?;
+    files.push(("document", doc_path));
+    Ok(files)
+}
+
+/// Runs `issue`.
+pub fn run(cli: &Cli, args: &IssueArgs) -> CmdResult {
+    let issuer = Issuer::open(&cli.data_dir)?;
+    let checked = args.request().check().map_err(CliError::refused)?;
+    let issued = issuer.issue_unregistered(&checked)?;
+    let files = write_outputs(&issued, &args.out)?;
+    if cli.json {
+        let map: serde_json::Map<String, serde_json::Value> = files
+            .iter()
+            .map(|(k, p)| ((*k).to_owned(), p.display().to_string().into()))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"credential_id": issued.claims.id_urn(), "files": map})
+        );
+    } else {
+        println!("Issued {}", issued.claims.id_urn());
+        for (k, p) in &files {
+            println!("  {k:<9} {}", p.display());
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,214 @@
+//! The `skillcert` command line (contract in `../shared/PRODUCT.md`).
+//!
+//! Exit codes: 0 all inputs valid / command done, 1 some input not valid / command refused,
+//! 2 input unreadable or usage error.
+
+mod issue;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code: everything valid / done.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: something is not valid, or the command was refused.
+pub const EXIT_INVALID: i32 = 1;
+/// Exit code: input cannot be read, or usage error.
+pub const EXIT_UNREADABLE: i32 = 2;
+
+/// Issue and verify vocational skill certificates.
+#[derive(Debug, Parser)]
+#[command(name = "skillcert", version, about, long_about = None)]
+pub struct Cli {
+    /// The issuer's data dir (config, keys, registry).
+    #[arg(
+        long,
+        global = true,
+        env = "SKILLCERT_DATA_DIR",
+        default_value = "./skillcert-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Machine-readable JSON output on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an issuer: key pair, config, registry.
+    Init {
+        /// Issuer display name.
+        #[arg(long)]
+        name: String,
+        /// Public base URL (gives a did:web issuer; without it, did:key).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Issue one certificate.
+    Issue(issue::IssueArgs),
+    /// Verify certificates: document files, tokens, QR URLs, images of QR codes.
+    Verify(verify::VerifyArgs),
+    /// Trust lists.
+    Trust {
+        /// Subcommand.
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
+    /// Issuer keys.
+    Key {
+        /// Subcommand.
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+/// `trust` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Write a trust list holding this issuer and its keys.
+    Export {
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Start a new signing key; earlier certificates stay verifiable.
+    Rotate,
+}
+
+/// Runs the CLI with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_UNREADABLE
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    run(cli)
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    let result = match &cli.command {
+        Command::Init { name, base_url } => cmd_init(&cli, name, base_url.as_deref()),
+        Command::Issue(args) => issue::run(&cli, args),
+        Command::Verify(args) => verify::run(&cli, args),
+        Command::Trust {
+            command: TrustCommand::Export { out },
+        } => cmd_trust_export(&cli, out.as_ref()),
+        Command::Key {
+            command: KeyCommand::Rotate,
+        } => cmd_rotate(&cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if cli.json {
+                println!("{}", serde_json::json!({"error": e.message}));
+            }
+            eprintln!("skillcert: {}", e.message);
+            e.code
+        }
+    }
+}
+
+/// A command failure: message and exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// What went wrong (never contains a secret).
+    pub message: String,
+    /// Exit code.
+    pub code: i32,
+}
+
+impl CliError {
+    /// Refused (exit 1).
+    pub fn refused(m: impl std::fmt::Display) -> Self {
+        CliError {
+            message: m.to_string(),
+            code: EXIT_INVALID,
+        }
+    }
+    /// Unreadable input or usage (exit 2).
+    pub fn unreadable(m: impl std::fmt::Display) -> Self {
+        CliError {
+            message: m.to_string(),
+            code: EXIT_UNREADABLE,
+        }
+    }
+}
+
+impl From<crate::issuer::IssuerError> for CliError {
+    fn from(e: crate::issuer::IssuerError) -> Self {
+        use crate::issuer::IssuerError as E;
+        match e {
+            E::NotInitialised(_) | E::Io { .. } | E::Key(_) => CliError::unreadable(e),
+            _ => CliError::refused(e),
+        }
+    }
+}
+
+/// Result of a command: the exit code.
+pub type CmdResult = Result<i32, CliError>;
+
+fn cmd_init(cli: &Cli, name: &str, base_url: Option<&str>) -> CmdResult {
+    let issuer = crate::issuer::Issuer::init(&cli.data_dir, name, base_url)?;
+    let c = issuer.config();
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::json!({"issuer": c.id, "name": c.name, "key": c.active_key, "data_dir": cli.data_dir})
+        );
+    } else {
+        println!("Created issuer {} ({})", c.name, c.id);
+        println!(
+            "Signing key {} in {}",
+            c.active_key,
+            cli.data_dir.join("keys").display()
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn cmd_trust_export(cli: &Cli, out: Option<&PathBuf>) -> CmdResult {
+    let issuer = crate::issuer::Issuer::open(&cli.data_dir)?;
+    let text = issuer.trust_list().to_json_pretty();
+    match out {
+        Some(p) => {
+            std::fs::write(p, format!("{text}\n"))
+                .map_err(|e| CliError::unreadable(format!("{}: {e}", p.display())))?;
+            if cli.json {
+                println!("{}", serde_json::json!({"trust_list": p}));
+            } else {
+                println!("Wrote trust list {}", p.display());
+            }
+        }
+        None => println!("{text}"),
+    }
+    Ok(EXIT_OK)
+}
+
+fn cmd_rotate(cli: &Cli) -> CmdResult {
+    let mut issuer = crate::issuer::Issuer::open(&cli.data_dir)?;
+    let vm = issuer.rotate_key()?;
+    if cli.json {
+        println!("{}", serde_json::json!({"active_key": vm}));
+    } else {
+        println!("New signing key {vm}; earlier certificates stay verifiable.");
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,454 @@
+//! The issuing body's data dir: config, keys, and signing of certificates.
+//!
+//! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
+//! `keys/key-N.secret` (0600, create-new), and the registry (see [`crate::registry`]).
+
+use crate::keys::{self, SecretKey};
+use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
+use crate::proof;
+use crate::request::{CheckedRequest, Validity};
+use crate::trust::{TrustList, TrustedIssuer, TrustedKey};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Public URL of an issuer created without `--base-url` (where `skillcert serve` listens by default).
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
+
+/// Default freshness limit of status list credentials (24 h).
+pub const DEFAULT_STATUS_TTL_SECS: u64 = 24 * 3600;
+
+/// Errors of the issuer's data dir.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssuerError {
+    /// No issuer in the data dir.
+    #[error("no issuer in {0}: run `skillcert init --name NAME` first")]
+    NotInitialised(String),
+    /// An issuer already exists.
+    #[error("an issuer already exists in {0}")]
+    AlreadyInitialised(String),
+    /// Bad configuration or argument; names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// A key problem.
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+    /// I/O on the data dir.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A claim is wrong.
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    /// Signing failed.
+    #[error(transparent)]
+    Proof(#[from] proof::ProofError),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IssuerError + '_ {
+    move |source| IssuerError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// One issuer key as recorded in `config.json` (public material only).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRecord {
+    /// Verification method id.
+    pub id: String,
+    /// Secret key file, relative to the data dir.
+    pub file: String,
+    /// Multikey public key.
+    pub public_key_multibase: String,
+    /// Start of signing life.
+    pub valid_from: DateTime<Utc>,
+    /// End of signing life (set when rotated out).
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Compromised from (set by an operator).
+    pub compromised_from: Option<DateTime<Utc>>,
+}
+
+/// `config.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerConfig {
+    /// Format version (1).
+    pub version: u32,
+    /// Issuer DID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Public base URL (`https://verify.example.cn`), if the issuer has one.
+    pub base_url: Option<String>,
+    /// Every key ever used, oldest first.
+    pub keys: Vec<KeyRecord>,
+    /// The key that signs now.
+    pub active_key: String,
+    /// Freshness limit of status list credentials, seconds.
+    pub status_ttl_secs: u64,
+}
+
+/// A signed certificate in its document form, with its claims.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The claims.
+    pub claims: Claims,
+    /// The signed JSON document.
+    pub document: Value,
+}
+
+/// An issuer opened from its data dir, holding its active secret key.
+#[derive(Debug)]
+pub struct Issuer {
+    dir: PathBuf,
+    config: IssuerConfig,
+    key: SecretKey,
+}
+
+/// `did:web` for an `https://host[:port][/path]` base URL.
+pub fn did_web_for(base_url: &str) -> Result<String, IssuerError> {
+    let rest = base_url
+        .strip_prefix("https://")
+        .or_else(|| base_url.strip_prefix("http://"))
+        .ok_or_else(|| IssuerError::Invalid("--base-url: must start with https://".into()))?;
+    let rest = rest.trim_end_matches('/');
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b));
+    let path_ok = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._/".contains(&b));
+    if !host_ok || !path_ok {
+        return Err(IssuerError::Invalid(format!(
+            "--base-url: {base_url:?} is not a plain https URL"
+        )));
+    }
+    let mut did = format!("did:web:{}", host.to_ascii_lowercase().replace(':', "%3A"));
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        did.push(':');
+        did.push_str(seg);
+    }
+    Ok(did)
+}
+
+/// `t` plus whole years, minus one second (a 5-year certificate from 2026-10-12T00:00:00Z ends
+/// 2031-10-11T23:59:59Z). 29 February falls back to 28 February.
+pub fn add_years(t: DateTime<Utc>, years: u32) -> DateTime<Utc> {
+    let y = t.year() + years as i32;
+    let shifted = t.with_year(y).unwrap_or_else(|| {
+        Utc.with_ymd_and_hms(y, t.month(), 28, 0, 0, 0)
+            .single()
+            .expect("valid date")
+            + (t - t
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc())
+    });
+    shifted - Duration::seconds(1)
+}
+
+/// Now, in whole seconds.
+pub fn now_secs() -> DateTime<Utc> {
+    Utc.timestamp_opt(Utc::now().timestamp(), 0)
+        .single()
+        .expect("now")
+}
+
+impl Issuer {
+    /// Whether `dir` holds an issuer.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join("config.json").exists()
+    }
+
+    /// Creates an issuer: key pair, config. Refuses an existing issuer.
+    pub fn init(dir: &Path, name: &str, base_url: Option<&str>) -> Result<Issuer, IssuerError> {
+        if Self::exists(dir) {
+            return Err(IssuerError::AlreadyInitialised(dir.display().to_string()));
+        }
+        let name = crate::model::normalize_text("--name", name, crate::model::MAX_NAME_CHARS)?;
+        let base_url = base_url.map(|u| u.trim_end_matches('/').to_owned());
+        std::fs::create_dir_all(dir.join("keys")).map_err(io_err(dir))?;
+        let key = SecretKey::generate();
+        let public = keys::public_multibase(&key.public());
+        let (id, vm) = match &base_url {
+            Some(u) => {
+                let did = did_web_for(u)?;
+                (did.clone(), format!("{did}#key-1"))
+            }
+            None => (
+                keys::did_key(&key.public()),
+                keys::did_key_vm(&key.public()),
+            ),
+        };
+        let file = "keys/key-1.secret".to_owned();
+        key.write_new(&dir.join(&file))?;
+        let config = IssuerConfig {
+            version: 1,
+            id,
+            name,
+            base_url,
+            keys: vec![KeyRecord {
+                id: vm.clone(),
+                file,
+                public_key_multibase: public,
+                valid_from: now_secs() - Duration::days(1),
+                valid_until: None,
+                compromised_from: None,
+            }],
+            active_key: vm,
+            status_ttl_secs: DEFAULT_STATUS_TTL_SECS,
+        };
+        let issuer = Issuer {
+            dir: dir.to_owned(),
+            config,
+            key,
+        };
+        issuer.save_config()?;
+        Ok(issuer)
+    }
+
+    /// Opens the issuer in `dir`.
+    pub fn open(dir: &Path) -> Result<Issuer, IssuerError> {
+        let path = dir.join("config.json");
+        if !path.exists() {
+            return Err(IssuerError::NotInitialised(dir.display().to_string()));
+        }
+        let text = std::fs::read(&path).map_err(io_err(&path))?;
+        let config: IssuerConfig = serde_json::from_slice(&text)
+            .map_err(|e| IssuerError::Invalid(format!("{}: {e}", path.display())))?;
+        let rec = config
+            .keys
+            .iter()
+            .find(|k| k.id == config.active_key)
+            .ok_or_else(|| {
+                IssuerError::Invalid("config.json: activeKey is not among keys".into())
+            })?;
+        let key = SecretKey::load(&dir.join(&rec.file))?;
+        if keys::public_multibase(&key.public()) != rec.public_key_multibase {
+            return Err(IssuerError::Invalid(format!(
+                "{}: does not match config.json",
+                rec.file
+            )));
+        }
+        Ok(Issuer {
+            dir: dir.to_owned(),
+            config,
+            key,
+        })
+    }
+
+    fn save_config(&self) -> Result<(), IssuerError> {
+        let path = self.dir.join("config.json");
+        let tmp = self.dir.join("config.json.tmp");
+        let text = serde_json::to_string_pretty(&self.config).expect("serializable");
+        std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
+        Ok(())
+    }
+
+    /// The data dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IssuerConfig {
+        &self.config
+    }
+
+    /// The issuer profile put on certificates.
+    pub fn profile(&self) -> IssuerProfile {
+        IssuerProfile {
+            id: self.config.id.clone(),
+            name: self.config.name.clone(),
+            url: self.config.base_url.clone(),
+        }
+    }
+
+    /// The active signing key.
+    pub fn signing_key(&self) -> &SecretKey {
+        &self.key
+    }
+
+    /// The active key's verification method id.
+    pub fn verification_method(&self) -> &str {
+        &self.config.active_key
+    }
+
+    /// A trust list naming this issuer and every one of its keys.
+    pub fn trust_list(&self) -> TrustList {
+        let mut t = TrustList::empty();
+        t.issuers.push(TrustedIssuer {
+            id: self.config.id.clone(),
+            name: self.config.name.clone(),
+            keys: self
+                .config
+                .keys
+                .iter()
+                .map(|k| TrustedKey {
+                    id: k.id.clone(),
+                    key_type: "Multikey".into(),
+                    public_key_multibase: k.public_key_multibase.clone(),
+                    valid_from: Some(k.valid_from),
+                    valid_until: k.valid_until,
+                    compromised_from: k.compromised_from,
+                })
+                .collect(),
+        });
+        t
+    }
+
+    /// Starts a new signing key; the old one's signing life ends now (what it signed stays
+    /// valid). Only `did:web` issuers can rotate: a `did:key` issuer *is* its key.
+    pub fn rotate_key(&mut self) -> Result<String, IssuerError> {
+        if !self.config.id.starts_with("did:web:") {
+            return Err(IssuerError::Invalid(
+                "key rotation needs a did:web issuer (init with --base-url); a did:key issuer is its key".into(),
+            ));
+        }
+        let now = now_secs();
+        let n = self.config.keys.len() + 1;
+        let key = SecretKey::generate();
+        let file = format!("keys/key-{n}.secret");
+        key.write_new(&self.dir.join(&file))?;
+        let vm = format!("{}#key-{n}", self.config.id);
+        for k in &mut self.config.keys {
+            if k.id == self.config.active_key {
+                k.valid_until = Some(now);
+            }
+        }
+        self.config.keys.push(KeyRecord {
+            id: vm.clone(),
+            file,
+            public_key_multibase: keys::public_multibase(&key.public()),
+            valid_from: now,
+            valid_until: None,
+            compromised_from: None,
+        });
+        self.config.active_key = vm.clone();
+        self.key = key;
+        self.save_config()?;
+        Ok(vm)
+    }
+
+    /// The claims for a checked request (without status entries; the registry adds those).
+    pub fn claims_for(
+        &self,
+        req: &CheckedRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Claims, IssuerError> {
+        let id = req.id.unwrap_or_else(Uuid::new_v4);
+        let valid_from = req.valid_from.unwrap_or(now);
+        let valid_until = match req.validity {
+            Validity::Until(u) => Some(u),
+            Validity::Years(0) => None,
+            Validity::Years(y) => Some(add_years(valid_from, y)),
+            Validity::Default => match req.framework.default_valid_years() {
+                0 => None,
+                y => Some(add_years(valid_from, y)),
+            },
+        };
+        let claims = Claims {
+            id,
+            issuer: self.profile(),
+            holder: Holder {
+                name: req.holder_name.clone(),
+                name_latin: req.holder_latin.clone(),
+                id_hash: req
+                    .national_id
+                    .as_deref()
+                    .map(|n| hash_national_id(n, &id_salt(&id))),
+            },
+            program: Program {
+                name: req.program_name.clone(),
+                code: req.program_code.clone(),
+            },
+            level: Level {
+                framework: req.framework,
+                value: req.level.clone(),
+            },
+            valid_from,
+            valid_until,
+            status: vec![],
+        };
+        claims.validate()?;
+        Ok(claims)
+    }
+
+    /// Signs the document form of `claims` (`eddsa-jcs-2022`).
+    pub fn sign_document(&self, claims: &Claims, now: DateTime<Utc>) -> Result<Value, IssuerError> {
+        Ok(proof::sign(
+            &claims.to_document(),
+            &self.key,
+            self.verification_method(),
+            &now,
+        )?)
+    }
+
+    /// Every signed form of `claims` (the registry calls this after adding status entries).
+    pub fn sign_all(&self, claims: Claims, now: DateTime<Utc>) -> Result<Issued, IssuerError> {
+        let document = self.sign_document(&claims, now)?;
+        Ok(Issued { claims, document })
+    }
+
+    /// Claims and signed forms for a request without a registry (so without status entries).
+    pub fn issue_unregistered(&self, req: &CheckedRequest) -> Result<Issued, IssuerError> {
+        let now = now_secs();
+        let claims = self.claims_for(req, now)?;
+        self.sign_all(claims, now)
+    }
+
+    /// The URL the issuer's public site is reached at: the base URL, or
+    /// [`DEFAULT_PUBLIC_URL`] for a `did:key` issuer without one.
+    pub fn public_url(&self) -> &str {
+        self.config
+            .base_url
+            .as_deref()
+            .unwrap_or(DEFAULT_PUBLIC_URL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_web_forms() {
+        assert_eq!(
+            did_web_for("https://verify.skills.example.cn").unwrap(),
+            "did:web:verify.skills.example.cn"
+        );
+        assert_eq!(
+            did_web_for("https://localhost:8443/a/b/").unwrap(),
+            "did:web:localhost%3A8443:a:b"
+        );
+        assert!(did_web_for("ftp://x").is_err());
+        assert!(did_web_for("https://x y").is_err());
+    }
+
+    #[test]
+    fn years_end_one_second_early() {
+        let t = crate::model::parse_time("t", "2026-10-12T00:00:00Z").unwrap();
+        assert_eq!(
+            crate::model::format_time(&add_years(t, 5)),
+            "2031-10-11T23:59:59Z"
+        );
+        let leap = crate::model::parse_time("t", "2028-02-29T12:00:00Z").unwrap();
+        assert_eq!(
+            crate::model::format_time(&add_years(leap, 1)),
+            "2029-02-28T11:59:59Z"
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! RFC 8785 JSON Canonicalization Scheme (JCS) and a strict JSON parser.
+//!
+//! [`canonicalize`] writes a [`serde_json::Value`] in canonical form: object members sorted by
+//! their UTF-16 code units, numbers in ECMAScript `Number.prototype.toString` form (via `ryu-js`),
+//! strings with the minimal `JSON.stringify` escapes, no white space.
+//!
+//! [`parse_strict`] is the only way untrusted JSON enters the crate: it enforces a size limit,
+//! refuses duplicate member names (I-JSON, RFC 7493, which JCS requires) and relies on
+//! `serde_json`'s nesting limit so that deep nesting cannot exhaust the stack.
+
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// Largest JSON text [`parse_strict`] accepts by default (1 MiB).
+pub const DEFAULT_MAX_JSON: usize = 1 << 20;
+
+/// Why JSON could not be parsed or canonicalized.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// The input is larger than the limit.
+    #[error("JSON input is {size} bytes, more than the limit of {limit} bytes")]
+    TooLarge {
+        /// Input size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Not well-formed JSON (the message names line and column).
+    #[error("invalid JSON: {0}")]
+    Syntax(String),
+    /// A number that is not a finite IEEE-754 double cannot be canonicalized.
+    #[error("number is not a finite IEEE-754 double")]
+    NonFinite,
+}
+
+/// Parses untrusted JSON text: size-limited, duplicate member names refused.
+pub fn parse_strict(input: &[u8], limit: usize) -> Result<Value, JsonError> {
+    if input.len() > limit {
+        return Err(JsonError::TooLarge {
+            size: input.len(),
+            limit,
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(input);
+    let v = StrictValue::deserialize(&mut de).map_err(|e| JsonError::Syntax(e.to_string()))?;
+    de.end().map_err(|e| JsonError::Syntax(e.to_string()))?;
+    Ok(v.0)
+}
+
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number is not finite"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let StrictValue(v) = map.next_value_seed(StrictSeed)?;
+            if out.insert(key.clone(), v).is_some() {
+                return Err(de::Error::custom(format!("duplicate member name {key:?}")));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+struct StrictSeed;
+impl<'de> DeserializeSeed<'de> for StrictSeed {
+    type Value = StrictValue;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<StrictValue, D::Error> {
+        StrictValue::deserialize(d)
+    }
+}
+
+/// Canonical (RFC 8785) UTF-8 bytes of `value`.
+pub fn canonicalize(value: &Value) -> Result<Vec<u8>, JsonError> {
+    let mut out = Vec::with_capacity(256);
+    write_value(value, &mut out)?;
+    Ok(out)
+}
+
+/// Canonical text of one number, as ECMAScript `Number.prototype.toString` writes the double.
+pub fn number_to_string(f: f64) -> Result<String, JsonError> {
+    if !f.is_finite() {
+        return Err(JsonError::NonFinite);
+    }
+    if f == 0.0 {
+        return Ok("0".to_owned()); // also -0
+    }
+    let mut buf = ryu_js::Buffer::new();
+    Ok(buf.format_finite(f).to_owned())
+}
+
+fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<(), JsonError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            let f = n.as_f64().ok_or(JsonError::NonFinite)?;
+            out.extend_from_slice(number_to_string(f)?.as_bytes());
+        }
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(item, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(Vec<u16>, &String, &Value)> = map
+                .iter()
+                .map(|(k, v)| (k.encode_utf16().collect(), k, v))
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push(b'{');
+            for (i, (_, k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(k, out);
+                out.push(b':');
+                write_value(v, out)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\u{08}' => out.extend_from_slice(b"\\b"),
+            '\u{0c}' => out.extend_from_slice(b"\\f"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+            }
+            c => {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_members_are_refused() {
+        let e = parse_strict(br#"{"a":1,"b":{"c":1,"c":2}}"#, 1000).unwrap_err();
+        assert!(e.to_string().contains("duplicate member name \"c\""), "{e}");
+    }
+
+    #[test]
+    fn size_limit() {
+        assert!(matches!(
+            parse_strict(b"[1,2,3]", 3),
+            Err(JsonError::TooLarge { size: 7, limit: 3 })
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert!(parse_strict(deep.as_bytes(), usize::MAX).is_err());
+    }
+
+    #[test]
+    fn negative_zero_and_integers() {
+        let v = parse_strict(b"[-0.0, 1E30, 9007199254740993]", 100).unwrap();
+        assert_eq!(
+            canonicalize(&v).unwrap(),
+            b"[0,1e+30,9007199254740992]".to_vec()
+        );
+    }
+}

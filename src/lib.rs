@@ -1,0 +1,43 @@
+//! # skillcert
+//!
+//! Issue and verify vocational skill certificates as W3C Verifiable Credentials 2.0 that are
+//! also Open Badges 3.0 `OpenBadgeCredential`s, signed with Ed25519 (`eddsa-jcs-2022`).
+//!
+//! Untrusted input becomes an [`verify::UnverifiedCredential`]; only a [`verify::Verifier`]
+//! turns it into a [`verify::VerifiedCredential`], and every check ends in one
+//! [`verify::Verdict`].
+//!
+//! ```
+//! use skillcert::{issuer::Issuer, request::IssuanceRequest, verify::{UnverifiedCredential, Verifier, Verdict}};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let issuer = Issuer::init(dir.path(), "Demo Assessment Centre", Some("https://verify.example.cn")).unwrap();
+//! let (_, req) = IssuanceRequest::parse(r#"{
+//!     "holder": {"name": "王晓明", "name_latin": "Wang Xiaoming"},
+//!     "program": {"name": "数控铣工 CNC Milling Operator", "code": "6-18-01-01"},
+//!     "level": {"framework": "cn-nvq", "value": "2"}
+//! }"#.as_bytes()).unwrap();
+//! let issued = issuer.issue_unregistered(&req).unwrap();
+//!
+//! let bytes = serde_json::to_vec(&issued.document).unwrap();
+//! let verifier = Verifier::builder(issuer.trust_list()).build();
+//! let report = UnverifiedCredential::from_document_bytes(&bytes).unwrap().verify(&verifier).unwrap().report;
+//! assert_eq!(report.verdict, Verdict::Valid);
+//! assert_eq!(report.summary.holder.as_deref(), Some("王晓明"));
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// Reports are returned by value on the cold path; boxing them buys nothing measurable.
+#![allow(clippy::result_large_err)]
+
+pub mod cli;
+pub mod input;
+pub mod issuer;
+pub mod jcs;
+pub mod keys;
+pub mod model;
+pub mod proof;
+pub mod request;
+pub mod trust;
+pub mod vcdm;
+pub mod verify;

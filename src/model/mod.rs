@@ -1,0 +1,651 @@
+//! The certificate model: the claims of one vocational skill certificate, and their W3C VC 2.0 /
+//! Open Badges 3.0 `OpenBadgeCredential` document form.
+//!
+//! [`Claims`] is the single source of truth. [`Claims::to_document`] builds the unsigned JSON
+//! credential deterministically, and [`Claims::from_document`] accepts a document only when
+//! rebuilding it from the extracted claims gives the same JSON back, so every form of one
+//! certificate (document, token, QR) carries exactly the same claims.
+
+pub mod levels;
+
+pub use levels::{Framework, LevelInfo};
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+use uuid::Uuid;
+
+/// The VC 2.0 base context.
+pub const VC_V2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+/// The Open Badges 3.0 context.
+pub const OB_V3_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// Longest holder name, program name, issuer name (in characters).
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest program code.
+pub const MAX_CODE_CHARS: usize = 64;
+
+/// A claim is missing, of the wrong type, or out of range. Always names the field.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The field is missing or wrong.
+    #[error("{field}: {reason}")]
+    Field {
+        /// JSON path of the field (`credentialSubject.achievement.name`).
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+pub(crate) fn field_err(field: impl Into<String>, reason: impl Into<String>) -> ModelError {
+    ModelError::Field {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The issuing body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerProfile {
+    /// `did:web:…` or `did:key:…`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Home page / base URL (`https://…`), if any.
+    pub url: Option<String>,
+}
+
+/// The certificate holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Display name in any script, NFC-normalised.
+    pub name: String,
+    /// Optional Latin-script form.
+    pub name_latin: Option<String>,
+    /// SHA-256 of national ID ‖ salt, if a national ID was given.
+    pub id_hash: Option<[u8; 32]>,
+}
+
+/// The program (an Open Badges `Achievement`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// Program name.
+    pub name: String,
+    /// Program code (`6-18-01-01`, `IWT`), if the program has one.
+    pub code: Option<String>,
+}
+
+/// The level reached, within a framework.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    /// The framework.
+    pub framework: Framework,
+    /// The level's value in that framework.
+    pub value: String,
+}
+
+impl Level {
+    /// Looks the level up in its framework.
+    pub fn info(&self) -> Option<&'static LevelInfo> {
+        self.framework.level(&self.value).map(|(_, l)| l)
+    }
+}
+
+/// What a status entry is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusPurpose {
+    /// Final.
+    Revocation,
+    /// Can be lifted.
+    Suspension,
+}
+
+impl StatusPurpose {
+    /// `revocation` / `suspension`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusPurpose::Revocation => "revocation",
+            StatusPurpose::Suspension => "suspension",
+        }
+    }
+    /// Parses `revocation` / `suspension`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "revocation" => Some(StatusPurpose::Revocation),
+            "suspension" => Some(StatusPurpose::Suspension),
+            _ => None,
+        }
+    }
+}
+
+/// A `BitstringStatusListEntry`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatusRef {
+    /// Revocation or suspension.
+    pub purpose: StatusPurpose,
+    /// URL of the status list credential.
+    pub list_url: String,
+    /// Bit index in the list (0 = left-most bit).
+    pub index: u32,
+}
+
+/// Everything one certificate says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// Unique id (`urn:uuid:` form in documents).
+    pub id: Uuid,
+    /// Issuing body.
+    pub issuer: IssuerProfile,
+    /// Holder.
+    pub holder: Holder,
+    /// Program.
+    pub program: Program,
+    /// Level reached.
+    pub level: Level,
+    /// Start of validity (whole seconds, UTC).
+    pub valid_from: DateTime<Utc>,
+    /// End of validity, if any.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Revocation / suspension entries.
+    pub status: Vec<StatusRef>,
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Parses an XSD `dateTimeStamp` (RFC 3339 with a time zone).
+pub fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, ModelError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            field_err(
+                field,
+                format!("not an RFC 3339 date-time with time zone: {e}"),
+            )
+        })
+}
+
+/// Unix seconds to a time; `None` when out of range.
+pub fn time_from_unix(secs: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+/// NFC-normalises and checks a display string (non-empty, no control characters, bounded).
+pub fn normalize_text(field: &str, s: &str, max_chars: usize) -> Result<String, ModelError> {
+    let n: String = s.trim().nfc().collect();
+    if n.is_empty() {
+        return Err(field_err(field, "must not be empty"));
+    }
+    if n.chars().count() > max_chars {
+        return Err(field_err(
+            field,
+            format!("longer than {max_chars} characters"),
+        ));
+    }
+    if n.chars().any(|c| c.is_control()) {
+        return Err(field_err(field, "contains control characters"));
+    }
+    Ok(n)
+}
+
+/// Checks a program code: 1–64 of `A-Z a-z 0-9 . _ -`.
+pub fn check_code(field: &str, s: &str) -> Result<(), ModelError> {
+    let ok = !s.is_empty()
+        && s.len() <= MAX_CODE_CHARS
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(field_err(
+            field,
+            "must be 1-64 characters of A-Z a-z 0-9 . _ -",
+        ))
+    }
+}
+
+/// The salt of the holder's national-ID hash: the credential UUID as 32 lower-case hex digits.
+/// It is unique per certificate and costs no bytes in the QR form.
+pub fn id_salt(id: &Uuid) -> String {
+    id.simple().to_string()
+}
+
+/// SHA-256(normalised national ID ‖ salt). The ID is trimmed and upper-cased (Chinese IDs may
+/// end in `X`).
+pub fn hash_national_id(national_id: &str, salt: &str) -> [u8; 32] {
+    let norm = national_id.trim().to_uppercase();
+    let mut h = Sha256::new();
+    h.update(norm.as_bytes());
+    h.update(salt.as_bytes());
+    h.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex32(field: &str, s: &str) -> Result<[u8; 32], ModelError> {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(field_err(field, "expected 64 hex digits"));
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("checked hex");
+    }
+    Ok(out)
+}
+
+fn achievement_id(p: &Program) -> String {
+    match &p.code {
+        Some(code) => format!("urn:skillcert:program:{code}"),
+        None => format!(
+            "urn:skillcert:program:sha256-{}",
+            &hex(&Sha256::digest(p.name.as_bytes()))[..16]
+        ),
+    }
+}
+fn framework_id(f: Framework) -> String {
+    format!("urn:skillcert:framework:{}", f.id())
+}
+fn level_id(f: Framework, value: &str) -> String {
+    format!("urn:skillcert:framework:{}:{value}", f.id())
+}
+
+impl StatusRef {
+    /// The `BitstringStatusListEntry` JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": format!("{}#{}", self.list_url, self.index),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": self.purpose.as_str(),
+            "statusListIndex": self.index.to_string(),
+            "statusListCredential": self.list_url,
+        })
+    }
+
+    /// Reads a `BitstringStatusListEntry`; `field` names it in errors.
+    pub fn from_json(field: &str, v: &Value) -> Result<StatusRef, ModelError> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| field_err(field, "must be an object"))?;
+        let get = |k: &str| {
+            o.get(k)
+                .and_then(Value::as_str)
+                .ok_or_else(|| field_err(format!("{field}.{k}"), "missing or not a string"))
+        };
+        if get("type")? != "BitstringStatusListEntry" {
+            return Err(field_err(
+                format!("{field}.type"),
+                "must be BitstringStatusListEntry",
+            ));
+        }
+        let purpose = StatusPurpose::parse(get("statusPurpose")?).ok_or_else(|| {
+            field_err(
+                format!("{field}.statusPurpose"),
+                "must be revocation or suspension",
+            )
+        })?;
+        let idx = get("statusListIndex")?;
+        if idx.is_empty()
+            || idx.len() > 10
+            || !idx.bytes().all(|b| b.is_ascii_digit())
+            || (idx.len() > 1 && idx.starts_with('0'))
+        {
+            return Err(field_err(
+                format!("{field}.statusListIndex"),
+                "must be a decimal integer string",
+            ));
+        }
+        let index: u32 = idx
+            .parse()
+            .map_err(|_| field_err(format!("{field}.statusListIndex"), "out of range"))?;
+        let list_url = get("statusListCredential")?.to_owned();
+        if !(list_url.starts_with("https://") || list_url.starts_with("http://")) {
+            return Err(field_err(
+                format!("{field}.statusListCredential"),
+                "must be an http(s) URL",
+            ));
+        }
+        Ok(StatusRef {
+            purpose,
+            list_url,
+            index,
+        })
+    }
+}
+
+impl Claims {
+    /// The `urn:uuid:` id.
+    pub fn id_urn(&self) -> String {
+        format!("urn:uuid:{}", self.id)
+    }
+
+    /// Checks every claim (lengths, normalisation, level in framework, dates in order).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let nfc = |field: &str, s: &str| -> Result<(), ModelError> {
+            if normalize_text(field, s, MAX_NAME_CHARS)? != s {
+                return Err(field_err(field, "must be trimmed and NFC-normalised"));
+            }
+            Ok(())
+        };
+        nfc("issuer.name", &self.issuer.name)?;
+        if !(self.issuer.id.starts_with("did:") && self.issuer.id.len() <= 512) {
+            return Err(field_err("issuer.id", "must be a DID"));
+        }
+        if let Some(u) = &self.issuer.url {
+            if !u.starts_with("https://") && !u.starts_with("http://") {
+                return Err(field_err("issuer.url", "must be an http(s) URL"));
+            }
+        }
+        nfc("holder.name", &self.holder.name)?;
+        if let Some(l) = &self.holder.name_latin {
+            nfc("holder.name_latin", l)?;
+        }
+        nfc("program.name", &self.program.name)?;
+        if let Some(code) = &self.program.code {
+            check_code("program.code", code)?;
+        }
+        if self.level.info().is_none() {
+            return Err(field_err(
+                "level.value",
+                format!(
+                    "{:?} is not a level of framework {}",
+                    self.level.value, self.level.framework
+                ),
+            ));
+        }
+        if let Some(u) = self.valid_until {
+            if u <= self.valid_from {
+                return Err(field_err("validUntil", "must be later than validFrom"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The unsigned `OpenBadgeCredential` document.
+    pub fn to_document(&self) -> Value {
+        let f = self.level.framework;
+        let mut issuer = Map::new();
+        issuer.insert("id".into(), json!(self.issuer.id));
+        issuer.insert("type".into(), json!(["Profile"]));
+        issuer.insert("name".into(), json!(self.issuer.name));
+        if let Some(u) = &self.issuer.url {
+            issuer.insert("url".into(), json!(u));
+        }
+        let mut identifier = vec![json!({
+            "type": "IdentityObject", "identityType": "name", "hashed": false,
+            "identityHash": self.holder.name,
+        })];
+        if let Some(l) = &self.holder.name_latin {
+            identifier.push(json!({
+                "type": "IdentityObject", "identityType": "ext:nameLatin", "hashed": false,
+                "identityHash": l,
+            }));
+        }
+        if let Some(h) = &self.holder.id_hash {
+            identifier.push(json!({
+                "type": "IdentityObject", "identityType": "nationalIdentityNumber", "hashed": true,
+                "identityHash": format!("sha256${}", hex(h)), "salt": id_salt(&self.id),
+            }));
+        }
+        let levels: Vec<Value> = f
+            .levels()
+            .iter()
+            .map(|l| {
+                json!({"id": level_id(f, l.value), "type": ["RubricCriterionLevel"],
+                       "name": format!("{} {}", l.zh, l.en), "level": l.value})
+            })
+            .collect();
+        let mut achievement = json!({
+            "id": achievement_id(&self.program),
+            "type": ["Achievement"],
+            "achievementType": "Certificate",
+            "name": self.program.name,
+            "description": format!("Vocational skill certificate: {}", self.program.name),
+            "criteria": {"narrative": format!("Assessed and certified at a level of the {} framework.", f.id())},
+            "resultDescription": [{
+                "id": framework_id(f), "type": ["ResultDescription"], "name": f.title(),
+                "resultType": "RubricCriterionLevel",
+                "allowedValue": f.levels().iter().map(|l| l.value).collect::<Vec<_>>(),
+                "rubricCriterionLevel": levels,
+            }],
+        });
+        if let Some(code) = &self.program.code {
+            achievement["humanCode"] = json!(code);
+        }
+        let mut doc = Map::new();
+        doc.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT]));
+        doc.insert("id".into(), json!(self.id_urn()));
+        doc.insert(
+            "type".into(),
+            json!(["VerifiableCredential", "OpenBadgeCredential"]),
+        );
+        doc.insert("name".into(), json!(self.program.name));
+        doc.insert("issuer".into(), Value::Object(issuer));
+        doc.insert("validFrom".into(), json!(format_time(&self.valid_from)));
+        if let Some(u) = &self.valid_until {
+            doc.insert("validUntil".into(), json!(format_time(u)));
+        }
+        doc.insert(
+            "credentialSubject".into(),
+            json!({
+                "type": ["AchievementSubject"],
+                "identifier": identifier,
+                "achievement": achievement,
+                "result": [{"type": ["Result"], "resultDescription": framework_id(f),
+                            "achievedLevel": level_id(f, &self.level.value), "value": self.level.value}],
+            }),
+        );
+        if !self.status.is_empty() {
+            doc.insert(
+                "credentialStatus".into(),
+                Value::Array(self.status.iter().map(StatusRef::to_json).collect()),
+            );
+        }
+        Value::Object(doc)
+    }
+
+    /// Extracts the claims of a skillcert document (with or without `proof`). Refuses any
+    /// document that is not exactly what [`Claims::to_document`] would build from its claims.
+    pub fn from_document(doc: &Value) -> Result<Claims, ModelError> {
+        let o = doc
+            .as_object()
+            .ok_or_else(|| field_err("$", "must be a JSON object"))?;
+        let s = |path: &str| -> Result<&str, ModelError> {
+            doc.pointer(path).and_then(Value::as_str).ok_or_else(|| {
+                field_err(
+                    path.trim_start_matches('/').replace('/', "."),
+                    "missing or not a string",
+                )
+            })
+        };
+        let id_text = s("/id")?;
+        let id = id_text
+            .strip_prefix("urn:uuid:")
+            .and_then(|u| Uuid::parse_str(u).ok())
+            .ok_or_else(|| field_err("id", "must be urn:uuid:<uuid>"))?;
+        let issuer = IssuerProfile {
+            id: s("/issuer/id")?.to_owned(),
+            name: s("/issuer/name")?.to_owned(),
+            url: doc
+                .pointer("/issuer/url")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        };
+        let mut holder = Holder {
+            name: String::new(),
+            name_latin: None,
+            id_hash: None,
+        };
+        let idents = doc
+            .pointer("/credentialSubject/identifier")
+            .and_then(Value::as_array)
+            .ok_or_else(|| field_err("credentialSubject.identifier", "missing or not an array"))?;
+        for (i, ident) in idents.iter().enumerate() {
+            let field = format!("credentialSubject.identifier[{i}]");
+            let kind = ident.get("identityType").and_then(Value::as_str);
+            let val = ident
+                .get("identityHash")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    field_err(format!("{field}.identityHash"), "missing or not a string")
+                })?;
+            match kind {
+                Some("name") => holder.name = val.to_owned(),
+                Some("ext:nameLatin") => holder.name_latin = Some(val.to_owned()),
+                Some("nationalIdentityNumber") => {
+                    let hex = val.strip_prefix("sha256$").ok_or_else(|| {
+                        field_err(format!("{field}.identityHash"), "must be sha256$<hex>")
+                    })?;
+                    holder.id_hash = Some(unhex32(&format!("{field}.identityHash"), hex)?);
+                }
+                _ => {
+                    return Err(field_err(
+                        format!("{field}.identityType"),
+                        "unsupported identity type",
+                    ))
+                }
+            }
+        }
+        let program = Program {
+            name: s("/credentialSubject/achievement/name")?.to_owned(),
+            code: match doc.pointer("/credentialSubject/achievement/humanCode") {
+                None => None,
+                Some(Value::String(c)) => Some(c.clone()),
+                Some(_) => {
+                    return Err(field_err(
+                        "credentialSubject.achievement.humanCode",
+                        "must be a string",
+                    ))
+                }
+            },
+        };
+        let rd = s("/credentialSubject/result/0/resultDescription")?;
+        let framework = rd
+            .strip_prefix("urn:skillcert:framework:")
+            .and_then(Framework::from_id)
+            .ok_or_else(|| {
+                field_err(
+                    "credentialSubject.result[0].resultDescription",
+                    "unknown framework",
+                )
+            })?;
+        let level = Level {
+            framework,
+            value: s("/credentialSubject/result/0/value")?.to_owned(),
+        };
+        let valid_from = parse_time("validFrom", s("/validFrom")?)?;
+        let valid_until = match o.get("validUntil") {
+            None => None,
+            Some(v) => Some(parse_time(
+                "validUntil",
+                v.as_str()
+                    .ok_or_else(|| field_err("validUntil", "must be a string"))?,
+            )?),
+        };
+        let status = match o.get("credentialStatus") {
+            None => vec![],
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, e)| StatusRef::from_json(&format!("credentialStatus[{i}]"), e))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(field_err("credentialStatus", "must be an array")),
+        };
+        let claims = Claims {
+            id,
+            issuer,
+            holder,
+            program,
+            level,
+            valid_from,
+            valid_until,
+            status,
+        };
+        claims.validate()?;
+        let mut unsigned = o.clone();
+        unsigned.remove("proof");
+        if claims.to_document() != Value::Object(unsigned) {
+            return Err(field_err(
+                "$",
+                "document is not in skillcert's canonical certificate shape",
+            ));
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> Claims {
+        let id = Uuid::parse_str("0b7f6f5e-2c1d-4e8a-9f3b-5a6c7d8e9f01").unwrap();
+        Claims {
+            id,
+            issuer: IssuerProfile {
+                id: "did:web:verify.skills.example.cn".into(),
+                name: "绍兴市职业技能鉴定指导中心 Shaoxing Vocational Skills Assessment Center"
+                    .into(),
+                url: Some("https://verify.skills.example.cn".into()),
+            },
+            holder: Holder {
+                name: "王晓明".into(),
+                name_latin: Some("Wang Xiaoming".into()),
+                id_hash: Some(hash_national_id("330602199001011234", &id_salt(&id))),
+            },
+            program: Program {
+                name: "数控铣工 CNC Milling Operator".into(),
+                code: Some("6-18-01-01".into()),
+            },
+            level: Level {
+                framework: Framework::CnNvq,
+                value: "2".into(),
+            },
+            valid_from: parse_time("validFrom", "2026-10-12T00:00:00Z").unwrap(),
+            valid_until: Some(parse_time("validUntil", "2031-10-11T23:59:59Z").unwrap()),
+            status: vec![StatusRef {
+                purpose: StatusPurpose::Revocation,
+                list_url: "https://verify.skills.example.cn/status/1".into(),
+                index: 94567,
+            }],
+        }
+    }
+
+    #[test]
+    fn document_round_trip() {
+        let c = sample();
+        c.validate().unwrap();
+        let doc = c.to_document();
+        assert_eq!(Claims::from_document(&doc).unwrap(), c);
+    }
+
+    #[test]
+    fn any_extra_member_is_refused() {
+        let mut doc = sample().to_document();
+        doc["credentialSubject"]["extra"] = json!(1);
+        assert!(Claims::from_document(&doc).is_err());
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let mut doc = sample().to_document();
+        doc["validFrom"] = json!(5);
+        assert_eq!(
+            Claims::from_document(&doc).unwrap_err().to_string(),
+            "validFrom: missing or not a string"
+        );
+    }
+
+    #[test]
+    fn national_id_hash_is_salted_and_normalised() {
+        let a = hash_national_id(" 33060219900101123x ", "s1");
+        assert_eq!(a, hash_national_id("33060219900101123X", "s1"));
+        assert_ne!(a, hash_national_id("33060219900101123X", "s2"));
+    }
+}

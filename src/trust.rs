@@ -1,0 +1,265 @@
+//! Trust lists (`SkillcertTrustList`, version 1): which issuers are trusted, with which keys and
+//! for which signing windows. The fixed part of the format is in `../shared/PRODUCT.md`; other
+//! tools may add members, which are ignored.
+
+use crate::jcs;
+use crate::keys::{self, jwk_thumbprint, parse_public_multibase};
+use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+
+/// Largest trust list file accepted (4 MiB).
+pub const MAX_TRUST_LIST: usize = 4 << 20;
+
+/// Why a trust list cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// Not JSON, too large, duplicate members.
+    #[error("trust list: {0}")]
+    Json(#[from] jcs::JsonError),
+    /// Wrong shape; names the field.
+    #[error("trust list: {0}")]
+    Shape(String),
+    /// A key in the list is not a valid Multikey.
+    #[error("trust list: key {id}: {source}")]
+    Key {
+        /// Key id.
+        id: String,
+        /// Why.
+        source: keys::KeyError,
+    },
+}
+
+/// One key of a trusted issuer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustedKey {
+    /// Verification method id (`did:web:…#key-1`).
+    pub id: String,
+    /// `Multikey`.
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// `z6Mk…`.
+    pub public_key_multibase: String,
+    /// Start of the key's signing life.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// End of the key's signing life (earlier signatures stay valid).
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Signatures made from this time on are rejected.
+    pub compromised_from: Option<DateTime<Utc>>,
+}
+
+/// A trusted issuer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TrustedIssuer {
+    /// Issuer id (DID or URL).
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Keys.
+    pub keys: Vec<TrustedKey>,
+}
+
+/// A `SkillcertTrustList`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TrustList {
+    /// Always `SkillcertTrustList`.
+    #[serde(rename = "type")]
+    pub list_type: String,
+    /// Always 1.
+    pub version: u32,
+    /// The issuers.
+    pub issuers: Vec<TrustedIssuer>,
+}
+
+/// Why a credential's issuer or key is not trusted (a verdict, not an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Untrusted {
+    /// The issuer is not on the list.
+    UnknownIssuer(String),
+    /// The key is not one of the issuer's keys.
+    UnknownKey(String),
+    /// The key was not in its signing life when it signed.
+    OutsideWindow(String),
+    /// The key was compromised when it signed.
+    Compromised(String),
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Untrusted::UnknownIssuer(i) => write!(f, "issuer {i} is not in the trust list"),
+            Untrusted::UnknownKey(k) => write!(f, "key {k} is not a trusted key of the issuer"),
+            Untrusted::OutsideWindow(w) => write!(f, "{w}"),
+            Untrusted::Compromised(w) => write!(f, "{w}"),
+        }
+    }
+}
+
+/// A key found in the trust list.
+#[derive(Debug, Clone)]
+pub struct FoundKey<'a> {
+    /// The issuer entry.
+    pub issuer: &'a TrustedIssuer,
+    /// The key entry.
+    pub key: &'a TrustedKey,
+    /// The decoded public key.
+    pub public: VerifyingKey,
+}
+
+impl TrustList {
+    /// An empty list.
+    pub fn empty() -> Self {
+        TrustList {
+            list_type: "SkillcertTrustList".into(),
+            version: 1,
+            issuers: vec![],
+        }
+    }
+
+    /// Parses and checks a trust list (every key must decode).
+    pub fn parse(bytes: &[u8]) -> Result<Self, TrustError> {
+        let v = jcs::parse_strict(bytes, MAX_TRUST_LIST)?;
+        let list: TrustList =
+            serde_json::from_value(v).map_err(|e| TrustError::Shape(e.to_string()))?;
+        if list.list_type != "SkillcertTrustList" {
+            return Err(TrustError::Shape("type: must be SkillcertTrustList".into()));
+        }
+        if list.version != 1 {
+            return Err(TrustError::Shape("version: only version 1 is known".into()));
+        }
+        for (i, issuer) in list.issuers.iter().enumerate() {
+            if issuer.id.is_empty() {
+                return Err(TrustError::Shape(format!(
+                    "issuers[{i}].id: must not be empty"
+                )));
+            }
+            for k in &issuer.keys {
+                if k.key_type != "Multikey" {
+                    return Err(TrustError::Shape(format!(
+                        "issuers[{i}].keys: key {} has type {:?}; only Multikey is supported",
+                        k.id, k.key_type
+                    )));
+                }
+                parse_public_multibase(&k.public_key_multibase).map_err(|source| {
+                    TrustError::Key {
+                        id: k.id.clone(),
+                        source,
+                    }
+                })?;
+            }
+        }
+        Ok(list)
+    }
+
+    /// Reads a trust list file.
+    pub fn load(path: &std::path::Path) -> Result<Self, TrustError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| TrustError::Shape(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&bytes)
+    }
+
+    /// JSON text of the list.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("serializable")
+    }
+
+    /// Adds the issuers of `other` (merging keys of an issuer present in both).
+    pub fn merge(&mut self, other: TrustList) {
+        for iss in other.issuers {
+            match self.issuers.iter_mut().find(|i| i.id == iss.id) {
+                Some(mine) => {
+                    for k in iss.keys {
+                        if !mine.keys.iter().any(|m| m.id == k.id) {
+                            mine.keys.push(k);
+                        }
+                    }
+                }
+                None => self.issuers.push(iss),
+            }
+        }
+    }
+
+    /// The issuer entry with this id.
+    pub fn issuer(&self, id: &str) -> Option<&TrustedIssuer> {
+        self.issuers.iter().find(|i| i.id == id)
+    }
+
+    /// Finds the key `key_id` of issuer `issuer_id`. `key_id` may be the key's full id, a
+    /// fragment (`#key-1`) relative to the issuer, or the key's RFC 7638 JWK thumbprint (the
+    /// `kid` some JOSE tools use).
+    pub fn find_key(&self, issuer_id: &str, key_id: &str) -> Result<FoundKey<'_>, Untrusted> {
+        let issuer = self
+            .issuer(issuer_id)
+            .ok_or_else(|| Untrusted::UnknownIssuer(issuer_id.to_owned()))?;
+        for key in &issuer.keys {
+            let Ok(public) = parse_public_multibase(&key.public_key_multibase) else {
+                continue;
+            };
+            let matches = key.id == key_id
+                || (key_id.starts_with('#') && key.id == format!("{issuer_id}{key_id}"))
+                || jwk_thumbprint(&public) == key_id;
+            if matches {
+                return Ok(FoundKey {
+                    issuer,
+                    key,
+                    public,
+                });
+            }
+        }
+        Err(Untrusted::UnknownKey(key_id.to_owned()))
+    }
+}
+
+impl FoundKey<'_> {
+    /// Checks that the key could sign at `signed_at`. Fails closed: a key with a limited
+    /// window cannot vouch for a signature whose time is unknown.
+    pub fn check_window(&self, signed_at: Option<DateTime<Utc>>) -> Result<(), Untrusted> {
+        let k = self.key;
+        let limited =
+            k.valid_from.is_some() || k.valid_until.is_some() || k.compromised_from.is_some();
+        let Some(t) = signed_at else {
+            return if limited {
+                Err(Untrusted::OutsideWindow(format!(
+                    "key {} has a validity window but the signing time is unknown",
+                    k.id
+                )))
+            } else {
+                Ok(())
+            };
+        };
+        if let Some(c) = k.compromised_from {
+            if t >= c {
+                return Err(Untrusted::Compromised(format!(
+                    "key {} is marked compromised from {} and signed at {}",
+                    k.id,
+                    crate::model::format_time(&c),
+                    crate::model::format_time(&t)
+                )));
+            }
+        }
+        if let Some(from) = k.valid_from {
+            if t < from {
+                return Err(Untrusted::OutsideWindow(format!(
+                    "key {} signed at {} before its validFrom {}",
+                    k.id,
+                    crate::model::format_time(&t),
+                    crate::model::format_time(&from)
+                )));
+            }
+        }
+        if let Some(until) = k.valid_until {
+            if t >= until {
+                return Err(Untrusted::OutsideWindow(format!(
+                    "key {} signed at {} after its signing life ended ({})",
+                    k.id,
+                    crate::model::format_time(&t),
+                    crate::model::format_time(&until)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
