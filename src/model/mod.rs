@@ -7,6 +7,7 @@
 //! certificate (document, token, QR) carries exactly the same claims.
 
 pub mod levels;
+pub mod reference;
 
 pub use levels::{Framework, LevelInfo};
 
