@@ -158,6 +158,29 @@ fn years_between(from: DateTime<Utc>, until: DateTime<Utc>) -> Option<u64> {
 
 /// Encodes the body (everything the signature covers, without [`DOMAIN`]).
 pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
+    encode_body_marked(c, &mut Vec::new())
+}
+
+/// The byte budget of a body: each part with its size in bytes, in order.
+pub fn budget(c: &QrContent) -> Result<Vec<(&'static str, usize)>, QrError> {
+    let mut marks = Vec::new();
+    encode_body_marked(c, &mut marks)?;
+    let mut prev = 0;
+    Ok(marks
+        .into_iter()
+        .map(|(name, end)| {
+            let n = end - prev;
+            prev = end;
+            (name, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect())
+}
+
+fn encode_body_marked(
+    c: &QrContent,
+    marks: &mut Vec<(&'static str, usize)>,
+) -> Result<Vec<u8>, QrError> {
     let cl = &c.claims;
     let mut out = Vec::with_capacity(320);
     out.push(VERSION);
@@ -205,7 +228,9 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
     };
     flags |= id_form << 6;
     out.push(flags);
+    marks.push(("version, flags", out.len()));
     out.extend_from_slice(cl.id.as_bytes());
+    marks.push(("id (UUID)", out.len()));
     if let Some(r) = url_rest {
         put_bytes(&mut out, r.as_bytes());
     }
@@ -214,15 +239,21 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
         (ID_EXPLICIT, _) => put_bytes(&mut out, cl.issuer.id.as_bytes()),
         _ => {}
     }
+    marks.push(("issuer url + id", out.len()));
     put_bytes(&mut out, &compact_text(&cl.issuer.name));
+    marks.push(("issuer name", out.len()));
     put_bytes(&mut out, &compact_text(&cl.holder.name));
+    marks.push(("holder name", out.len()));
     if let Some(l) = &cl.holder.name_latin {
         put_bytes(&mut out, &compact_text(l));
     }
+    marks.push(("holder latin name", out.len()));
     if let Some(h) = &cl.holder.id_hash {
         out.extend_from_slice(h);
     }
+    marks.push(("holder id hash", out.len()));
     put_bytes(&mut out, &compact_text(&cl.program.name));
+    marks.push(("program name", out.len()));
     if let Some(code) = &cl.program.code {
         let b = code.as_bytes();
         if let Some(nibbles) = b
@@ -239,12 +270,14 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
             out.extend_from_slice(b);
         }
     }
+    marks.push(("program code", out.len()));
     let f = cl.level.framework;
     let idx = f
         .level(&cl.level.value)
         .map(|(i, _)| i)
         .ok_or_else(|| err("level", "not a level of its framework"))?;
     out.push(f.code() << 4 | idx as u8);
+    marks.push(("framework + level", out.len()));
     let from = secs_u32("validFrom", &cl.valid_from)?;
     out.extend_from_slice(&from.to_be_bytes());
     if let Some(until) = cl.valid_until {
@@ -262,6 +295,7 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
             }
         }
     }
+    marks.push(("validFrom + validUntil", out.len()));
     let delta = (c.signed_at - cl.valid_from).num_seconds();
     if delta.unsigned_abs() >= 1 << 33 || c.signed_at.timestamp_subsec_nanos() != 0 {
         return Err(err(
@@ -270,6 +304,7 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
         ));
     }
     put_varint(&mut out, ((delta << 1) ^ (delta >> 63)) as u64);
+    marks.push(("signing time", out.len()));
     let frag = c
         .key_id
         .strip_prefix(cl.issuer.id.as_str())
@@ -292,6 +327,7 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
             put_bytes(&mut out, c.key_id.as_bytes());
         }
     }
+    marks.push(("key id", out.len()));
     if cl.status.len() > MAX_STATUS {
         return Err(err("credentialStatus", "more than 8 entries"));
     }
@@ -307,6 +343,7 @@ pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
         }
         put_varint(&mut out, u64::from(s.index));
     }
+    marks.push(("status entries", out.len()));
     if out.len() + 64 > MAX_PAYLOAD {
         return Err(err("$", "the claims are too long for a QR code"));
     }
