@@ -326,7 +326,9 @@ impl Issuer {
         let vm = format!("{}#key-{n}", self.config.id);
         for k in &mut self.config.keys {
             if k.id == self.config.active_key {
-                k.valid_until = Some(now);
+                // Proof times are whole seconds: a certificate signed in this very second, just
+                // before the rotation, must stay inside the old key's signing life.
+                k.valid_until = Some(now + Duration::seconds(1));
             }
         }
         self.config.keys.push(KeyRecord {
