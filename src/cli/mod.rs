@@ -3,6 +3,8 @@
 //! Exit codes: 0 all inputs valid / command done, 1 some input not valid / command refused,
 //! 2 input unreadable or usage error.
 
+mod batch;
+mod certificate;
 mod issue;
 mod verify;
 
