@@ -7,6 +7,7 @@
 pub mod format;
 pub mod read;
 pub mod render;
+pub mod text;
 pub mod vectors;
 
 use crate::issuer::Issuer;
