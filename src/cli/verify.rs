@@ -4,7 +4,7 @@ use super::{Cli, CliError, CmdResult, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE};
 use crate::input::parse_bytes;
 use crate::issuer::Issuer;
 use crate::trust::TrustList;
-use crate::verify::{Report, Verifier};
+use crate::verify::{Report, Verdict, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
@@ -27,6 +27,10 @@ pub struct VerifyArgs {
     /// Accept status lists past their freshness limit (the output says so).
     #[arg(long)]
     pub accept_stale: bool,
+    /// Bulk mode: one token or QR text per line of FILE (`-`: stdin); one JSON verdict per
+    /// line on stdout.
+    #[arg(long, value_name = "FILE", conflicts_with = "inputs")]
+    pub batch: Option<String>,
 }
 
 /// Why an input could not be read at all (exit 2).
@@ -47,7 +51,10 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
         return std::fs::read(path).map_err(|e| Unreadable(format!("{arg}: {e}")));
     }
     let t = arg.trim();
-    if t.starts_with('{') {
+    if t.starts_with('{')
+        || crate::token::looks_like_token(t.as_bytes())
+        || crate::qr::looks_like_qr_text(t.as_bytes())
+    {
         return Ok(t.as_bytes().to_vec());
     }
     Err(Unreadable(format!(
@@ -135,8 +142,23 @@ pub fn print_report(cli: &Cli, input: &str, r: &Report) {
     }
 }
 
+/// The exit code after one more report: 2 for unreadable (`malformed`) input, 1 for any other
+/// verdict than `valid`; the worst code wins.
+pub fn exit_code_after(code: i32, r: &Report) -> i32 {
+    let this = match r.verdict {
+        Verdict::Valid => EXIT_OK,
+        Verdict::Malformed => EXIT_UNREADABLE,
+        _ => EXIT_INVALID,
+    };
+    code.max(this)
+}
+
 /// Runs `verify`.
 pub fn run(cli: &Cli, args: &VerifyArgs) -> CmdResult {
+    if let Some(batch) = &args.batch {
+        let verifier = build_verifier(cli, args)?;
+        return super::verify_batch::run(&verifier, batch);
+    }
     if args.inputs.is_empty() {
         return Err(CliError::unreadable("verify: give at least one input"));
     }
@@ -159,9 +181,7 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> CmdResult {
             Err(r) => r,
         };
         print_report(cli, input, &report);
-        if !report.valid && code == EXIT_OK {
-            code = EXIT_INVALID;
-        }
+        code = exit_code_after(code, &report);
     }
     Ok(code)
 }
