@@ -324,7 +324,8 @@ fn malformed_list_credentials_name_the_field() {
         Utc::now(),
     )
     .unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "type",
             Box::new(|v| v["type"] = Value::String("VerifiableCredential".into())),
