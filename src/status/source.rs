@@ -198,6 +198,13 @@ impl HttpStatusSource {
         }
     }
 
+    /// Puts a list in the in-memory cache (for example one read from an auditor's folder);
+    /// it is used while fresh, like a fetched one.
+    pub fn preload(&self, list: CheckedList) {
+        let url = list.list.id.clone();
+        self.remember(&url, Arc::new(list));
+    }
+
     fn remember(&self, url: &str, l: Arc<CheckedList>) {
         let mut m = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if m.len() > 10_000 {
