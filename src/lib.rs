@@ -38,6 +38,7 @@ pub mod keys;
 pub mod model;
 pub mod proof;
 pub mod request;
+pub mod server;
 pub mod trust;
 pub mod vcdm;
 pub mod verify;

@@ -4,6 +4,7 @@
 //! 2 input unreadable or usage error.
 
 mod issue;
+mod serve;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +59,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TrustCommand,
     },
+    /// The HTTP service: verification site and admin API (demo issuer on an empty data dir).
+    Serve(serve::ServeArgs),
     /// Issuer keys.
     Key {
         /// Subcommand.
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init { name, base_url } => cmd_init(&cli, name, base_url.as_deref()),
         Command::Issue(args) => issue::run(&cli, args),
         Command::Verify(args) => verify::run(&cli, args),
+        Command::Serve(args) => serve::run(&cli, args),
         Command::Trust {
             command: TrustCommand::Export { out },
         } => cmd_trust_export(&cli, out.as_ref()),
