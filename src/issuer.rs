@@ -352,9 +352,12 @@ impl Issuer {
         let id = req.id.unwrap_or_else(Uuid::new_v4);
         // Certificates speak in whole seconds (the QR form stores Unix seconds).
         let valid_from = req.valid_from.unwrap_or(now);
-        let valid_from = valid_from - Duration::nanoseconds(i64::from(valid_from.timestamp_subsec_nanos()));
+        let valid_from =
+            valid_from - Duration::nanoseconds(i64::from(valid_from.timestamp_subsec_nanos()));
         let valid_until = match req.validity {
-            Validity::Until(u) => Some(u - Duration::nanoseconds(i64::from(u.timestamp_subsec_nanos()))),
+            Validity::Until(u) => {
+                Some(u - Duration::nanoseconds(i64::from(u.timestamp_subsec_nanos())))
+            }
             Validity::Years(0) => None,
             Validity::Years(y) => Some(add_years(valid_from, y)),
             Validity::Default => match req.framework.default_valid_years() {
