@@ -104,6 +104,10 @@ pub struct Issued {
     pub claims: Claims,
     /// The signed JSON document.
     pub document: Value,
+    /// The `vc+jwt` token form.
+    pub token: String,
+    /// The QR text form (`HTTPS://HOST/V/<digits>`).
+    pub qr_text: String,
 }
 
 /// An issuer opened from its data dir, holding its active secret key.
@@ -405,7 +409,15 @@ impl Issuer {
     /// Every signed form of `claims` (the registry calls this after adding status entries).
     pub fn sign_all(&self, claims: Claims, now: DateTime<Utc>) -> Result<Issued, IssuerError> {
         let document = self.sign_document(&claims, now)?;
-        Ok(Issued { claims, document })
+        let token = crate::token::sign_token(self, &claims, &document, now);
+        let qr_text = crate::qr::qr_text_for(self, &claims, now)
+            .map_err(|e| IssuerError::Invalid(e.to_string()))?;
+        Ok(Issued {
+            claims,
+            document,
+            token,
+            qr_text,
+        })
     }
 
     /// Claims and signed forms for a request without a registry (so without status entries).

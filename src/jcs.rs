@@ -208,6 +208,14 @@ mod tests {
     }
 
     #[test]
+    fn numbers_parse_correctly_rounded() {
+        // serde_json's default fast float parser is off by one ULP here; the
+        // `float_roundtrip` feature makes it exact (RFC 8785 `values.json`).
+        let v = parse_strict(b"[333333333.33333329]", 100).unwrap();
+        assert_eq!(canonicalize(&v).unwrap(), b"[333333333.3333333]");
+    }
+
+    #[test]
     fn size_limit() {
         assert!(matches!(
             parse_strict(b"[1,2,3]", 3),

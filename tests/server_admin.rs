@@ -238,3 +238,253 @@ async fn status_change_and_lookup_errors() {
     .await;
     assert_eq!(r.assert_error(422), "invalid_request");
 }
+
+async fn verdict_of(f: &Fixture, doc: &serde_json::Value) -> String {
+    let r = send(
+        &f.state,
+        req(
+            "POST",
+            "/api/v1/verify",
+            Some("application/json"),
+            doc.to_string(),
+        ),
+    )
+    .await;
+    r.json()["verdict"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn revoke_suspend_reinstate_and_history() {
+    let f = fixture();
+    let mk = |holder: &str| {
+        admin(
+            "POST",
+            "/api/v1/admin/certificates",
+            Some(request_json(holder)),
+        )
+    };
+    let a = send(&f.state, mk("甲")).await.json();
+    let b = send(&f.state, mk("乙")).await.json();
+    let (ida, idb) = (
+        a["credential_id"].as_str().unwrap(),
+        b["credential_id"].as_str().unwrap(),
+    );
+    assert_eq!(verdict_of(&f, &a["document"]).await, "valid");
+
+    // Suspend, then reinstate.
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{ida}/suspend"),
+            Some(json!({"reason": "under review"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["certificate"]["status"], "suspended");
+    assert_eq!(verdict_of(&f, &a["document"]).await, "suspended");
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{ida}/suspend"),
+            Some(json!({"reason": "again"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.assert_error(409), "conflict");
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{ida}/reinstate"),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(verdict_of(&f, &a["document"]).await, "valid");
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{ida}/reinstate"),
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(r.assert_error(409), "conflict");
+
+    // Revoke (bare UUID accepted): final.
+    let bare = idb.strip_prefix("urn:uuid:").unwrap();
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{bare}/revoke"),
+            Some(json!({"reason": "fraudulent assessment"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(verdict_of(&f, &b["document"]).await, "revoked");
+    // The token and QR forms say the same.
+    for form in [&b["token"], &b["qr_text"]] {
+        let r = send(
+            &f.state,
+            req(
+                "POST",
+                "/api/v1/verify",
+                Some("text/plain"),
+                form.as_str().unwrap().to_owned(),
+            ),
+        )
+        .await;
+        assert_eq!(r.json()["verdict"], "revoked", "{}", r.text());
+    }
+    for what in ["revoke", "suspend", "reinstate"] {
+        let r = send(
+            &f.state,
+            admin(
+                "POST",
+                &format!("/api/v1/admin/certificates/{idb}/{what}"),
+                Some(json!({"reason": "x"})),
+            ),
+        )
+        .await;
+        assert_eq!(r.assert_error(409), "conflict", "{what} after revoke");
+    }
+
+    // Look-up with history: who, when, why.
+    let r = send(
+        &f.state,
+        admin("GET", &format!("/api/v1/admin/certificates/{ida}"), None),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["certificate"]["id"], ida);
+    assert_eq!(v["certificate"]["status"], "active");
+    let actions: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.ends_with(&["suspend", "reinstate"]), "{actions:?}");
+    let susp = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "suspend")
+        .unwrap();
+    assert_eq!(susp["reason"], "under review");
+    assert!(susp["actor"].as_str().unwrap().starts_with("admin-token:"));
+    assert!(!v.to_string().contains(TOKEN));
+
+    // Unknown certificate: 404.
+    let r = send(
+        &f.state,
+        admin("GET", &format!("/api/v1/admin/certificates/{ID}"), None),
+    )
+    .await;
+    assert_eq!(r.assert_error(404), "not_found");
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{ID}/revoke"),
+            Some(json!({"reason": "x"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.assert_error(404), "not_found");
+}
+
+#[tokio::test]
+async fn status_lists_are_served_signed_and_cacheable() {
+    let f = fixture();
+    let a = send(
+        &f.state,
+        admin(
+            "POST",
+            "/api/v1/admin/certificates",
+            Some(request_json("甲")),
+        ),
+    )
+    .await
+    .json();
+    let lists = f.state.backend.registry().lists().unwrap();
+    assert!(lists.len() >= 2);
+    let rev = lists
+        .iter()
+        .find(|l| l.purpose == skillcert::model::StatusPurpose::Revocation)
+        .unwrap()
+        .number;
+    let r = send(&f.state, req("GET", &format!("/status/{rev}"), None, "")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.content_type(), "application/vc+json");
+    let cc = r.headers["cache-control"].to_str().unwrap();
+    assert!(
+        cc.starts_with("public, max-age=")
+            && cc
+                .trim_start_matches("public, max-age=")
+                .parse::<u64>()
+                .unwrap()
+                <= 300
+    );
+    let etag = r.headers["etag"].to_str().unwrap().to_owned();
+    let cred = r.json();
+    assert!(cred["type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "BitstringStatusListCredential"));
+    assert_eq!(cred["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    // `.json` suffix is the same list.
+    let r2 = send(
+        &f.state,
+        req("GET", &format!("/status/{rev}.json"), None, ""),
+    )
+    .await;
+    assert_eq!(r2.json(), cred);
+    // Unchanged: 304. After a revocation: a new list, a new ETag.
+    let mut q = req("GET", &format!("/status/{rev}"), None, "");
+    q.headers_mut()
+        .insert("if-none-match", etag.parse().unwrap());
+    assert_eq!(send(&f.state, q).await.status, 304);
+    let id = a["credential_id"].as_str().unwrap();
+    send(
+        &f.state,
+        admin(
+            "POST",
+            &format!("/api/v1/admin/certificates/{id}/revoke"),
+            Some(json!({"reason": "x"})),
+        ),
+    )
+    .await;
+    let mut q = req("GET", &format!("/status/{rev}"), None, "");
+    q.headers_mut()
+        .insert("if-none-match", etag.parse().unwrap());
+    let r = send(&f.state, q).await;
+    assert_eq!(r.status, 200);
+    assert_ne!(r.headers["etag"].to_str().unwrap(), etag);
+    // The served list, checked offline by the CLI's file source, says revoked.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("list.json");
+    std::fs::write(&p, &r.body).unwrap();
+    let trust = f.state.backend.issuer().trust_list();
+    let src = skillcert::status::source::FileStatusSource::load(&trust, &[p]).unwrap();
+    let v = skillcert::verify::Verifier::builder(trust)
+        .status_source(std::sync::Arc::new(src))
+        .build();
+    let u = skillcert::input::parse_bytes(a["document"].to_string().as_bytes()).unwrap();
+    let report = v.check(u);
+    assert_eq!(
+        report.verdict,
+        skillcert::verify::Verdict::Revoked,
+        "{:?}",
+        report.checks
+    );
+}

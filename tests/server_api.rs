@@ -514,3 +514,103 @@ async fn metrics_count_routes_and_verdicts_without_payloads() {
     assert!(text.contains("# TYPE skillcert_http_request_duration_seconds histogram"));
     assert!(text.contains("process_resident_memory_bytes"));
 }
+
+#[tokio::test]
+async fn token_qr_text_and_qr_page() {
+    let f = fixture();
+    let i = issue(&f.state, "王晓明");
+    let r = send(
+        &f.state,
+        req(
+            "POST",
+            "/api/v1/verify",
+            Some("text/plain"),
+            i.token.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(r.json()["verdict"], "valid", "{}", r.text());
+    assert_eq!(r.json()["format"], "token");
+    let r = send(
+        &f.state,
+        req(
+            "POST",
+            "/api/v1/verify",
+            Some("application/json"),
+            serde_json::json!({"input": i.qr_text}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.json()["verdict"], "valid", "{}", r.text());
+    assert_eq!(r.json()["format"], "qr");
+    // The QR's URL: JSON for API clients, the page for browsers.
+    let path = qr_path(&i);
+    let r = send(&f.state, req("GET", &path, None, "")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["verdict"], "valid");
+    assert_eq!(r.json()["holder"], "王晓明");
+    let mut q = req("GET", &path, None, "");
+    q.headers_mut()
+        .insert("accept", "text/html".parse().unwrap());
+    q.headers_mut()
+        .insert("accept-language", "zh-CN,zh;q=0.9".parse().unwrap());
+    let r = send(&f.state, q).await;
+    assert_eq!(r.status, 200);
+    let t = r.text();
+    assert!(t.contains("data-verdict=\"valid\"") && t.contains("证书有效"));
+    assert!(
+        t.contains("二级") || t.contains("技师"),
+        "level name in Chinese"
+    );
+    assert!(
+        t.contains("href=\"?lang=en\""),
+        "language switch keeps the page"
+    );
+    assert!(!t.contains("<script"));
+    // A QR payload with one digit changed is not valid.
+    let mut tampered = path.clone().into_bytes();
+    let k = tampered.len() - 10;
+    tampered[k] = if tampered[k] == b'1' { b'2' } else { b'1' };
+    let r = send(
+        &f.state,
+        req("GET", std::str::from_utf8(&tampered).unwrap(), None, ""),
+    )
+    .await;
+    assert!(
+        r.status.is_client_error() || r.json()["verdict"] != "valid",
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test]
+async fn photo_of_a_qr_code_verifies() {
+    let f = fixture();
+    let i = issue(&f.state, "王晓明");
+    let png = skillcert::qr::render::to_png(&i.qr_text, 6).unwrap();
+    let (ct, body) = multipart("image", "photo.png", "image/png", &png);
+    let r = send(
+        &f.state,
+        req("POST", "/api/v1/verify/image", Some(&ct), body),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["verdict"], "valid");
+    assert_eq!(r.json()["format"], "qr");
+    let r = send(
+        &f.state,
+        req(
+            "POST",
+            "/api/v1/verify/image",
+            Some("image/png"),
+            png.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(r.json()["verdict"], "valid");
+    // The upload form of the home page.
+    let (ct, body) = multipart("image", "photo.png", "image/png", &png);
+    let r = send(&f.state, req("POST", "/verify/image", Some(&ct), body)).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("data-verdict=\"valid\""));
+}

@@ -86,7 +86,14 @@ pub fn write_outputs(
 pub fn run(cli: &Cli, args: &IssueArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let checked = args.request().check().map_err(CliError::refused)?;
-    let issued = issuer.issue_unregistered(&checked)?;
+    // Recorded in the registry (with its status entries) before any file is written.
+    let registry = crate::registry::Registry::open(&cli.data_dir)?;
+    let actor = super::status::cli_actor();
+    let opts = crate::registry::IssueOptions {
+        actor: Some(&actor),
+        batch_key: None,
+    };
+    let issued = registry.issue_with(&issuer, &checked, &opts)?;
     let files = write_outputs(&issued, &args.out)?;
     if cli.json {
         let map: serde_json::Map<String, serde_json::Value> = files

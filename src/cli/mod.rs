@@ -3,8 +3,10 @@
 //! Exit codes: 0 all inputs valid / command done, 1 some input not valid / command refused,
 //! 2 input unreadable or usage error.
 
+mod batch;
 mod issue;
 mod serve;
+mod status;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -67,6 +69,22 @@ pub enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Issue every row of a roster CSV (resumable, idempotent).
+    IssueBatch(batch::BatchArgs),
+    /// Revoke a certificate (final).
+    Revoke(status::RevokeArgs),
+    /// Suspend a certificate (can be lifted with reinstate).
+    Suspend(status::ChangeArgs),
+    /// Lift a suspension.
+    Reinstate(status::ChangeArgs),
+    /// Show a certificate's registry record and every status change.
+    History(status::HistoryArgs),
+    /// Status lists.
+    Status {
+        /// Subcommand.
+        #[command(subcommand)]
+        command: status::StatusCommand,
+    },
 }
 
 /// `trust` subcommands.
@@ -117,6 +135,14 @@ pub fn run(cli: Cli) -> i32 {
         Command::Key {
             command: KeyCommand::Rotate,
         } => cmd_rotate(&cli),
+        Command::IssueBatch(args) => batch::run(&cli, args),
+        Command::Revoke(args) => status::run_revoke(&cli, args),
+        Command::Suspend(args) => status::run_suspend(&cli, args),
+        Command::Reinstate(args) => status::run_reinstate(&cli, args),
+        Command::History(args) => status::run_history(&cli, args),
+        Command::Status {
+            command: status::StatusCommand::Export { out },
+        } => status::run_export(&cli, out),
     };
     match result {
         Ok(code) => code,
@@ -171,6 +197,7 @@ pub type CmdResult = Result<i32, CliError>;
 
 fn cmd_init(cli: &Cli, name: &str, base_url: Option<&str>) -> CmdResult {
     let issuer = crate::issuer::Issuer::init(&cli.data_dir, name, base_url)?;
+    crate::registry::Registry::open(&cli.data_dir)?;
     let c = issuer.config();
     if cli.json {
         println!(

@@ -142,7 +142,17 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
         let out: PathBuf = dir.join("demo");
         for c in certs {
-            let files = super::issue::write_outputs(&c.issued, &out)?;
+            let mut files = super::issue::write_outputs(&c.issued, &out)?;
+            if !files
+                .iter()
+                .any(|(_, p)| p.to_string_lossy().ends_with(".qr.png"))
+            {
+                let png =
+                    crate::qr::render::to_png(&c.issued.qr_text, 8).map_err(CliError::refused)?;
+                let p = out.join(format!("{}.qr.png", c.issued.claims.id));
+                std::fs::write(&p, png).map_err(io(&p))?;
+                files.push(("qr_png", p));
+            }
             demo_out.push((c, files));
         }
         backend

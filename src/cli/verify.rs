@@ -65,7 +65,18 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
             Err(e) => return Err(CliError::unreadable(e)),
         },
     };
-    let mut b = Verifier::builder(trust);
+    // Status: --status files first, then HTTP (with a cache in the data dir) unless --offline.
+    let files = crate::status::FileStatusSource::load(&trust, &args.status)
+        .map_err(CliError::unreadable)?;
+    let http = (!args.offline).then(|| {
+        let cache = cli
+            .data_dir
+            .is_dir()
+            .then(|| cli.data_dir.join("status-cache"));
+        crate::status::HttpStatusSource::new(std::sync::Arc::new(trust.clone()), cache)
+    });
+    let source = crate::status::CombinedStatusSource { files, http };
+    let mut b = Verifier::builder(trust).status_source(std::sync::Arc::new(source));
     if args.accept_stale {
         b = b.accept_stale_status_lists();
     }

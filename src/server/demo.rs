@@ -1,7 +1,7 @@
 //! The demo issuer `skillcert serve` creates on an empty data dir: a `did:web` issuer at the
 //! serve address and a few sample certificates from a bundled roster (same columns as
-//! `../shared/reference/roster-sample.csv`), one of them revoked and one suspended when the
-//! registry is there, so that every banner colour can be tried.
+//! `../shared/reference/roster-sample.csv`), one of them revoked and one suspended, so that
+//! every banner colour can be tried.
 
 use super::backend::{Backend, Change};
 use super::errors::ApiError;
@@ -113,7 +113,7 @@ pub fn parse_roster(text: &str) -> Result<Vec<IssuanceRequest>, DemoError> {
 }
 
 /// Creates the demo issuer in `dir` with its public site at `base_url`, issues the sample
-/// certificates, revokes the second and suspends the third (when the registry can).
+/// certificates through the registry, revokes the second and suspends the third.
 pub fn create(
     dir: &std::path::Path,
     base_url: &str,
@@ -133,12 +133,14 @@ pub fn create(
             _ => None,
         };
         let state = match change {
-            Some((c, reason)) => match backend.change(&issued.claims.id, c, reason, "demo") {
-                Ok(_) if c == Change::Revoke => "revoked",
-                Ok(_) => "suspended",
-                Err(ApiError::Unavailable(_)) => "valid",
-                Err(e) => return Err(e.into()),
-            },
+            Some((c, reason)) => {
+                backend.change(&issued.claims.id, c, reason, "demo")?;
+                if c == Change::Revoke {
+                    "revoked"
+                } else {
+                    "suspended"
+                }
+            }
             None => "valid",
         };
         certs.push(DemoCert { issued, state });

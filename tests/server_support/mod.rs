@@ -151,6 +151,48 @@ pub fn blank_png() -> Vec<u8> {
 /// Verification pages of real certificates for the browser test: (name, path, verdict, words
 /// the banner shows).
 pub fn browser_pages(state: &AppState) -> Vec<(&'static str, String, &'static str, &'static str)> {
-    let _ = state;
-    Vec::new()
+    let valid = issue(state, "王晓明");
+    let revoked = issue(state, "赵强");
+    state
+        .backend
+        .change(
+            &revoked.claims.id,
+            skillcert::server::backend::Change::Revoke,
+            "test: revoked",
+            "test",
+        )
+        .unwrap();
+    let path = |i: &Issued| qr_path(i);
+    vec![
+        (
+            "valid-zh",
+            format!("{}?lang=zh", path(&valid)),
+            "valid",
+            "证书有效",
+        ),
+        (
+            "valid-en",
+            format!("{}?lang=en", path(&valid)),
+            "valid",
+            "Valid certificate",
+        ),
+        (
+            "revoked-zh",
+            format!("{}?lang=zh", path(&revoked)),
+            "revoked",
+            "证书已撤销",
+        ),
+        (
+            "revoked-en",
+            format!("{}?lang=en", path(&revoked)),
+            "revoked",
+            "Certificate revoked",
+        ),
+    ]
+}
+
+/// The path of a certificate's verification page (`/V/{payload}` of its QR text).
+pub fn qr_path(i: &Issued) -> String {
+    let (_, digits) = skillcert::qr::split_qr_text(&i.qr_text).unwrap();
+    format!("/V/{digits}")
 }

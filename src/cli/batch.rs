@@ -1,0 +1,377 @@
+//! `skillcert issue-batch ROSTER.csv --out DIR`: issues a roster, resumable and idempotent.
+//!
+//! Columns (header row required, any order): `holder_name`, `program_name`,
+//! `level_framework`, `level` (required); `holder_name_latin`, `national_id`, `program_code`,
+//! `valid_years`, `email` (optional; `email` is not put on the certificate). Unknown columns
+//! are refused.
+//!
+//! Each row's key is SHA-256 over its certificate-relevant cells (all but `email`), stored in
+//! the registry with the certificate. Re-running the same roster (after a crash or after it
+//! finished) issues nothing twice: rows already registered are skipped, rows left `pending` by
+//! a crash are signed from their recorded claims, and missing or damaged document files are
+//! written again. Identical rows in one roster are one certificate (later copies are reported
+//! as duplicates). A bad row is reported with its line and column and does not stop the
+//! other rows; the exit code is then 1, and re-running after fixing it issues only that row.
+//!
+//! Files are written into `DIR/.skillcert-tmp-<pid>/` and renamed into `DIR`, the document
+//! last, so a document in `DIR` means the certificate's files are complete. One batch at a
+//! time per output folder.
+
+use super::issue::write_outputs;
+use super::status::cli_actor;
+use super::{Cli, CliError, CmdResult, EXIT_INVALID, EXIT_OK};
+use crate::issuer::{Issued, Issuer};
+use crate::model::ModelError;
+use crate::registry::{IssueOptions, RecordState, Registry};
+use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Largest roster accepted (64 MiB).
+pub const MAX_ROSTER_BYTES: u64 = 64 << 20;
+/// Longest cell accepted.
+pub const MAX_CELL_CHARS: usize = 1000;
+
+const COLUMNS: [&str; 9] = [
+    "holder_name",
+    "holder_name_latin",
+    "national_id",
+    "program_code",
+    "program_name",
+    "level_framework",
+    "level",
+    "valid_years",
+    "email",
+];
+const REQUIRED: [&str; 4] = ["holder_name", "program_name", "level_framework", "level"];
+
+/// Arguments of `issue-batch`.
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// Roster CSV (UTF-8, header row).
+    pub roster: PathBuf,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// A bad row: where and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RowError {
+    /// 1-based line in the file.
+    pub line: u64,
+    /// Column name, when one column is at fault.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// The column a request field comes from.
+fn column_of(field: &str) -> &'static str {
+    match field {
+        "holder.name" => "holder_name",
+        "holder.name_latin" => "holder_name_latin",
+        "holder.national_id" => "national_id",
+        "program.name" => "program_name",
+        "program.code" => "program_code",
+        "level.framework" => "level_framework",
+        "level.value" => "level",
+        "valid_years" | "valid_until" => "valid_years",
+        _ => "",
+    }
+}
+
+/// The stable key of a row: SHA-256 over its certificate-relevant cells.
+pub fn row_key(cells: &[(&str, &str)]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"skillcert-roster-row-v1");
+    for (name, value) in cells {
+        if *name == "email" {
+            continue;
+        }
+        h.update([0x1e]);
+        h.update(name.as_bytes());
+        h.update([0x1f]);
+        h.update(value.trim().as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct Row {
+    line: u64,
+    key: String,
+    request: IssuanceRequest,
+}
+
+fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Row, RowError> {
+    let err = |column: Option<&str>, message: String| RowError {
+        line,
+        column: column.map(str::to_owned),
+        message,
+    };
+    let mut cells: Vec<(&str, &str)> = Vec::new();
+    for (name, value) in header.iter().zip(rec.iter()) {
+        if value.chars().count() > MAX_CELL_CHARS {
+            return Err(err(
+                Some(name),
+                format!("longer than {MAX_CELL_CHARS} characters"),
+            ));
+        }
+        cells.push((name.as_str(), value));
+    }
+    cells.sort_by_key(|(n, _)| COLUMNS.iter().position(|c| c == n));
+    let get = |c: &str| -> Option<String> {
+        cells
+            .iter()
+            .find(|(n, _)| *n == c)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    for c in REQUIRED {
+        if get(c).is_none() {
+            return Err(err(Some(c), "empty; this column is required".into()));
+        }
+    }
+    let valid_years = match get("valid_years") {
+        None => None,
+        Some(v) => Some(v.parse::<u32>().map_err(|_| {
+            err(
+                Some("valid_years"),
+                format!("{v:?} is not a whole number of years"),
+            )
+        })?),
+    };
+    let request = IssuanceRequest {
+        holder: HolderRequest {
+            name: get("holder_name").unwrap_or_default(),
+            name_latin: get("holder_name_latin"),
+            national_id: get("national_id"),
+        },
+        program: ProgramRequest {
+            name: get("program_name").unwrap_or_default(),
+            code: get("program_code"),
+        },
+        level: LevelRequest {
+            framework: get("level_framework").unwrap_or_default(),
+            value: get("level").unwrap_or_default(),
+        },
+        valid_from: None,
+        valid_until: None,
+        valid_years,
+        id: None,
+    };
+    Ok(Row {
+        line,
+        key: row_key(&cells),
+        request,
+    })
+}
+
+/// The document file `write_outputs` gives certificate `uuid`.
+fn document_path(out: &Path, issued_uuid: &str) -> PathBuf {
+    out.join(format!("{issued_uuid}.credential.json"))
+}
+
+/// Whether the document file of a registered certificate is present and intact.
+fn document_intact(out: &Path, uuid: &str, sha256: Option<&str>) -> bool {
+    let Ok(bytes) = std::fs::read(document_path(out, uuid)) else {
+        return false;
+    };
+    let Ok(v) = crate::jcs::parse_strict(&bytes, crate::verify::MAX_DOCUMENT) else {
+        return false;
+    };
+    let Ok(h) = crate::proof::jcs_hash(&v) else {
+        return false;
+    };
+    let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+    sha256 == Some(hex.as_str())
+}
+
+/// Writes the files of `issued` into a temporary folder, then renames them into `out`,
+/// the document last.
+fn write_files(issued: &Issued, out: &Path, tmp: &Path) -> Result<(), CliError> {
+    let files = write_outputs(issued, tmp)?;
+    let (docs, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(k, _)| *k == "document");
+    for (_, p) in others.iter().chain(docs.iter()) {
+        let name = p
+            .file_name()
+            .ok_or_else(|| CliError::unreadable(format!("{}: no file name", p.display())))?;
+        let dest = out.join(name);
+        std::fs::rename(p, &dest)
+            .map_err(|e| CliError::unreadable(format!("{}: {e}", dest.display())))?;
+    }
+    Ok(())
+}
+
+fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))?;
+    if meta.len() > MAX_ROSTER_BYTES {
+        return Err(CliError::unreadable(format!(
+            "{}: {} bytes, more than the limit of {MAX_ROSTER_BYTES}",
+            path.display(),
+            meta.len()
+        )));
+    }
+    std::fs::read(path).map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
+}
+
+/// Runs `issue-batch`.
+pub fn run(cli: &Cli, args: &BatchArgs) -> CmdResult {
+    let issuer = Issuer::open(&cli.data_dir)?;
+    let reg = Registry::open(&cli.data_dir)?;
+    let bytes = read_roster(&args.roster)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(&bytes[..]);
+    let roster = args.roster.display().to_string();
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| CliError::unreadable(format!("{roster}: line 1: {e}")))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    for h in &header {
+        if !COLUMNS.contains(&h.as_str()) {
+            return Err(CliError::unreadable(format!(
+                "{roster}: line 1: unknown column {h:?}; expected {}",
+                COLUMNS.join(",")
+            )));
+        }
+    }
+    for c in REQUIRED {
+        if !header.iter().any(|h| h == c) {
+            return Err(CliError::unreadable(format!(
+                "{roster}: line 1: missing column {c}"
+            )));
+        }
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", args.out.display())))?;
+    // Leftovers of an interrupted run: every file in them is already in the registry.
+    if let Ok(rd) = std::fs::read_dir(&args.out) {
+        for e in rd.flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(".skillcert-tmp-")
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let tmp = args
+        .out
+        .join(format!(".skillcert-tmp-{}", std::process::id()));
+    let actor = cli_actor();
+    let (mut issued_n, mut already, mut rewritten, mut completed) = (0u64, 0u64, 0u64, 0u64);
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut duplicates: Vec<(u64, u64)> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(RowError {
+                    line,
+                    column: None,
+                    message: format!("unreadable CSV: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let row = match parse_row(line, &header, &rec) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if let Some(first) = seen.get(&row.key) {
+            duplicates.push((row.line, *first));
+            continue;
+        }
+        seen.insert(row.key.clone(), row.line);
+        let checked = match row.request.check() {
+            Ok(c) => c,
+            Err(ModelError::Field { field, reason }) => {
+                let col = column_of(&field);
+                errors.push(RowError {
+                    line: row.line,
+                    column: (!col.is_empty()).then(|| col.to_owned()),
+                    message: reason,
+                });
+                continue;
+            }
+        };
+        match reg.find_batch_key(&row.key)? {
+            Some(r) => {
+                let uuid = r.id.trim_start_matches("urn:uuid:").to_owned();
+                if r.state == RecordState::Issued
+                    && document_intact(&args.out, &uuid, r.document_sha256.as_deref())
+                {
+                    already += 1;
+                    continue;
+                }
+                let issued = reg.complete(&issuer, &r.id)?;
+                write_files(&issued, &args.out, &tmp)?;
+                if r.state == RecordState::Pending {
+                    completed += 1;
+                } else {
+                    rewritten += 1;
+                }
+            }
+            None => {
+                let opts = IssueOptions {
+                    actor: Some(&actor),
+                    batch_key: Some(&row.key),
+                };
+                let issued = reg.issue_with(&issuer, &checked, &opts)?;
+                write_files(&issued, &args.out, &tmp)?;
+                issued_n += 1;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "issued": issued_n, "already_issued": already, "completed_pending": completed,
+                "files_rewritten": rewritten,
+                "duplicates": duplicates.iter().map(|(l, f)| serde_json::json!({"line": l, "same_as_line": f})).collect::<Vec<_>>(),
+                "errors": errors,
+            })
+        );
+    } else {
+        println!(
+            "{roster}: issued {issued_n}, already issued {already}, completed after a crash {completed}, files rewritten {rewritten}, duplicate rows {}, bad rows {}",
+            duplicates.len(),
+            errors.len()
+        );
+        for (l, f) in &duplicates {
+            println!("  line {l}: same as line {f}; issued once");
+        }
+    }
+    for e in &errors {
+        eprintln!("skillcert: {roster}: {e}");
+    }
+    Ok(if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_INVALID
+    })
+}

@@ -1,0 +1,704 @@
+//! The compact signed QR payload (format version 1), byte-exact as in `docs/FORMAT.md`.
+//!
+//! `payload = body ‖ signature`; the Ed25519 signature covers [`DOMAIN`] ‖ `body`. The body
+//! carries every claim of [`Claims`] plus the key id and the signing time. Decoding re-encodes
+//! the claims and refuses any body that is not the canonical encoding, so one certificate has
+//! exactly one QR payload.
+
+use super::QrError;
+use crate::issuer::{add_years, did_web_for};
+use crate::keys;
+use crate::model::{
+    time_from_unix, Claims, Framework, Holder, IssuerProfile, Level, Program, StatusPurpose,
+    StatusRef,
+};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Format version byte.
+pub const VERSION: u8 = 1;
+/// Domain-separation prefix of the signed message (16 bytes, ends in a NUL byte).
+pub const DOMAIN: &[u8; 16] = b"skillcert-qr-v1\0";
+/// Largest payload (bytes) accepted: what a version 40-L QR holds in byte mode.
+pub const MAX_PAYLOAD: usize = 2953;
+/// Largest number of status entries.
+pub const MAX_STATUS: usize = 8;
+/// Longest validity expressed in whole years.
+pub const MAX_YEARS: u64 = 100;
+
+const F_LATIN: u8 = 0x01;
+const F_ID_HASH: u8 = 0x02;
+const F_CODE: u8 = 0x04;
+const F_UNTIL: u8 = 0x08;
+const F_URL: u8 = 0x10;
+const F_HTTP: u8 = 0x20;
+const ID_EXPLICIT: u8 = 0;
+const ID_DID_WEB: u8 = 1;
+const ID_DID_KEY: u8 = 2;
+
+/// Shift into 2-byte mode in compact text.
+const SO: u8 = 0x0E;
+/// Shift back to UTF-8 mode (as a 2-byte unit `00 0F`).
+const SI: u16 = 0x000F;
+
+/// What the QR carries besides the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrContent {
+    /// Every claim of the certificate.
+    pub claims: Claims,
+    /// The verification method that signed it.
+    pub key_id: String,
+    /// When it was signed (whole seconds).
+    pub signed_at: DateTime<Utc>,
+}
+
+/// A decoded payload.
+#[derive(Debug, Clone)]
+pub struct DecodedPayload {
+    /// The content.
+    pub content: QrContent,
+    /// The body (what follows [`DOMAIN`] in the signed message).
+    pub body: Vec<u8>,
+    /// The Ed25519 signature.
+    pub signature: [u8; 64],
+}
+
+impl DecodedPayload {
+    /// The exact bytes the signature covers: [`DOMAIN`] ‖ body.
+    pub fn message(&self) -> Vec<u8> {
+        signed_message(&self.body)
+    }
+}
+
+/// [`DOMAIN`] ‖ `body`.
+pub fn signed_message(body: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(DOMAIN.len() + body.len());
+    m.extend_from_slice(DOMAIN);
+    m.extend_from_slice(body);
+    m
+}
+
+fn err(at: &str, reason: impl Into<String>) -> QrError {
+    QrError::Payload {
+        at: at.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+// ---------------------------------------------------------------- writing
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+/// Compact text: UTF-8, except that runs of characters that take 3 bytes in UTF-8 (most CJK)
+/// are written as 2-byte big-endian units after a shift-out byte, when that is shorter.
+pub fn compact_text(s: &str) -> Vec<u8> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let wide = |c: char| c.len_utf8() == 3;
+        if wide(chars[i]) {
+            let mut j = i;
+            while j < chars.len() && wide(chars[j]) {
+                j += 1;
+            }
+            let k = j - i;
+            let at_end = j == chars.len();
+            let shifted = 1 + 2 * k + if at_end { 0 } else { 2 };
+            if shifted < 3 * k {
+                out.push(SO);
+                for c in &chars[i..j] {
+                    out.extend_from_slice(&(*c as u32 as u16).to_be_bytes());
+                }
+                if !at_end {
+                    out.extend_from_slice(&SI.to_be_bytes());
+                }
+                i = j;
+                continue;
+            }
+        }
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(chars[i].encode_utf8(&mut buf).as_bytes());
+        i += 1;
+    }
+    out
+}
+
+fn code_nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'-' => Some(10),
+        b'.' => Some(11),
+        _ => None,
+    }
+}
+
+fn status_n(issuer_url: Option<&str>, list_url: &str) -> Option<u32> {
+    let rest = list_url
+        .strip_prefix(issuer_url?)?
+        .strip_prefix("/status/")?;
+    let n: u32 = rest.parse().ok()?;
+    (n.to_string() == rest).then_some(n)
+}
+
+fn years_between(from: DateTime<Utc>, until: DateTime<Utc>) -> Option<u64> {
+    (1..=MAX_YEARS).find(|y| add_years(from, *y as u32) == until)
+}
+
+/// Encodes the body (everything the signature covers, without [`DOMAIN`]).
+pub fn encode_body(c: &QrContent) -> Result<Vec<u8>, QrError> {
+    encode_body_marked(c, &mut Vec::new())
+}
+
+/// The byte budget of a body: each part with its size in bytes, in order.
+pub fn budget(c: &QrContent) -> Result<Vec<(&'static str, usize)>, QrError> {
+    let mut marks = Vec::new();
+    encode_body_marked(c, &mut marks)?;
+    let mut prev = 0;
+    Ok(marks
+        .into_iter()
+        .map(|(name, end)| {
+            let n = end - prev;
+            prev = end;
+            (name, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect())
+}
+
+fn encode_body_marked(
+    c: &QrContent,
+    marks: &mut Vec<(&'static str, usize)>,
+) -> Result<Vec<u8>, QrError> {
+    let cl = &c.claims;
+    let mut out = Vec::with_capacity(320);
+    out.push(VERSION);
+    let mut flags = 0u8;
+    if cl.holder.name_latin.is_some() {
+        flags |= F_LATIN;
+    }
+    if cl.holder.id_hash.is_some() {
+        flags |= F_ID_HASH;
+    }
+    if cl.program.code.is_some() {
+        flags |= F_CODE;
+    }
+    if cl.valid_until.is_some() {
+        flags |= F_UNTIL;
+    }
+    let url_rest = match &cl.issuer.url {
+        None => None,
+        Some(u) => {
+            flags |= F_URL;
+            if let Some(r) = u.strip_prefix("https://") {
+                Some(r)
+            } else if let Some(r) = u.strip_prefix("http://") {
+                flags |= F_HTTP;
+                Some(r)
+            } else {
+                return Err(err("issuer.url", "must be an http(s) URL"));
+            }
+        }
+    };
+    let did_key_pk = keys::parse_did_key(&cl.issuer.id)
+        .ok()
+        .filter(|pk| keys::did_key(pk) == cl.issuer.id);
+    let id_form = if cl
+        .issuer
+        .url
+        .as_deref()
+        .is_some_and(|u| did_web_for(u).ok().as_deref() == Some(cl.issuer.id.as_str()))
+    {
+        ID_DID_WEB
+    } else if did_key_pk.is_some() {
+        ID_DID_KEY
+    } else {
+        ID_EXPLICIT
+    };
+    flags |= id_form << 6;
+    out.push(flags);
+    marks.push(("version, flags", out.len()));
+    out.extend_from_slice(cl.id.as_bytes());
+    marks.push(("id (UUID)", out.len()));
+    if let Some(r) = url_rest {
+        put_bytes(&mut out, r.as_bytes());
+    }
+    match (id_form, did_key_pk) {
+        (ID_DID_KEY, Some(pk)) => out.extend_from_slice(pk.as_bytes()),
+        (ID_EXPLICIT, _) => put_bytes(&mut out, cl.issuer.id.as_bytes()),
+        _ => {}
+    }
+    marks.push(("issuer url + id", out.len()));
+    put_bytes(&mut out, &compact_text(&cl.issuer.name));
+    marks.push(("issuer name", out.len()));
+    put_bytes(&mut out, &compact_text(&cl.holder.name));
+    marks.push(("holder name", out.len()));
+    if let Some(l) = &cl.holder.name_latin {
+        put_bytes(&mut out, &compact_text(l));
+    }
+    marks.push(("holder latin name", out.len()));
+    if let Some(h) = &cl.holder.id_hash {
+        out.extend_from_slice(h);
+    }
+    marks.push(("holder id hash", out.len()));
+    put_bytes(&mut out, &compact_text(&cl.program.name));
+    marks.push(("program name", out.len()));
+    if let Some(code) = &cl.program.code {
+        let b = code.as_bytes();
+        if let Some(nibbles) = b
+            .iter()
+            .map(|c| code_nibble(*c))
+            .collect::<Option<Vec<u8>>>()
+        {
+            put_varint(&mut out, (b.len() as u64) << 1 | 1);
+            for pair in nibbles.chunks(2) {
+                out.push(pair[0] << 4 | pair.get(1).copied().unwrap_or(15));
+            }
+        } else {
+            put_varint(&mut out, (b.len() as u64) << 1);
+            out.extend_from_slice(b);
+        }
+    }
+    marks.push(("program code", out.len()));
+    let f = cl.level.framework;
+    let idx = f
+        .level(&cl.level.value)
+        .map(|(i, _)| i)
+        .ok_or_else(|| err("level", "not a level of its framework"))?;
+    out.push(f.code() << 4 | idx as u8);
+    marks.push(("framework + level", out.len()));
+    let from = secs_u32("validFrom", &cl.valid_from)?;
+    out.extend_from_slice(&from.to_be_bytes());
+    if let Some(until) = cl.valid_until {
+        match years_between(cl.valid_from, until) {
+            Some(y) => put_varint(&mut out, y << 1),
+            None => {
+                let d = (until - cl.valid_from).num_seconds();
+                if d <= 0 || d >= 1 << 33 || until.timestamp_subsec_nanos() != 0 {
+                    return Err(err(
+                        "validUntil",
+                        "must be 1 s to 272 years after validFrom",
+                    ));
+                }
+                put_varint(&mut out, (d as u64) << 1 | 1);
+            }
+        }
+    }
+    marks.push(("validFrom + validUntil", out.len()));
+    let delta = (c.signed_at - cl.valid_from).num_seconds();
+    if delta.unsigned_abs() >= 1 << 33 || c.signed_at.timestamp_subsec_nanos() != 0 {
+        return Err(err(
+            "signedAt",
+            "must be whole seconds within 272 years of validFrom",
+        ));
+    }
+    put_varint(&mut out, ((delta << 1) ^ (delta >> 63)) as u64);
+    marks.push(("signing time", out.len()));
+    let frag = c
+        .key_id
+        .strip_prefix(cl.issuer.id.as_str())
+        .and_then(|r| r.strip_prefix('#'));
+    let key_n = frag
+        .and_then(|f| f.strip_prefix("key-"))
+        .and_then(|n| n.parse::<u32>().ok().filter(|v| v.to_string() == n));
+    let did_key_frag = cl.issuer.id.strip_prefix("did:key:");
+    match (key_n, frag) {
+        (Some(n), _) => put_varint(&mut out, u64::from(n) << 2),
+        (None, Some(f)) if id_form == ID_DID_KEY && Some(f) == did_key_frag => {
+            put_varint(&mut out, 1)
+        }
+        (None, Some(f)) => {
+            put_varint(&mut out, 2);
+            put_bytes(&mut out, f.as_bytes());
+        }
+        (None, None) => {
+            put_varint(&mut out, 3);
+            put_bytes(&mut out, c.key_id.as_bytes());
+        }
+    }
+    marks.push(("key id", out.len()));
+    if cl.status.len() > MAX_STATUS {
+        return Err(err("credentialStatus", "more than 8 entries"));
+    }
+    out.push(cl.status.len() as u8);
+    for s in &cl.status {
+        let purpose = u64::from(s.purpose == StatusPurpose::Suspension);
+        match status_n(cl.issuer.url.as_deref(), &s.list_url) {
+            Some(n) => put_varint(&mut out, u64::from(n) << 2 | purpose),
+            None => {
+                put_varint(&mut out, 2 | purpose);
+                put_bytes(&mut out, s.list_url.as_bytes());
+            }
+        }
+        put_varint(&mut out, u64::from(s.index));
+    }
+    marks.push(("status entries", out.len()));
+    if out.len() + 64 > MAX_PAYLOAD {
+        return Err(err("$", "the claims are too long for a QR code"));
+    }
+    Ok(out)
+}
+
+fn secs_u32(field: &str, t: &DateTime<Utc>) -> Result<u32, QrError> {
+    if t.timestamp_subsec_nanos() != 0 {
+        return Err(err(field, "must be whole seconds"));
+    }
+    u32::try_from(t.timestamp()).map_err(|_| err(field, "must be between 1970 and 2106"))
+}
+
+// ---------------------------------------------------------------- reading
+
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, at: &str, n: usize) -> Result<&'a [u8], QrError> {
+        if self.b.len() - self.pos < n {
+            return Err(err(at, format!("truncated at byte {}", self.pos)));
+        }
+        let s = &self.b[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+    fn u8(&mut self, at: &str) -> Result<u8, QrError> {
+        Ok(self.take(at, 1)?[0])
+    }
+    fn varint(&mut self, at: &str) -> Result<u64, QrError> {
+        let mut v = 0u64;
+        for i in 0..10 {
+            let b = self.u8(at)?;
+            if i == 9 && b > 1 {
+                return Err(err(at, "varint overflows 64 bits"));
+            }
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                if i > 0 && b == 0 {
+                    return Err(err(at, "varint is not minimal"));
+                }
+                return Ok(v);
+            }
+        }
+        Err(err(at, "varint too long"))
+    }
+    fn bytes(&mut self, at: &str) -> Result<&'a [u8], QrError> {
+        let n = self.varint(at)?;
+        let n = usize::try_from(n).map_err(|_| err(at, "length out of range"))?;
+        self.take(at, n)
+    }
+    fn utf8(&mut self, at: &str) -> Result<String, QrError> {
+        let b = self.bytes(at)?;
+        String::from_utf8(b.to_vec()).map_err(|_| err(at, "not UTF-8"))
+    }
+    fn text(&mut self, at: &str) -> Result<String, QrError> {
+        decode_compact_text(self.bytes(at)?).map_err(|r| err(at, r))
+    }
+}
+
+/// Decodes compact text (see [`compact_text`]).
+pub fn decode_compact_text(b: &[u8]) -> Result<String, String> {
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == SO {
+            i += 1;
+            loop {
+                if i == b.len() {
+                    break;
+                }
+                if i + 1 == b.len() {
+                    return Err("odd byte in 2-byte mode".into());
+                }
+                let u = u16::from_be_bytes([b[i], b[i + 1]]);
+                i += 2;
+                if u == SI {
+                    break;
+                }
+                let c = char::from_u32(u32::from(u))
+                    .filter(|c| c.len_utf8() == 3)
+                    .ok_or("2-byte unit is not a 3-byte character")?;
+                out.push(c);
+            }
+            continue;
+        }
+        if b[i] < 0x20 {
+            return Err(format!("control byte {:#04x}", b[i]));
+        }
+        let len = match b[i] {
+            0x00..=0x7f => 1,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => return Err("not UTF-8".into()),
+        };
+        let s = b
+            .get(i..i + len)
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .ok_or("not UTF-8")?;
+        out.push_str(s);
+        i += len;
+    }
+    Ok(out)
+}
+
+/// Decodes a payload (`body ‖ signature`). Refuses anything that is not the canonical
+/// encoding of valid claims. Does not check the signature.
+pub fn decode_payload(payload: &[u8]) -> Result<DecodedPayload, QrError> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(err("$", format!("payload longer than {MAX_PAYLOAD} bytes")));
+    }
+    if payload.len() < 64 + 2 {
+        return Err(err("$", "payload too short"));
+    }
+    let (body, sig) = payload.split_at(payload.len() - 64);
+    let mut r = Reader { b: body, pos: 0 };
+    let version = r.u8("version")?;
+    if version != VERSION {
+        return Err(err("version", format!("unknown format version {version}")));
+    }
+    let flags = r.u8("flags")?;
+    let id_form = flags >> 6;
+    let id = Uuid::from_slice(r.take("id", 16)?).expect("16 bytes");
+    let url = if flags & F_URL != 0 {
+        let scheme = if flags & F_HTTP != 0 {
+            "http://"
+        } else {
+            "https://"
+        };
+        Some(format!("{scheme}{}", r.utf8("issuer.url")?))
+    } else if flags & F_HTTP != 0 {
+        return Err(err("flags", "http flag without an issuer URL"));
+    } else {
+        None
+    };
+    let issuer_id = match id_form {
+        ID_EXPLICIT => r.utf8("issuer.id")?,
+        ID_DID_WEB => {
+            let u = url
+                .as_deref()
+                .ok_or_else(|| err("issuer.id", "did:web form needs an issuer URL"))?;
+            did_web_for(u).map_err(|e| err("issuer.url", e.to_string()))?
+        }
+        ID_DID_KEY => {
+            let pk: [u8; 32] = r.take("issuer.id", 32)?.try_into().expect("32 bytes");
+            let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk)
+                .map_err(|_| err("issuer.id", "not an Ed25519 public key"))?;
+            keys::did_key(&vk)
+        }
+        _ => return Err(err("flags", "unknown issuer id form")),
+    };
+    let issuer_name = r.text("issuer.name")?;
+    let holder_name = r.text("holder.name")?;
+    let name_latin = if flags & F_LATIN != 0 {
+        Some(r.text("holder.name_latin")?)
+    } else {
+        None
+    };
+    let id_hash = if flags & F_ID_HASH != 0 {
+        Some(r.take("holder.id_hash", 32)?.try_into().expect("32 bytes"))
+    } else {
+        None
+    };
+    let program_name = r.text("program.name")?;
+    let code = if flags & F_CODE != 0 {
+        let h = r.varint("program.code")?;
+        let len = usize::try_from(h >> 1).map_err(|_| err("program.code", "too long"))?;
+        if len > crate::model::MAX_CODE_CHARS {
+            return Err(err("program.code", "too long"));
+        }
+        if h & 1 == 1 {
+            let packed = r.take("program.code", len.div_ceil(2))?;
+            let mut s = String::with_capacity(len);
+            for (i, nib) in packed.iter().flat_map(|b| [b >> 4, b & 15]).enumerate() {
+                let c = match nib {
+                    0..=9 => char::from(b'0' + nib),
+                    10 => '-',
+                    11 => '.',
+                    15 if i == len => break,
+                    _ => return Err(err("program.code", "bad packed character")),
+                };
+                if i == len {
+                    return Err(err("program.code", "bad padding"));
+                }
+                s.push(c);
+            }
+            Some(s)
+        } else {
+            let raw = r.take("program.code", len)?;
+            Some(String::from_utf8(raw.to_vec()).map_err(|_| err("program.code", "not UTF-8"))?)
+        }
+    } else {
+        None
+    };
+    let lv = r.u8("level")?;
+    let framework =
+        Framework::from_code(lv >> 4).ok_or_else(|| err("level", "unknown framework code"))?;
+    let value = framework
+        .levels()
+        .get(usize::from(lv & 15))
+        .ok_or_else(|| err("level", "level index out of range"))?
+        .value
+        .to_owned();
+    let from_bytes: [u8; 4] = r.take("validFrom", 4)?.try_into().expect("4 bytes");
+    let valid_from = time_from_unix(i64::from(u32::from_be_bytes(from_bytes)))
+        .ok_or_else(|| err("validFrom", "out of range"))?;
+    let valid_until = if flags & F_UNTIL != 0 {
+        let x = r.varint("validUntil")?;
+        if x & 1 == 0 {
+            let y = x >> 1;
+            if !(1..=MAX_YEARS).contains(&y) {
+                return Err(err("validUntil", "years out of range"));
+            }
+            Some(add_years(valid_from, y as u32))
+        } else {
+            let d = x >> 1;
+            if d == 0 || d >= 1 << 33 {
+                return Err(err("validUntil", "seconds out of range"));
+            }
+            Some(valid_from + chrono::Duration::seconds(d as i64))
+        }
+    } else {
+        None
+    };
+    let z = r.varint("signedAt")?;
+    if z >= 1 << 34 {
+        return Err(err("signedAt", "out of range"));
+    }
+    let delta = (z >> 1) as i64 ^ -((z & 1) as i64);
+    let signed_at = valid_from + chrono::Duration::seconds(delta);
+    let k = r.varint("keyId")?;
+    let key_id = match (k & 3, k >> 2) {
+        (0, n) if n <= u64::from(u32::MAX) => format!("{issuer_id}#key-{n}"),
+        (1, 0) if id_form == ID_DID_KEY => {
+            format!("{issuer_id}#{}", &issuer_id["did:key:".len()..])
+        }
+        (2, 0) => format!("{issuer_id}#{}", r.utf8("keyId")?),
+        (3, 0) => r.utf8("keyId")?,
+        _ => return Err(err("keyId", "unknown key id form")),
+    };
+    let n_status = usize::from(r.u8("credentialStatus")?);
+    if n_status > MAX_STATUS {
+        return Err(err("credentialStatus", "more than 8 entries"));
+    }
+    let mut status = Vec::with_capacity(n_status);
+    for i in 0..n_status {
+        let at = format!("credentialStatus[{i}]");
+        let h = r.varint(&at)?;
+        let purpose = if h & 1 == 0 {
+            StatusPurpose::Revocation
+        } else {
+            StatusPurpose::Suspension
+        };
+        let list_url = if h & 2 == 0 {
+            let n = u32::try_from(h >> 2).map_err(|_| err(&at, "list number out of range"))?;
+            let u = url
+                .as_deref()
+                .ok_or_else(|| err(&at, "list number form needs an issuer URL"))?;
+            format!("{u}/status/{n}")
+        } else if h >> 2 == 0 {
+            r.utf8(&at)?
+        } else {
+            return Err(err(&at, "bad entry header"));
+        };
+        let index = u32::try_from(r.varint(&at)?).map_err(|_| err(&at, "index out of range"))?;
+        status.push(StatusRef {
+            purpose,
+            list_url,
+            index,
+        });
+    }
+    if r.pos != body.len() {
+        return Err(err(
+            "$",
+            format!("{} unexpected bytes after the claims", body.len() - r.pos),
+        ));
+    }
+    let claims = Claims {
+        id,
+        issuer: IssuerProfile {
+            id: issuer_id,
+            name: issuer_name,
+            url,
+        },
+        holder: Holder {
+            name: holder_name,
+            name_latin,
+            id_hash,
+        },
+        program: Program {
+            name: program_name,
+            code,
+        },
+        level: Level { framework, value },
+        valid_from,
+        valid_until,
+        status,
+    };
+    claims
+        .validate()
+        .map_err(|e| err("claims", e.to_string()))?;
+    let content = QrContent {
+        claims,
+        key_id,
+        signed_at,
+    };
+    if encode_body(&content)? != body {
+        return Err(err("$", "not the canonical encoding of its claims"));
+    }
+    Ok(DecodedPayload {
+        content,
+        body: body.to_vec(),
+        signature: sig.try_into().expect("64 bytes"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_text_round_trips_and_is_shorter_for_cjk() {
+        for s in [
+            "王晓明",
+            "Wang Xiaoming",
+            "绍兴市职业技能鉴定指导中心 Shaoxing",
+            "Ünïcødé 😂 数控铣工 x",
+            "ab王c",
+        ] {
+            let e = compact_text(s);
+            assert_eq!(decode_compact_text(&e).unwrap(), s);
+            assert!(e.len() <= s.len(), "{s}");
+        }
+        assert_eq!(compact_text("王晓明").len(), 7);
+        assert!(decode_compact_text(&[SO, 0x00]).is_err());
+        assert!(decode_compact_text(&[SO, 0x00, 0x41]).is_err());
+        assert!(decode_compact_text(&[0x01]).is_err());
+        assert!(decode_compact_text(&[0xff]).is_err());
+    }
+
+    #[test]
+    fn varints_must_be_minimal() {
+        let mut r = Reader {
+            b: &[0x80, 0x00],
+            pos: 0,
+        };
+        assert!(r.varint("x").is_err());
+        let mut v = vec![];
+        put_varint(&mut v, 131_071);
+        assert_eq!(v.len(), 3);
+        let mut r = Reader { b: &v, pos: 0 };
+        assert_eq!(r.varint("x").unwrap(), 131_071);
+    }
+}

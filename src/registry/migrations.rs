@@ -1,0 +1,87 @@
+//! Schema migrations, versioned in code. `PRAGMA user_version` holds the number of migrations
+//! applied; [`migrate`] applies the missing ones, each in its own transaction, and refuses a
+//! database written by a newer skillcert.
+
+use super::RegistryError;
+use rusqlite::Connection;
+
+/// Every migration, in order. Never edit one that has shipped: append a new one.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+/// Version 1: lists, certificates, status entries, append-only events, list credential cache.
+const V1: &str = r#"
+CREATE TABLE lists (
+    number      INTEGER PRIMARY KEY,
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+    size        INTEGER NOT NULL CHECK (size > 0),
+    used        INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0 AND used <= size),
+    version     INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT    NOT NULL
+);
+CREATE TABLE certificates (
+    id                TEXT    PRIMARY KEY,
+    holder_name       TEXT    NOT NULL,
+    program           TEXT    NOT NULL,
+    program_code      TEXT,
+    framework         TEXT    NOT NULL,
+    level             TEXT    NOT NULL,
+    issued_at         TEXT    NOT NULL,
+    key_id            TEXT    NOT NULL,
+    revocation_list   INTEGER NOT NULL REFERENCES lists(number),
+    revocation_index  INTEGER NOT NULL,
+    suspension_list   INTEGER NOT NULL REFERENCES lists(number),
+    suspension_index  INTEGER NOT NULL,
+    state             TEXT    NOT NULL CHECK (state IN ('pending', 'issued')),
+    document_sha256   TEXT,
+    batch_key         TEXT    UNIQUE,
+    claims_json       TEXT    NOT NULL,
+    CHECK (state = 'pending' OR document_sha256 IS NOT NULL)
+);
+CREATE TABLE status_entries (
+    list        INTEGER NOT NULL REFERENCES lists(number),
+    idx         INTEGER NOT NULL CHECK (idx >= 0),
+    certificate TEXT    NOT NULL REFERENCES certificates(id),
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+    is_set      INTEGER NOT NULL DEFAULT 0 CHECK (is_set IN (0, 1)),
+    PRIMARY KEY (list, idx)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX status_entries_by_certificate ON status_entries(certificate, purpose);
+CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    certificate TEXT    NOT NULL REFERENCES certificates(id),
+    action      TEXT    NOT NULL CHECK (action IN ('issue', 'sign', 'revoke', 'suspend', 'reinstate')),
+    reason      TEXT,
+    at          TEXT    NOT NULL,
+    actor       TEXT    NOT NULL
+);
+CREATE INDEX events_by_certificate ON events(certificate, seq);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE list_cache (
+    list        INTEGER PRIMARY KEY REFERENCES lists(number),
+    version     INTEGER NOT NULL,
+    key_id      TEXT    NOT NULL,
+    valid_until TEXT    NOT NULL,
+    json        TEXT    NOT NULL
+);
+"#;
+
+/// Applies the missing migrations; returns the schema version.
+pub fn migrate(conn: &mut Connection) -> Result<u32, RegistryError> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let latest = MIGRATIONS.len() as u32;
+    if current > latest {
+        return Err(RegistryError::Corrupt(format!(
+            "registry schema version {current} is newer than this skillcert knows ({latest})"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(latest)
+}

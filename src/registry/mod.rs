@@ -1,0 +1,416 @@
+//! The issuer's registry: every certificate ever issued and every status change, in embedded
+//! SQLite (`registry.sqlite` in the data dir, WAL mode, `synchronous = FULL`, schema versioned
+//! in [`migrations`]).
+//!
+//! # Issuing and crashes
+//!
+//! [`Registry::issue`] records the certificate (state `pending`, with its claims and its two
+//! status entries) in one transaction *before* anything is signed or written, then signs, then
+//! records the document's SHA-256 (state `issued`). So no certificate file can exist that the
+//! registry does not know. A crash between record and sign leaves a `pending` row: its status
+//! indices stay reserved forever, it shows up in [`Registry::pending`], and
+//! [`Registry::complete`] re-signs it from the recorded claims (same key and time give the
+//! same bytes: Ed25519 is deterministic). `issue-batch` completes pending rows of its roster on
+//! the next run.
+//!
+//! # Status
+//!
+//! Each certificate gets one revocation and one suspension entry, at indices drawn at random
+//! (OS randomness) from the current list of that purpose, never reused; a new list starts when
+//! one is full. Changes ([`Registry::revoke`], [`Registry::suspend`], [`Registry::reinstate`])
+//! set or clear the bit and append an event (action, reason, time, actor) in one
+//! transaction. Events cannot be updated or deleted (SQL triggers).
+//!
+//! # Serving lists
+//!
+//! [`Registry::status_list_credential`] gives the signed credential of list `n` (served at
+//! `GET /status/{n}`), cached in the database and re-signed when a bit changed, the signing
+//! key changed, or less than half of its freshness limit is left.
+
+pub mod migrations;
+mod queries;
+
+use crate::issuer::{Issued, Issuer, IssuerError};
+use crate::model::StatusPurpose;
+use crate::request::CheckedRequest;
+use crate::status::{Bitstring, StatusError};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// File name of the registry in the data dir.
+pub const REGISTRY_FILE: &str = "registry.sqlite";
+/// Longest reason text accepted for a status change.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Errors of the registry.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// SQLite failed.
+    #[error("registry: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// No certificate with this id.
+    #[error("{0}: no such certificate in the registry")]
+    NotFound(String),
+    /// Not a certificate id.
+    #[error("{0:?}: not a certificate id (expected urn:uuid:<uuid> or a bare UUID)")]
+    BadId(String),
+    /// The certificate is revoked; revocation is final.
+    #[error("{0} is revoked; revocation is final")]
+    Revoked(String),
+    /// `reinstate` of a certificate that is not suspended.
+    #[error("{0} is not suspended")]
+    NotSuspended(String),
+    /// `suspend` of a certificate that is already suspended.
+    #[error("{0} is already suspended")]
+    AlreadySuspended(String),
+    /// A bad argument; names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// No status list with this number.
+    #[error("no status list {0}")]
+    NoSuchList(u64),
+    /// The database does not hold what it must.
+    #[error("registry is inconsistent: {0}")]
+    Corrupt(String),
+    /// The issuer failed (claims, signing).
+    #[error(transparent)]
+    Issuer(#[from] IssuerError),
+    /// A status list could not be built.
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// The data dir could not be used.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Where a certificate is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertStatus {
+    /// Neither revoked nor suspended.
+    Active,
+    /// Suspended (may be reinstated).
+    Suspended,
+    /// Revoked (final).
+    Revoked,
+}
+
+/// Whether the certificate has been signed yet (see the module docs on crashes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    /// Recorded, not (known to be) signed.
+    Pending,
+    /// Signed; the document hash is recorded.
+    Issued,
+}
+
+/// One certificate as the registry knows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateRecord {
+    /// `urn:uuid:…`.
+    pub id: String,
+    /// Holder display name.
+    pub holder_name: String,
+    /// Program name.
+    pub program: String,
+    /// Program code.
+    pub program_code: Option<String>,
+    /// Level framework id.
+    pub framework: String,
+    /// Level value.
+    pub level: String,
+    /// Issue time (RFC 3339).
+    pub issued_at: String,
+    /// Verification method of the signing key.
+    pub key_id: String,
+    /// Revocation list number and index.
+    pub revocation: (u64, u32),
+    /// Suspension list number and index.
+    pub suspension: (u64, u32),
+    /// Pending or issued.
+    pub state: RecordState,
+    /// SHA-256 (hex) of the JCS form of the signed document.
+    pub document_sha256: Option<String>,
+    /// Current status.
+    pub status: CertStatus,
+    /// The roster row key, for certificates issued by `issue-batch`.
+    pub batch_key: Option<String>,
+}
+
+/// One event of a certificate's history.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Event {
+    /// Sequence number (global, increasing).
+    pub seq: i64,
+    /// `issue`, `sign`, `revoke`, `suspend`, `reinstate`.
+    pub action: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (`cli:alice`, `api:…`).
+    pub actor: String,
+}
+
+/// One status list.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ListInfo {
+    /// List number (the `{n}` of `/status/{n}`).
+    pub number: u64,
+    /// Its purpose.
+    pub purpose: StatusPurpose,
+    /// Entries.
+    pub size: u64,
+    /// Entries allocated.
+    pub used: u64,
+    /// Bumped on every bit change.
+    pub version: u64,
+}
+
+/// Options of [`Registry::issue_with`].
+#[derive(Debug, Clone, Default)]
+pub struct IssueOptions<'a> {
+    /// Who issues (recorded in the event). Default `registry`.
+    pub actor: Option<&'a str>,
+    /// A stable key of the roster row (for resumable batches); unique.
+    pub batch_key: Option<&'a str>,
+}
+
+/// The registry in a data dir. Safe to share between threads (one connection behind a mutex);
+/// several processes may open the same registry (SQLite locking, busy timeout 10 s).
+#[derive(Debug)]
+pub struct Registry {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+/// Normalises a certificate id: `urn:uuid:<uuid>` or a bare UUID → `urn:uuid:<lower-case>`.
+pub fn normalize_id(id: &str) -> Result<String, RegistryError> {
+    let t = id.trim();
+    let bare = t.strip_prefix("urn:uuid:").unwrap_or(t);
+    uuid::Uuid::parse_str(bare)
+        .ok()
+        .filter(|_| bare.len() == 36)
+        .map(|u| format!("urn:uuid:{}", u.hyphenated()))
+        .ok_or_else(|| RegistryError::BadId(id.chars().take(80).collect()))
+}
+
+fn check_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, RegistryError> {
+    match reason.map(str::trim) {
+        None | Some("") if required => Err(RegistryError::Invalid(
+            "--reason: a reason is required".into(),
+        )),
+        None | Some("") => Ok(None),
+        Some(r) => crate::model::normalize_text("--reason", r, MAX_REASON_CHARS)
+            .map(Some)
+            .map_err(|e| RegistryError::Invalid(e.to_string())),
+    }
+}
+
+impl Registry {
+    /// Opens (creating if needed) `registry.sqlite` in `data_dir` and migrates it.
+    pub fn open(data_dir: &Path) -> Result<Registry, RegistryError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| RegistryError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join(REGISTRY_FILE);
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::migrate(&mut conn)?;
+        Ok(Registry {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Issues a certificate: records it (pending, with its status entries), signs it, records
+    /// the document hash. Actor `registry`.
+    pub fn issue(&self, issuer: &Issuer, req: &CheckedRequest) -> Result<Issued, RegistryError> {
+        self.issue_with(issuer, req, &IssueOptions::default())
+    }
+
+    /// [`Registry::issue`] with an actor and a batch row key.
+    pub fn issue_with(
+        &self,
+        issuer: &Issuer,
+        req: &CheckedRequest,
+        opts: &IssueOptions<'_>,
+    ) -> Result<Issued, RegistryError> {
+        let now = crate::issuer::now_secs();
+        let mut claims = issuer.claims_for(req, now)?;
+        {
+            let mut conn = self.lock();
+            queries::record(&mut conn, issuer, &mut claims, now, opts)?;
+        }
+        let issued = issuer.sign_all(claims, now)?;
+        let id = issued.claims.id_urn();
+        queries::mark_signed(&self.lock(), &id, &issued.document, issuer, None)?;
+        Ok(issued)
+    }
+
+    /// Signs a recorded certificate again from its recorded claims: finishes a `pending` one
+    /// (after a crash), or regenerates the files of an `issued` one. With the same key the
+    /// result is byte-identical; after a key rotation it is signed now with the active key and
+    /// the new hash is recorded.
+    pub fn complete(&self, issuer: &Issuer, id: &str) -> Result<Issued, RegistryError> {
+        let id = normalize_id(id)?;
+        let (rec, claims) = queries::claims_of(&self.lock(), &id)?;
+        let same_key = rec.key_id == issuer.verification_method();
+        let at = if same_key {
+            crate::model::parse_time("issued_at", &rec.issued_at)
+                .map_err(|e| RegistryError::Corrupt(e.to_string()))?
+        } else {
+            crate::issuer::now_secs()
+        };
+        let issued = issuer.sign_all(claims, at)?;
+        let note = (!same_key).then(|| {
+            format!(
+                "re-signed with {} (was {})",
+                issuer.verification_method(),
+                rec.key_id
+            )
+        });
+        queries::mark_signed(&self.lock(), &id, &issued.document, issuer, note.as_deref())?;
+        Ok(issued)
+    }
+
+    /// Ids of certificates recorded but not known to be signed (crash between record and sign).
+    pub fn pending(&self) -> Result<Vec<String>, RegistryError> {
+        queries::ids_where(&self.lock(), "state = 'pending'")
+    }
+
+    /// Every certificate id, in issue order.
+    pub fn ids(&self) -> Result<Vec<String>, RegistryError> {
+        queries::ids_where(&self.lock(), "1")
+    }
+
+    /// The certificate issued for a roster row key, if any.
+    pub fn find_batch_key(&self, key: &str) -> Result<Option<CertificateRecord>, RegistryError> {
+        queries::find_batch_key(&self.lock(), key)
+    }
+
+    /// The certificate `id` (`urn:uuid:…` or bare UUID).
+    pub fn get(&self, id: &str) -> Result<CertificateRecord, RegistryError> {
+        queries::get(&self.lock(), &normalize_id(id)?)
+    }
+
+    /// Every event of certificate `id`, oldest first.
+    pub fn history(&self, id: &str) -> Result<Vec<Event>, RegistryError> {
+        let id = normalize_id(id)?;
+        let conn = self.lock();
+        queries::get(&conn, &id)?;
+        queries::history(&conn, &id)
+    }
+
+    /// Revokes `id` (final). A reason is required.
+    pub fn revoke(
+        &self,
+        id: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<CertificateRecord, RegistryError> {
+        let reason = check_reason(Some(reason), true)?;
+        self.change(id, "revoke", reason, actor)
+    }
+
+    /// Suspends `id`. Refused for a revoked or already suspended certificate.
+    pub fn suspend(
+        &self,
+        id: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<CertificateRecord, RegistryError> {
+        let reason = check_reason(reason, false)?;
+        self.change(id, "suspend", reason, actor)
+    }
+
+    /// Lifts a suspension of `id`. Refused for a revoked, unknown or not suspended certificate.
+    pub fn reinstate(
+        &self,
+        id: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<CertificateRecord, RegistryError> {
+        let reason = check_reason(reason, false)?;
+        self.change(id, "reinstate", reason, actor)
+    }
+
+    fn change(
+        &self,
+        id: &str,
+        action: &str,
+        reason: Option<String>,
+        actor: &str,
+    ) -> Result<CertificateRecord, RegistryError> {
+        let id = normalize_id(id)?;
+        let actor = crate::model::normalize_text("actor", actor, 200)
+            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let mut conn = self.lock();
+        queries::change(&mut conn, &id, action, reason.as_deref(), &actor)?;
+        queries::get(&conn, &id)
+    }
+
+    /// Every status list.
+    pub fn lists(&self) -> Result<Vec<ListInfo>, RegistryError> {
+        queries::lists(&self.lock())
+    }
+
+    /// The purpose and bits of list `list`.
+    pub fn list_status_bits(&self, list: u64) -> Result<(StatusPurpose, Bitstring), RegistryError> {
+        queries::list_bits(&self.lock(), list)
+    }
+
+    /// The purpose of list `list` and whether bit `index` is set; `None` for an index that was
+    /// never allocated (its bit is 0).
+    pub fn status_bit(
+        &self,
+        list: u64,
+        index: u32,
+    ) -> Result<(StatusPurpose, Option<bool>), RegistryError> {
+        queries::status_bit(&self.lock(), list, index)
+    }
+
+    /// The signed status list credential of list `list_number` (what `GET /status/{n}` serves
+    /// and `status export` writes). Cached; re-signed when a bit changed, the key changed, or
+    /// less than half of the freshness limit is left.
+    pub fn status_list_credential(
+        &self,
+        issuer: &Issuer,
+        list_number: u64,
+    ) -> Result<serde_json::Value, RegistryError> {
+        queries::list_credential(&self.lock(), issuer, list_number)
+    }
+
+    /// Checks the registry's invariants; returns the problems found (empty = consistent):
+    /// SQLite integrity, two status entries per certificate matching its columns, list usage
+    /// counts, status bits equal to the replay of the events, hashes of issued certificates.
+    pub fn check_consistency(&self) -> Result<Vec<String>, RegistryError> {
+        queries::check_consistency(&self.lock())
+    }
+}
+
+#[cfg(test)]
+mod tests;

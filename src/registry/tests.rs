@@ -1,0 +1,236 @@
+use super::*;
+use crate::request::IssuanceRequest;
+
+fn setup() -> (tempfile::TempDir, Issuer, Registry) {
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = Issuer::init(dir.path(), "Test Centre", Some("https://v.example.cn")).unwrap();
+    let reg = Registry::open(dir.path()).unwrap();
+    (dir, issuer, reg)
+}
+
+fn req(name: &str) -> CheckedRequest {
+    let (_, r) = IssuanceRequest::parse(
+        format!(
+            r#"{{"holder": {{"name": "{name}"}}, "program": {{"name": "Welder", "code": "W-1"}},
+                "level": {{"framework": "cn-nvq", "value": "3"}}}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    r
+}
+
+#[test]
+fn issue_records_entries_and_hash() {
+    let (_d, issuer, reg) = setup();
+    let issued = reg.issue(&issuer, &req("王晓明")).unwrap();
+    assert_eq!(issued.claims.status.len(), 2);
+    let id = issued.claims.id_urn();
+    let rec = reg.get(&id).unwrap();
+    assert_eq!(rec.state, RecordState::Issued);
+    assert_eq!(rec.status, CertStatus::Active);
+    assert_eq!(rec.holder_name, "王晓明");
+    let r = &issued.claims.status[0];
+    assert_eq!(r.purpose, StatusPurpose::Revocation);
+    assert_eq!(
+        r.list_url,
+        format!("https://v.example.cn/status/{}", rec.revocation.0)
+    );
+    assert_eq!(r.index, rec.revocation.1);
+    let hash = crate::proof::jcs_hash(&issued.document).unwrap();
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(rec.document_sha256.as_deref(), Some(hex.as_str()));
+    // The bare UUID finds it too.
+    assert_eq!(reg.get(&issued.claims.id.to_string()).unwrap().id, id);
+    // Re-signing with the same key gives the same document.
+    let again = reg.complete(&issuer, &id).unwrap();
+    assert_eq!(again.document, issued.document);
+    assert!(reg.check_consistency().unwrap().is_empty());
+}
+
+#[test]
+fn status_changes_and_history() {
+    let (_d, issuer, reg) = setup();
+    let id = reg.issue(&issuer, &req("A")).unwrap().claims.id_urn();
+    assert!(matches!(
+        reg.reinstate(&id, None, "t"),
+        Err(RegistryError::NotSuspended(_))
+    ));
+    assert_eq!(
+        reg.suspend(&id, Some("audit"), "cli:t").unwrap().status,
+        CertStatus::Suspended
+    );
+    assert!(matches!(
+        reg.suspend(&id, None, "t"),
+        Err(RegistryError::AlreadySuspended(_))
+    ));
+    assert_eq!(
+        reg.reinstate(&id, None, "cli:t").unwrap().status,
+        CertStatus::Active
+    );
+    assert!(matches!(
+        reg.revoke(&id, " ", "t"),
+        Err(RegistryError::Invalid(_))
+    ));
+    assert_eq!(
+        reg.revoke(&id, "fraud", "cli:t").unwrap().status,
+        CertStatus::Revoked
+    );
+    assert!(matches!(
+        reg.reinstate(&id, None, "t"),
+        Err(RegistryError::Revoked(_))
+    ));
+    assert!(matches!(
+        reg.suspend(&id, None, "t"),
+        Err(RegistryError::Revoked(_))
+    ));
+    assert!(matches!(
+        reg.revoke(&id, "again", "t"),
+        Err(RegistryError::Revoked(_))
+    ));
+    let h = reg.history(&id).unwrap();
+    let actions: Vec<&str> = h.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["issue", "sign", "suspend", "reinstate", "revoke"]);
+    assert_eq!(h[2].reason.as_deref(), Some("audit"));
+    assert_eq!(h[4].actor, "cli:t");
+    let unknown = "urn:uuid:00000000-0000-4000-8000-000000000000";
+    assert!(matches!(
+        reg.reinstate(unknown, None, "t"),
+        Err(RegistryError::NotFound(_))
+    ));
+    assert!(matches!(reg.get("nonsense"), Err(RegistryError::BadId(_))));
+    // Events are append-only.
+    let conn = reg.lock();
+    assert!(conn.execute("DELETE FROM events", []).is_err());
+    assert!(conn.execute("UPDATE events SET actor = 'x'", []).is_err());
+    drop(conn);
+    assert!(reg.check_consistency().unwrap().is_empty());
+}
+
+#[test]
+fn list_credential_reflects_bits_and_is_cached() {
+    let (_d, issuer, reg) = setup();
+    let a = reg.issue(&issuer, &req("A")).unwrap();
+    let (rl, ri) = reg.get(&a.claims.id_urn()).unwrap().revocation;
+    let v1 = reg.status_list_credential(&issuer, rl).unwrap();
+    assert_eq!(v1, reg.status_list_credential(&issuer, rl).unwrap());
+    reg.revoke(&a.claims.id_urn(), "x", "t").unwrap();
+    let v2 = reg.status_list_credential(&issuer, rl).unwrap();
+    let l = crate::status::StatusListCredential::from_value(&v2).unwrap();
+    assert_eq!(l.bits.ones(), vec![ri as usize]);
+    assert_eq!(l.bits.len(), crate::status::MIN_LIST_BITS);
+    assert!(l.verify_proof(&issuer.trust_list()).is_ok());
+    let (p, bits) = reg.list_status_bits(rl).unwrap();
+    assert_eq!(p, StatusPurpose::Revocation);
+    assert_eq!(bits, l.bits);
+    assert!(matches!(
+        reg.status_list_credential(&issuer, 999),
+        Err(RegistryError::NoSuchList(999))
+    ));
+}
+
+#[test]
+fn allocation_never_reuses_and_starts_new_list_when_full() {
+    let (_d, issuer, reg) = setup();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..50 {
+        let is = reg.issue(&issuer, &req(&format!("H{i}"))).unwrap();
+        for s in &is.claims.status {
+            assert!(seen.insert((s.list_url.clone(), s.index)), "reused {s:?}");
+        }
+    }
+    // Fill the revocation list but one, then issue: the last free index is found, then a new
+    // list starts.
+    {
+        let conn = reg.lock();
+        let rl: u64 = conn
+            .query_row(
+                "SELECT number FROM lists WHERE purpose = 'revocation'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let used: Vec<u32> = conn
+            .prepare("SELECT idx FROM status_entries WHERE list = ?1")
+            .unwrap()
+            .query_map([rl], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let used: std::collections::HashSet<u32> = used.into_iter().collect();
+        // Dummy certificate that owns the filler entries (a test-only shortcut).
+        conn.execute_batch("PRAGMA foreign_keys = OFF; BEGIN;")
+            .unwrap();
+        let mut left = None;
+        for i in 0..crate::status::MIN_LIST_BITS as u32 {
+            if used.contains(&i) {
+                continue;
+            }
+            if left.is_none() {
+                left = Some(i);
+                continue;
+            }
+            conn.execute(
+                "INSERT INTO status_entries (list, idx, certificate, purpose) VALUES (?1, ?2, 'filler-' || ?2, 'revocation')",
+                rusqlite::params![rl, i],
+            )
+            .unwrap();
+        }
+        conn.execute("UPDATE lists SET used = size - 1 WHERE number = ?1", [rl])
+            .unwrap();
+        conn.execute_batch("COMMIT; PRAGMA foreign_keys = ON;")
+            .unwrap();
+        drop(conn);
+        let a = reg.issue(&issuer, &req("last")).unwrap();
+        let rec = reg.get(&a.claims.id_urn()).unwrap();
+        assert_eq!(rec.revocation, (rl, left.unwrap()));
+        let b = reg.issue(&issuer, &req("next")).unwrap();
+        let rec = reg.get(&b.claims.id_urn()).unwrap();
+        assert_ne!(rec.revocation.0, rl);
+        let lists = reg.lists().unwrap();
+        assert_eq!(lists.len(), 3);
+        assert!(lists.iter().any(|l| l.number == rl && l.used == l.size));
+    }
+}
+
+#[test]
+fn pending_is_completed() {
+    let (_d, issuer, reg) = setup();
+    let now = crate::issuer::now_secs();
+    let mut claims = issuer.claims_for(&req("P"), now).unwrap();
+    queries::record(
+        &mut reg.lock(),
+        &issuer,
+        &mut claims,
+        now,
+        &IssueOptions {
+            actor: Some("t"),
+            batch_key: Some("k1"),
+        },
+    )
+    .unwrap();
+    let id = claims.id_urn();
+    assert_eq!(reg.pending().unwrap(), vec![id.clone()]);
+    assert_eq!(
+        reg.find_batch_key("k1").unwrap().unwrap().state,
+        RecordState::Pending
+    );
+    let done = reg.complete(&issuer, &id).unwrap();
+    assert_eq!(done.claims, claims);
+    assert!(reg.pending().unwrap().is_empty());
+    assert_eq!(reg.get(&id).unwrap().state, RecordState::Issued);
+    assert!(reg.check_consistency().unwrap().is_empty());
+    // The same roster key cannot be recorded twice.
+    let mut again = issuer.claims_for(&req("P"), now).unwrap();
+    assert!(queries::record(
+        &mut reg.lock(),
+        &issuer,
+        &mut again,
+        now,
+        &IssueOptions {
+            actor: None,
+            batch_key: Some("k1"),
+        }
+    )
+    .is_err());
+}
