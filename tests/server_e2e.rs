@@ -347,3 +347,48 @@ fn serve_binary_demo_issuer_token_and_sigterm() {
     assert_eq!(g.status, 201);
     stop(s);
 }
+
+#[test]
+fn slow_client_gets_a_json_408_and_the_server_keeps_serving() {
+    use std::io::{Read, Write};
+    let f = fixture();
+    let state = f.state.clone().with_limits(skillcert::server::Limits {
+        request_timeout: Duration::from_millis(500),
+        concurrency: 64,
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(skillcert::server::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    // Announce 1000 bytes, send 10, then stall.
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789"
+    )
+    .unwrap();
+    let t = Instant::now();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.contains("application/json") && text.contains("\"error\":\"timeout\""),
+        "{text}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let g = get(&agent(), &format!("http://{addr}/healthz"));
+    assert_eq!(g.status, 200);
+    tx.send(()).unwrap();
+    rt.block_on(server).unwrap().unwrap();
+}

@@ -57,6 +57,9 @@ impl Default for Limits {
     }
 }
 
+/// Photos decoded at once (each may be up to 8 MiB); more wait their turn.
+pub const IMAGE_CONCURRENCY: usize = 4;
+
 /// Largest body of any route without its own limit (64 KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;
 
@@ -133,18 +136,23 @@ pub fn app(state: AppState) -> Router {
     let verify_limit = DefaultBodyLimit::max(api::MAX_VERIFY_BODY);
     let image_limit = DefaultBodyLimit::max(api::MAX_IMAGE_BODY + (64 << 10));
     let batch_limit = DefaultBodyLimit::max(admin::MAX_BATCH_BODY);
+    let images = GlobalConcurrencyLimitLayer::new(IMAGE_CONCURRENCY);
     Router::new()
         .route("/", get(pages::home))
         .route("/V/{payload}", get(pages::qr_page))
         .route("/verify", post(pages::verify_form).layer(verify_limit))
         .route(
             "/verify/image",
-            post(pages::verify_image_form).layer(image_limit),
+            post(pages::verify_image_form)
+                .layer::<_, std::convert::Infallible>(image_limit)
+                .layer::<_, std::convert::Infallible>(images.clone()),
         )
         .route("/api/v1/verify", post(api::verify).layer(verify_limit))
         .route(
             "/api/v1/verify/image",
-            post(api::verify_image).layer(image_limit),
+            post(api::verify_image)
+                .layer::<_, std::convert::Infallible>(image_limit)
+                .layer::<_, std::convert::Infallible>(images),
         )
         .route("/status/{list}", get(wellknown::status_list))
         .route("/.well-known/did.json", get(wellknown::did_json))
