@@ -40,6 +40,7 @@ pub mod proof;
 pub mod qr;
 pub mod registry;
 pub mod request;
+pub mod server;
 pub mod status;
 pub mod token;
 pub mod trust;

@@ -6,6 +6,7 @@
 mod batch;
 mod certificate;
 mod issue;
+mod serve;
 mod status;
 mod verify;
 mod verify_batch;
@@ -62,6 +63,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TrustCommand,
     },
+    /// The HTTP service: verification site and admin API (demo issuer on an empty data dir).
+    Serve(serve::ServeArgs),
     /// Issuer keys.
     Key {
         /// Subcommand.
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init { name, base_url } => cmd_init(&cli, name, base_url.as_deref()),
         Command::Issue(args) => issue::run(&cli, args),
         Command::Verify(args) => verify::run(&cli, args),
+        Command::Serve(args) => serve::run(&cli, args),
         Command::Trust {
             command: TrustCommand::Export { out },
         } => cmd_trust_export(&cli, out.as_ref()),

@@ -1,0 +1,254 @@
+//! `skillcert serve [--addr ADDR]`: the HTTP service. On an empty data dir it first creates a
+//! demo issuer whose public URL is the serve address, with sample certificates. The admin token
+//! is generated from the OS's random source, printed once, and only its SHA-256 is kept
+//! (`admin-token.sha256`, mode 0600).
+
+use super::{Cli, CliError, CmdResult, EXIT_OK};
+use crate::issuer::Issuer;
+use crate::server::{self, admin::token_hash, backend::Backend, demo, AppState};
+use base64::Engine;
+use rand_core::RngCore;
+use serde_json::json;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// File in the data dir holding the hex SHA-256 of the admin token.
+pub const ADMIN_TOKEN_FILE: &str = "admin-token.sha256";
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Public base URL given to the demo issuer created on an empty data dir
+    /// (default: http://ADDR as bound).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Replace the admin token with a new one (printed once).
+    #[arg(long)]
+    pub new_admin_token: bool,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
+    move |e| CliError::unreadable(format!("{}: {e}", path.display()))
+}
+
+/// A new admin token: 32 bytes from the OS's random source, base64url.
+pub fn new_admin_token() -> String {
+    let mut b = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut b);
+    let t = format!(
+        "sca_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    );
+    zeroize::Zeroize::zeroize(&mut b);
+    t
+}
+
+fn write_hash_file(path: &Path, hash: &[u8; 32], replace: bool) -> Result<(), CliError> {
+    use std::fs::OpenOptions;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let target = if replace {
+        path.with_extension("sha256.tmp")
+    } else {
+        path.to_owned()
+    };
+    if replace {
+        let _ = std::fs::remove_file(&target);
+    }
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let mut f = o.open(&target).map_err(io(&target))?;
+    writeln!(f, "{}", server::wellknown::hex(hash)).map_err(io(&target))?;
+    f.sync_all().map_err(io(&target))?;
+    if replace {
+        std::fs::rename(&target, path).map_err(io(path))?;
+    }
+    Ok(())
+}
+
+/// The admin token's hash from the data dir, creating a token when there is none (or when
+/// asked). Returns the hash and the new token, if one was made (to be shown once).
+pub fn admin_token(dir: &Path, renew: bool) -> Result<([u8; 32], Option<String>), CliError> {
+    let path = dir.join(ADMIN_TOKEN_FILE);
+    if path.exists() && !renew {
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        let t = text.trim();
+        let mut h = [0u8; 32];
+        if t.len() != 64 {
+            return Err(CliError::unreadable(format!(
+                "{}: not a SHA-256 hex digest",
+                path.display()
+            )));
+        }
+        for (i, b) in h.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|_| {
+                CliError::unreadable(format!("{}: not a SHA-256 hex digest", path.display()))
+            })?;
+        }
+        return Ok((h, None));
+    }
+    let token = new_admin_token();
+    let h = token_hash(&token);
+    write_hash_file(&path, &h, path.exists())?;
+    Ok((h, Some(token)))
+}
+
+fn base_url_for(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
+        SocketAddr::V4(a) => format!("http://{a}"),
+        SocketAddr::V6(a) => format!("http://localhost:{}", a.port()),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SKILLCERT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,tower_http=info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("SKILLCERT_LOG_FORMAT").as_deref() == Ok("json") {
+        b.json().try_init()
+    } else {
+        b.try_init()
+    };
+}
+
+/// Runs `serve`.
+pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
+    init_tracing();
+    let listener = std::net::TcpListener::bind(&args.addr)
+        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
+    let dir = &cli.data_dir;
+    let mut demo_out = Vec::new();
+    let backend = if Issuer::exists(dir) {
+        Backend::open(Issuer::open(dir)?).map_err(CliError::unreadable)?
+    } else {
+        let base = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
+        let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
+        let out: PathBuf = dir.join("demo");
+        for c in certs {
+            let mut files = super::issue::write_outputs(&c.issued, &out)?;
+            if !files
+                .iter()
+                .any(|(_, p)| p.to_string_lossy().ends_with(".qr.png"))
+            {
+                let png =
+                    crate::qr::render::to_png(&c.issued.qr_text, 8).map_err(CliError::refused)?;
+                let p = out.join(format!("{}.qr.png", c.issued.claims.id));
+                std::fs::write(&p, png).map_err(io(&p))?;
+                files.push(("qr_png", p));
+            }
+            demo_out.push((c, files));
+        }
+        backend
+    };
+    let (hash, token) = admin_token(dir, args.new_admin_token)?;
+    let issuer = backend.issuer();
+    let url = format!("http://{local}");
+    let demo_json: Vec<_> = demo_out
+        .iter()
+        .map(|(c, files)| {
+            let mut v = server::backend::issued_json(issuer, &c.issued);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("document");
+                o.insert("holder".into(), c.issued.claims.holder.name.clone().into());
+                o.insert("state".into(), c.state.into());
+                let f: serde_json::Map<_, _> = files
+                    .iter()
+                    .map(|(k, p)| ((*k).to_owned(), p.display().to_string().into()))
+                    .collect();
+                o.insert("files".into(), f.into());
+            }
+            v
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if cli.json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"url": url, "public_url": issuer.public_url(), "issuer": issuer.config().id,
+                   "admin_token": token, "admin_token_file": dir.join(ADMIN_TOKEN_FILE), "demo": demo_json})
+        );
+    } else {
+        let _ = writeln!(out, "skillcert serve: listening on {url}");
+        let _ = writeln!(
+            out,
+            "Issuer: {} ({}), public site {}",
+            issuer.config().name,
+            issuer.config().id,
+            issuer.public_url()
+        );
+        match &token {
+            Some(t) => {
+                let _ = writeln!(
+                    out,
+                    "Admin token (shown once; only its SHA-256 is kept in {}):\n  {t}",
+                    dir.join(ADMIN_TOKEN_FILE).display()
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "Admin token: as set before (serve --new-admin-token replaces it)"
+                );
+            }
+        }
+        if !demo_json.is_empty() {
+            let _ = writeln!(
+                out,
+                "Demo issuer created with sample certificates in {}:",
+                dir.join("demo").display()
+            );
+            for d in &demo_json {
+                let _ = writeln!(
+                    out,
+                    "  {:<9} {}  {}",
+                    d["state"].as_str().unwrap_or(""),
+                    d["holder"].as_str().unwrap_or(""),
+                    d["verify_url"]
+                        .as_str()
+                        .or(d["credential_id"].as_str())
+                        .unwrap_or("")
+                );
+            }
+            if let Some(qr) = demo_json
+                .iter()
+                .find_map(|d| d["files"]["qr_png"].as_str().or(d["files"]["qr"].as_str()))
+            {
+                let _ = writeln!(out, "Sample QR to try (scan it or open it): {qr}");
+            }
+        }
+    }
+    let _ = out.flush();
+    drop(out);
+    let state = AppState::new(backend, Some(hash));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::unreadable(format!("tokio runtime: {e}")))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| CliError::unreadable(format!("--addr: {e}")))?;
+        tracing::info!(addr = %local, "serving");
+        server::serve(listener, state, server::shutdown_signal())
+            .await
+            .map_err(|e| CliError::unreadable(format!("serve: {e}")))
+    })?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,240 @@
+//! The admin API, behind `Authorization: Bearer <admin token>`: issue one, issue a batch,
+//! revoke, suspend, reinstate, look up a certificate and its history.
+//!
+//! The token is compared as SHA-256 digests in constant time; only the digest is held.
+
+use super::backend::{issued_json, Change};
+use super::errors::{parse_json, require_json, ApiError};
+use super::AppState;
+use crate::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+/// Most certificates in one batch request.
+pub const MAX_BATCH: usize = 1000;
+/// Largest batch body (4 MiB).
+pub const MAX_BATCH_BODY: usize = 4 << 20;
+/// Longest reason of a status change, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// SHA-256 of an admin token (what the data dir stores).
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Checks the bearer token; returns the actor name recorded with changes (a short digest prefix,
+/// never the token).
+pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    let expected = state.admin_hash.as_ref().ok_or(ApiError::Unauthorized)?;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|t| !t.is_empty() && t.len() <= 512)
+        .ok_or(ApiError::Unauthorized)?;
+    let got = token_hash(presented);
+    if bool::from(got.ct_eq(expected)) {
+        Ok(format!("admin-token:{}", super::wellknown::hex(&got[..4])))
+    } else {
+        tracing::warn!("admin request with a wrong token");
+        Err(ApiError::Unauthorized)
+    }
+}
+
+fn json_status(status: StatusCode, v: Value) -> Response {
+    let mut r = (status, v.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn check_request(v: Value, at: &str) -> Result<CheckedRequest, ApiError> {
+    IssuanceRequest::from_value(v)
+        .map(|(_, c)| c)
+        .map_err(|e| ApiError::Unprocessable(format!("{at}{e}")))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("task failed: {e}")))?
+}
+
+/// `POST /api/v1/admin/certificates`: issue one (body: an issuance request).
+pub async fn issue_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&state, &headers)?;
+    require_json(&headers)?;
+    let body = body?;
+    let checked = check_request(parse_json(&body, MAX_REQUEST)?, "")?;
+    let backend = state.backend.clone();
+    let out = blocking(move || {
+        let issued = backend.issue(&checked)?;
+        Ok(issued_json(backend.issuer(), &issued))
+    })
+    .await?;
+    tracing::info!(actor = %actor, credential_id = %out["credential_id"].as_str().unwrap_or(""), "issued");
+    Ok(json_status(StatusCode::CREATED, out))
+}
+
+/// `POST /api/v1/admin/certificates/batch`: issue many (body: a JSON array of issuance
+/// requests). Every request is checked before any is issued; a refusal names its index.
+pub async fn issue_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&state, &headers)?;
+    require_json(&headers)?;
+    let body = body?;
+    let Value::Array(items) = parse_json(&body, MAX_BATCH_BODY)? else {
+        return Err(ApiError::Unprocessable(
+            "$: send a JSON array of issuance requests".into(),
+        ));
+    };
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(ApiError::Unprocessable(format!(
+            "$: a batch holds 1 to {MAX_BATCH} requests, not {}",
+            items.len()
+        )));
+    }
+    let checked = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| check_request(v, &format!("[{i}].")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let backend = state.backend.clone();
+    let results = blocking(move || {
+        Ok(checked
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match backend.issue(c) {
+                Ok(issued) => issued_json(backend.issuer(), &issued),
+                Err(e) => json!({"index": i, "error": e.code(), "message": e.to_string()}),
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let failed = results.iter().filter(|r| r.get("error").is_some()).count();
+    tracing::info!(actor = %actor, issued = results.len() - failed, failed, "batch issued");
+    Ok(json_status(
+        StatusCode::OK,
+        json!({"issued": results.len() - failed, "failed": failed, "results": results}),
+    ))
+}
+
+/// Parses a certificate id from the path: `urn:uuid:…` or the bare UUID.
+pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
+    let bare = s.strip_prefix("urn:uuid:").unwrap_or(s);
+    Uuid::parse_str(bare)
+        .ok()
+        .filter(|_| bare.len() == 36)
+        .ok_or_else(|| ApiError::BadRequest("id: must be urn:uuid:<uuid> or a UUID".into()))
+}
+
+fn reason_of(headers: &HeaderMap, body: &[u8], required: bool) -> Result<String, ApiError> {
+    if body.is_empty() && !required {
+        return Ok(String::new());
+    }
+    require_json(headers)?;
+    let v = parse_json(body, 16 << 10)?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ApiError::Unprocessable("$: send {\"reason\": \"...\"}".into()))?;
+    if let Some(k) = obj.keys().find(|k| k.as_str() != "reason") {
+        return Err(ApiError::Unprocessable(format!("{k}: unknown field")));
+    }
+    match obj.get("reason") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            crate::model::normalize_text("reason", s, MAX_REASON_CHARS)
+                .map_err(|e| ApiError::Unprocessable(e.to_string()))
+        }
+        Some(Value::String(_)) | None if !required => Ok(String::new()),
+        Some(Value::String(_)) | None => Err(ApiError::Unprocessable(
+            "reason: required, a non-empty string".into(),
+        )),
+        Some(_) => Err(ApiError::Unprocessable("reason: must be a string".into())),
+    }
+}
+
+async fn change(
+    state: AppState,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+    what: Change,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&state, &headers)?;
+    let Path(id) = id?;
+    let id = parse_id(&id)?;
+    let body = body?;
+    let reason = reason_of(&headers, &body, what != Change::Reinstate)?;
+    let backend = state.backend.clone();
+    let a = actor.clone();
+    let out = blocking(move || backend.change(&id, what, &reason, &a)).await?;
+    tracing::info!(actor = %actor, credential_id = %id, change = what.as_str(), "status changed");
+    Ok(json_status(StatusCode::OK, out))
+}
+
+/// `POST /api/v1/admin/certificates/{id}/revoke` (body `{"reason": …}`, required).
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    change(state, headers, id, body, Change::Revoke).await
+}
+
+/// `POST /api/v1/admin/certificates/{id}/suspend` (body `{"reason": …}`, required).
+pub async fn suspend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    change(state, headers, id, body, Change::Suspend).await
+}
+
+/// `POST /api/v1/admin/certificates/{id}/reinstate` (body optional `{"reason": …}`).
+pub async fn reinstate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    change(state, headers, id, body, Change::Reinstate).await
+}
+
+/// `GET /api/v1/admin/certificates/{id}`: the record and its history.
+pub async fn lookup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    let Path(id) = id?;
+    let id = parse_id(&id)?;
+    let backend = state.backend.clone();
+    let out = blocking(move || backend.lookup(&id)).await?;
+    Ok(json_status(StatusCode::OK, out))
+}

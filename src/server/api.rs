@@ -1,0 +1,182 @@
+//! The public JSON API: `POST /api/v1/verify` and `POST /api/v1/verify/image`.
+//!
+//! Both answer the `verify --json` object with status 200 for every verdict of a readable
+//! certificate, and 422 (the same object, plus `error` and `message`) for input that is not a
+//! certificate at all (`malformed`).
+
+use super::errors::{content_type, parse_json, ApiError};
+use super::AppState;
+use crate::input::parse_bytes;
+use crate::verify::{Report, Verdict, MAX_DOCUMENT};
+use axum::body::Bytes;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+/// Largest body of `POST /api/v1/verify`: a document plus JSON wrapping.
+pub const MAX_VERIFY_BODY: usize = MAX_DOCUMENT + (16 << 10);
+/// Largest photo accepted (8 MiB).
+pub const MAX_IMAGE_BODY: usize = 8 << 20;
+/// Inputs up to this size are verified on the request's own task; larger ones (documents,
+/// photos) on the blocking pool.
+const INLINE_LIMIT: usize = 16 << 10;
+
+/// Verifies input bytes of any form with the service's verifier, counting the verdict.
+pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, ApiError> {
+    let report = if bytes.len() <= INLINE_LIMIT {
+        check(state, &bytes)
+    } else {
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || check(&st, &bytes))
+            .await
+            .map_err(|e| ApiError::Internal(format!("verification task failed: {e}")))?
+    };
+    state.metrics.verdict(report.verdict);
+    Ok(report)
+}
+
+fn check(state: &AppState, bytes: &[u8]) -> Report {
+    match parse_bytes(bytes) {
+        Ok(u) => state.verifier.check(u),
+        Err(r) => r,
+    }
+}
+
+/// The JSON response for a report: 200, or 422 for `malformed`.
+pub fn report_response(report: Report) -> Response {
+    let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
+    let status = if report.verdict == Verdict::Malformed {
+        if let Some(o) = v.as_object_mut() {
+            o.insert("error".into(), "malformed".into());
+            o.insert(
+                "message".into(),
+                report
+                    .failure_reasons()
+                    .first()
+                    .copied()
+                    .unwrap_or("not a certificate")
+                    .into(),
+            );
+        }
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut r = (status, v.to_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The input in a verify request body.
+///
+/// - `application/json`: a credential document, or `{"input": "<token, QR text or document>"}`;
+/// - `text/plain`: the token, QR text or document itself.
+pub fn verify_input(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    match content_type(headers).as_deref() {
+        Some("application/json") => {
+            let v = parse_json(body, MAX_VERIFY_BODY)?;
+            match &v {
+                Value::Object(o) if o.len() == 1 && o.contains_key("input") => match &o["input"] {
+                    Value::String(s) => Ok(s.as_bytes().to_vec()),
+                    _ => Err(ApiError::Unprocessable("input: must be a string".into())),
+                },
+                Value::Object(_) => Ok(body.to_vec()),
+                _ => Err(ApiError::Unprocessable(
+                    "$: send a credential document or {\"input\": \"...\"}".into(),
+                )),
+            }
+        }
+        Some("text/plain") => {
+            if std::str::from_utf8(body).is_err() {
+                return Err(ApiError::BadRequest("the text body is not UTF-8".into()));
+            }
+            Ok(body.to_vec())
+        }
+        _ => Err(ApiError::UnsupportedMediaType(
+            "send application/json (a document or {\"input\": ...}) or text/plain (a token or QR text)"
+                .into(),
+        )),
+    }
+}
+
+/// `POST /api/v1/verify`.
+pub async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body?;
+    let input = verify_input(&headers, &body)?;
+    if crate::input::trim_ascii(&input).is_empty() {
+        return Err(ApiError::BadRequest("the input is empty".into()));
+    }
+    tracing::debug!(input_len = input.len(), "verify");
+    Ok(report_response(verify_bytes(&state, input).await?))
+}
+
+/// Reads the photo of a multipart upload: the field `image` (or the first file field), and an
+/// optional `lang` field.
+pub async fn read_image_field(mut mp: Multipart) -> Result<(Vec<u8>, Option<String>), ApiError> {
+    let mut image = None;
+    let mut lang = None;
+    let mut fields = 0;
+    while let Some(field) = mp.next_field().await? {
+        fields += 1;
+        if fields > 8 {
+            return Err(ApiError::BadRequest("too many multipart fields".into()));
+        }
+        let name = field.name().unwrap_or("").to_owned();
+        let is_file = field.file_name().is_some();
+        if name == "lang" {
+            let t = field.text().await?;
+            lang = Some(t.chars().take(16).collect());
+        } else if image.is_none() && (name == "image" || is_file) {
+            image = Some(field.bytes().await?.to_vec());
+        }
+    }
+    match image {
+        Some(b) if !b.is_empty() => Ok((b, lang)),
+        _ => Err(ApiError::BadRequest(
+            "no image: send the photo in the multipart field \"image\"".into(),
+        )),
+    }
+}
+
+/// `POST /api/v1/verify/image`: multipart (`image` field) or a raw `image/png` / `image/jpeg`
+/// body.
+pub async fn verify_image(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    use axum::extract::FromRequest;
+    let ct = content_type(&headers);
+    let bytes = match ct.as_deref() {
+        Some("multipart/form-data") => {
+            let mp: Result<Multipart, MultipartRejection> =
+                Multipart::from_request(req, &state).await;
+            read_image_field(mp?).await?.0
+        }
+        Some("image/png" | "image/jpeg") => {
+            let b: Result<Bytes, BytesRejection> = Bytes::from_request(req, &state).await;
+            b?.to_vec()
+        }
+        _ => return Err(ApiError::UnsupportedMediaType(
+            "send multipart/form-data with an \"image\" field, or an image/png or image/jpeg body"
+                .into(),
+        )),
+    };
+    if bytes.is_empty() {
+        return Err(ApiError::BadRequest("the image is empty".into()));
+    }
+    tracing::debug!(image_len = bytes.len(), "verify image");
+    Ok(report_response(verify_bytes(&state, bytes).await?))
+}

@@ -1,0 +1,318 @@
+//! `skillcert serve`: the issuer's public verification site and its admin API (contract in
+//! `../shared/PRODUCT.md`), built with axum on tokio.
+//!
+//! [`app`] builds the router over an [`AppState`]; tests drive it in process with
+//! `tower::ServiceExt::oneshot`, and [`serve`] runs it on a listener until a shutdown signal.
+//!
+//! Every request gets an `x-request-id`, a span with the route template (never the raw path,
+//! which may carry a certificate, nor any header, which may carry the admin token), a timeout,
+//! a place under a global concurrency limit and a body limit; every error is a JSON body.
+
+pub mod admin;
+pub mod api;
+pub mod backend;
+pub mod demo;
+pub mod errors;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod pages;
+pub mod wellknown;
+
+use crate::verify::Verifier;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use backend::Backend;
+use errors::ApiError;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Limits of the service.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to answer one request.
+    pub request_timeout: Duration,
+    /// Requests answered at once (the rest wait).
+    pub concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout: Duration::from_secs(10),
+            concurrency: 512,
+        }
+    }
+}
+
+/// Photos decoded at once (each may be up to 8 MiB); more wait their turn.
+pub const IMAGE_CONCURRENCY: usize = 4;
+
+/// Largest body of any route without its own limit (64 KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The issuer and its registry.
+    pub backend: Arc<Backend>,
+    /// The verifier (trusts the issuer's keys; status from the registry).
+    pub verifier: Arc<Verifier>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// SHA-256 of the admin token; `None`: the admin API refuses everything.
+    pub admin_hash: Option<[u8; 32]>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("issuer", &self.backend.issuer().config().id)
+            .field("admin", &self.admin_hash.is_some())
+            .finish()
+    }
+}
+
+impl AppState {
+    /// The state over a backend, with the SHA-256 of the admin token (if any).
+    pub fn new(backend: Backend, admin_hash: Option<[u8; 32]>) -> AppState {
+        let verifier = backend.verifier();
+        AppState {
+            backend: Arc::new(backend),
+            verifier: Arc::new(verifier),
+            metrics: Arc::new(metrics::Metrics::default()),
+            admin_hash,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> AppState {
+        self.limits = limits;
+        self
+    }
+}
+
+/// Every route: (method, path template). The OpenAPI test checks both ways against this list.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/V/{payload}"),
+    ("POST", "/verify"),
+    ("POST", "/verify/image"),
+    ("POST", "/api/v1/verify"),
+    ("POST", "/api/v1/verify/image"),
+    ("GET", "/status/{list}"),
+    ("GET", "/.well-known/did.json"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/trust.json"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/v1/openapi.json"),
+    ("POST", "/api/v1/admin/certificates"),
+    ("POST", "/api/v1/admin/certificates/batch"),
+    ("GET", "/api/v1/admin/certificates/{id}"),
+    ("POST", "/api/v1/admin/certificates/{id}/revoke"),
+    ("POST", "/api/v1/admin/certificates/{id}/suspend"),
+    ("POST", "/api/v1/admin/certificates/{id}/reinstate"),
+];
+
+/// The router with every route and layer.
+pub fn app(state: AppState) -> Router {
+    let limits = state.limits;
+    let verify_limit = DefaultBodyLimit::max(api::MAX_VERIFY_BODY);
+    let image_limit = DefaultBodyLimit::max(api::MAX_IMAGE_BODY + (64 << 10));
+    let batch_limit = DefaultBodyLimit::max(admin::MAX_BATCH_BODY);
+    let images = GlobalConcurrencyLimitLayer::new(IMAGE_CONCURRENCY);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/V/{payload}", get(pages::qr_page))
+        .route("/verify", post(pages::verify_form).layer(verify_limit))
+        .route(
+            "/verify/image",
+            post(pages::verify_image_form)
+                .layer::<_, std::convert::Infallible>(image_limit)
+                .layer::<_, std::convert::Infallible>(images.clone()),
+        )
+        .route("/api/v1/verify", post(api::verify).layer(verify_limit))
+        .route(
+            "/api/v1/verify/image",
+            post(api::verify_image)
+                .layer::<_, std::convert::Infallible>(image_limit)
+                .layer::<_, std::convert::Infallible>(images),
+        )
+        .route("/status/{list}", get(wellknown::status_list))
+        .route("/.well-known/did.json", get(wellknown::did_json))
+        .route("/.well-known/jwks.json", get(wellknown::jwks_json))
+        .route("/trust.json", get(wellknown::trust_json))
+        .route("/healthz", get(wellknown::healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route("/api/v1/admin/certificates", post(admin::issue_one))
+        .route(
+            "/api/v1/admin/certificates/batch",
+            post(admin::issue_batch).layer(batch_limit),
+        )
+        .route("/api/v1/admin/certificates/{id}", get(admin::lookup))
+        .route(
+            "/api/v1/admin/certificates/{id}/revoke",
+            post(admin::revoke),
+        )
+        .route(
+            "/api/v1/admin/certificates/{id}/suspend",
+            post(admin::suspend),
+        )
+        .route(
+            "/api/v1/admin/certificates/{id}/reinstate",
+            post(admin::reinstate),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        // Inner to outer from here on.
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(api::MAX_IMAGE_BODY + (64 << 10)))
+        .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// The span of a request: id, method and route template only.
+fn make_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str());
+    tracing::info_span!("request", id = %id, method = %req.method(), route = %route)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    ApiError::body_for(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+/// Turns any error response that is not ours (empty or plain text: the timeout's 408, a body
+/// limit's 413, a rejection) into a JSON error.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ct = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("application/json") || ct.starts_with("text/html") {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let msg = std::str::from_utf8(&text)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| t.trim().to_owned())
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_ascii_lowercase()
+        });
+    let mut r = ApiError::body_for(status, &msg);
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            r.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    r.into_response()
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` completes, then lets requests in flight
+/// finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,399 @@
+//! The public web pages: `GET /` (paste a token or upload a photo), `GET /V/{payload}` (the
+//! QR's URL: the verification page), and the two form targets `POST /verify` and
+//! `POST /verify/image`. Mobile-first HTML with one inline style sheet allowed by its hash in a
+//! strict Content-Security-Policy; no script, no external resource; Chinese and English.
+
+use super::api::{read_image_field, verify_bytes};
+use super::backend::qr_text_for;
+use super::errors::ApiError;
+use super::i18n::{tone, verdict_text, words, Lang};
+use super::AppState;
+use crate::model::Framework;
+use crate::verify::{Outcome, Report, Verdict};
+use axum::extract::multipart::Multipart;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+/// Longest `/V/{payload}` accepted (a version-40 QR holds at most 4,296 alphanumeric characters).
+pub const MAX_QR_PAYLOAD: usize = 8192;
+
+const CSS: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;background:#f4f5f7;color:#1b1f24}\
+header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#fff;border-bottom:1px solid #dde1e6;font-size:.95rem}\
+header a{color:#0b57d0}\
+main{max-width:40rem;margin:0 auto;padding:1rem}\
+.banner{border-radius:14px;padding:1.2rem 1.2rem 1rem;color:#fff;text-align:center;margin-bottom:1rem}\
+.banner .icon{font-size:3.2rem;line-height:1;font-weight:700}\
+.banner h1{margin:.3rem 0;font-size:1.9rem}\
+.banner p{margin:0;font-size:1.05rem}\
+.green{background:#137333}.amber{background:#b26a00}.red{background:#c5221f}\
+dl{background:#fff;border-radius:12px;padding:.4rem 1rem;margin:0 0 1rem}\
+dt{font-size:.85rem;color:#5f6368;margin-top:.6rem}\
+dd{margin:0 0 .5rem;font-size:1.1rem;font-weight:600;word-break:break-word}\
+dd small{display:block;font-weight:400;color:#3c4043;font-size:.9rem}\
+.why{background:#fff;border-left:6px solid #c5221f;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}\
+.why.amber{border-left-color:#b26a00;background:#fff}\
+details{background:#fff;border-radius:12px;padding:.6rem 1rem;font-size:.9rem}\
+td{padding:.2rem .4rem;vertical-align:top}\
+.pass{color:#137333}.fail{color:#c5221f}.skip,.warn{color:#b26a00}\
+form{background:#fff;border-radius:12px;padding:1rem;margin-bottom:1rem}\
+textarea{width:100%;min-height:8rem;font:14px monospace}\
+button{margin-top:.6rem;padding:.6rem 1.4rem;font-size:1rem;border:0;border-radius:8px;background:#0b57d0;color:#fff}\
+footer{text-align:center;font-size:.85rem;color:#5f6368;padding:1rem}";
+
+/// The Content-Security-Policy of every page: nothing but the inline style sheet (by hash),
+/// images from data URLs, and forms posting to this site.
+pub fn csp() -> &'static str {
+    static CSP: OnceLock<String> = OnceLock::new();
+    CSP.get_or_init(|| {
+        let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
+        format!(
+            "default-src 'none'; style-src 'sha256-{h}'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        )
+    })
+}
+
+/// HTML escaping for text and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// An HTML response with the security headers.
+pub fn html(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(csp()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn page(lang: Lang, title: &str, switch_href: &str, body: &str) -> String {
+    let w = words(lang);
+    let other = lang.other();
+    format!(
+        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title><style>{CSS}</style></head>\
+<body><header><a href=\"/?lang={code}\">{site}</a><a href=\"{sw}\" hreflang=\"{otag}\" lang=\"{otag}\">{oname}</a></header>\
+<main>{body}</main><footer>skillcert · W3C Verifiable Credentials 2.0 / Open Badges 3.0 · Ed25519</footer></body></html>",
+        tag = lang.tag(),
+        title = esc(title),
+        code = lang.code(),
+        site = esc(w.site),
+        sw = esc(switch_href),
+        otag = other.tag(),
+        oname = other.name(),
+    )
+}
+
+/// The verification page for a report.
+pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
+    let w = words(lang);
+    let (head, expl) = verdict_text(r.verdict, lang);
+    let t = tone(r.verdict);
+    let icon = match t {
+        super::i18n::Tone::Green => "✓",
+        super::i18n::Tone::Amber => "!",
+        super::i18n::Tone::Red => "✕",
+    };
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<section class=\"banner {cls}\" id=\"verdict\" data-verdict=\"{v}\" role=\"status\">\
+<div class=\"icon\" aria-hidden=\"true\">{icon}</div><h1>{head}</h1><p>{expl}</p></section>",
+        cls = t.class(),
+        v = r.verdict.as_str(),
+    );
+    let fails = r.failure_reasons();
+    if !fails.is_empty() {
+        let _ = write!(
+            b,
+            "<div class=\"why {}\"><strong>{}</strong><ul>",
+            t.class(),
+            esc(w.why)
+        );
+        for f in fails {
+            let _ = write!(b, "<li>{}</li>", esc(f));
+        }
+        b.push_str("</ul></div>");
+    }
+    if !r.notes.is_empty() {
+        let _ = write!(
+            b,
+            "<div class=\"why amber\"><strong>{}</strong><ul>",
+            esc(w.notes)
+        );
+        for n in &r.notes {
+            let _ = write!(b, "<li>{}</li>", esc(n));
+        }
+        b.push_str("</ul></div>");
+    }
+    let s = &r.summary;
+    if s.holder.is_some() || s.program.is_some() {
+        b.push_str("<dl>");
+        let mut row = |k: &str, v: String, small: Option<String>| {
+            let _ = write!(
+                b,
+                "<dt>{}</dt><dd>{}{}</dd>",
+                esc(k),
+                esc(&v),
+                small
+                    .map(|x| format!("<small>{}</small>", esc(&x)))
+                    .unwrap_or_default()
+            );
+        };
+        if let Some(h) = &s.holder {
+            let mut extra = s.holder_latin.clone();
+            if s.holder_id_hashed {
+                extra = Some(match extra {
+                    Some(x) => format!("{x} · {}", w.id_bound),
+                    None => w.id_bound.to_owned(),
+                });
+            }
+            row(w.holder, h.clone(), extra);
+        }
+        if let Some(p) = &s.program {
+            row(w.program, p.clone(), s.program_code.clone());
+        }
+        if let Some(l) = &s.level {
+            let name = match lang {
+                Lang::Zh => s.level_name_zh.as_ref().or(s.level_name_en.as_ref()),
+                Lang::En => s.level_name_en.as_ref().or(s.level_name_zh.as_ref()),
+            };
+            let head = match name {
+                Some(n) => format!("{l} · {n}"),
+                None => l.clone(),
+            };
+            let fw = s
+                .level_framework
+                .as_deref()
+                .and_then(Framework::from_id)
+                .map(|f| f.title().to_owned());
+            let place = [fw, s.level_position.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" — ");
+            row(w.level, head, (!place.is_empty()).then_some(place));
+        }
+        if let Some(i) = s.issuer_name.as_ref().or(s.issuer.as_ref()) {
+            row(w.issuer, i.clone(), s.issuer.clone().filter(|x| x != i));
+        }
+        if let Some(f) = &s.valid_from {
+            row(w.valid_from, date(f), None);
+        }
+        if s.valid_from.is_some() {
+            row(
+                w.valid_until,
+                s.valid_until
+                    .as_deref()
+                    .map_or(w.no_expiry.to_owned(), date),
+                None,
+            );
+        }
+        if let Some(id) = &s.credential_id {
+            row(w.cert_id, id.clone(), None);
+        }
+        b.push_str("</dl>");
+    }
+    let _ = write!(b, "<details><summary>{}</summary><table>", esc(w.checks));
+    for c in &r.checks {
+        let cls = match c.outcome {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Skip => "skip",
+            Outcome::Warn => "warn",
+        };
+        let _ = write!(
+            b,
+            "<tr><td class=\"{cls}\">{cls}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.name),
+            esc(&c.reason)
+        );
+    }
+    let _ = write!(
+        b,
+        "</table></details><p><a href=\"/?lang={}\">{}</a></p>",
+        lang.code(),
+        esc(w.another)
+    );
+    page(lang, head, switch_href, &b)
+}
+
+fn date(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+}
+
+/// The home page: paste a token or upload a photo.
+pub fn home_page(lang: Lang) -> String {
+    let w = words(lang);
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p>\
+<form method=\"post\" action=\"/verify\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+<label for=\"input\">{paste}</label><textarea id=\"input\" name=\"input\" required></textarea>\
+<button type=\"submit\">{verify}</button></form>\
+<form method=\"post\" action=\"/verify/image\" enctype=\"multipart/form-data\">\
+<input type=\"hidden\" name=\"lang\" value=\"{code}\"><label for=\"image\">{upload}</label><br>\
+<input id=\"image\" type=\"file\" name=\"image\" accept=\"image/png,image/jpeg\" required><br>\
+<button type=\"submit\">{verify}</button></form>",
+        title = esc(w.home_title),
+        intro = esc(w.home_intro),
+        code = lang.code(),
+        paste = esc(w.paste),
+        upload = esc(w.upload),
+        verify = esc(w.verify),
+    );
+    page(
+        lang,
+        w.home_title,
+        &format!("/?lang={}", lang.other().code()),
+        &body,
+    )
+}
+
+/// `?lang=`.
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    /// `zh` or `en`.
+    pub lang: Option<String>,
+}
+
+fn lang_of(q: &Result<Query<LangQuery>, QueryRejection>, headers: &HeaderMap) -> Lang {
+    let ql = q.as_ref().ok().and_then(|Query(q)| q.lang.as_deref());
+    Lang::negotiate(ql, headers)
+}
+
+/// `GET /`.
+pub async fn home(q: Result<Query<LangQuery>, QueryRejection>, headers: HeaderMap) -> Response {
+    html(StatusCode::OK, home_page(lang_of(&q, &headers)))
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// The HTTP status of a verification shown as a page: 400 for input that is not a certificate.
+fn page_status(r: &Report) -> StatusCode {
+    if r.verdict == Verdict::Malformed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// `GET /V/{payload}`: the QR's URL. HTML for browsers; the JSON report (or a JSON error for
+/// input that is not a certificate) for other clients.
+pub async fn qr_page(
+    State(state): State<AppState>,
+    q: Result<Query<LangQuery>, QueryRejection>,
+    headers: HeaderMap,
+    payload: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(payload) = payload?;
+    if payload.len() > MAX_QR_PAYLOAD {
+        return Err(ApiError::BadRequest(format!(
+            "the QR payload is longer than {MAX_QR_PAYLOAD} characters"
+        )));
+    }
+    let text = qr_text_for(state.backend.issuer(), &payload);
+    let report = verify_bytes(&state, text.into_bytes()).await?;
+    if wants_html(&headers) {
+        let lang = lang_of(&q, &headers);
+        let sw = format!("?lang={}", lang.other().code());
+        return Ok(html(page_status(&report), report_page(lang, &report, &sw)));
+    }
+    Ok(super::api::report_response(report))
+}
+
+/// The fields of the paste form.
+#[derive(Debug, Deserialize)]
+pub struct VerifyForm {
+    /// Token, QR text or document.
+    pub input: String,
+    /// Page language.
+    pub lang: Option<String>,
+}
+
+/// `POST /verify` (the paste form): the verification page.
+pub async fn verify_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<VerifyForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form?;
+    let lang = Lang::negotiate(f.lang.as_deref(), &headers);
+    let report = verify_bytes(&state, f.input.into_bytes()).await?;
+    let sw = format!("/?lang={}", lang.other().code());
+    Ok(html(page_status(&report), report_page(lang, &report, &sw)))
+}
+
+/// `POST /verify/image` (the upload form): the verification page.
+pub async fn verify_image_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let (bytes, lang_field) = read_image_field(mp?).await?;
+    let lang = Lang::negotiate(lang_field.as_deref(), &headers);
+    let report = verify_bytes(&state, bytes).await?;
+    let sw = format!("/?lang={}", lang.other().code());
+    Ok(html(page_status(&report), report_page(lang, &report, &sw)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn csp_pins_the_style_sheet() {
+        let c = csp();
+        assert!(c.starts_with("default-src 'none'; style-src 'sha256-"));
+        assert!(!c.contains("unsafe-inline"));
+        assert!(!c.contains("script-src"));
+    }
+
+    #[test]
+    fn malformed_page_shows_reason_escaped() {
+        let r = Report::malformed(crate::verify::Format::Document, "<script>x</script>");
+        let p = report_page(Lang::En, &r, "?lang=zh");
+        assert!(p.contains("data-verdict=\"malformed\""));
+        assert!(p.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!p.contains("<script>"));
+    }
+}

@@ -1,0 +1,181 @@
+//! Public key material and status: `/.well-known/did.json`, `/.well-known/jwks.json`,
+//! `/trust.json`, `/status/{list}`, `/healthz`.
+
+use super::errors::ApiError;
+use super::AppState;
+use crate::issuer::Issuer;
+use crate::keys;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Longest time a cache may keep a status list (seconds), whatever its freshness limit.
+pub const MAX_STATUS_CACHE_SECS: u64 = 300;
+
+/// The DID document of a `did:web` issuer: every key as a `Multikey` verification method;
+/// `assertionMethod` lists the keys not marked compromised.
+pub fn did_document(issuer: &Issuer) -> Option<Value> {
+    let c = issuer.config();
+    if !c.id.starts_with("did:web:") {
+        return None;
+    }
+    let methods: Vec<Value> = c
+        .keys
+        .iter()
+        .map(|k| {
+            json!({
+                "id": k.id,
+                "type": "Multikey",
+                "controller": c.id,
+                "publicKeyMultibase": k.public_key_multibase,
+            })
+        })
+        .collect();
+    let assertion: Vec<&str> = c
+        .keys
+        .iter()
+        .filter(|k| k.compromised_from.is_none())
+        .map(|k| k.id.as_str())
+        .collect();
+    Some(json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": c.id,
+        "verificationMethod": methods,
+        "assertionMethod": assertion,
+    }))
+}
+
+/// The JWK set: every key as an OKP Ed25519 JWK whose `kid` is its verification method id.
+pub fn jwks(issuer: &Issuer) -> Value {
+    let keys: Vec<Value> = issuer
+        .config()
+        .keys
+        .iter()
+        .filter_map(|k| {
+            let pk = keys::parse_public_multibase(&k.public_key_multibase).ok()?;
+            let mut jwk = keys::public_jwk(&pk);
+            let o = jwk.as_object_mut()?;
+            o.insert("kid".into(), k.id.clone().into());
+            o.insert("alg".into(), "EdDSA".into());
+            o.insert("use".into(), "sig".into());
+            Some(jwk)
+        })
+        .collect();
+    json!({ "keys": keys })
+}
+
+/// A JSON response with a strong ETag and a cache lifetime; `304` when `If-None-Match` matches.
+pub fn cached_json(
+    headers: &HeaderMap,
+    body: String,
+    content_type: &'static str,
+    max_age: u64,
+) -> Response {
+    let etag = format!("\"{}\"", hex(&Sha256::digest(body.as_bytes())[..16]));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body.into_response()
+    };
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `GET /.well-known/did.json`.
+pub async fn did_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let doc = did_document(state.backend.issuer()).ok_or_else(|| {
+        ApiError::NotFound("this issuer is a did:key issuer: it has no did:web document".into())
+    })?;
+    Ok(cached_json(
+        &headers,
+        doc.to_string(),
+        "application/did+json",
+        300,
+    ))
+}
+
+/// `GET /.well-known/jwks.json`.
+pub async fn jwks_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    cached_json(
+        &headers,
+        jwks(state.backend.issuer()).to_string(),
+        "application/jwk-set+json",
+        300,
+    )
+}
+
+/// `GET /trust.json`.
+pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    cached_json(
+        &headers,
+        state.backend.issuer().trust_list().to_json_pretty(),
+        "application/json",
+        300,
+    )
+}
+
+/// `GET /status/{list}`: the signed status list credential.
+pub async fn status_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    list: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(list) = list?;
+    let name = list.strip_suffix(".json").unwrap_or(&list);
+    let n: u32 = name
+        .parse()
+        .ok()
+        .filter(|_| name.len() <= 9 && name.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| ApiError::NotFound("status lists are numbered: /status/1".into()))?;
+    let backend = state.backend.clone();
+    let (body, ttl) = tokio::task::spawn_blocking(move || backend.status_list(n))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(cached_json(
+        &headers,
+        body,
+        "application/vc+json",
+        ttl.min(MAX_STATUS_CACHE_SECS),
+    ))
+}
+
+/// `GET /healthz`.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let c = state.backend.issuer().config();
+    let mut r = json!({
+        "status": "ok",
+        "issuer": c.id,
+        "version": env!("CARGO_PKG_VERSION"),
+    })
+    .to_string()
+    .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
