@@ -64,15 +64,27 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
 
 /// The verifier the arguments describe.
 pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError> {
-    let trust = match &args.trust {
-        Some(p) => TrustList::load(p).map_err(CliError::unreadable)?,
+    // Without --trust the CLI trusts the issuer of its own data dir, and that issuer's own
+    // registry is the authority on its status lists (no network needed).
+    let (trust, registry) = match &args.trust {
+        Some(p) => (TrustList::load(p).map_err(CliError::unreadable)?, None),
         None => match Issuer::open(&cli.data_dir) {
-            Ok(i) => i.trust_list(),
-            Err(crate::issuer::IssuerError::NotInitialised(_)) => TrustList::empty(),
+            Ok(i) => {
+                let registry =
+                    crate::registry::Registry::open(&cli.data_dir).map_err(CliError::unreadable)?;
+                let source = crate::status::RegistryStatusSource::new(
+                    std::sync::Arc::new(registry),
+                    &i.config().id,
+                    i.public_url(),
+                );
+                (i.trust_list(), Some(source))
+            }
+            Err(crate::issuer::IssuerError::NotInitialised(_)) => (TrustList::empty(), None),
             Err(e) => return Err(CliError::unreadable(e)),
         },
     };
-    // Status: --status files first, then HTTP (with a cache in the data dir) unless --offline.
+    // Status: --status files first, then the own registry, then HTTP (with a cache in the
+    // data dir) unless --offline.
     let files = crate::status::FileStatusSource::load(&trust, &args.status)
         .map_err(CliError::unreadable)?;
     let http = (!args.offline).then(|| {
@@ -82,7 +94,11 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
             .then(|| cli.data_dir.join("status-cache"));
         crate::status::HttpStatusSource::new(std::sync::Arc::new(trust.clone()), cache)
     });
-    let source = crate::status::CombinedStatusSource { files, http };
+    let source = crate::status::CombinedStatusSource {
+        files,
+        registry,
+        http,
+    };
     let mut b = Verifier::builder(trust).status_source(std::sync::Arc::new(source));
     if args.accept_stale {
         b = b.accept_stale_status_lists();
