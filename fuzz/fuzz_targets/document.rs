@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
     };
     // The report always serializes (it is what `verify --json` prints).
     let _ = serde_json::to_string(&report).expect("report serializes");
-    assert_eq!(report.valid, report.verdict == skillcert::verify::Verdict::Valid);
+    assert_eq!(
+        report.valid,
+        report.verdict == skillcert::verify::Verdict::Valid
+    );
     // The direct document path too, and the trust list parser on the same bytes.
     if let Ok(u) = UnverifiedCredential::from_document_bytes(data) {
         let _ = u.verify(v);
