@@ -355,14 +355,7 @@ impl ActiveContext {
                         {
                             protect_all || d.get("@protected") == Some(&Value::Bool(true))
                         }
-                        _ => {
-                            return Err(err(
-                                kf,
-                                format!(
-                                "term {k:?} must map to a URL (or an object whose @id is a URL)"
-                            ),
-                            ))
-                        }
+                        _ => return Err(err(kf, format!("term {k:?} must map to a URL"))),
                     };
                     self.terms.insert(
                         k.to_owned(),
