@@ -389,3 +389,38 @@ fn registry_commands_refuse_clearly() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("revoke") && text.contains("fraud"), "{text}");
 }
+
+#[test]
+fn http_source_falls_back_to_stale_cache_only_as_stale() {
+    use skillcert::status::HttpStatusSource;
+    use skillcert::verify::StatusSource;
+    let server = Server::start();
+    let f = fixture(&format!("http://127.0.0.1:{}", server.port));
+    server.serve_dir(&f.lists);
+    let issuer = Issuer::open(&f.data).unwrap();
+    let reg = Registry::open(&f.data).unwrap();
+    let rec = reg.get(&f.ids[1]).unwrap();
+    let entry = skillcert::model::StatusRef {
+        purpose: StatusPurpose::Revocation,
+        list_url: format!(
+            "http://127.0.0.1:{}/status/{}",
+            server.port, rec.revocation.0
+        ),
+        index: rec.revocation.1,
+    };
+    let cache = f.data.join("test-cache");
+    let src = HttpStatusSource::new(Arc::new(issuer.trust_list()), Some(cache.clone()));
+    let now = skillcert::issuer::now_secs();
+    let bit = src.status(&entry, &issuer.config().id, now).unwrap();
+    assert!(bit.set && !bit.stale);
+    // The server loses its lists; two days later the cached copy is past its freshness limit:
+    // a fresh source (new process) reads it from disk, fails to refetch, and says it is stale.
+    server.files.lock().unwrap().clear();
+    let later = now + chrono::Duration::days(2);
+    let src2 = HttpStatusSource::new(Arc::new(issuer.trust_list()), Some(cache));
+    let bit = src2.status(&entry, &issuer.config().id, later).unwrap();
+    assert!(bit.set && bit.stale, "{bit:?}");
+    // Without a cache: unknown.
+    let src3 = HttpStatusSource::new(Arc::new(issuer.trust_list()), None);
+    assert!(src3.status(&entry, &issuer.config().id, later).is_err());
+}
