@@ -330,7 +330,9 @@ impl Issuer {
         let vm = format!("{}#key-{n}", self.config.id);
         for k in &mut self.config.keys {
             if k.id == self.config.active_key {
-                k.valid_until = Some(now);
+                // Proof times are whole seconds: a certificate signed in this very second, just
+                // before the rotation, must stay inside the old key's signing life.
+                k.valid_until = Some(now + Duration::seconds(1));
             }
         }
         self.config.keys.push(KeyRecord {
@@ -398,12 +400,18 @@ impl Issuer {
 
     /// Signs the document form of `claims` (`eddsa-jcs-2022`).
     pub fn sign_document(&self, claims: &Claims, now: DateTime<Utc>) -> Result<Value, IssuerError> {
-        Ok(proof::sign(
+        let mut doc = proof::sign(
             &claims.to_document(),
             &self.key,
             self.verification_method(),
             &now,
-        )?)
+        )?;
+        // The Open Badges 3.0 schema wants `proof` as an array: a proof set of one. The
+        // signature does not depend on the form (`proof` is removed before hashing).
+        if let Some(p) = doc.get_mut("proof") {
+            *p = Value::Array(vec![p.take()]);
+        }
+        Ok(doc)
     }
 
     /// Every signed form of `claims` (the registry calls this after adding status entries).

@@ -69,7 +69,11 @@ pub struct IssuanceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
     /// Validity in years from `valid_from`; 0 = no expiry (default: the framework's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "integral_years"
+    )]
     pub valid_years: Option<u32>,
     /// The certificate id to use (`urn:uuid:…`), for idempotent batch runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +116,114 @@ pub enum Validity {
     Until(DateTime<Utc>),
 }
 
+/// Reads `valid_years` as JSON Schema's `integer` does: any number with a zero fractional part
+/// (`5` and `5.0` alike).
+fn integral_years<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    let v = match (n.as_u64(), n.as_f64()) {
+        (Some(u), _) => u32::try_from(u).ok(),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&f) => {
+            Some(f as u32)
+        }
+        _ => None,
+    };
+    v.map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("valid_years: {n} is not a non-negative integer"))
+    })
+}
+
+/// Whether `s` has the shape of the schema's `dateTimeStamp`:
+/// `YYYY-MM-DDThh:mm:ss[.f+](Z|±hh:mm)` with every field in range (calendar validity is left to
+/// the date parser, as to the schema's `format: date-time`).
+pub fn is_date_time_stamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |i: usize, max: u32| -> bool {
+        b.len() >= i + 2
+            && b[i].is_ascii_digit()
+            && b[i + 1].is_ascii_digit()
+            && u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0') <= max
+    };
+    let nonzero = |i: usize| b[i] != b'0' || b[i + 1] != b'0';
+    if !(b.len() >= 20
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && num(5, 12)
+        && nonzero(5)
+        && b[7] == b'-'
+        && num(8, 31)
+        && nonzero(8)
+        && b[10] == b'T'
+        && num(11, 23)
+        && b[13] == b':'
+        && num(14, 59)
+        && b[16] == b':'
+        && num(17, 59))
+    {
+        return false;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        i += 1 + digits;
+    }
+    match &b[i..] {
+        [b'Z'] => true,
+        [sign, _, _, b':', _, _] if *sign == b'+' || *sign == b'-' => {
+            num(i + 1, 23) && num(i + 4, 59)
+        }
+        _ => false,
+    }
+}
+
+fn request_time(field: &str, s: &str) -> Result<DateTime<Utc>, ModelError> {
+    if !is_date_time_stamp(s) {
+        return Err(field_err(
+            field,
+            "must be a date-time such as 2026-01-01T00:00:00Z (time zone required)",
+        ));
+    }
+    parse_time(field, s)
+}
+
+/// A display text as submitted: at most [`MAX_NAME_CHARS`] characters and no control
+/// characters anywhere (also before trimming), then trimmed and NFC-normalised.
+fn request_text(field: &str, s: &str) -> Result<String, ModelError> {
+    if s.chars().count() > MAX_NAME_CHARS {
+        return Err(field_err(
+            field,
+            format!("longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(field_err(field, "contains control characters"));
+    }
+    normalize_text(field, s, MAX_NAME_CHARS)
+}
+
+/// Explicit `null` members are refused (the schema allows no nulls); names the member.
+fn refuse_nulls(v: &Value) -> Result<(), ModelError> {
+    let mut stack = vec![(String::new(), v)];
+    while let Some((path, v)) = stack.pop() {
+        if let Value::Object(o) = v {
+            for (k, x) in o {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if x.is_null() {
+                    return Err(field_err(p, "must not be null (leave the member out)"));
+                }
+                stack.push((p, x));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks a national ID: 4–32 ASCII letters and digits after trimming.
 pub fn check_national_id(field: &str, s: &str) -> Result<String, ModelError> {
     let t = s.trim();
@@ -131,6 +243,7 @@ impl IssuanceRequest {
 
     /// Checks a request already read as JSON.
     pub fn from_value(v: Value) -> Result<(IssuanceRequest, CheckedRequest), ModelError> {
+        refuse_nulls(&v)?;
         let req: IssuanceRequest =
             serde_json::from_value(v).map_err(|e| field_err("$", e.to_string()))?;
         let checked = req.check()?;
@@ -139,12 +252,12 @@ impl IssuanceRequest {
 
     /// Checks every field; errors name the field.
     pub fn check(&self) -> Result<CheckedRequest, ModelError> {
-        let holder_name = normalize_text("holder.name", &self.holder.name, MAX_NAME_CHARS)?;
+        let holder_name = request_text("holder.name", &self.holder.name)?;
         let holder_latin = self
             .holder
             .name_latin
             .as_deref()
-            .map(|s| normalize_text("holder.name_latin", s, MAX_NAME_CHARS))
+            .map(|s| request_text("holder.name_latin", s))
             .transpose()?;
         let national_id = self
             .holder
@@ -152,7 +265,7 @@ impl IssuanceRequest {
             .as_deref()
             .map(|s| check_national_id("holder.national_id", s))
             .transpose()?;
-        let program_name = normalize_text("program.name", &self.program.name, MAX_NAME_CHARS)?;
+        let program_name = request_text("program.name", &self.program.name)?;
         if let Some(c) = &self.program.code {
             check_code("program.code", c)?;
         }
@@ -173,7 +286,7 @@ impl IssuanceRequest {
         let valid_from = self
             .valid_from
             .as_deref()
-            .map(|s| parse_time("valid_from", s))
+            .map(|s| request_time("valid_from", s))
             .transpose()?;
         let validity = match (&self.valid_until, self.valid_years) {
             (Some(_), Some(_)) => {
@@ -183,7 +296,7 @@ impl IssuanceRequest {
                 ))
             }
             (Some(u), None) => {
-                let u = parse_time("valid_until", u)?;
+                let u = request_time("valid_until", u)?;
                 if let Some(f) = valid_from {
                     if u <= f {
                         return Err(field_err("valid_until", "must be later than valid_from"));

@@ -132,5 +132,12 @@ fn reference_certificate_fits_version_15_m() {
         prefix,
         prefix.len()
     );
+    let capacity = qrcode::bits::Bits::new(qrcode::Version::Normal(version))
+        .max_len(qrcode::EcLevel::M)
+        .unwrap();
+    let used = 4 + 11 + prefix.len() / 2 * 11 + prefix.len() % 2 * 6;
+    let used = used + 4 + 12 + digits.len() / 3 * 10 + [0, 4, 7][digits.len() % 3];
+    println!("QR data bits used {used} of {capacity} (version {version}-M)");
+    assert!(used <= capacity);
     assert!(version <= 15, "version {version}");
 }

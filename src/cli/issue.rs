@@ -2,6 +2,7 @@
 
 use super::{Cli, CliError, CmdResult, EXIT_OK};
 use crate::issuer::{Issued, Issuer};
+use crate::qr::render;
 use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,10 @@ pub struct IssueArgs {
     /// Output folder.
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+    /// Pixels per QR module in the PNG (and user units in the SVG).
+    #[arg(long, default_value_t = crate::qr::render::DEFAULT_MODULE_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..=crate::qr::render::MAX_MODULE_SIZE as i64))]
+    pub module_size: u32,
 }
 
 impl IssueArgs {
@@ -65,20 +70,53 @@ impl IssueArgs {
     }
 }
 
-/// Writes the files of one issued certificate into `out`; returns (kind, path) pairs.
+/// Writes the files of one issued certificate into `out` (default QR module size); see
+/// [`write_outputs_with`].
+#[allow(dead_code)] // the batch issuer's entry point
 pub fn write_outputs(
     issued: &Issued,
     out: &Path,
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
+    write_outputs_with(issued, out, render::DEFAULT_MODULE_SIZE)
+}
+
+/// Writes the files of one issued certificate into `out`: the document, the token, the QR
+/// code as PNG and SVG (`module_size` pixels per module), and the printable certificate
+/// (self-contained HTML). Returns (kind, path) pairs.
+pub fn write_outputs_with(
+    issued: &Issued,
+    out: &Path,
+    module_size: u32,
+) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
     std::fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
     let base = issued.claims.id.to_string();
-    let mut files = Vec::new();
-    let doc_path = out.join(format!("{base}.credential.json"));
     let text = serde_json::to_string_pretty(&issued.document).expect("serializable");
-    std::fs::write(&doc_path, format!("{text}\n"))
-        .map_err(|e| CliError::unreadable(format!("{}: {e}", doc_path.display())))?;
-    files.push(("document", doc_path));
+    let png = render::to_png(&issued.qr_text, module_size).map_err(CliError::refused)?;
+    let svg = render::to_svg(&issued.qr_text, module_size).map_err(CliError::refused)?;
+    let html = super::certificate::html(issued, &svg);
+    let outputs: [(&'static str, String, Vec<u8>); 5] = [
+        (
+            "document",
+            format!("{base}.credential.json"),
+            format!("{text}\n").into_bytes(),
+        ),
+        (
+            "token",
+            format!("{base}.jwt"),
+            format!("{}\n", issued.token).into_bytes(),
+        ),
+        ("qr_png", format!("{base}.qr.png"), png),
+        ("qr_svg", format!("{base}.qr.svg"), svg.into_bytes()),
+        ("certificate", format!("{base}.html"), html.into_bytes()),
+    ];
+    let mut files = Vec::new();
+    for (kind, name, bytes) in outputs {
+        let path = out.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))?;
+        files.push((kind, path));
+    }
     Ok(files)
 }
 
@@ -94,7 +132,7 @@ pub fn run(cli: &Cli, args: &IssueArgs) -> CmdResult {
         batch_key: None,
     };
     let issued = registry.issue_with(&issuer, &checked, &opts)?;
-    let files = write_outputs(&issued, &args.out)?;
+    let files = write_outputs_with(&issued, &args.out, args.module_size)?;
     if cli.json {
         let map: serde_json::Map<String, serde_json::Value> = files
             .iter()
@@ -102,13 +140,14 @@ pub fn run(cli: &Cli, args: &IssueArgs) -> CmdResult {
             .collect();
         println!(
             "{}",
-            serde_json::json!({"credential_id": issued.claims.id_urn(), "files": map})
+            serde_json::json!({"credential_id": issued.claims.id_urn(), "files": map, "qr_text": issued.qr_text})
         );
     } else {
         println!("Issued {}", issued.claims.id_urn());
         for (k, p) in &files {
-            println!("  {k:<9} {}", p.display());
+            println!("  {k:<11} {}", p.display());
         }
+        println!("  QR text     {}", issued.qr_text);
     }
     Ok(EXIT_OK)
 }

@@ -4,10 +4,12 @@
 //! 2 input unreadable or usage error.
 
 mod batch;
+mod certificate;
 mod issue;
 mod serve;
 mod status;
 mod verify;
+mod verify_batch;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

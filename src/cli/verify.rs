@@ -4,7 +4,7 @@ use super::{Cli, CliError, CmdResult, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE};
 use crate::input::parse_bytes;
 use crate::issuer::Issuer;
 use crate::trust::TrustList;
-use crate::verify::{Report, Verifier};
+use crate::verify::{Report, Verdict, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
@@ -27,6 +27,10 @@ pub struct VerifyArgs {
     /// Accept status lists past their freshness limit (the output says so).
     #[arg(long)]
     pub accept_stale: bool,
+    /// Bulk mode: one token or QR text per line of FILE (`-`: stdin); one JSON verdict per
+    /// line on stdout.
+    #[arg(long, value_name = "FILE", conflicts_with = "inputs")]
+    pub batch: Option<String>,
 }
 
 /// Why an input could not be read at all (exit 2).
@@ -47,7 +51,10 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
         return std::fs::read(path).map_err(|e| Unreadable(format!("{arg}: {e}")));
     }
     let t = arg.trim();
-    if t.starts_with('{') {
+    if t.starts_with('{')
+        || crate::token::looks_like_token(t.as_bytes())
+        || crate::qr::looks_like_qr_text(t.as_bytes())
+    {
         return Ok(t.as_bytes().to_vec());
     }
     Err(Unreadable(format!(
@@ -57,15 +64,27 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
 
 /// The verifier the arguments describe.
 pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError> {
-    let trust = match &args.trust {
-        Some(p) => TrustList::load(p).map_err(CliError::unreadable)?,
+    // Without --trust the CLI trusts the issuer of its own data dir, and that issuer's own
+    // registry is the authority on its status lists (no network needed).
+    let (trust, registry) = match &args.trust {
+        Some(p) => (TrustList::load(p).map_err(CliError::unreadable)?, None),
         None => match Issuer::open(&cli.data_dir) {
-            Ok(i) => i.trust_list(),
-            Err(crate::issuer::IssuerError::NotInitialised(_)) => TrustList::empty(),
+            Ok(i) => {
+                let registry =
+                    crate::registry::Registry::open(&cli.data_dir).map_err(CliError::unreadable)?;
+                let source = crate::status::RegistryStatusSource::new(
+                    std::sync::Arc::new(registry),
+                    &i.config().id,
+                    i.public_url(),
+                );
+                (i.trust_list(), Some(source))
+            }
+            Err(crate::issuer::IssuerError::NotInitialised(_)) => (TrustList::empty(), None),
             Err(e) => return Err(CliError::unreadable(e)),
         },
     };
-    // Status: --status files first, then HTTP (with a cache in the data dir) unless --offline.
+    // Status: --status files first, then the own registry, then HTTP (with a cache in the
+    // data dir) unless --offline.
     let files = crate::status::FileStatusSource::load(&trust, &args.status)
         .map_err(CliError::unreadable)?;
     let http = (!args.offline).then(|| {
@@ -75,7 +94,11 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
             .then(|| cli.data_dir.join("status-cache"));
         crate::status::HttpStatusSource::new(std::sync::Arc::new(trust.clone()), cache)
     });
-    let source = crate::status::CombinedStatusSource { files, http };
+    let source = crate::status::CombinedStatusSource {
+        files,
+        registry,
+        http,
+    };
     let mut b = Verifier::builder(trust).status_source(std::sync::Arc::new(source));
     if args.accept_stale {
         b = b.accept_stale_status_lists();
@@ -135,8 +158,23 @@ pub fn print_report(cli: &Cli, input: &str, r: &Report) {
     }
 }
 
+/// The exit code after one more report: 2 for unreadable (`malformed`) input, 1 for any other
+/// verdict than `valid`; the worst code wins.
+pub fn exit_code_after(code: i32, r: &Report) -> i32 {
+    let this = match r.verdict {
+        Verdict::Valid => EXIT_OK,
+        Verdict::Malformed => EXIT_UNREADABLE,
+        _ => EXIT_INVALID,
+    };
+    code.max(this)
+}
+
 /// Runs `verify`.
 pub fn run(cli: &Cli, args: &VerifyArgs) -> CmdResult {
+    if let Some(batch) = &args.batch {
+        let verifier = build_verifier(cli, args)?;
+        return super::verify_batch::run(&verifier, batch);
+    }
     if args.inputs.is_empty() {
         return Err(CliError::unreadable("verify: give at least one input"));
     }
@@ -159,9 +197,7 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> CmdResult {
             Err(r) => r,
         };
         print_report(cli, input, &report);
-        if !report.valid && code == EXIT_OK {
-            code = EXIT_INVALID;
-        }
+        code = exit_code_after(code, &report);
     }
     Ok(code)
 }

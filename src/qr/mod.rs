@@ -7,6 +7,8 @@
 pub mod format;
 pub mod read;
 pub mod render;
+pub mod text;
+pub mod vectors;
 
 use crate::issuer::Issuer;
 use crate::keys::SecretKey;

@@ -150,7 +150,20 @@ pub fn parse_image(bytes: &[u8]) -> Result<String, QrError> {
     let base = scaled(&gray, SCAN_SIDE);
     let mut last = Pass::Nothing;
     let side = base.width().max(base.height());
+    // Passes, cheapest first; later ones only run when earlier ones found nothing. Slight
+    // blur removes JPEG ringing and paper texture; up-scaling helps small modules.
     let mut passes: Vec<PassFn> = vec![Box::new(GrayImage::clone)];
+    passes.push(Box::new(|i| imageops::blur(i, 1.0)));
+    if side <= SCAN_SIDE {
+        passes.push(Box::new(move |i| {
+            imageops::resize(
+                i,
+                i.width() * 3 / 2,
+                i.height() * 3 / 2,
+                imageops::FilterType::Triangle,
+            )
+        }));
+    }
     if side > 600 {
         passes.push(Box::new(move |i| scaled(i, side / 2)));
     }

@@ -224,7 +224,22 @@ impl Registry {
             source,
         })?;
         let path = data_dir.join(REGISTRY_FILE);
+        let created = !path.exists();
         let mut conn = Connection::open(&path)?;
+        if created {
+            // Holder names are personal data: owner-only (SQLite gives the WAL files the
+            // same mode).
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(
+                    |source| RegistryError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    },
+                )?;
+            }
+        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

@@ -198,6 +198,13 @@ impl HttpStatusSource {
         }
     }
 
+    /// Puts a list in the in-memory cache (for example one read from an auditor's folder);
+    /// it is used while fresh, like a fetched one.
+    pub fn preload(&self, list: CheckedList) {
+        let url = list.list.id.clone();
+        self.remember(&url, Arc::new(list));
+    }
+
     fn remember(&self, url: &str, l: Arc<CheckedList>) {
         let mut m = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if m.len() > 10_000 {
@@ -289,11 +296,14 @@ impl StatusSource for RegistryStatusSource {
     }
 }
 
-/// Files first, then HTTP (absent when offline).
+/// Files first, then the local registry (for the data dir's own issuer), then HTTP (absent
+/// when offline).
 #[derive(Debug, Default)]
 pub struct CombinedStatusSource {
     /// Lists from files.
     pub files: FileStatusSource,
+    /// The data dir's own registry, when the verifier trusts the data dir's issuer.
+    pub registry: Option<RegistryStatusSource>,
     /// HTTP fetching, unless offline.
     pub http: Option<HttpStatusSource>,
 }
@@ -307,6 +317,11 @@ impl StatusSource for CombinedStatusSource {
     ) -> Result<StatusBit, String> {
         if self.files.has(&entry.list_url) {
             return self.files.status(entry, issuer_id, now);
+        }
+        if let Some(r) = &self.registry {
+            if issuer_id == r.issuer_id && entry.list_url.starts_with(&r.prefix) {
+                return r.status(entry, issuer_id, now);
+            }
         }
         match &self.http {
             Some(h) => h.status(entry, issuer_id, now),

@@ -1,0 +1,71 @@
+//! Speed of the token and QR forms of the reference certificate, next to the raw Ed25519
+//! verify rate of the same run: `cargo bench --bench forms -- --warm-up-time 1 --measurement-time 3`.
+
+use chrono::{DateTime, Utc};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use ed25519_dalek::{Signature, Signer, SigningKey};
+use skillcert::issuer::{now_secs, Issuer};
+use skillcert::model::{reference::reference_claims, StatusRef};
+use skillcert::qr::{read, render};
+use skillcert::verify::{StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier};
+use std::sync::Arc;
+
+struct Clear;
+impl StatusSource for Clear {
+    fn status(&self, _: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+        Ok(StatusBit {
+            set: false,
+            stale: false,
+            source: "bench".into(),
+        })
+    }
+}
+
+fn forms(c: &mut Criterion) {
+    let bytes = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let claims = reference_claims(&bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = Issuer::init(
+        dir.path(),
+        &claims.issuer.name,
+        claims.issuer.url.as_deref(),
+    )
+    .unwrap();
+    let issued = issuer.sign_all(claims, now_secs()).unwrap();
+    let verifier = Verifier::builder(issuer.trust_list())
+        .status_source(Arc::new(Clear))
+        .build();
+    let png = render::to_png(&issued.qr_text, 8).unwrap();
+
+    let mut g = c.benchmark_group("forms");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("verify_token", |b| {
+        b.iter(|| {
+            let u = UnverifiedCredential::from_token(black_box(&issued.token)).unwrap();
+            assert_eq!(verifier.check(u).verdict, Verdict::Valid);
+        })
+    });
+    g.bench_function("verify_qr_text", |b| {
+        b.iter(|| {
+            let u = UnverifiedCredential::from_qr_text(black_box(&issued.qr_text)).unwrap();
+            assert_eq!(verifier.check(u).verdict, Verdict::Valid);
+        })
+    });
+    g.bench_function("encode_qr_png", |b| {
+        b.iter(|| render::to_png(black_box(&issued.qr_text), 8).unwrap())
+    });
+    g.bench_function("decode_qr_png", |b| {
+        b.iter(|| read::parse_image(black_box(&png)).unwrap())
+    });
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let vk = key.verifying_key();
+    let msg = [0x5au8; 64];
+    let sig: Signature = key.sign(&msg);
+    g.bench_function("ed25519_dalek_verify_strict", |b| {
+        b.iter(|| vk.verify_strict(black_box(&msg), black_box(&sig)).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, forms);
+criterion_main!(benches);

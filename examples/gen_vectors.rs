@@ -1,0 +1,12 @@
+//! Regenerates `tests/vectors/` (QR texts and tokens, valid and `fail_*`) from the fixed test
+//! key: `cargo run --example gen_vectors` from the crate root.
+
+fn main() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    std::fs::create_dir_all(&dir).expect("create tests/vectors");
+    let files = skillcert::qr::vectors::generate();
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).expect("write vector");
+    }
+    println!("wrote {} files to {}", files.len(), dir.display());
+}
