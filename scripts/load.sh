@@ -52,10 +52,6 @@ assert res["issued"] == n, res
 with open(work + "/tokens.txt", "w") as f:
     for x in res["results"]:
         f.write(x["token"] + "\n")
-import os
-os.makedirs(work + "/tok", exist_ok=True)
-for i, x in enumerate(res["results"]):
-    open(f"{work}/tok/{i}.jwt", "w").write(x["token"])
 for n in (1, 2):
     try:
         body = urllib.request.urlopen(f"{url}/status/{n}").read()
@@ -64,21 +60,35 @@ for n in (1, 2):
         print("no status list", n, e)
 PY
 
-# Single-core CLI verify rate: the same tokens, offline with the served status lists.
+# Single-core CLI verify rate: `verify --batch` (the auditor's bulk path) over the same tokens,
+# offline with the served status lists, pinned to one core.
 STATUS_ARGS=()
 for f in "$WORK"/status-*.json; do STATUS_ARGS+=(--status "$f"); done
-INPUTS=()
-for ((k = 0; k < CLI_INPUTS; k++)); do INPUTS+=("$WORK/tok/$((k % CERTS)).jwt"); done
-T0=$(date +%s.%N)
-taskset -c 0 "$BIN" --json --data-dir "$WORK/data" verify --offline "${STATUS_ARGS[@]}" "${INPUTS[@]}" >"$WORK/cli.out"
-T1=$(date +%s.%N)
+for ((k = 0; k < CLI_INPUTS / CERTS; k++)); do cat "$WORK/tokens.txt"; done >"$WORK/cli-tokens.txt"
+CLI_INPUTS=$(wc -l <"$WORK/cli-tokens.txt")
+# Wall time and CPU time (user + system) of the CLI process.
+read -r CLI_WALL CLI_CPU < <(python3 - "$WORK/cli.out" taskset -c 0 "$BIN" --json --data-dir "$WORK/data" verify --offline "${STATUS_ARGS[@]}" --batch "$WORK/cli-tokens.txt" <<'PY'
+import resource, subprocess, sys, time
+t = time.time()
+with open(sys.argv[1], "w") as out:
+    subprocess.run(sys.argv[2:], stdout=out, check=True)
+w = time.time() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(w, r.ru_utime + r.ru_stime)
+PY
+)
 CLI_VALID=$(grep -c '"verdict":"valid"' "$WORK/cli.out" || true)
-CLI_RATE=$(python3 -c "print(round($CLI_INPUTS / ($T1 - $T0)))")
-echo "CLI verify (1 core, offline, $CLI_INPUTS tokens): $CLI_RATE tokens/s, $CLI_VALID valid"
+CLI_RATE=$(python3 -c "print(round($CLI_INPUTS / $CLI_WALL))")
+CLI_CPU_RATE=$(python3 -c "print(round($CLI_INPUTS / $CLI_CPU))")
+echo "CLI verify (1 core, offline, $CLI_INPUTS tokens): $CLI_RATE tokens/s wall, $CLI_CPU_RATE tokens per CPU-second, $CLI_VALID valid"
 
 # Warm up, then the measured run.
 TOKENS="$WORK/tokens.txt" wrk -t$THREADS -c$CONNS -d2s -s scripts/load.lua "$URL" >/dev/null
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+TICKS0=$(cpu_ticks)
 TOKENS="$WORK/tokens.txt" wrk -t$THREADS -c$CONNS -d"${DURATION}s" --latency -s scripts/load.lua "$URL" | tee "$WORK/wrk.out"
+TICKS1=$(cpu_ticks)
+HZ=$(getconf CLK_TCK)
 HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 METRICS=$(python3 -c "import urllib.request; print(urllib.request.urlopen('$URL/metrics').read().decode())")
@@ -89,6 +99,9 @@ FIVEXX=$(printf '%s\n' "$METRICS" | awk '/^skillcert_http_requests_total/ && /st
 LINE=$(grep '^LOAD ' "$WORK/wrk.out")
 get() { printf '%s\n' "$LINE" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
 RPS=$(get rps)
+REQS=$(get requests)
+SERVER_CPU=$(python3 -c "print(($TICKS1 - $TICKS0) / $HZ)")
+SERVER_CPU_RATE=$(python3 -c "print(round($REQS / max($SERVER_CPU, 0.01)))")
 echo
 echo "== skillcert HTTP load: POST /api/v1/verify (vc+jwt tokens), $CONNS connections, ${DURATION}s, wrk -t$THREADS, 2-core machine shared with the load generator"
 echo "requests/s:        $RPS"
@@ -96,5 +109,7 @@ echo "latency p50 / p99: $(get p50_ms) ms / $(get p99_ms) ms (max $(get max_ms) 
 echo "errors:            connect $(get errors_connect), read $(get errors_read), write $(get errors_write), non-2xx $(get errors_status), timeout $(get errors_timeout); server 5xx $FIVEXX"
 echo "verdicts (server): valid $VALID, not valid $NOT_VALID"
 echo "server memory:     peak RSS $((HWM_KB / 1024)) MiB (VmHWM $HWM_KB kB), now $((RSS_KB / 1024)) MiB"
-echo "CLI verify:        $CLI_RATE tokens/s on one core (same run)"
-echo "HTTP / CLI:        $(python3 -c "print(round($RPS / $CLI_RATE, 2))")x"
+echo "server CPU:        ${SERVER_CPU} s for $REQS requests = $SERVER_CPU_RATE requests per CPU-second"
+echo "CLI verify:        $CLI_RATE tokens/s wall on one core (same run), $CLI_CPU_RATE tokens per CPU-second"
+echo "HTTP / CLI:        $(python3 -c "print(round($RPS / $CLI_RATE, 2))")x by wall-clock rate; $(python3 -c "print(round($SERVER_CPU_RATE / $CLI_CPU_RATE, 2))")x per CPU-second"
+echo "machine load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; other processes share the 2 cores)"

@@ -189,12 +189,13 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
                 Some(n) => format!("{l} · {n}"),
                 None => l.clone(),
             };
-            let fw = s
-                .level_framework
-                .as_deref()
-                .and_then(Framework::from_id)
-                .map(|f| f.title().to_owned());
-            let place = [fw, s.level_position.clone()]
+            let framework = s.level_framework.as_deref().and_then(Framework::from_id);
+            let fw = framework.map(|f| f.title().to_owned());
+            let position = match (lang, framework) {
+                (Lang::Zh, Some(f)) => position_zh(f, l).or(s.level_position.clone()),
+                _ => s.level_position.clone(),
+            };
+            let place = [fw, position]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -243,6 +244,16 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         esc(w.another)
     );
     page(lang, head, switch_href, &b)
+}
+
+/// Where a level sits in its framework, in Chinese.
+fn position_zh(f: Framework, value: &str) -> Option<String> {
+    let (i, _) = f.level(value)?;
+    let n = f.levels().len();
+    Some(match f {
+        Framework::CnNvq => format!("共 5 级中的{value}级（5 级最低，1 级最高）"),
+        _ => format!("共 {n} 级中的第 {} 级（1 最低，{n} 最高）", i + 1),
+    })
 }
 
 fn date(rfc3339: &str) -> String {
@@ -378,6 +389,19 @@ mod tests {
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn level_position_in_chinese() {
+        assert_eq!(
+            position_zh(Framework::CnNvq, "2").unwrap(),
+            "共 5 级中的2级（5 级最低，1 级最高）"
+        );
+        assert_eq!(
+            position_zh(Framework::Iiw, "IWT").unwrap(),
+            "共 3 级中的第 2 级（1 最低，3 最高）"
+        );
+        assert!(position_zh(Framework::Eqf, "9").is_none());
     }
 
     #[test]
