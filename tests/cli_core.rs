@@ -74,6 +74,19 @@ fn issue(data: &Path, out: &Path, extra: &[&str]) -> PathBuf {
 }
 
 /// `verify --json` on one input: (exit code, the report).
+/// `--status FILE` arguments for every status list the issuer in `data` exports into `dir`
+/// (a verifier with only a trust list checks status offline from these files).
+fn status_args(data: &Path, dir: &Path) -> Vec<String> {
+    let r = run(skillcert(data).args(["status", "export", "--out"]).arg(dir));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut args = vec!["--offline".to_owned()];
+    for e in std::fs::read_dir(dir).unwrap() {
+        args.push("--status".into());
+        args.push(e.unwrap().path().display().to_string());
+    }
+    args
+}
+
 fn verify_json(data: &Path, input: &Path, extra: &[&str]) -> (i32, Value) {
     let r = run(skillcert(data)
         .args(["--json", "verify"])
@@ -140,8 +153,21 @@ fn round_trip_and_every_json_field() {
         .arg(&list));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let empty = t.path().join("empty");
-    let (code, v) = verify_json(&empty, &doc, &["--trust", list.to_str().unwrap()]);
-    assert_eq!((code, v["verdict"].as_str()), (0, Some("valid")));
+    let (code, v) = verify_json(
+        &empty,
+        &doc,
+        &["--trust", list.to_str().unwrap(), "--offline"],
+    );
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("status_unknown")),
+        "fails closed without status lists"
+    );
+    let st = status_args(&data, &t.path().join("status"));
+    let mut extra = vec!["--trust", list.to_str().unwrap()];
+    extra.extend(st.iter().map(String::as_str));
+    let (code, v) = verify_json(&empty, &doc, &extra);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("valid")), "{v}");
 
     // Without --trust and without an issuer nobody is trusted.
     let (code, v) = verify_json(&empty, &doc, &[]);
@@ -328,13 +354,12 @@ fn key_rotation_keeps_earlier_certificates_valid() {
     let l: Value = serde_json::from_slice(&std::fs::read(&list).unwrap()).unwrap();
     assert_eq!(l["issuers"][0]["keys"].as_array().unwrap().len(), 2);
     assert!(l["issuers"][0]["keys"][0]["validUntil"].is_string());
+    let st = status_args(&data, &t.path().join("status"));
+    let mut extra = vec!["--trust", list.to_str().unwrap()];
+    extra.extend(st.iter().map(String::as_str));
     for doc in [&first, &second] {
-        let (code, _) = verify_json(
-            &t.path().join("x"),
-            doc,
-            &["--trust", list.to_str().unwrap()],
-        );
-        assert_eq!(code, 0);
+        let (code, v) = verify_json(&t.path().join("x"), doc, &extra);
+        assert_eq!(code, 0, "{v}");
     }
     // A did:key issuer cannot rotate: refused (exit 1) with the reason.
     let dk = t.path().join("didkey");
@@ -395,7 +420,8 @@ fn hostile_input_never_panics() {
     ];
     for (path, needle) in &cases {
         let (code, v) = verify_json(&data, path, &[]);
-        assert_eq!(code, 1, "{}: {v}", path.display());
+        // A malformed credential is input that cannot be read as a certificate: exit 2.
+        assert_eq!(code, 2, "{}: {v}", path.display());
         assert_eq!(v["verdict"], "malformed", "{}: {v}", path.display());
         assert_eq!(v["valid"], false);
         let reasons = v["checks"].to_string();
@@ -412,7 +438,7 @@ fn hostile_input_never_panics() {
     huge["credentialSubject"]["x"] = "x".repeat(300 << 10).into();
     let p = write("huge.json", &serde_json::to_vec(&huge).unwrap());
     let (code, v) = verify_json(&data, &p, &[]);
-    assert_eq!((code, v["verdict"].as_str()), (1, Some("malformed")));
+    assert_eq!((code, v["verdict"].as_str()), (2, Some("malformed")));
     assert!(v["checks"].to_string().contains("limit"));
 
     // A missing file and nonsense text: exit 2, named.
