@@ -50,9 +50,15 @@ fn sample_roster_bad_rows_and_reruns() {
         .arg(&lists)
         .assert()
         .success();
-    let docs: Vec<_> = std::fs::read_dir(&out)
+    // Five files per certificate: document, token, QR PNG and SVG, printable HTML.
+    let all: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(all.len(), 30, "{all:?}");
+    let docs: Vec<_> = all
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".credential.json"))
         .collect();
     assert_eq!(docs.len(), 6);
     let mut args = vec!["verify".to_owned(), "--offline".into()];
