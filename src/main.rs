@@ -1,5 +1,20 @@
 #![forbid(unsafe_code)]
 
 fn main() {
+    // `skillcert verify … | head` closes stdout early: end quietly, as a Unix filter would,
+    // instead of reporting `println!`'s broken-pipe panic.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     std::process::exit(skillcert::cli::main());
 }
