@@ -167,8 +167,28 @@ fn status_files(dir: &Path) -> Vec<String> {
 }
 
 /// Runs `verify --json` and gives (exit code, verdict, report).
+/// Verifies as an auditor would: from its own (issuer-less) data dir, trusting the issuer's
+/// exported trust list, so status comes only from `--status` files or HTTP.
 fn verify(data: &Path, doc: &Path, extra: &[String]) -> (i32, String, Value) {
-    let o = cmd(data)
+    let parent = data.parent().unwrap();
+    let trust = parent.join("trust.json");
+    if !trust.exists() {
+        cmd(data)
+            .args(["trust", "export", "--out"])
+            .arg(&trust)
+            .assert()
+            .success();
+    }
+    let auditor = parent.join("auditor");
+    std::fs::create_dir_all(&auditor).unwrap();
+    let mut args = vec!["--trust".to_owned(), trust.display().to_string()];
+    args.extend(extra.iter().cloned());
+    verify_in(&auditor, doc, &args)
+}
+
+/// Verifies with the data dir `dir` (its own issuer and registry, when it has one).
+fn verify_in(dir: &Path, doc: &Path, extra: &[String]) -> (i32, String, Value) {
+    let o = cmd(dir)
         .args(["--json", "verify"])
         .arg(doc)
         .args(extra)
@@ -192,6 +212,12 @@ fn offline_verdicts() {
     for (doc, (code, verdict)) in f.docs.iter().zip(expect) {
         let (c, v, _) = verify(&f.data, doc, &files);
         assert_eq!((c, v.as_str()), (code, verdict), "{}", doc.display());
+    }
+    // The issuer's own data dir needs no lists: its registry is the authority, offline.
+    for (doc, (code, verdict)) in f.docs.iter().zip(expect) {
+        let (c, v, r) = verify_in(&f.data, doc, &["--offline".into()]);
+        assert_eq!((c, v.as_str()), (code, verdict), "{}", doc.display());
+        assert!(r["checks"].to_string().contains("registry list"), "{r}");
     }
     // Offline without lists: status_unknown, never valid.
     let (c, v, r) = verify(&f.data, &f.docs[0], &["--offline".into()]);
@@ -264,6 +290,13 @@ fn write_stale_lists(f: &Fixture, out: &Path) {
     let reg = Registry::open(&f.data).unwrap();
     std::fs::create_dir_all(out).unwrap();
     let past = skillcert::issuer::now_secs() - chrono::Duration::seconds(120);
+    // The key must have been in its signing life when the old lists were signed.
+    let cfg_path = f.data.join("config.json");
+    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    cfg["keys"][0]["validFrom"] = Value::String(skillcert::model::format_time(
+        &(past - chrono::Duration::seconds(3600)),
+    ));
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     for l in reg.lists().unwrap() {
         let (p, bits) = reg.list_status_bits(l.number).unwrap();
         let doc = build_signed(&issuer, l.number, p, &bits, past).unwrap();
@@ -350,7 +383,7 @@ fn forged_or_untrusted_lists_are_status_unknown() {
     std::fs::write(&trust, evil.trust_list().to_json_pretty()).unwrap();
     let mut args = status_files(&forged);
     args.extend(["--trust".into(), trust.display().to_string()]);
-    let (_, v, _) = verify(&f.data, &f.docs[0], &args);
+    let (_, v, _) = verify_in(evil_dir.path(), &f.docs[0], &args);
     assert_ne!(v, "valid");
 }
 
