@@ -31,6 +31,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod html;
 pub mod input;
 pub mod issuer;
 pub mod jcs;
