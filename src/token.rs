@@ -281,24 +281,8 @@ fn credential_of(tok: &ParsedToken) -> Result<UnverifiedCredential, TokenError> 
             }
         }
     }
-    let status = match p.get("credentialStatus") {
-        None => vec![],
-        Some(Value::Array(a)) => a
-            .iter()
-            .enumerate()
-            .map(|(i, e)| StatusRef::from_json(&format!("credentialStatus[{i}]"), e))
-            .collect::<Result<_, _>>()
-            .map_err(|e| payload_err(e.to_string()))?,
-        Some(e @ Value::Object(_)) => {
-            vec![StatusRef::from_json("credentialStatus", e)
-                .map_err(|e| payload_err(e.to_string()))?]
-        }
-        Some(_) => {
-            return Err(payload_err(
-                "credentialStatus: must be an object or an array",
-            ))
-        }
-    };
+    let status = StatusRef::list_from_json(p.get("credentialStatus"))
+        .map_err(|e| payload_err(e.to_string()))?;
     let mut doc = p.clone();
     for k in JWT_CLAIMS {
         doc.remove(k);

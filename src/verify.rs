@@ -341,19 +341,8 @@ impl UnverifiedCredential {
                 Some(_) => Err(format!("{k}: must be a string")),
             }
         };
-        let status = match doc.get("credentialStatus") {
-            None => vec![],
-            Some(Value::Array(a)) => a
-                .iter()
-                .enumerate()
-                .map(|(i, e)| StatusRef::from_json(&format!("credentialStatus[{i}]"), e))
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
-            Some(e @ Value::Object(_)) => {
-                vec![StatusRef::from_json("credentialStatus", e).map_err(|e| e.to_string())?]
-            }
-            Some(_) => return Err("credentialStatus: must be an object or an array".into()),
-        };
+        let status =
+            StatusRef::list_from_json(doc.get("credentialStatus")).map_err(|e| e.to_string())?;
         Ok(UnverifiedCredential {
             format: Format::Document,
             summary: claims

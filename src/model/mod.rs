@@ -269,6 +269,24 @@ impl StatusRef {
         })
     }
 
+    /// Reads a `credentialStatus` value as VC 2.0 allows it: absent, one entry object, or an
+    /// array of entries.
+    pub fn list_from_json(v: Option<&Value>) -> Result<Vec<StatusRef>, ModelError> {
+        match v {
+            None => Ok(vec![]),
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, e)| StatusRef::from_json(&format!("credentialStatus[{i}]"), e))
+                .collect(),
+            Some(e @ Value::Object(_)) => Ok(vec![StatusRef::from_json("credentialStatus", e)?]),
+            Some(_) => Err(field_err(
+                "credentialStatus",
+                "must be an object or an array",
+            )),
+        }
+    }
+
     /// Reads a `BitstringStatusListEntry`; `field` names it in errors.
     pub fn from_json(field: &str, v: &Value) -> Result<StatusRef, ModelError> {
         let o = v
