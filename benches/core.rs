@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench core -- --warm-up-time 1 --measurement-time 3`
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
+
 use chrono::{DateTime, Utc};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ed25519_dalek::{Signer, SigningKey};

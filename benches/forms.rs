@@ -1,6 +1,9 @@
 //! Speed of the token and QR forms of the reference certificate, next to the raw Ed25519
 //! verify rate of the same run: `cargo bench --bench forms -- --warm-up-time 1 --measurement-time 3`.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
+
 use chrono::{DateTime, Utc};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::{Signature, Signer, SigningKey};

@@ -1,6 +1,9 @@
 //! Status list benchmarks: a status check against a cached list, building and signing a full
 //! 131,072-entry list, and parsing + verifying one.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use skillcert::issuer::Issuer;
 use skillcert::model::{StatusPurpose, StatusRef};

@@ -196,7 +196,7 @@ pub fn parse_token(text: &str) -> Result<ParsedToken, TokenError> {
     })
 }
 
-fn credential_of(tok: &ParsedToken) -> Result<UnverifiedCredential, TokenError> {
+fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
     let p = &tok.payload;
     for k in ["vc", "vp"] {
         if p.contains_key(k) {
@@ -283,7 +283,11 @@ fn credential_of(tok: &ParsedToken) -> Result<UnverifiedCredential, TokenError> 
     }
     let status = StatusRef::list_from_json(p.get("credentialStatus"))
         .map_err(|e| payload_err(e.to_string()))?;
-    let mut doc = p.clone();
+    let key_id = match tok.header.get("kid") {
+        Some(Value::String(k)) => k.clone(),
+        _ => String::new(),
+    };
+    let mut doc = tok.payload;
     for k in JWT_CLAIMS {
         doc.remove(k);
     }
@@ -297,9 +301,9 @@ fn credential_of(tok: &ParsedToken) -> Result<UnverifiedCredential, TokenError> 
             .unwrap_or_else(|| Summary::from_json(&doc)),
         claims,
         issuer_id,
-        key_id: tok.header["kid"].as_str().unwrap_or_default().to_owned(),
+        key_id,
         signed_at,
-        message: tok.signing_input.clone(),
+        message: tok.signing_input,
         signature: tok.signature,
         valid_from,
         valid_until,
@@ -311,7 +315,7 @@ impl UnverifiedCredential {
     /// Parses a `vc+jwt` compact JWS. The error text names the part or claim.
     pub fn from_token(text: &str) -> Result<UnverifiedCredential, String> {
         let tok = parse_token(text).map_err(|e| e.to_string())?;
-        credential_of(&tok).map_err(|e| e.to_string())
+        credential_of(tok).map_err(|e| e.to_string())
     }
 }
 

@@ -74,6 +74,10 @@ pub struct TrustList {
     pub issuers: Vec<TrustedIssuer>,
 }
 
+/// The decoded public keys of a [`TrustList`], in its order of issuers and keys.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedKeys(Vec<Vec<Option<VerifyingKey>>>);
+
 /// Why a credential's issuer or key is not trusted (a verdict, not an error).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Untrusted {
@@ -191,15 +195,63 @@ impl TrustList {
     /// fragment (`#key-1`) relative to the issuer, or the key's RFC 7638 JWK thumbprint (the
     /// `kid` some JOSE tools use).
     pub fn find_key(&self, issuer_id: &str, key_id: &str) -> Result<FoundKey<'_>, Untrusted> {
-        let issuer = self
-            .issuer(issuer_id)
+        self.find_key_by(issuer_id, key_id, |_, _, k| {
+            parse_public_multibase(&k.public_key_multibase).ok()
+        })
+    }
+
+    /// [`TrustList::find_key`] with the keys parsed beforehand by [`TrustList::parsed_keys`]
+    /// (which must come from this same list).
+    pub fn find_key_parsed(
+        &self,
+        parsed: &ParsedKeys,
+        issuer_id: &str,
+        key_id: &str,
+    ) -> Result<FoundKey<'_>, Untrusted> {
+        self.find_key_by(issuer_id, key_id, |i, j, k| match parsed.0.get(i) {
+            Some(keys) => keys.get(j).copied().flatten(),
+            None => parse_public_multibase(&k.public_key_multibase).ok(),
+        })
+    }
+
+    /// Every key of the list decoded once (`None` for a key that is not a valid Multikey).
+    pub fn parsed_keys(&self) -> ParsedKeys {
+        ParsedKeys(
+            self.issuers
+                .iter()
+                .map(|iss| {
+                    iss.keys
+                        .iter()
+                        .map(|k| parse_public_multibase(&k.public_key_multibase).ok())
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    fn find_key_by(
+        &self,
+        issuer_id: &str,
+        key_id: &str,
+        public_of: impl Fn(usize, usize, &TrustedKey) -> Option<VerifyingKey>,
+    ) -> Result<FoundKey<'_>, Untrusted> {
+        let i = self
+            .issuers
+            .iter()
+            .position(|iss| iss.id == issuer_id)
             .ok_or_else(|| Untrusted::UnknownIssuer(issuer_id.to_owned()))?;
-        for key in &issuer.keys {
-            let Ok(public) = parse_public_multibase(&key.public_key_multibase) else {
+        let issuer = &self.issuers[i];
+        for (j, key) in issuer.keys.iter().enumerate() {
+            let Some(public) = public_of(i, j, key) else {
                 continue;
             };
             let matches = key.id == key_id
-                || (key_id.starts_with('#') && key.id == format!("{issuer_id}{key_id}"))
+                || (key_id.strip_prefix('#').is_some_and(|frag| {
+                    key.id
+                        .strip_prefix(issuer_id)
+                        .and_then(|r| r.strip_prefix('#'))
+                        == Some(frag)
+                }))
                 || jwk_thumbprint(&public) == key_id;
             if matches {
                 return Ok(FoundKey {

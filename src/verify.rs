@@ -9,7 +9,7 @@ use crate::jcs;
 use crate::keys;
 use crate::model::{format_time, parse_time, Claims, Framework, StatusPurpose, StatusRef};
 use crate::proof;
-use crate::trust::{TrustList, Untrusted};
+use crate::trust::{ParsedKeys, TrustList, Untrusted};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -410,6 +410,7 @@ impl StatusSource for NoStatusSource {
 #[derive(Clone)]
 pub struct Verifier {
     trust: Arc<TrustList>,
+    keys: Arc<ParsedKeys>,
     status: Arc<dyn StatusSource>,
     now: Option<DateTime<Utc>>,
     accept_stale: bool,
@@ -457,6 +458,7 @@ impl Verifier {
     pub fn builder(trust: TrustList) -> VerifierBuilder {
         VerifierBuilder {
             v: Verifier {
+                keys: Arc::new(trust.parsed_keys()),
                 trust: Arc::new(trust),
                 status: Arc::new(NoStatusSource),
                 now: None,
@@ -500,7 +502,9 @@ impl Verifier {
         );
 
         // Issuer and key.
-        let found = self.trust.find_key(&u.issuer_id, &u.key_id);
+        let found = self
+            .trust
+            .find_key_parsed(&self.keys, &u.issuer_id, &u.key_id);
         let key = match &found {
             Ok(f) => {
                 push(

@@ -587,9 +587,13 @@ impl Claims {
             status,
         };
         claims.validate()?;
-        let mut unsigned = o.clone();
-        unsigned.remove("proof");
-        if claims.to_document() != Value::Object(unsigned) {
+        // The document minus its `proof` must be exactly what the claims build.
+        let built = claims.to_document();
+        let same = built.as_object().is_some_and(|b| {
+            o.len() == b.len() + usize::from(o.contains_key("proof"))
+                && b.iter().all(|(k, v)| o.get(k) == Some(v))
+        });
+        if !same {
             return Err(field_err(
                 "$",
                 "document is not in skillcert's canonical certificate shape",

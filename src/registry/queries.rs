@@ -363,11 +363,8 @@ pub(super) fn lists(conn: &Connection) -> Result<Vec<ListInfo>, RegistryError> {
 
 fn list_info(conn: &Connection, list: u64) -> Result<ListInfo, RegistryError> {
     let row: Option<(String, u64, u64, u64)> = conn
-        .query_row(
-            "SELECT purpose, size, used, version FROM lists WHERE number = ?1",
-            [list],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .prepare_cached("SELECT purpose, size, used, version FROM lists WHERE number = ?1")?
+        .query_row([list], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     let (p, size, used, version) = row.ok_or(RegistryError::NoSuchList(list))?;
     Ok(ListInfo {
@@ -397,15 +394,16 @@ pub(super) fn status_bit(
     list: u64,
     index: u32,
 ) -> Result<(StatusPurpose, Option<bool>), RegistryError> {
-    let info = list_info(conn, list)?;
-    let set: Option<bool> = conn
-        .query_row(
-            "SELECT is_set FROM status_entries WHERE list = ?1 AND idx = ?2",
-            params![list, index],
-            |r| r.get(0),
-        )
+    // The hot path of every status check against the own registry: one cached statement.
+    let mut q = conn.prepare_cached(
+        "SELECT l.purpose, e.is_set FROM lists l \
+         LEFT JOIN status_entries e ON e.list = l.number AND e.idx = ?2 WHERE l.number = ?1",
+    )?;
+    let row: Option<(String, Option<bool>)> = q
+        .query_row(params![list, index], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    Ok((info.purpose, set))
+    let (p, set) = row.ok_or(RegistryError::NoSuchList(list))?;
+    Ok((purpose_of(&p)?, set))
 }
 
 pub(super) fn list_credential(
