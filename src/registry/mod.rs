@@ -393,6 +393,17 @@ impl Registry {
         queries::lists(&self.lock())
     }
 
+    /// A value that differs whenever the registry may have changed since it was last taken:
+    /// commits by other connections or processes (`PRAGMA data_version`) and rows changed
+    /// through this one. Readers that cache (the server's status checks) compare stamps.
+    pub fn change_stamp(&self) -> Result<(i64, u64), RegistryError> {
+        let conn = self.lock();
+        let version: i64 = conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        Ok((version, conn.total_changes()))
+    }
+
     /// The purpose and bits of list `list`.
     pub fn list_status_bits(&self, list: u64) -> Result<(StatusPurpose, Bitstring), RegistryError> {
         queries::list_bits(&self.lock(), list)

@@ -382,7 +382,8 @@ pub(super) fn list_bits(
 ) -> Result<(StatusPurpose, Bitstring), RegistryError> {
     let info = list_info(conn, list)?;
     let mut bits = Bitstring::zeros(info.size as usize);
-    let mut q = conn.prepare("SELECT idx FROM status_entries WHERE list = ?1 AND is_set = 1")?;
+    let mut q =
+        conn.prepare_cached("SELECT idx FROM status_entries WHERE list = ?1 AND is_set = 1")?;
     for idx in q.query_map([list], |r| r.get::<_, u32>(0))? {
         bits.set(idx? as usize, true);
     }

@@ -234,3 +234,37 @@ fn pending_is_completed() {
     )
     .is_err());
 }
+
+#[test]
+fn registry_status_source_sees_every_change() {
+    use crate::status::RegistryStatusSource;
+    use crate::verify::StatusSource;
+    let (d, issuer, reg) = setup();
+    let reg = std::sync::Arc::new(reg);
+    let a = reg.issue(&issuer, &req("甲")).unwrap();
+    let b = reg.issue(&issuer, &req("乙")).unwrap();
+    let id = &issuer.config().id;
+    let src = RegistryStatusSource::new(reg.clone(), id, issuer.public_url());
+    let now = chrono::Utc::now();
+    let bit =
+        |c: &crate::issuer::Issued, i: usize| src.status(&c.claims.status[i], id, now).unwrap().set;
+    assert!(!bit(&a, 0) && !bit(&a, 1) && !bit(&b, 0));
+    // A change through the same registry (the server's admin API).
+    reg.revoke(&a.claims.id_urn(), "fraud", "test").unwrap();
+    assert!(bit(&a, 0), "revocation through the same connection is seen");
+    assert!(!bit(&b, 0));
+    // A change through another connection (the CLI while the server runs).
+    let other = Registry::open(d.path()).unwrap();
+    other.suspend(&b.claims.id_urn(), None, "cli").unwrap();
+    assert!(bit(&b, 1), "suspension by another connection is seen");
+    other.reinstate(&b.claims.id_urn(), None, "cli").unwrap();
+    assert!(!bit(&b, 1), "reinstatement by another connection is seen");
+    // A certificate issued after the lists were cached.
+    let c = other.issue(&issuer, &req("丙")).unwrap();
+    other.revoke(&c.claims.id_urn(), "error", "cli").unwrap();
+    assert!(bit(&c, 0));
+    // A list the registry does not have is an error, not "not revoked".
+    let mut missing = a.claims.status[0].clone();
+    missing.list_url = format!("{}/status/999", issuer.public_url());
+    assert!(src.status(&missing, id, now).is_err());
+}

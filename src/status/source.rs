@@ -10,8 +10,8 @@
 //! certificate's issuer, matching URL and purpose.
 
 use super::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
-use super::StatusError;
-use crate::model::StatusRef;
+use super::{Bitstring, StatusError};
+use crate::model::{StatusPurpose, StatusRef};
 use crate::registry::Registry;
 use crate::trust::TrustList;
 use crate::verify::{StatusBit, StatusSource};
@@ -242,6 +242,14 @@ pub struct RegistryStatusSource {
     registry: Arc<Registry>,
     issuer_id: String,
     prefix: String,
+    cache: Mutex<RegistryListCache>,
+}
+
+/// The registry's lists as last read, valid while the registry's change stamp is the same.
+#[derive(Debug, Default)]
+struct RegistryListCache {
+    stamp: Option<(i64, u64)>,
+    lists: HashMap<u64, (StatusPurpose, Arc<Bitstring>)>,
 }
 
 impl RegistryStatusSource {
@@ -252,7 +260,35 @@ impl RegistryStatusSource {
             registry,
             issuer_id: issuer_id.to_owned(),
             prefix: format!("{}/status/", public_url.trim_end_matches('/')),
+            cache: Mutex::new(RegistryListCache::default()),
         }
+    }
+
+    /// Purpose and bits of list `n`, from the cache while the registry has not changed. The
+    /// stamp is taken before the bits are read, so a change racing the read only causes one
+    /// more reload, never a stale answer.
+    fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), String> {
+        let stamp = self.registry.change_stamp().map_err(|e| e.to_string())?;
+        {
+            let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if c.stamp != Some(stamp) {
+                c.lists.clear();
+                c.stamp = Some(stamp);
+            }
+            if let Some(hit) = c.lists.get(&n) {
+                return Ok(hit.clone());
+            }
+        }
+        let (purpose, bits) = self
+            .registry
+            .list_status_bits(n)
+            .map_err(|e| e.to_string())?;
+        let entry = (purpose, Arc::new(bits));
+        let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if c.stamp == Some(stamp) {
+            c.lists.insert(n, entry.clone());
+        }
+        Ok(entry)
     }
 }
 
@@ -273,10 +309,7 @@ impl StatusSource for RegistryStatusSource {
             .strip_prefix(&self.prefix)
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| format!("{} is not a list of this registry", entry.list_url))?;
-        let (purpose, bit) = self
-            .registry
-            .status_bit(n, entry.index)
-            .map_err(|e| e.to_string())?;
+        let (purpose, bits) = self.list(n)?;
         if purpose != entry.purpose {
             return Err(format!(
                 "list {n} has purpose {}, not {}",
@@ -289,7 +322,7 @@ impl StatusSource for RegistryStatusSource {
             return Err(format!("index {} is past the end of list {n}", entry.index));
         }
         Ok(StatusBit {
-            set: bit.unwrap_or(false),
+            set: bits.get(entry.index as usize).unwrap_or(false),
             stale: false,
             source: format!("registry list {n}"),
         })
