@@ -488,3 +488,43 @@ async fn status_lists_are_served_signed_and_cacheable() {
         report.checks
     );
 }
+
+#[tokio::test]
+async fn key_rotated_by_the_cli_is_picked_up_without_restart() {
+    let f = fixture();
+    let before = issue(&f.state, "王一");
+    let vm = |i: &skillcert::issuer::Issued| i.document["proof"][0]["verificationMethod"].clone();
+    assert_eq!(f.state.backend.reload_if_changed(), Ok(false));
+
+    // `skillcert key rotate` in another process: another Issuer over the same data dir.
+    let mut cli = skillcert::issuer::Issuer::open(f.dir.path()).unwrap();
+    let new_key = cli.rotate_key().unwrap();
+    assert_ne!(vm(&before), json!(new_key));
+    assert_eq!(f.state.backend.reload_if_changed(), Ok(true));
+    assert_eq!(f.state.backend.reload_if_changed(), Ok(false));
+
+    // New certificates are signed with the new key, and did.json asserts it.
+    let after = issue(&f.state, "王二");
+    assert_eq!(vm(&after), json!(new_key));
+    let d = send(&f.state, req("GET", "/.well-known/did.json", None, ""))
+        .await
+        .json();
+    assert_eq!(d["verificationMethod"].as_array().unwrap().len(), 2);
+    assert!(d["assertionMethod"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(new_key)));
+    // Both verify: the old key's signatures made before the rotation stay valid.
+    assert_eq!(verdict_of(&f, &before.document).await, "valid");
+    assert_eq!(verdict_of(&f, &after.document).await, "valid");
+
+    // A config that cannot be read keeps the previous issuer in use.
+    std::fs::write(f.dir.path().join("config.json.new"), "{not json").unwrap();
+    std::fs::rename(
+        f.dir.path().join("config.json.new"),
+        f.dir.path().join("config.json"),
+    )
+    .unwrap();
+    assert!(f.state.backend.reload_if_changed().is_err());
+    assert_eq!(verdict_of(&f, &after.document).await, "valid");
+}

@@ -159,6 +159,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     };
     let (hash, token) = admin_token(dir, args.new_admin_token)?;
     let issuer = backend.issuer();
+    let issuer = &*issuer;
     let url = format!("http://{local}");
     let demo_json: Vec<_> = demo_out
         .iter()

@@ -89,7 +89,7 @@ pub async fn issue_one(
     let backend = state.backend.clone();
     let out = blocking(move || {
         let issued = backend.issue(&checked)?;
-        Ok(issued_json(backend.issuer(), &issued))
+        Ok(issued_json(&backend.issuer(), &issued))
     })
     .await?;
     tracing::info!(actor = %actor, credential_id = %out["credential_id"].as_str().unwrap_or(""), "issued");
@@ -128,7 +128,7 @@ pub async fn issue_batch(
             .iter()
             .enumerate()
             .map(|(i, c)| match backend.issue(c) {
-                Ok(issued) => issued_json(backend.issuer(), &issued),
+                Ok(issued) => issued_json(&backend.issuer(), &issued),
                 Err(e) => json!({"index": i, "error": e.code(), "message": e.to_string()}),
             })
             .collect::<Vec<_>>())

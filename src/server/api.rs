@@ -40,7 +40,7 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
 
 fn check(state: &AppState, bytes: &[u8]) -> Report {
     match parse_bytes(bytes) {
-        Ok(u) => state.verifier.check(u),
+        Ok(u) => state.backend.verifier().check(u),
         Err(r) => r,
     }
 }

@@ -9,13 +9,57 @@ use crate::request::CheckedRequest;
 use crate::status::source::RegistryStatusSource;
 use crate::verify::Verifier;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
-/// What the service holds of the issuer's data dir: the issuer and its registry.
+/// What the service holds of the issuer's data dir: the issuer and its registry. The issuer
+/// is re-read when its `config.json` changes on disk (`skillcert key rotate` while the server
+/// runs): see [`Backend::reload_if_changed`].
 #[derive(Debug)]
 pub struct Backend {
-    issuer: Issuer,
+    current: RwLock<Current>,
     registry: Arc<Registry>,
+    dir: PathBuf,
+}
+
+/// The issuer as last loaded, the verifier built from it, and the identity of the
+/// `config.json` it was loaded from.
+#[derive(Debug, Clone)]
+struct Current {
+    issuer: Arc<Issuer>,
+    verifier: Arc<Verifier>,
+    stamp: Option<FileStamp>,
+}
+
+/// Identifies one version of a file: the config is replaced by rename, so the inode changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn config_stamp(dir: &Path) -> Option<FileStamp> {
+    let m = std::fs::metadata(dir.join("config.json")).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(FileStamp {
+        inode,
+        len: m.len(),
+        modified: m.modified().ok(),
+    })
+}
+
+/// The service's verifier for `issuer`: trusts the issuer's own keys; status from the
+/// registry (current, never stale). Credentials of other issuers are `untrusted_issuer`.
+fn verifier_for(issuer: &Issuer, registry: &Arc<Registry>) -> Verifier {
+    let c = issuer.config();
+    let source = RegistryStatusSource::new(registry.clone(), &c.id, issuer.public_url());
+    Verifier::builder(issuer.trust_list())
+        .status_source(Arc::new(source))
+        .build()
 }
 
 /// A status change asked of the registry.
@@ -63,17 +107,39 @@ impl From<RegistryError> for ApiError {
 impl Backend {
     /// Opens the backend over an opened issuer: opens (creating if needed) its registry.
     pub fn open(issuer: Issuer) -> Result<Backend, ApiError> {
-        let registry = Registry::open(issuer.dir())
-            .map_err(|e| ApiError::Unavailable(format!("registry: {e}")))?;
+        let registry = Arc::new(
+            Registry::open(issuer.dir())
+                .map_err(|e| ApiError::Unavailable(format!("registry: {e}")))?,
+        );
+        let dir = issuer.dir().to_path_buf();
+        let current = Current {
+            verifier: Arc::new(verifier_for(&issuer, &registry)),
+            issuer: Arc::new(issuer),
+            stamp: config_stamp(&dir),
+        };
         Ok(Backend {
-            issuer,
-            registry: Arc::new(registry),
+            current: RwLock::new(current),
+            registry,
+            dir,
         })
     }
 
-    /// The issuer.
-    pub fn issuer(&self) -> &Issuer {
-        &self.issuer
+    fn current(&self) -> Current {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The issuer (as of the last reload).
+    pub fn issuer(&self) -> Arc<Issuer> {
+        self.current().issuer
+    }
+
+    /// The verifier the service uses: trusts the issuer's own keys (as of the last reload);
+    /// status from the registry.
+    pub fn verifier(&self) -> Arc<Verifier> {
+        self.current().verifier
     }
 
     /// The registry.
@@ -81,20 +147,28 @@ impl Backend {
         &self.registry
     }
 
-    /// The verifier for this service: trusts the issuer's own keys; status from the registry
-    /// (current, never stale). Credentials of other issuers are `untrusted_issuer`.
-    pub fn verifier(&self) -> Verifier {
-        let c = self.issuer.config();
-        let source =
-            RegistryStatusSource::new(self.registry.clone(), &c.id, self.issuer.public_url());
-        Verifier::builder(self.issuer.trust_list())
-            .status_source(Arc::new(source))
-            .build()
+    /// Re-reads the issuer when its `config.json` is no longer the file it was loaded from (a
+    /// key rotation by the CLI): new certificates and status lists are then signed with the new
+    /// key, and the well-known documents and the verifier list it. `Ok(true)` when reloaded.
+    /// On an error the previous issuer stays in use (and the caller logs it).
+    pub fn reload_if_changed(&self) -> Result<bool, String> {
+        let stamp = config_stamp(&self.dir);
+        if stamp == self.current().stamp {
+            return Ok(false);
+        }
+        let issuer = Issuer::open(&self.dir).map_err(|e| e.to_string())?;
+        let next = Current {
+            verifier: Arc::new(verifier_for(&issuer, &self.registry)),
+            issuer: Arc::new(issuer),
+            stamp,
+        };
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = next;
+        Ok(true)
     }
 
     /// Issues one certificate through the registry.
     pub fn issue(&self, req: &CheckedRequest) -> Result<Issued, ApiError> {
-        Ok(self.registry.issue(&self.issuer, req)?)
+        Ok(self.registry.issue(&self.issuer(), req)?)
     }
 
     /// Applies a status change; returns the certificate's record and history afterwards.
@@ -131,8 +205,8 @@ impl Backend {
     pub fn status_list(&self, n: u32) -> Result<(String, u64), ApiError> {
         let v = self
             .registry
-            .status_list_credential(&self.issuer, u64::from(n))?;
-        Ok((v.to_string(), self.issuer.config().status_ttl_secs))
+            .status_list_credential(&self.issuer(), u64::from(n))?;
+        Ok((v.to_string(), self.issuer().config().status_ttl_secs))
     }
 }
 

@@ -19,7 +19,6 @@ pub mod openapi;
 pub mod pages;
 pub mod wellknown;
 
-use crate::verify::Verifier;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -60,16 +59,17 @@ impl Default for Limits {
 /// Photos decoded at once (each may be up to 8 MiB); more wait their turn.
 pub const IMAGE_CONCURRENCY: usize = 4;
 
+/// How often `serve` checks whether the issuer's `config.json` changed (key rotation).
+pub const CONFIG_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Largest body of any route without its own limit (64 KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The issuer and its registry.
+    /// The issuer, its registry and the verifier for its credentials.
     pub backend: Arc<Backend>,
-    /// The verifier (trusts the issuer's keys; status from the registry).
-    pub verifier: Arc<Verifier>,
     /// Counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
     /// SHA-256 of the admin token; `None`: the admin API refuses everything.
@@ -90,10 +90,8 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The state over a backend, with the SHA-256 of the admin token (if any).
     pub fn new(backend: Backend, admin_hash: Option<[u8; 32]>) -> AppState {
-        let verifier = backend.verifier();
         AppState {
             backend: Arc::new(backend),
-            verifier: Arc::new(verifier),
             metrics: Arc::new(metrics::Metrics::default()),
             admin_hash,
             limits: Limits::default(),
@@ -289,9 +287,32 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    // Pick up a key rotated by the CLI while the service runs.
+    let backend = state.backend.clone();
+    let reloader = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CONFIG_POLL);
+        loop {
+            tick.tick().await;
+            let b = backend.clone();
+            match tokio::task::spawn_blocking(move || b.reload_if_changed()).await {
+                Ok(Ok(true)) => tracing::info!(
+                    active_key = %backend.issuer().config().active_key,
+                    "issuer config changed on disk: reloaded"
+                ),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::error!(
+                    error = %e,
+                    "issuer config changed on disk but cannot be loaded; still using the previous one"
+                ),
+                Err(_) => {}
+            }
+        }
+    });
+    let r = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    reloader.abort();
+    r
 }
 
 /// Completes on SIGTERM or ctrl-c.

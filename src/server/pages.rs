@@ -320,7 +320,7 @@ pub async fn qr_page(
             "the QR payload is longer than {MAX_QR_PAYLOAD} characters"
         )));
     }
-    let text = qr_text_for(state.backend.issuer(), &payload);
+    let text = qr_text_for(&state.backend.issuer(), &payload);
     let report = verify_bytes(&state, text.into_bytes()).await?;
     if wants_html(&headers) {
         let lang = lang_of(&q, &headers);

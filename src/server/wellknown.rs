@@ -105,7 +105,7 @@ pub async fn did_json(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let doc = did_document(state.backend.issuer()).ok_or_else(|| {
+    let doc = did_document(&state.backend.issuer()).ok_or_else(|| {
         ApiError::NotFound("this issuer is a did:key issuer: it has no did:web document".into())
     })?;
     Ok(cached_json(
@@ -120,7 +120,7 @@ pub async fn did_json(
 pub async fn jwks_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
     cached_json(
         &headers,
-        jwks(state.backend.issuer()).to_string(),
+        jwks(&state.backend.issuer()).to_string(),
         "application/jwk-set+json",
         300,
     )
@@ -163,7 +163,8 @@ pub async fn status_list(
 
 /// `GET /healthz`.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let c = state.backend.issuer().config();
+    let issuer = state.backend.issuer();
+    let c = issuer.config();
     let mut r = json!({
         "status": "ok",
         "issuer": c.id,
