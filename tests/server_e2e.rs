@@ -355,6 +355,7 @@ fn slow_client_gets_a_json_408_and_the_server_keeps_serving() {
     let state = f.state.clone().with_limits(skillcert::server::Limits {
         request_timeout: Duration::from_millis(500),
         concurrency: 64,
+        ..Default::default()
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -387,6 +388,57 @@ fn slow_client_gets_a_json_408_and_the_server_keeps_serving() {
         "{text}"
     );
     assert!(t.elapsed() < Duration::from_secs(5));
+    let g = get(&agent(), &format!("http://{addr}/healthz"));
+    assert_eq!(g.status, 200);
+    tx.send(()).unwrap();
+    rt.block_on(server).unwrap().unwrap();
+}
+
+#[test]
+fn slow_or_silent_header_senders_are_cut_off() {
+    use std::io::{Read, Write};
+    let f = fixture();
+    let state = f.state.clone().with_limits(skillcert::server::Limits {
+        header_read_timeout: Duration::from_millis(700),
+        ..Default::default()
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(skillcert::server::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    // Closed by the server: read returns 0 (or an error), within a few header timeouts.
+    let cut_off = |s: &mut std::net::TcpStream| {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let t = Instant::now();
+        let mut buf = vec![0u8; 4096];
+        let mut seen = Vec::new();
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        String::from_utf8_lossy(&seen).into_owned()
+    };
+    // Slowloris: a request line and one header, then nothing more.
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    write!(slow, "GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let said = cut_off(&mut slow);
+    assert!(!said.contains("200 OK"), "{said}");
+    // A connection that never sends a byte.
+    let mut silent = std::net::TcpStream::connect(addr).unwrap();
+    cut_off(&mut silent);
+    // The server keeps serving, and a normal request on a fresh connection is answered.
     let g = get(&agent(), &format!("http://{addr}/healthz"));
     assert_eq!(g.status, 200);
     tx.send(()).unwrap();

@@ -45,6 +45,9 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Requests answered at once (the rest wait).
     pub concurrency: usize,
+    /// Time a client has to send a request's head (line and headers), and the longest a
+    /// kept-alive connection may sit idle between requests.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -52,12 +55,19 @@ impl Default for Limits {
         Limits {
             request_timeout: Duration::from_secs(10),
             concurrency: 512,
+            header_read_timeout: HEADER_READ_TIMEOUT,
         }
     }
 }
 
 /// Photos decoded at once (each may be up to 8 MiB); more wait their turn.
 pub const IMAGE_CONCURRENCY: usize = 4;
+
+/// Default of [`Limits::header_read_timeout`].
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// How often `serve` checks whether the issuer's `config.json` changed (key rotation).
 pub const CONFIG_POLL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -308,11 +318,66 @@ pub async fn serve(
             }
         }
     });
-    let r = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let header_timeout = state.limits.header_read_timeout;
+    let r = serve_connections(listener, app(state), header_timeout, shutdown).await;
     reloader.abort();
     r
+}
+
+/// The accept loop: HTTP/1.1 connections with a limit on the time to send the request head
+/// (`header_timeout`, so slow-header clients cannot hold connections open); on
+/// `shutdown` it stops accepting and lets requests in flight finish (at most
+/// [`SHUTDOWN_GRACE`]).
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _peer) = tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            TowerToHyperService::new(app.clone().map_request(
+                |r: hyper::Request<hyper::body::Incoming>| r.map(axum::body::Body::new),
+            ));
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown: requests still in flight after the grace period were dropped");
+    }
+    Ok(())
 }
 
 /// Completes on SIGTERM or ctrl-c.
