@@ -110,19 +110,8 @@ fn chromium_shows_the_verdicts() {
     ];
     pages.extend(server_support::browser_pages(&f.state));
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = rt.spawn(skillcert::server::serve(listener, f.state.clone(), async {
-        let _ = rx.await;
-    }));
+    let srv = Loopback::start(f.state.clone());
+    let base = srv.base();
 
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
@@ -176,6 +165,5 @@ fn chromium_shows_the_verdicts() {
         );
         eprintln!("{name}: {v} — screenshot {}", shot.display());
     }
-    tx.send(()).unwrap();
-    rt.block_on(server).unwrap().unwrap();
+    srv.stop();
 }

@@ -62,19 +62,8 @@ fn json(g: &Got) -> serde_json::Value {
 fn in_process_server_over_loopback() {
     let f = fixture();
     let doc = serde_json::to_vec(&issue(&f.state, "王晓明").document).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = rt.spawn(skillcert::server::serve(listener, f.state.clone(), async {
-        let _ = rx.await;
-    }));
+    let srv = Loopback::start(f.state.clone());
+    let base = srv.base();
 
     let a = agent();
     let g = get(&a, &format!("{base}/healthz"));
@@ -167,11 +156,7 @@ fn in_process_server_over_loopback() {
     );
 
     // Graceful shutdown.
-    tx.send(()).unwrap();
-    rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), server).await })
-        .expect("shut down in time")
-        .unwrap()
-        .unwrap();
+    srv.stop();
 }
 
 struct Served {
@@ -357,19 +342,8 @@ fn slow_client_gets_a_json_408_and_the_server_keeps_serving() {
         concurrency: 64,
         ..Default::default()
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = rt.spawn(skillcert::server::serve(listener, state, async {
-        let _ = rx.await;
-    }));
+    let srv = Loopback::start(state);
+    let addr = srv.addr;
     // Announce 1000 bytes, send 10, then stall.
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -390,8 +364,7 @@ fn slow_client_gets_a_json_408_and_the_server_keeps_serving() {
     assert!(t.elapsed() < Duration::from_secs(5));
     let g = get(&agent(), &format!("http://{addr}/healthz"));
     assert_eq!(g.status, 200);
-    tx.send(()).unwrap();
-    rt.block_on(server).unwrap().unwrap();
+    srv.stop();
 }
 
 #[test]
@@ -402,19 +375,8 @@ fn slow_or_silent_header_senders_are_cut_off() {
         header_read_timeout: Duration::from_millis(700),
         ..Default::default()
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = rt.spawn(skillcert::server::serve(listener, state, async {
-        let _ = rx.await;
-    }));
+    let srv = Loopback::start(state);
+    let addr = srv.addr;
     // Closed by the server: read returns 0 (or an error), within a few header timeouts.
     let cut_off = |s: &mut std::net::TcpStream| {
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -441,6 +403,5 @@ fn slow_or_silent_header_senders_are_cut_off() {
     // The server keeps serving, and a normal request on a fresh connection is answered.
     let g = get(&agent(), &format!("http://{addr}/healthz"));
     assert_eq!(g.status, 200);
-    tx.send(()).unwrap();
-    rt.block_on(server).unwrap().unwrap();
+    srv.stop();
 }

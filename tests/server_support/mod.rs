@@ -196,3 +196,53 @@ pub fn qr_path(i: &Issued) -> String {
     let (_, digits) = skillcert::qr::split_qr_text(&i.qr_text).unwrap();
     format!("/V/{digits}")
 }
+
+/// `serve(state)` on a free loopback port in a runtime of its own.
+pub struct Loopback {
+    pub rt: tokio::runtime::Runtime,
+    pub addr: std::net::SocketAddr,
+    tx: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Loopback {
+    pub fn start(state: AppState) -> Loopback {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = rt.spawn(skillcert::server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Loopback {
+            rt,
+            addr,
+            tx,
+            server,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Graceful shutdown; fails the test unless the server stops cleanly within 10 s.
+    pub fn stop(self) {
+        self.tx.send(()).unwrap();
+        let server = self.server;
+        self.rt
+            .block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(10), server).await
+            })
+            .expect("shut down in time")
+            .unwrap()
+            .unwrap();
+    }
+}
