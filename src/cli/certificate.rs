@@ -6,7 +6,7 @@ use crate::issuer::Issued;
 use crate::model::format_time;
 use crate::verify::Summary;
 
-pub use crate::html::escape;
+use crate::html::escape;
 
 /// The HTML page of an issued certificate; `svg` is its QR code.
 pub fn html(issued: &Issued, svg: &str) -> String {

@@ -409,16 +409,6 @@ impl Registry {
         queries::list_bits(&self.lock(), list)
     }
 
-    /// The purpose of list `list` and whether bit `index` is set; `None` for an index that was
-    /// never allocated (its bit is 0).
-    pub fn status_bit(
-        &self,
-        list: u64,
-        index: u32,
-    ) -> Result<(StatusPurpose, Option<bool>), RegistryError> {
-        queries::status_bit(&self.lock(), list, index)
-    }
-
     /// The signed status list credential of list `list_number` (what `GET /status/{n}` serves
     /// and `status export` writes). Cached; re-signed when a bit changed, the key changed, or
     /// less than half of the freshness limit is left.

@@ -390,23 +390,6 @@ pub(super) fn list_bits(
     Ok((info.purpose, bits))
 }
 
-pub(super) fn status_bit(
-    conn: &Connection,
-    list: u64,
-    index: u32,
-) -> Result<(StatusPurpose, Option<bool>), RegistryError> {
-    // The hot path of every status check against the own registry: one cached statement.
-    let mut q = conn.prepare_cached(
-        "SELECT l.purpose, e.is_set FROM lists l \
-         LEFT JOIN status_entries e ON e.list = l.number AND e.idx = ?2 WHERE l.number = ?1",
-    )?;
-    let row: Option<(String, Option<bool>)> = q
-        .query_row(params![list, index], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (p, set) = row.ok_or(RegistryError::NoSuchList(list))?;
-    Ok((purpose_of(&p)?, set))
-}
-
 pub(super) fn list_credential(
     conn: &Connection,
     issuer: &Issuer,

@@ -203,10 +203,12 @@ impl Backend {
     /// The signed status list credential number `n`, as JSON text, and its freshness limit in
     /// seconds.
     pub fn status_list(&self, n: u32) -> Result<(String, u64), ApiError> {
+        // One issuer for both: a reload in between must not mix signer and freshness limit.
+        let issuer = self.issuer();
         let v = self
             .registry
-            .status_list_credential(&self.issuer(), u64::from(n))?;
-        Ok((v.to_string(), self.issuer().config().status_ttl_secs))
+            .status_list_credential(&issuer, u64::from(n))?;
+        Ok((v.to_string(), issuer.config().status_ttl_secs))
     }
 }
 

@@ -70,7 +70,7 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// How often `serve` checks whether the issuer's `config.json` changed (key rotation).
-pub const CONFIG_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+pub const CONFIG_POLL: Duration = Duration::from_secs(2);
 
 /// Largest body of any route without its own limit (64 KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;

@@ -8,6 +8,7 @@ use super::backend::qr_text_for;
 use super::errors::ApiError;
 use super::i18n::{tone, verdict_text, words, Lang};
 use super::AppState;
+use crate::html::escape;
 use crate::model::Framework;
 use crate::verify::{Outcome, Report, Verdict};
 use axum::extract::multipart::Multipart;
@@ -61,8 +62,6 @@ pub fn csp() -> &'static str {
     })
 }
 
-pub use crate::html::escape as esc;
-
 /// An HTML response with the security headers.
 pub fn html(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
@@ -88,10 +87,10 @@ fn page(lang: Lang, title: &str, switch_href: &str, body: &str) -> String {
 <body><header><a href=\"/?lang={code}\">{site}</a><a href=\"{sw}\" hreflang=\"{otag}\" lang=\"{otag}\">{oname}</a></header>\
 <main>{body}</main><footer>skillcert · W3C Verifiable Credentials 2.0 / Open Badges 3.0 · Ed25519</footer></body></html>",
         tag = lang.tag(),
-        title = esc(title),
+        title = escape(title),
         code = lang.code(),
-        site = esc(w.site),
-        sw = esc(switch_href),
+        site = escape(w.site),
+        sw = escape(switch_href),
         otag = other.tag(),
         oname = other.name(),
     )
@@ -121,10 +120,10 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
             b,
             "<div class=\"why {}\"><strong>{}</strong><ul>",
             t.class(),
-            esc(w.why)
+            escape(w.why)
         );
         for f in fails {
-            let _ = write!(b, "<li>{}</li>", esc(f));
+            let _ = write!(b, "<li>{}</li>", escape(f));
         }
         b.push_str("</ul></div>");
     }
@@ -132,10 +131,10 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         let _ = write!(
             b,
             "<div class=\"why amber\"><strong>{}</strong><ul>",
-            esc(w.notes)
+            escape(w.notes)
         );
         for n in &r.notes {
-            let _ = write!(b, "<li>{}</li>", esc(n));
+            let _ = write!(b, "<li>{}</li>", escape(n));
         }
         b.push_str("</ul></div>");
     }
@@ -146,10 +145,10 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
             let _ = write!(
                 b,
                 "<dt>{}</dt><dd>{}{}</dd>",
-                esc(k),
-                esc(&v),
+                escape(k),
+                escape(&v),
                 small
-                    .map(|x| format!("<small>{}</small>", esc(&x)))
+                    .map(|x| format!("<small>{}</small>", escape(&x)))
                     .unwrap_or_default()
             );
         };
@@ -208,7 +207,7 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         }
         b.push_str("</dl>");
     }
-    let _ = write!(b, "<details><summary>{}</summary><table>", esc(w.checks));
+    let _ = write!(b, "<details><summary>{}</summary><table>", escape(w.checks));
     for c in &r.checks {
         let cls = match c.outcome {
             Outcome::Pass => "pass",
@@ -219,15 +218,15 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         let _ = write!(
             b,
             "<tr><td class=\"{cls}\">{cls}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.name),
-            esc(&c.reason)
+            escape(&c.name),
+            escape(&c.reason)
         );
     }
     let _ = write!(
         b,
         "</table></details><p><a href=\"/?lang={}\">{}</a></p>",
         lang.code(),
-        esc(w.another)
+        escape(w.another)
     );
     page(lang, head, switch_href, &b)
 }
@@ -258,12 +257,12 @@ pub fn home_page(lang: Lang) -> String {
 <input type=\"hidden\" name=\"lang\" value=\"{code}\"><label for=\"image\">{upload}</label><br>\
 <input id=\"image\" type=\"file\" name=\"image\" accept=\"image/png,image/jpeg\" required><br>\
 <button type=\"submit\">{verify}</button></form>",
-        title = esc(w.home_title),
-        intro = esc(w.home_intro),
+        title = escape(w.home_title),
+        intro = escape(w.home_intro),
         code = lang.code(),
-        paste = esc(w.paste),
-        upload = esc(w.upload),
-        verify = esc(w.verify),
+        paste = escape(w.paste),
+        upload = escape(w.upload),
+        verify = escape(w.verify),
     );
     page(
         lang,

@@ -199,7 +199,7 @@ pub fn qr_path(i: &Issued) -> String {
 
 /// `serve(state)` on a free loopback port in a runtime of its own.
 pub struct Loopback {
-    pub rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
     pub addr: std::net::SocketAddr,
     tx: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
