@@ -5,6 +5,7 @@
 //! prefix goes in QR alphanumeric mode, the digits in numeric mode (3.33 bits per digit).
 
 pub mod format;
+pub mod load;
 pub mod read;
 pub mod render;
 pub mod text;

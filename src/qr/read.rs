@@ -1,68 +1,86 @@
-//! Reading a QR code from a PNG or JPEG image (a scan or a phone photo) with the pure-Rust
-//! decoder `rqrr`. Sizes are bounded before decoding; several passes (as is, down-scaled,
-//! globally thresholded) make photos of paper certificates work.
+//! Reading a QR code from a PNG or JPEG image (a scan or a phone photo), within a budget.
+//!
+//! Untrusted images are the cheapest way to make a verifier work hard, so reading one is
+//! bounded three ways:
+//!
+//! - **memory**: [`load`](super::load) refuses oversized files and images before the decoder
+//!   allocates, caps the decoder's allocation and drops PNG ancillary chunks;
+//! - **work per pass**: the image is scaled down to at most [`SCAN_SIDE`] pixels a side first,
+//!   and the detector (`quircs`, a port of quirc) keeps at most 32 finder-pattern candidates
+//!   and 8 candidate grids per pass, so one pass costs a small multiple of the pixel count
+//!   whatever the picture holds (a picture tiled with finder-like squares included);
+//! - **the whole read**: a [`Budget`] of work units and wall time is checked before every pass
+//!   and every candidate grid; when it runs out the read stops with an error that says so.
+//!
+//! Several passes (as is, locally thresholded, blurred, scaled) make photos of paper
+//! certificates work; later passes only run when earlier ones found nothing.
 
+use super::load::load_gray;
+pub use super::load::{sniff, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};
 use super::{looks_like_qr_text, QrError};
-use image::{imageops, GrayImage, ImageFormat, ImageReader, Limits};
-use std::io::Cursor;
+use image::{imageops, GrayImage};
+use std::time::{Duration, Instant};
 
-/// Largest image file accepted (8 MiB).
-pub const MAX_IMAGE_BYTES: usize = 8 << 20;
-/// Largest image accepted, in pixels (40 megapixels).
-pub const MAX_PIXELS: u64 = 40_000_000;
-/// Largest width or height accepted.
-pub const MAX_SIDE: u32 = 20_000;
-/// Images are scanned at most this wide/high (larger ones are scaled down first).
-const SCAN_SIDE: u32 = 2400;
+/// Images are scanned at most this wide or high (larger ones are scaled down first).
+pub const SCAN_SIDE: u32 = 2400;
 
-fn img_err(m: impl Into<String>) -> QrError {
-    QrError::Image(m.into())
+/// How much one image read may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Wall-clock time for the whole read, checked before every pass and every candidate grid.
+    pub time: Duration,
+    /// Work units for the whole read: one unit is about one pixel visited by one step.
+    pub work: u64,
 }
 
-/// The image format of `bytes` by magic number (PNG or JPEG), if any.
-pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageFormat::Png)
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some(ImageFormat::Jpeg)
-    } else {
-        None
+impl Default for Budget {
+    /// Three seconds and 600 million units: every pass on the largest image fits (so on this
+    /// budget the work limit never cuts a read short; it bounds custom passes), and a typical
+    /// photo needs a tenth of it.
+    fn default() -> Self {
+        Budget {
+            time: Duration::from_secs(3),
+            work: 600_000_000,
+        }
     }
 }
 
-fn limits() -> Limits {
-    let mut l = Limits::default();
-    l.max_image_width = Some(MAX_SIDE);
-    l.max_image_height = Some(MAX_SIDE);
-    l.max_alloc = Some(MAX_PIXELS * 4 + (16 << 20));
-    l
+/// What a read cost, for tests and logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Work units spent.
+    pub work: u64,
+    /// Passes run.
+    pub passes: u32,
+    /// Candidate grids tried.
+    pub grids: u32,
 }
 
-/// Decodes a PNG or JPEG into grey-scale, refusing oversized files and images.
-pub fn load_gray(bytes: &[u8]) -> Result<GrayImage, QrError> {
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(img_err(format!(
-            "file is {} bytes, more than the limit of {MAX_IMAGE_BYTES}",
-            bytes.len()
-        )));
+/// A running budget.
+struct Meter {
+    start: Instant,
+    budget: Budget,
+    stats: ReadStats,
+}
+
+impl Meter {
+    /// Charges `units`, or refuses when they do not fit or the time is up.
+    fn charge(&mut self, units: u64) -> Result<(), QrError> {
+        if self.start.elapsed() > self.budget.time {
+            return Err(QrError::Image(format!(
+                "reading the image took longer than its budget of {} ms",
+                self.budget.time.as_millis()
+            )));
+        }
+        if self.stats.work.saturating_add(units) > self.budget.work {
+            return Err(QrError::Image(format!(
+                "reading the image needs more work than its budget of {} units",
+                self.budget.work
+            )));
+        }
+        self.stats.work += units;
+        Ok(())
     }
-    let fmt = sniff(bytes).ok_or_else(|| img_err("not a PNG or JPEG image"))?;
-    let mut r = ImageReader::with_format(Cursor::new(bytes), fmt);
-    r.limits(limits());
-    let (w, h) = r
-        .into_dimensions()
-        .map_err(|e| img_err(format!("cannot read the image header: {e}")))?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(img_err(format!(
-            "{w}x{h} pixels is more than the limit of {MAX_PIXELS}"
-        )));
-    }
-    let mut r = ImageReader::with_format(Cursor::new(bytes), fmt);
-    r.limits(limits());
-    let img = r
-        .decode()
-        .map_err(|e| img_err(format!("cannot decode the image: {e}")))?;
-    Ok(img.to_luma8())
 }
 
 fn scaled(img: &GrayImage, max_side: u32) -> GrayImage {
@@ -77,116 +95,192 @@ fn scaled(img: &GrayImage, max_side: u32) -> GrayImage {
     imageops::resize(img, nw, nh, imageops::FilterType::Triangle)
 }
 
-/// Global Otsu threshold (for evenly lit scans where the local threshold struggles).
-fn otsu(img: &GrayImage) -> GrayImage {
-    let mut hist = [0u64; 256];
-    for p in img.pixels() {
-        hist[usize::from(p.0[0])] += 1;
-    }
-    let total: u64 = hist.iter().sum();
-    let sum_all: f64 = hist
-        .iter()
-        .enumerate()
-        .map(|(i, c)| i as f64 * *c as f64)
-        .sum();
-    let (mut w0, mut sum0, mut best, mut t_best) = (0u64, 0f64, -1f64, 128u8);
-    for (t, c) in hist.iter().enumerate() {
-        w0 += c;
-        if w0 == 0 || w0 == total {
-            continue;
-        }
-        sum0 += t as f64 * *c as f64;
-        let m0 = sum0 / w0 as f64;
-        let m1 = (sum_all - sum0) / (total - w0) as f64;
-        let between = w0 as f64 * (total - w0) as f64 * (m0 - m1) * (m0 - m1);
-        if between > best {
-            best = between;
-            t_best = t as u8;
+/// Local (adaptive) threshold: a pixel is dark when it is darker than the mean of the square
+/// window around it by a small margin. Copes with uneven light, where one global threshold
+/// (what the detector does on its own) fails. Summed-area table: O(pixels).
+fn adaptive(img: &GrayImage) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let r = (w.max(h) / 16).clamp(8, 64);
+    let mut sat = vec![0u64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u64;
+        for x in 0..w {
+            row += u64::from(img.as_raw()[y * w + x]);
+            sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
         }
     }
-    let mut out = img.clone();
-    for p in out.pixels_mut() {
-        p.0[0] = if p.0[0] <= t_best { 0 } else { 255 };
+    let mut out = GrayImage::new(img.width(), img.height());
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let sum = sat[y1 * (w + 1) + x1] + sat[y0 * (w + 1) + x0]
+                - sat[y0 * (w + 1) + x1]
+                - sat[y1 * (w + 1) + x0];
+            let n = ((y1 - y0) * (x1 - x0)) as u64;
+            let p = u64::from(img.as_raw()[y * w + x]);
+            // Dark when p < 0.9 * mean.
+            out.as_mut()[y * w + x] = if p * n * 10 < sum * 9 { 0 } else { 255 };
+        }
     }
     out
 }
 
-/// One pre-processing pass over the image.
-type PassFn = Box<dyn Fn(&GrayImage) -> GrayImage>;
-
-/// What one pass found.
+/// One pre-processing step before detection, and its cost per pixel.
+#[derive(Debug, Clone, Copy)]
 enum Pass {
-    Found(String),
+    AsIs,
+    Adaptive,
+    BlurAdaptive,
+    Upscale,
+    Half,
+    HalfAdaptive,
+    Third,
+}
+
+impl Pass {
+    /// Work units per pixel of the base image, detection included.
+    fn cost_per_pixel(self) -> u64 {
+        match self {
+            Pass::AsIs => DETECT_COST,
+            Pass::Adaptive => 8 + DETECT_COST,
+            Pass::BlurAdaptive => 24 + 8 + DETECT_COST,
+            Pass::Upscale => 3 * (4 + 8 + DETECT_COST),
+            Pass::Half => 2 + DETECT_COST / 4,
+            Pass::HalfAdaptive => 2 + (8 + DETECT_COST) / 4,
+            Pass::Third => 2 + DETECT_COST / 9,
+        }
+    }
+
+    fn apply(self, base: &GrayImage, side: u32) -> GrayImage {
+        match self {
+            Pass::AsIs => base.clone(),
+            Pass::Adaptive => adaptive(base),
+            Pass::BlurAdaptive => adaptive(&imageops::blur(base, 1.0)),
+            Pass::Upscale => adaptive(&imageops::resize(
+                base,
+                base.width() * 3 / 2,
+                base.height() * 3 / 2,
+                imageops::FilterType::Triangle,
+            )),
+            Pass::Half => scaled(base, side / 2),
+            Pass::HalfAdaptive => adaptive(&scaled(base, side / 2)),
+            Pass::Third => scaled(base, side / 3),
+        }
+    }
+}
+
+/// Work units per pixel of one detection (thresholding, finder scan, flood fills).
+const DETECT_COST: u64 = 12;
+
+/// The passes for a base image whose longer side is `side`, cheapest and likeliest first.
+fn passes(side: u32) -> Vec<Pass> {
+    let mut p = vec![Pass::AsIs, Pass::Adaptive, Pass::BlurAdaptive];
+    if side <= SCAN_SIDE * 2 / 3 {
+        p.push(Pass::Upscale);
+    }
+    if side > 600 {
+        p.push(Pass::Half);
+        p.push(Pass::HalfAdaptive);
+    }
+    if side > 1200 {
+        p.push(Pass::Third);
+    }
+    p
+}
+
+/// What one detection found.
+enum Found {
+    Text(String),
     Other(String),
     Nothing,
 }
 
-fn scan(img: GrayImage) -> Pass {
-    let run = move || {
-        let mut prepared = rqrr::PreparedImage::prepare(img);
-        let mut other = Pass::Nothing;
-        for grid in prepared.detect_grids() {
-            match grid.decode() {
-                Ok((_, text)) if looks_like_qr_text(text.as_bytes()) => return Pass::Found(text),
-                Ok(_) => {
-                    other =
-                        Pass::Other("the QR code does not hold a skillcert certificate URL".into())
-                }
-                Err(e) => {
-                    other = Pass::Other(format!("a QR code was found but cannot be read: {e}"))
+/// Runs the detector on `img`, trying each candidate grid while the budget lasts.
+fn detect(img: &GrayImage, meter: &mut Meter) -> Result<Found, QrError> {
+    let run = || {
+        let mut q = quircs::Quirc::default();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        q.identify(w, h, img.as_raw())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect::<Vec<_>>()
+    };
+    // The detector is third-party code: a panic on a hostile image must not take the process
+    // down.
+    let codes = std::panic::catch_unwind(run)
+        .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))?;
+    let mut found = Found::Nothing;
+    for code in codes {
+        meter.charge(GRID_COST)?;
+        meter.stats.grids += 1;
+        let decoded = std::panic::catch_unwind(|| code.decode())
+            .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))?;
+        found = match decoded {
+            Ok(data) if looks_like_qr_text(&data.payload) => {
+                match String::from_utf8(data.payload) {
+                    Ok(t) => return Ok(Found::Text(t)),
+                    Err(_) => Found::Other("the QR code holds text that is not UTF-8".into()),
                 }
             }
-        }
-        other
-    };
-    // The decoder is third-party code: a panic on a hostile image must not take the process down.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-        .unwrap_or_else(|_| Pass::Other("the QR decoder failed on this image".into()))
+            Ok(_) => Found::Other("the QR code does not hold a skillcert certificate URL".into()),
+            Err(e) => Found::Other(format!("a QR code was found but cannot be read: {e}")),
+        };
+    }
+    Ok(found)
 }
 
-/// Finds a skillcert QR code in a PNG or JPEG image and returns its text.
+/// Work units of decoding one candidate grid (sampling and error correction of up to a
+/// version 40 code).
+const GRID_COST: u64 = 200_000;
+
+/// Finds a skillcert QR code in a PNG or JPEG image and returns its text, within the default
+/// [`Budget`].
 pub fn parse_image(bytes: &[u8]) -> Result<String, QrError> {
+    parse_image_within(bytes, Budget::default()).map(|(t, _)| t)
+}
+
+/// [`parse_image`] within `budget`, also returning what the read cost.
+pub fn parse_image_within(bytes: &[u8], budget: Budget) -> Result<(String, ReadStats), QrError> {
+    let mut meter = Meter {
+        start: Instant::now(),
+        budget,
+        stats: ReadStats::default(),
+    };
     let gray = load_gray(bytes)?;
+    meter.charge(u64::from(gray.width()) * u64::from(gray.height()))?;
     let base = scaled(&gray, SCAN_SIDE);
-    let mut last = Pass::Nothing;
+    drop(gray);
     let side = base.width().max(base.height());
-    // Passes, cheapest first; later ones only run when earlier ones found nothing. Slight
-    // blur removes JPEG ringing and paper texture; up-scaling helps small modules.
-    let mut passes: Vec<PassFn> = vec![Box::new(GrayImage::clone)];
-    passes.push(Box::new(|i| imageops::blur(i, 1.0)));
-    if side <= SCAN_SIDE {
-        passes.push(Box::new(move |i| {
-            imageops::resize(
-                i,
-                i.width() * 3 / 2,
-                i.height() * 3 / 2,
-                imageops::FilterType::Triangle,
-            )
-        }));
-    }
-    if side > 600 {
-        passes.push(Box::new(move |i| scaled(i, side / 2)));
-    }
-    passes.push(Box::new(otsu));
-    if side > 1200 {
-        passes.push(Box::new(move |i| scaled(i, side / 3)));
-    }
-    for pass in passes {
-        match scan(pass(&base)) {
-            Pass::Found(t) => return Ok(t),
-            Pass::Other(m) => last = Pass::Other(m),
-            Pass::Nothing => {}
+    let pixels = u64::from(base.width()) * u64::from(base.height());
+    let mut last = Found::Nothing;
+    for pass in passes(side) {
+        meter.charge(pass.cost_per_pixel() * pixels)?;
+        meter.stats.passes += 1;
+        match detect(&pass.apply(&base, side), &mut meter)? {
+            Found::Text(t) => return Ok((t, meter.stats)),
+            Found::Other(m) => last = Found::Other(m),
+            Found::Nothing => {}
         }
     }
-    Err(match last {
-        Pass::Other(m) => img_err(m),
-        _ => img_err("no QR code found in the image"),
-    })
+    Err(QrError::Image(match last {
+        Found::Other(m) => m,
+        _ => "no QR code found in the image".into(),
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
+    use std::io::Cursor;
+
+    fn png(img: &GrayImage) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
 
     #[test]
     fn refuses_non_images_and_oversized_files() {
@@ -203,9 +297,42 @@ mod tests {
     #[test]
     fn blank_image_has_no_qr() {
         let img = GrayImage::from_pixel(300, 200, image::Luma([255]));
-        let mut png = Cursor::new(Vec::new());
-        img.write_to(&mut png, ImageFormat::Png).unwrap();
-        let e = parse_image(png.get_ref()).unwrap_err().to_string();
+        let e = parse_image(&png(&img)).unwrap_err().to_string();
         assert!(e.contains("no QR code"), "{e}");
+    }
+
+    #[test]
+    fn a_small_budget_stops_the_read_with_a_reason() {
+        let img = GrayImage::from_fn(800, 800, |x, y| image::Luma([((x ^ y) & 0xff) as u8]));
+        let budget = Budget {
+            time: Duration::from_secs(60),
+            work: 800 * 800 * 20,
+        };
+        let e = parse_image_within(&png(&img), budget)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more work than its budget"), "{e}");
+        let no_time = Budget {
+            time: Duration::ZERO,
+            work: u64::MAX,
+        };
+        let e = parse_image_within(&png(&img), no_time)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("longer than its budget"), "{e}");
+    }
+
+    #[test]
+    fn adaptive_threshold_separates_dark_from_local_background() {
+        // A dark square on a gradient: a global threshold cannot isolate it, a local one does.
+        let img = GrayImage::from_fn(200, 100, |x, y| {
+            let bg = 60 + (x * 190 / 200) as u8;
+            let inside = (130..140).contains(&x) && (40..50).contains(&y);
+            image::Luma([if inside { bg / 2 } else { bg }])
+        });
+        let t = adaptive(&img);
+        assert_eq!(t.get_pixel(135, 45).0[0], 0);
+        assert_eq!(t.get_pixel(10, 10).0[0], 255);
+        assert_eq!(t.get_pixel(190, 90).0[0], 255);
     }
 }

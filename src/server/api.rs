@@ -15,18 +15,42 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use std::time::Duration;
 
 /// Largest body of `POST /api/v1/verify`: a document plus JSON wrapping.
 pub const MAX_VERIFY_BODY: usize = MAX_DOCUMENT + (16 << 10);
 /// Largest photo accepted (8 MiB).
 pub const MAX_IMAGE_BODY: usize = 8 << 20;
-/// Inputs up to this size are verified on the request's own task; larger ones (documents,
-/// photos) on the blocking pool.
+/// Inputs up to this size are verified on the request's own task; larger ones (documents) on
+/// the blocking pool. Images never run on the request's task.
 const INLINE_LIMIT: usize = 16 << 10;
+/// How long an image upload waits for a free decoder before the answer is 503.
+pub const IMAGE_WAIT: Duration = Duration::from_secs(5);
 
 /// Verifies input bytes of any form with the service's verifier, counting the verdict.
+///
+/// Images are read on the blocking pool under one of the service's image permits. The permit
+/// is moved into the decoding closure, so it is given back only when the decode has really
+/// stopped: a request that times out or whose client goes away does not let another decode
+/// start beside one still running. Every decode is bounded by the reader's
+/// [`Budget`](crate::qr::read::Budget), so a permit is never held for long.
 pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, ApiError> {
-    let report = if bytes.len() <= INLINE_LIMIT {
+    let report = if crate::qr::read::sniff(&bytes).is_some() {
+        let permit = tokio::time::timeout(IMAGE_WAIT, state.image_permits.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                ApiError::Unavailable("every image decoder is busy: try again shortly".into())
+            })?
+            .map_err(|_| ApiError::Unavailable("the image decoders are shut down".into()))?;
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || {
+            let report = check(&st, &bytes);
+            drop(permit);
+            report
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("verification task failed: {e}")))?
+    } else if bytes.len() <= INLINE_LIMIT {
         check(state, &bytes)
     } else {
         let st = state.clone();

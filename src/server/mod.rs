@@ -60,8 +60,11 @@ impl Default for Limits {
     }
 }
 
-/// Photos decoded at once (each may be up to 8 MiB); more wait their turn.
-pub const IMAGE_CONCURRENCY: usize = 4;
+/// Photos decoded at once: one per core, at most 4 (each decode is bounded in time and memory,
+/// see [`crate::qr::read`]); more wait their turn, up to [`api::IMAGE_WAIT`].
+pub fn image_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+}
 
 /// Default of [`Limits::header_read_timeout`].
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,6 +89,8 @@ pub struct AppState {
     pub admin_hash: Option<[u8; 32]>,
     /// Limits.
     pub limits: Limits,
+    /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
+    pub image_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -105,6 +110,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             admin_hash,
             limits: Limits::default(),
+            image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
         }
     }
 
@@ -144,23 +150,18 @@ pub fn app(state: AppState) -> Router {
     let verify_limit = DefaultBodyLimit::max(api::MAX_VERIFY_BODY);
     let image_limit = DefaultBodyLimit::max(api::MAX_IMAGE_BODY + (64 << 10));
     let batch_limit = DefaultBodyLimit::max(admin::MAX_BATCH_BODY);
-    let images = GlobalConcurrencyLimitLayer::new(IMAGE_CONCURRENCY);
     Router::new()
         .route("/", get(pages::home))
         .route("/V/{payload}", get(pages::qr_page))
         .route("/verify", post(pages::verify_form).layer(verify_limit))
         .route(
             "/verify/image",
-            post(pages::verify_image_form)
-                .layer::<_, std::convert::Infallible>(image_limit)
-                .layer::<_, std::convert::Infallible>(images.clone()),
+            post(pages::verify_image_form).layer::<_, std::convert::Infallible>(image_limit),
         )
         .route("/api/v1/verify", post(api::verify).layer(verify_limit))
         .route(
             "/api/v1/verify/image",
-            post(api::verify_image)
-                .layer::<_, std::convert::Infallible>(image_limit)
-                .layer::<_, std::convert::Infallible>(images),
+            post(api::verify_image).layer::<_, std::convert::Infallible>(image_limit),
         )
         .route("/status/{list}", get(wellknown::status_list))
         .route("/.well-known/did.json", get(wellknown::did_json))
