@@ -6,6 +6,7 @@
 
 pub mod format;
 pub mod load;
+pub mod pixels;
 pub mod read;
 pub mod render;
 pub mod text;

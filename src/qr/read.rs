@@ -17,8 +17,9 @@
 
 use super::load::load_gray;
 pub use super::load::{sniff, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};
+use super::pixels::{adaptive, blur3, downscale, upscale_3_2};
 use super::{looks_like_qr_text, QrError};
-use image::{imageops, GrayImage};
+use image::GrayImage;
 use std::time::{Duration, Instant};
 
 /// Images are scanned at most this wide or high (larger ones are scaled down first).
@@ -83,49 +84,6 @@ impl Meter {
     }
 }
 
-fn scaled(img: &GrayImage, max_side: u32) -> GrayImage {
-    let (w, h) = img.dimensions();
-    let side = w.max(h);
-    if side <= max_side {
-        return img.clone();
-    }
-    let f = f64::from(max_side) / f64::from(side);
-    let nw = ((f64::from(w) * f).round() as u32).max(1);
-    let nh = ((f64::from(h) * f).round() as u32).max(1);
-    imageops::resize(img, nw, nh, imageops::FilterType::Triangle)
-}
-
-/// Local (adaptive) threshold: a pixel is dark when it is darker than the mean of the square
-/// window around it by a small margin. Copes with uneven light, where one global threshold
-/// (what the detector does on its own) fails. Summed-area table: O(pixels).
-fn adaptive(img: &GrayImage) -> GrayImage {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let r = (w.max(h) / 16).clamp(8, 64);
-    let mut sat = vec![0u64; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut row = 0u64;
-        for x in 0..w {
-            row += u64::from(img.as_raw()[y * w + x]);
-            sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
-        }
-    }
-    let mut out = GrayImage::new(img.width(), img.height());
-    for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
-        for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let sum = sat[y1 * (w + 1) + x1] + sat[y0 * (w + 1) + x0]
-                - sat[y0 * (w + 1) + x1]
-                - sat[y1 * (w + 1) + x0];
-            let n = ((y1 - y0) * (x1 - x0)) as u64;
-            let p = u64::from(img.as_raw()[y * w + x]);
-            // Dark when p < 0.9 * mean.
-            out.as_mut()[y * w + x] = if p * n * 10 < sum * 9 { 0 } else { 255 };
-        }
-    }
-    out
-}
-
 /// One pre-processing step before detection, and its cost per pixel.
 #[derive(Debug, Clone, Copy)]
 enum Pass {
@@ -144,7 +102,7 @@ impl Pass {
         match self {
             Pass::AsIs => DETECT_COST,
             Pass::Adaptive => 8 + DETECT_COST,
-            Pass::BlurAdaptive => 24 + 8 + DETECT_COST,
+            Pass::BlurAdaptive => 8 + 8 + DETECT_COST,
             Pass::Upscale => 3 * (4 + 8 + DETECT_COST),
             Pass::Half => 2 + DETECT_COST / 4,
             Pass::HalfAdaptive => 2 + (8 + DETECT_COST) / 4,
@@ -156,16 +114,11 @@ impl Pass {
         match self {
             Pass::AsIs => base.clone(),
             Pass::Adaptive => adaptive(base),
-            Pass::BlurAdaptive => adaptive(&imageops::blur(base, 1.0)),
-            Pass::Upscale => adaptive(&imageops::resize(
-                base,
-                base.width() * 3 / 2,
-                base.height() * 3 / 2,
-                imageops::FilterType::Triangle,
-            )),
-            Pass::Half => scaled(base, side / 2),
-            Pass::HalfAdaptive => adaptive(&scaled(base, side / 2)),
-            Pass::Third => scaled(base, side / 3),
+            Pass::BlurAdaptive => adaptive(&blur3(base)),
+            Pass::Upscale => adaptive(&upscale_3_2(base)),
+            Pass::Half => downscale(base, side / 2),
+            Pass::HalfAdaptive => adaptive(&downscale(base, side / 2)),
+            Pass::Third => downscale(base, side / 3),
         }
     }
 }
@@ -250,7 +203,7 @@ pub fn parse_image_within(bytes: &[u8], budget: Budget) -> Result<(String, ReadS
     };
     let gray = load_gray(bytes)?;
     meter.charge(u64::from(gray.width()) * u64::from(gray.height()))?;
-    let base = scaled(&gray, SCAN_SIDE);
+    let base = downscale(&gray, SCAN_SIDE);
     drop(gray);
     let side = base.width().max(base.height());
     let pixels = u64::from(base.width()) * u64::from(base.height());
@@ -320,19 +273,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("longer than its budget"), "{e}");
-    }
-
-    #[test]
-    fn adaptive_threshold_separates_dark_from_local_background() {
-        // A dark square on a gradient: a global threshold cannot isolate it, a local one does.
-        let img = GrayImage::from_fn(200, 100, |x, y| {
-            let bg = 60 + (x * 190 / 200) as u8;
-            let inside = (130..140).contains(&x) && (40..50).contains(&y);
-            image::Luma([if inside { bg / 2 } else { bg }])
-        });
-        let t = adaptive(&img);
-        assert_eq!(t.get_pixel(135, 45).0[0], 0);
-        assert_eq!(t.get_pixel(10, 10).0[0], 255);
-        assert_eq!(t.get_pixel(190, 90).0[0], 255);
     }
 }
