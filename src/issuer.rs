@@ -308,6 +308,7 @@ impl Issuer {
                     valid_from: Some(k.valid_from),
                     valid_until: k.valid_until,
                     compromised_from: k.compromised_from,
+                    compromise_grace_days: None,
                 })
                 .collect(),
         });

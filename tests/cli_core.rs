@@ -295,10 +295,29 @@ fn hand_written_trust_list_for_a_foreign_issuer() {
         .iter()
         .any(|c| c["reason"].as_str().unwrap().contains("compromised")));
 
-    // compromisedFrom after the signing time: what it signed before stays valid.
+    // compromisedFrom one day after the signing time: inside the 30-day grace window (a thief
+    // chooses the signing time), so refused too (finding 5; this was `valid` before).
     let after = format!(
         "\"{}\"",
         format_time(&(signed_at + chrono::Duration::days(1)))
+    );
+    std::fs::write(&trust, list(&after)).unwrap();
+    let (code, v) = verify_json(&empty, &doc_path, &["--trust", trust.to_str().unwrap()]);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("untrusted_issuer")),
+        "{v}"
+    );
+    assert!(v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["reason"].as_str().unwrap().contains("grace window")));
+
+    // compromisedFrom well after the signing time: what it signed before stays valid.
+    let after = format!(
+        "\"{}\"",
+        format_time(&(signed_at + chrono::Duration::days(31)))
     );
     std::fs::write(&trust, list(&after)).unwrap();
     let (code, v) = verify_json(&empty, &doc_path, &["--trust", trust.to_str().unwrap()]);
