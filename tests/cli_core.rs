@@ -337,6 +337,36 @@ fn hand_written_trust_list_for_a_foreign_issuer() {
     assert!(r.stderr.contains("version"), "{}", r.stderr);
 }
 
+/// Finding 5: after `key rotate` the retired secret key is gone (it stayed on disk before); the
+/// public half stays in the config. `--keep-retired` keeps it (0600) and warns.
+#[test]
+fn finding_5_rotate_destroys_retired_key() {
+    let t = tempfile::tempdir().unwrap();
+    let data = &t.path().join("data");
+    init(data, Some("https://verify.skills.example.cn"));
+    let r = run(skillcert(data).args(["--json", "key", "rotate"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rotated: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(rotated["retired_secret"], "destroyed");
+    assert!(!data.join("keys/key-1.secret").exists());
+    assert!(data.join("keys/key-2.secret").exists());
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(data.join("config.json")).unwrap()).unwrap();
+    assert!(config["keys"][0]["publicKeyMultibase"].is_string());
+    let r = run(skillcert(data).args(["key", "rotate", "--keep-retired"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning"), "{}", r.stderr);
+    assert!(r.stderr.contains("key-2.secret"), "{}", r.stderr);
+    let kept = data.join("keys/key-2.secret");
+    assert!(kept.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
 #[test]
 fn key_rotation_keeps_earlier_certificates_valid() {
     let t = tempfile::tempdir().unwrap();
