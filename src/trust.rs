@@ -343,11 +343,10 @@ impl TrustList {
 /// Whether key `k` may be a key of issuer `issuer_id`: its id is `<issuer id>#…`, or it is the
 /// `did:key` of exactly the listed public key (`did:key:zK#zK`), which names no other party.
 fn key_id_belongs_to(issuer_id: &str, k: &TrustedKey) -> bool {
-    let own = k
-        .id
-        .strip_prefix(issuer_id)
-        .and_then(|r| r.strip_prefix('#'))
-        .is_some_and(|frag| !frag.is_empty());
+    let own =
+        k.id.strip_prefix(issuer_id)
+            .and_then(|r| r.strip_prefix('#'))
+            .is_some_and(|frag| !frag.is_empty());
     let mb = &k.public_key_multibase;
     own || k.id == format!("did:key:{mb}#{mb}")
 }
@@ -467,7 +466,10 @@ mod tests {
         ]);
         let e = TrustList::parse(shared.as_bytes()).unwrap_err().to_string();
         assert!(e.contains("did:web:b.example#k1"), "{e}");
-        assert!(e.contains("already a key of issuer did:web:a.example"), "{e}");
+        assert!(
+            e.contains("already a key of issuer did:web:a.example"),
+            "{e}"
+        );
         // The same key twice under one issuer (two ids) is that issuer's business.
         let twice = list(&[(
             "did:web:a.example",
@@ -519,20 +521,29 @@ mod tests {
     fn finding_5_backdated_signature_within_compromise_grace_is_refused() {
         let at = |s: &str| Some(parse_time("t", s).unwrap());
         let l = key_compromised_at("2026-06-01T00:00:00Z", None);
-        let f = l.find_key("did:web:a.example", "did:web:a.example#k1").unwrap();
+        let f = l
+            .find_key("did:web:a.example", "did:web:a.example#k1")
+            .unwrap();
         // Dated one second before compromisedFrom: the old code accepted it.
         let e = f.check_window(at("2026-05-31T23:59:59Z")).unwrap_err();
-        assert!(matches!(&e, Untrusted::Compromised(r) if r.contains("grace")), "{e}");
+        assert!(
+            matches!(&e, Untrusted::Compromised(r) if r.contains("grace")),
+            "{e}"
+        );
         // 29 days before: still inside the 30-day window.
         assert!(f.check_window(at("2026-05-03T00:00:00Z")).is_err());
         // 30 days and one second before: outside the window, accepted.
         f.check_window(at("2026-05-01T23:59:59Z")).unwrap();
         // The window is the key's own when given; 0 turns it off.
         let l = key_compromised_at("2026-06-01T00:00:00Z", Some(0));
-        let f = l.find_key("did:web:a.example", "did:web:a.example#k1").unwrap();
+        let f = l
+            .find_key("did:web:a.example", "did:web:a.example#k1")
+            .unwrap();
         f.check_window(at("2026-05-31T23:59:59Z")).unwrap();
         let l = key_compromised_at("2026-06-01T00:00:00Z", Some(90));
-        let f = l.find_key("did:web:a.example", "did:web:a.example#k1").unwrap();
+        let f = l
+            .find_key("did:web:a.example", "did:web:a.example#k1")
+            .unwrap();
         assert!(f.check_window(at("2026-03-15T00:00:00Z")).is_err());
         // The member round-trips, and is left out when absent.
         let text = l.to_json_pretty();
