@@ -233,6 +233,7 @@ impl Issuer {
             return Err(IssuerError::AlreadyInitialised(dir.display().to_string()));
         }
         let name = crate::model::normalize_text("--name", name, crate::model::MAX_NAME_CHARS)?;
+        crate::model::text::check_name_chars("--name", &name)?;
         let base_url = base_url.map(|u| u.trim_end_matches('/').to_owned());
         std::fs::create_dir_all(dir.join("keys")).map_err(io_err(dir))?;
         let key = SecretKey::generate();
@@ -478,6 +479,8 @@ impl Issuer {
             status: vec![],
         };
         claims.validate()?;
+        // Also the issuer's name from config.json: nothing invisible is signed into a name.
+        crate::model::text::check_claim_names(&claims)?;
         Ok(claims)
     }
 
