@@ -1,7 +1,8 @@
 //! The issuing body's data dir: config, keys, and signing of certificates.
 //!
 //! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
-//! `keys/key-N.secret` (0600, create-new), and the registry (see [`crate::registry`]).
+//! `keys/key-N.secret` (0600, create-new; a retired key's file is destroyed when rotated out),
+//! and the registry (see [`crate::registry`]).
 
 use crate::keys::{self, SecretKey};
 use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
@@ -50,6 +51,42 @@ pub enum IssuerError {
     /// Signing failed.
     #[error(transparent)]
     Proof(#[from] proof::ProofError),
+    /// The rotation is done, but the retired secret key file could not be destroyed.
+    #[error(
+        "the new signing key {active_key} is active, but the retired secret key file {path} \
+         could not be destroyed ({source}); remove it by hand"
+    )]
+    RetiredKeyNotDestroyed {
+        /// The new active key.
+        active_key: String,
+        /// The retired key file.
+        path: String,
+        /// Why.
+        source: keys::KeyError,
+    },
+}
+
+/// What `key rotate` does with the retired key's secret file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetiredSecret {
+    /// Overwrite and remove it (the default): a stolen retired key could still sign
+    /// certificates dated inside its old signing life.
+    Destroy,
+    /// Keep it (mode 0600), for an operator who must; the CLI warns.
+    Keep,
+}
+
+/// The outcome of a key rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The new active key's verification method id.
+    pub active_key: String,
+    /// The retired key's verification method id.
+    pub retired_key: String,
+    /// The retired key's secret file (gone when destroyed).
+    pub retired_file: PathBuf,
+    /// What was done with it.
+    pub retired_secret: RetiredSecret,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IssuerError + '_ {
@@ -65,7 +102,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IssuerError + '_ {
 pub struct KeyRecord {
     /// Verification method id.
     pub id: String,
-    /// Secret key file, relative to the data dir.
+    /// Secret key file, relative to the data dir. A retired key's file is destroyed by
+    /// `key rotate` unless kept with `--keep-retired`; the record (and so the public key) stays.
     pub file: String,
     /// Multikey public key.
     pub public_key_multibase: String,
@@ -116,6 +154,19 @@ pub struct Issuer {
     dir: PathBuf,
     config: IssuerConfig,
     key: SecretKey,
+}
+
+/// Makes a kept secret key file owner-only (0600) again.
+fn keep_owner_only(path: &Path) -> Result<(), IssuerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(io_err(path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// `did:web` for an `https://host[:port][/path]` base URL.
@@ -182,6 +233,7 @@ impl Issuer {
             return Err(IssuerError::AlreadyInitialised(dir.display().to_string()));
         }
         let name = crate::model::normalize_text("--name", name, crate::model::MAX_NAME_CHARS)?;
+        crate::model::text::check_name_chars("--name", &name)?;
         let base_url = base_url.map(|u| u.trim_end_matches('/').to_owned());
         std::fs::create_dir_all(dir.join("keys")).map_err(io_err(dir))?;
         let key = SecretKey::generate();
@@ -308,15 +360,25 @@ impl Issuer {
                     valid_from: Some(k.valid_from),
                     valid_until: k.valid_until,
                     compromised_from: k.compromised_from,
+                    compromise_grace_days: None,
                 })
                 .collect(),
         });
         t
     }
 
-    /// Starts a new signing key; the old one's signing life ends now (what it signed stays
-    /// valid). Only `did:web` issuers can rotate: a `did:key` issuer *is* its key.
+    /// Starts a new signing key and destroys the retired one's secret file (see
+    /// [`Issuer::rotate`]); returns the new verification method id.
     pub fn rotate_key(&mut self) -> Result<String, IssuerError> {
+        Ok(self.rotate(RetiredSecret::Destroy)?.active_key)
+    }
+
+    /// Starts a new signing key; the old one's signing life ends now (what it signed stays
+    /// valid: its public half stays in `config.json`). The retired secret file is destroyed
+    /// unless `retired` is [`RetiredSecret::Keep`]; it is destroyed only after the new config
+    /// is saved, so a crash never leaves the config without its active key. Only `did:web`
+    /// issuers can rotate: a `did:key` issuer *is* its key.
+    pub fn rotate(&mut self, retired: RetiredSecret) -> Result<Rotation, IssuerError> {
         if !self.config.id.starts_with("did:web:") {
             return Err(IssuerError::Invalid(
                 "key rotation needs a did:web issuer (init with --base-url); a did:key issuer is its key".into(),
@@ -328,11 +390,14 @@ impl Issuer {
         let file = format!("keys/key-{n}.secret");
         key.write_new(&self.dir.join(&file))?;
         let vm = format!("{}#key-{n}", self.config.id);
+        let retired_key = self.config.active_key.clone();
+        let mut retired_file = None;
         for k in &mut self.config.keys {
-            if k.id == self.config.active_key {
+            if k.id == retired_key {
                 // Proof times are whole seconds: a certificate signed in this very second, just
                 // before the rotation, must stay inside the old key's signing life.
                 k.valid_until = Some(now + Duration::seconds(1));
+                retired_file = Some(self.dir.join(&k.file));
             }
         }
         self.config.keys.push(KeyRecord {
@@ -346,7 +411,26 @@ impl Issuer {
         self.config.active_key = vm.clone();
         self.key = key;
         self.save_config()?;
-        Ok(vm)
+        let retired_file = retired_file.expect("the active key is among the keys");
+        match retired {
+            RetiredSecret::Destroy if retired_file.exists() => {
+                keys::destroy_key_file(&retired_file).map_err(|source| {
+                    IssuerError::RetiredKeyNotDestroyed {
+                        active_key: vm.clone(),
+                        path: retired_file.display().to_string(),
+                        source,
+                    }
+                })?
+            }
+            RetiredSecret::Destroy => {}
+            RetiredSecret::Keep => keep_owner_only(&retired_file)?,
+        }
+        Ok(Rotation {
+            active_key: vm,
+            retired_key,
+            retired_file,
+            retired_secret: retired,
+        })
     }
 
     /// The claims for a checked request (without status entries; the registry adds those).
@@ -395,6 +479,8 @@ impl Issuer {
             status: vec![],
         };
         claims.validate()?;
+        // Also the issuer's name from config.json: nothing invisible is signed into a name.
+        crate::model::text::check_claim_names(&claims)?;
         Ok(claims)
     }
 

@@ -161,6 +161,26 @@ impl SecretKey {
     }
 }
 
+/// Destroys a secret key file: overwrites its bytes with zeros, syncs, then removes it. On
+/// copy-on-write or flash storage the old blocks may survive the overwrite; removing the file
+/// is what the issuer's own tools can do, and the public half stays in `config.json`.
+pub fn destroy_key_file(path: &Path) -> Result<(), KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io)?;
+    let zeros = vec![0u8; usize::try_from(len).unwrap_or(0).min(1 << 16)];
+    f.write_all(&zeros).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::remove_file(path).map_err(io)
+}
+
 /// Verifies an Ed25519 signature strictly (`verify_strict`: no small-order keys, canonical S).
 pub fn verify_strict(key: &VerifyingKey, msg: &[u8], sig: &[u8]) -> bool {
     let Ok(sig) = <[u8; 64]>::try_from(sig) else {
@@ -274,6 +294,16 @@ mod tests {
         let k = SecretKey::from_seed(&[1; 32]).public();
         assert_eq!(parse_did_key(&did_key_vm(&k)).unwrap(), k);
         assert!(parse_did_key("did:key:zABC#zDEF").is_err());
+    }
+
+    #[test]
+    fn destroyed_key_file_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k");
+        SecretKey::generate().write_new(&p).unwrap();
+        destroy_key_file(&p).unwrap();
+        assert!(!p.exists());
+        assert!(matches!(destroy_key_file(&p), Err(KeyError::Io { .. })));
     }
 
     #[test]

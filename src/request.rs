@@ -188,8 +188,9 @@ fn request_time(field: &str, s: &str) -> Result<DateTime<Utc>, ModelError> {
     parse_time(field, s)
 }
 
-/// A display text as submitted: at most [`MAX_NAME_CHARS`] characters and no control
-/// characters anywhere (also before trimming), then trimmed and NFC-normalised.
+/// A display text as submitted: at most [`MAX_NAME_CHARS`] characters, no control characters
+/// anywhere (also before trimming), none of the characters [`crate::model::text`] refuses in a
+/// name, then trimmed and NFC-normalised.
 fn request_text(field: &str, s: &str) -> Result<String, ModelError> {
     if s.chars().count() > MAX_NAME_CHARS {
         return Err(field_err(
@@ -200,6 +201,8 @@ fn request_text(field: &str, s: &str) -> Result<String, ModelError> {
     if s.chars().any(char::is_control) {
         return Err(field_err(field, "contains control characters"));
     }
+    // Bidi controls, invisible format characters, line separators (issue 10, finding 8).
+    crate::model::text::check_name_chars(field, s)?;
     normalize_text(field, s, MAX_NAME_CHARS)
 }
 

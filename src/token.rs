@@ -293,6 +293,7 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
     }
     let doc = Value::Object(doc);
     let claims = Claims::from_document(&doc).ok();
+    let not_certificate = crate::verify::certificate_problem(&doc);
     Ok(UnverifiedCredential {
         format: Format::Token,
         summary: claims
@@ -308,6 +309,7 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         valid_from,
         valid_until,
         status,
+        not_certificate,
     })
 }
 

@@ -1,6 +1,33 @@
 //! Trust lists (`SkillcertTrustList`, version 1): which issuers are trusted, with which keys and
 //! for which signing windows. The fixed part of the format is in `../shared/PRODUCT.md`; other
-//! tools may add members, which are ignored.
+//! tools may add members, which are ignored. One optional member is ours:
+//! `compromiseGraceDays` on a key (see [`TrustedKey::compromise_grace_days`]).
+//!
+//! A list is refused when it lists one public key under two issuers, or a key whose `id` is not
+//! `<issuer id>#…` (a key id of another DID), except a `did:key` id that names exactly the key
+//! listed (`did:key:zK#zK` with `publicKeyMultibase` `zK`): such an id is the key itself and
+//! belongs to no other party.
+//!
+//! # What `compromisedFrom` can and cannot prove
+//!
+//! The signing time of a certificate (the proof's `created`, the token's `iat`, the QR's signing
+//! time) is written by the signer. Whoever holds a stolen key can write any time, so a signature
+//! dated before `compromisedFrom` is only as good as the evidence that it was really made then:
+//! the date alone proves nothing. `compromisedFrom` reliably rejects only thieves who date their
+//! forgeries honestly or carelessly. Two rules narrow what remains:
+//!
+//! - a grace window: signatures dated less than [`DEFAULT_COMPROMISE_GRACE_DAYS`] days (or the
+//!   key's `compromiseGraceDays`) before `compromisedFrom` are rejected too. A thief who forges
+//!   "just before the compromise" is caught; the issuer re-issues what it really signed in that
+//!   window. 30 days covers the usual uncertainty of when a leak began (logs are reviewed
+//!   monthly, incidents are found weeks late) at the price of one month of re-issues;
+//! - the issuer's own verifier (its server, and the CLI without `--trust`) also asks its
+//!   registry: a certificate it never recorded is not valid, whatever its date.
+//!
+//! An auditor with only a trust list cannot tell a well-backdated forgery (dated before the
+//! window) from a genuine certificate. Against that, the issuer should retire keys (rotation
+//! destroys the retired secret) and, when a key leaks, date `compromisedFrom` no later than the
+//! earliest moment the key could have been copied, and re-issue what it signed since.
 
 use crate::jcs;
 use crate::keys::{self, jwk_thumbprint, parse_public_multibase};
@@ -46,9 +73,21 @@ pub struct TrustedKey {
     pub valid_from: Option<DateTime<Utc>>,
     /// End of the key's signing life (earlier signatures stay valid).
     pub valid_until: Option<DateTime<Utc>>,
-    /// Signatures made from this time on are rejected.
+    /// Signatures dated from this time on are rejected, and so are those dated less than the
+    /// grace window before it (see the module documentation: the date is the signer's claim).
     pub compromised_from: Option<DateTime<Utc>>,
+    /// Optional (ours): the grace window before `compromisedFrom`, in days; absent means
+    /// [`DEFAULT_COMPROMISE_GRACE_DAYS`], 0 turns it off. Ignored without `compromisedFrom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromise_grace_days: Option<u32>,
 }
+
+/// Default grace window before a key's `compromisedFrom`, in days: signatures dated within it
+/// are rejected too (a thief chooses the signing time).
+pub const DEFAULT_COMPROMISE_GRACE_DAYS: u32 = 30;
+
+/// Largest `compromiseGraceDays` accepted (ten years).
+pub const MAX_COMPROMISE_GRACE_DAYS: u32 = 3660;
 
 /// A trusted issuer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -134,7 +173,16 @@ impl TrustList {
         if list.version != 1 {
             return Err(TrustError::Shape("version: only version 1 is known".into()));
         }
-        for (i, issuer) in list.issuers.iter().enumerate() {
+        list.check_keys()?;
+        Ok(list)
+    }
+
+    /// Every key decodes, is a Multikey, has an id of its own issuer and belongs to one issuer
+    /// only.
+    fn check_keys(&self) -> Result<(), TrustError> {
+        // Public key bytes -> the issuer that lists them first.
+        let mut owners: std::collections::HashMap<[u8; 32], &str> = Default::default();
+        for (i, issuer) in self.issuers.iter().enumerate() {
             if issuer.id.is_empty() {
                 return Err(TrustError::Shape(format!(
                     "issuers[{i}].id: must not be empty"
@@ -147,15 +195,42 @@ impl TrustList {
                         k.id, k.key_type
                     )));
                 }
-                parse_public_multibase(&k.public_key_multibase).map_err(|source| {
+                let public = parse_public_multibase(&k.public_key_multibase).map_err(|source| {
                     TrustError::Key {
                         id: k.id.clone(),
                         source,
                     }
                 })?;
+                if !key_id_belongs_to(&issuer.id, k) {
+                    return Err(TrustError::Shape(format!(
+                        "issuer {}: key id {} is not {}#…: a key id of another DID cannot be \
+                         this issuer's key",
+                        issuer.id, k.id, issuer.id
+                    )));
+                }
+                if k.compromise_grace_days > Some(MAX_COMPROMISE_GRACE_DAYS) {
+                    return Err(TrustError::Shape(format!(
+                        "issuer {}: key {}: compromiseGraceDays must be at most \
+                         {MAX_COMPROMISE_GRACE_DAYS}",
+                        issuer.id, k.id
+                    )));
+                }
+                match owners.get(public.as_bytes()) {
+                    Some(other) if *other != issuer.id => {
+                        return Err(TrustError::Shape(format!(
+                            "issuer {}: key {} ({}) is already a key of issuer {other}; one \
+                             public key cannot belong to two issuers",
+                            issuer.id, k.id, k.public_key_multibase
+                        )));
+                    }
+                    Some(_) => {}
+                    None => {
+                        owners.insert(*public.as_bytes(), &issuer.id);
+                    }
+                }
             }
         }
-        Ok(list)
+        Ok(())
     }
 
     /// Reads a trust list file.
@@ -265,6 +340,27 @@ impl TrustList {
     }
 }
 
+/// Whether key `k` may be a key of issuer `issuer_id`: its id is `<issuer id>#…`, or it is the
+/// `did:key` of exactly the listed public key (`did:key:zK#zK`), which names no other party.
+fn key_id_belongs_to(issuer_id: &str, k: &TrustedKey) -> bool {
+    let own =
+        k.id.strip_prefix(issuer_id)
+            .and_then(|r| r.strip_prefix('#'))
+            .is_some_and(|frag| !frag.is_empty());
+    let mb = &k.public_key_multibase;
+    own || k.id == format!("did:key:{mb}#{mb}")
+}
+
+impl TrustedKey {
+    /// The grace window before `compromisedFrom`.
+    pub fn compromise_grace(&self) -> chrono::Duration {
+        let days = self
+            .compromise_grace_days
+            .unwrap_or(DEFAULT_COMPROMISE_GRACE_DAYS);
+        chrono::Duration::days(i64::from(days.min(MAX_COMPROMISE_GRACE_DAYS)))
+    }
+}
+
 impl FoundKey<'_> {
     /// Checks that the key could sign at `signed_at`. Fails closed: a key with a limited
     /// window cannot vouch for a signature whose time is unknown.
@@ -291,6 +387,18 @@ impl FoundKey<'_> {
                     crate::model::format_time(&t)
                 )));
             }
+            let grace = k.compromise_grace();
+            if t >= c - grace {
+                return Err(Untrusted::Compromised(format!(
+                    "key {} is marked compromised from {}; its signature dated {} falls in the \
+                     {}-day grace window before that, and is refused too (compromise grace \
+                     rule: whoever holds a stolen key chooses the signing time)",
+                    k.id,
+                    crate::model::format_time(&c),
+                    crate::model::format_time(&t),
+                    grace.num_days()
+                )));
+            }
         }
         if let Some(from) = k.valid_from {
             if t < from {
@@ -313,5 +421,134 @@ impl FoundKey<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{did_key_vm, public_multibase, SecretKey};
+    use crate::model::parse_time;
+
+    fn mb(seed: u8) -> String {
+        public_multibase(&SecretKey::from_seed(&[seed; 32]).public())
+    }
+
+    fn list(issuers: &[(&str, &[(&str, String)])]) -> String {
+        let issuers: Vec<serde_json::Value> = issuers
+            .iter()
+            .map(|(id, keys)| {
+                let keys: Vec<serde_json::Value> = keys
+                    .iter()
+                    .map(|(kid, mb)| {
+                        serde_json::json!({"id": kid, "type": "Multikey",
+                            "publicKeyMultibase": mb, "validFrom": null,
+                            "validUntil": null, "compromisedFrom": null})
+                    })
+                    .collect();
+                serde_json::json!({"id": id, "name": "n", "keys": keys})
+            })
+            .collect();
+        serde_json::json!({"type": "SkillcertTrustList", "version": 1, "issuers": issuers})
+            .to_string()
+    }
+
+    #[test]
+    fn finding_8_trust_list_refuses_one_key_under_two_issuers() {
+        let ok = list(&[
+            ("did:web:a.example", &[("did:web:a.example#k1", mb(1))]),
+            ("did:web:b.example", &[("did:web:b.example#k1", mb(2))]),
+        ]);
+        TrustList::parse(ok.as_bytes()).unwrap();
+        let shared = list(&[
+            ("did:web:a.example", &[("did:web:a.example#k1", mb(1))]),
+            ("did:web:b.example", &[("did:web:b.example#k1", mb(1))]),
+        ]);
+        let e = TrustList::parse(shared.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("did:web:b.example#k1"), "{e}");
+        assert!(
+            e.contains("already a key of issuer did:web:a.example"),
+            "{e}"
+        );
+        // The same key twice under one issuer (two ids) is that issuer's business.
+        let twice = list(&[(
+            "did:web:a.example",
+            &[
+                ("did:web:a.example#k1", mb(1)),
+                ("did:web:a.example#k2", mb(1)),
+            ],
+        )]);
+        TrustList::parse(twice.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn finding_8_trust_list_refuses_key_ids_of_another_did() {
+        for kid in [
+            "did:web:b.example#k1",
+            "did:web:a.example.evil#k1",
+            "did:web:a.example",
+            "did:web:a.example#",
+            "k1",
+        ] {
+            let l = list(&[("did:web:a.example", &[(kid, mb(1))])]);
+            let e = TrustList::parse(l.as_bytes()).unwrap_err().to_string();
+            assert!(
+                e.contains("issuer did:web:a.example") && e.contains(kid),
+                "{kid}: {e}"
+            );
+        }
+        // A did:key id naming exactly the listed key is the key itself: accepted (the W3C
+        // vectors sign as an https issuer with such a key) ...
+        let k = SecretKey::from_seed(&[1; 32]).public();
+        let l = list(&[("https://vc.example/issuers/1", &[(&did_key_vm(&k), mb(1))])]);
+        TrustList::parse(l.as_bytes()).unwrap();
+        // ... but not one naming another key.
+        let l = list(&[("https://vc.example/issuers/1", &[(&did_key_vm(&k), mb(2))])]);
+        assert!(TrustList::parse(l.as_bytes()).is_err());
+    }
+
+    fn key_compromised_at(c: &str, grace: Option<u32>) -> TrustList {
+        let mut l = TrustList::parse(
+            list(&[("did:web:a.example", &[("did:web:a.example#k1", mb(1))])]).as_bytes(),
+        )
+        .unwrap();
+        l.issuers[0].keys[0].compromised_from = Some(parse_time("c", c).unwrap());
+        l.issuers[0].keys[0].compromise_grace_days = grace;
+        l
+    }
+
+    #[test]
+    fn finding_5_backdated_signature_within_compromise_grace_is_refused() {
+        let at = |s: &str| Some(parse_time("t", s).unwrap());
+        let l = key_compromised_at("2026-06-01T00:00:00Z", None);
+        let f = l
+            .find_key("did:web:a.example", "did:web:a.example#k1")
+            .unwrap();
+        // Dated one second before compromisedFrom: the old code accepted it.
+        let e = f.check_window(at("2026-05-31T23:59:59Z")).unwrap_err();
+        assert!(
+            matches!(&e, Untrusted::Compromised(r) if r.contains("grace")),
+            "{e}"
+        );
+        // 29 days before: still inside the 30-day window.
+        assert!(f.check_window(at("2026-05-03T00:00:00Z")).is_err());
+        // 30 days and one second before: outside the window, accepted.
+        f.check_window(at("2026-05-01T23:59:59Z")).unwrap();
+        // The window is the key's own when given; 0 turns it off.
+        let l = key_compromised_at("2026-06-01T00:00:00Z", Some(0));
+        let f = l
+            .find_key("did:web:a.example", "did:web:a.example#k1")
+            .unwrap();
+        f.check_window(at("2026-05-31T23:59:59Z")).unwrap();
+        let l = key_compromised_at("2026-06-01T00:00:00Z", Some(90));
+        let f = l
+            .find_key("did:web:a.example", "did:web:a.example#k1")
+            .unwrap();
+        assert!(f.check_window(at("2026-03-15T00:00:00Z")).is_err());
+        // The member round-trips, and is left out when absent.
+        let text = l.to_json_pretty();
+        assert!(text.contains("\"compromiseGraceDays\": 90"), "{text}");
+        assert_eq!(TrustList::parse(text.as_bytes()).unwrap(), l);
+        assert!(!TrustList::empty().to_json_pretty().contains("Grace"));
     }
 }

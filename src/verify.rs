@@ -7,13 +7,21 @@
 
 use crate::jcs;
 use crate::keys;
-use crate::model::{format_time, parse_time, Claims, Framework, StatusPurpose, StatusRef};
+use crate::model::{format_time, parse_time, Claims, StatusPurpose, StatusRef};
 use crate::proof;
-use crate::trust::{ParsedKeys, TrustList, Untrusted};
+use crate::trust::{ParsedKeys, TrustList};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
+
+mod certificate;
+mod source;
+mod summary;
+
+pub use certificate::certificate_problem;
+pub use source::{NoStatusSource, Registered, StatusBit, StatusSource};
+pub use summary::Summary;
 
 /// Largest document accepted for verification (256 KiB).
 pub const MAX_DOCUMENT: usize = 256 << 10;
@@ -118,117 +126,6 @@ pub struct Check {
     pub fails_as: Option<Verdict>,
 }
 
-/// The display claims of a credential (best effort for foreign credentials).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct Summary {
-    /// Credential id.
-    pub credential_id: Option<String>,
-    /// Issuer id.
-    pub issuer: Option<String>,
-    /// Issuer display name.
-    pub issuer_name: Option<String>,
-    /// Holder display name.
-    pub holder: Option<String>,
-    /// Holder name in Latin script.
-    pub holder_latin: Option<String>,
-    /// Program name.
-    pub program: Option<String>,
-    /// Program code.
-    pub program_code: Option<String>,
-    /// Level value.
-    pub level: Option<String>,
-    /// Level framework id.
-    pub level_framework: Option<String>,
-    /// Level name, Chinese.
-    pub level_name_zh: Option<String>,
-    /// Level name, English.
-    pub level_name_en: Option<String>,
-    /// Where the level sits in its framework.
-    pub level_position: Option<String>,
-    /// `validFrom`.
-    pub valid_from: Option<String>,
-    /// `validUntil`.
-    pub valid_until: Option<String>,
-    /// Whether the holder's national ID is bound to the certificate (as a salted hash).
-    pub holder_id_hashed: bool,
-}
-
-impl Summary {
-    /// The summary of well-formed skillcert claims.
-    pub fn from_claims(c: &Claims) -> Summary {
-        let f = c.level.framework;
-        let info = c.level.info();
-        Summary {
-            credential_id: Some(c.id_urn()),
-            issuer: Some(c.issuer.id.clone()),
-            issuer_name: Some(c.issuer.name.clone()),
-            holder: Some(c.holder.name.clone()),
-            holder_latin: c.holder.name_latin.clone(),
-            program: Some(c.program.name.clone()),
-            program_code: c.program.code.clone(),
-            level: Some(c.level.value.clone()),
-            level_framework: Some(f.id().to_owned()),
-            level_name_zh: info.map(|l| l.zh.to_owned()),
-            level_name_en: info.map(|l| l.en.to_owned()),
-            level_position: f.position_text(&c.level.value),
-            valid_from: Some(format_time(&c.valid_from)),
-            valid_until: c.valid_until.as_ref().map(format_time),
-            holder_id_hashed: c.holder.id_hash.is_some(),
-        }
-    }
-
-    /// Best-effort summary of any VC 2.0 JSON credential.
-    pub fn from_json(doc: &Value) -> Summary {
-        let s = |p: &str| doc.pointer(p).and_then(Value::as_str).map(str::to_owned);
-        let issuer = s("/issuer").or_else(|| s("/issuer/id"));
-        let mut sum = Summary {
-            credential_id: s("/id"),
-            issuer,
-            issuer_name: s("/issuer/name"),
-            program: s("/credentialSubject/achievement/name").or_else(|| s("/name")),
-            program_code: s("/credentialSubject/achievement/humanCode"),
-            level: s("/credentialSubject/result/0/value"),
-            valid_from: s("/validFrom"),
-            valid_until: s("/validUntil"),
-            ..Summary::default()
-        };
-        if let Some(ids) = doc
-            .pointer("/credentialSubject/identifier")
-            .and_then(Value::as_array)
-        {
-            for i in ids {
-                let v = i
-                    .get("identityHash")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                match i.get("identityType").and_then(Value::as_str) {
-                    Some("name") => sum.holder = v,
-                    Some("ext:nameLatin") => sum.holder_latin = v,
-                    Some("nationalIdentityNumber") => sum.holder_id_hashed = true,
-                    _ => {}
-                }
-            }
-        }
-        if sum.holder.is_none() {
-            sum.holder = s("/credentialSubject/id").or_else(|| s("/credentialSubject/name"));
-        }
-        if let Some(fw) = s("/credentialSubject/result/0/resultDescription").and_then(|r| {
-            r.strip_prefix("urn:skillcert:framework:")
-                .and_then(Framework::from_id)
-        }) {
-            sum.level_framework = Some(fw.id().to_owned());
-            if let Some(lv) = &sum.level {
-                if let Some((_, info)) = fw.level(lv) {
-                    sum.level_name_zh = Some(info.zh.to_owned());
-                    sum.level_name_en = Some(info.en.to_owned());
-                    sum.level_position = fw.position_text(lv);
-                }
-            }
-        }
-        sum
-    }
-}
-
 /// The full result of one verification: what `verify --json` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -300,6 +197,8 @@ pub struct UnverifiedCredential {
     pub valid_until: Option<DateTime<Utc>>,
     /// Status entries.
     pub status: Vec<StatusRef>,
+    /// Why it is not a skill certificate (`None`: it is one). See [`certificate_problem`].
+    pub not_certificate: Option<String>,
 }
 
 /// A credential that passed every check.
@@ -358,6 +257,7 @@ impl UnverifiedCredential {
             valid_from: time("validFrom")?,
             valid_until: time("validUntil")?,
             status,
+            not_certificate: certificate_problem(doc),
         })
     }
 
@@ -370,39 +270,6 @@ impl UnverifiedCredential {
         } else {
             Err(report)
         }
-    }
-}
-
-/// One status bit as a [`StatusSource`] found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusBit {
-    /// The bit is set (revoked / suspended).
-    pub set: bool,
-    /// The list is past its freshness limit.
-    pub stale: bool,
-    /// Where the list came from (file, URL, cache, registry).
-    pub source: String,
-}
-
-/// Where status lists come from: files, HTTP with a cache, the local registry.
-pub trait StatusSource: Send + Sync {
-    /// The status bit of `entry` for a credential of `issuer_id`. `Err` says why it could not
-    /// be found (the verifier then reports `status_unknown`).
-    fn status(
-        &self,
-        entry: &StatusRef,
-        issuer_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<StatusBit, String>;
-}
-
-/// A status source that knows no lists: every status is unknown.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoStatusSource;
-
-impl StatusSource for NoStatusSource {
-    fn status(&self, entry: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
-        Err(format!("no status list available for {}", entry.list_url))
     }
 }
 
@@ -484,30 +351,51 @@ impl Verifier {
     /// Runs every check and gives the report.
     pub fn check(&self, u: UnverifiedCredential) -> Report {
         let now = self.now();
-        let mut checks = Vec::new();
-        let mut notes = Vec::new();
-        let mut push = |name: &str, outcome: Outcome, reason: String, fails_as: Option<Verdict>| {
-            checks.push(Check {
-                name: name.into(),
-                outcome,
-                reason,
-                fails_as,
-            });
-        };
-        push(
+        let mut c = Checks::default();
+        c.push(
             "parse",
             Outcome::Pass,
             format!("well-formed {}", format_name(u.format)),
             None,
         );
+        match &u.not_certificate {
+            None => c.push(
+                "certificate",
+                Outcome::Pass,
+                "an OpenBadgeCredential about an AchievementSubject".into(),
+                None,
+            ),
+            Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
+        }
+        self.check_key(&u, &mut c);
+        self.check_registry(&u, &mut c);
+        check_dates(&u, now, &mut c);
+        self.check_status(&u, now, &mut c);
+        let verdict = c
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .filter_map(|c| c.fails_as)
+            .min()
+            .unwrap_or(Verdict::Valid);
+        Report {
+            verdict,
+            valid: verdict == Verdict::Valid,
+            format: u.format,
+            summary: u.summary,
+            checks: c.checks,
+            notes: c.notes,
+        }
+    }
 
-        // Issuer and key.
+    /// Issuer, key, signature and the key's signing window.
+    fn check_key(&self, u: &UnverifiedCredential, c: &mut Checks) {
         let found = self
             .trust
             .find_key_parsed(&self.keys, &u.issuer_id, &u.key_id);
         let key = match &found {
             Ok(f) => {
-                push(
+                c.push(
                     "issuer",
                     Outcome::Pass,
                     format!("{} is trusted ({})", u.issuer_id, f.issuer.name),
@@ -516,12 +404,7 @@ impl Verifier {
                 Some(f.public)
             }
             Err(e) => {
-                push(
-                    "issuer",
-                    Outcome::Fail,
-                    e.to_string(),
-                    Some(Verdict::UntrustedIssuer),
-                );
+                c.fail("issuer", e.to_string(), Verdict::UntrustedIssuer);
                 // A did:key names its own key: the signature can still be checked.
                 keys::parse_did_key(&u.key_id)
                     .ok()
@@ -530,74 +413,62 @@ impl Verifier {
         };
         match key {
             Some(k) if keys::verify_strict(&k, &u.message, &u.signature) => {
-                push("signature", Outcome::Pass, "Ed25519 signature verifies".into(), None)
+                c.push("signature", Outcome::Pass, "Ed25519 signature verifies".into(), None)
             }
-            Some(_) => push(
+            Some(_) => c.fail(
                 "signature",
-                Outcome::Fail,
                 "Ed25519 signature does not verify: the credential was altered or not signed by this key".into(),
-                Some(Verdict::BadSignature),
+                Verdict::BadSignature,
             ),
-            None => push("signature", Outcome::Skip, "no trusted key to check the signature with".into(), None),
+            None => c.push("signature", Outcome::Skip, "no trusted key to check the signature with".into(), None),
         }
         if let Ok(f) = &found {
             match f.check_window(u.signed_at) {
-                Ok(()) => push(
+                Ok(()) => c.push(
                     "key_window",
                     Outcome::Pass,
                     format!("key {} was valid when it signed", f.key.id),
                     None,
                 ),
-                Err(e @ (Untrusted::OutsideWindow(_) | Untrusted::Compromised(_))) => push(
-                    "key_window",
-                    Outcome::Fail,
-                    e.to_string(),
-                    Some(Verdict::UntrustedIssuer),
-                ),
-                Err(e) => push(
-                    "key_window",
-                    Outcome::Fail,
-                    e.to_string(),
-                    Some(Verdict::UntrustedIssuer),
-                ),
+                Err(e) => c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer),
             }
         }
+    }
 
-        // Dates.
-        match u.valid_from {
-            Some(t) if now < t => push(
-                "valid_from",
-                Outcome::Fail,
-                format!("not valid before {}", format_time(&t)),
-                Some(Verdict::NotYetValid),
-            ),
-            Some(t) => push(
-                "valid_from",
+    /// The issuer's own registry, when the status source holds it: a certificate of this
+    /// issuer that the registry never recorded was not issued here, whatever key signed it.
+    ///
+    /// Verdict: `untrusted_issuer`. The certificate claims to be from this issuer and may carry
+    /// a good signature of one of its keys (a stolen or retired key, backdated), but the issuer
+    /// itself does not vouch for it: "not from a trusted issuer" is what an employer must read.
+    /// `bad_signature` would be false (the signature verifies) and `revoked` would claim a
+    /// status change that never happened. A registry that cannot be read is `status_unknown`.
+    fn check_registry(&self, u: &UnverifiedCredential, c: &mut Checks) {
+        let id = u
+            .claims
+            .as_ref()
+            .map(Claims::id_urn)
+            .or_else(|| u.summary.credential_id.clone());
+        match self
+            .status
+            .registered(&u.issuer_id, id.as_deref(), u.claims.as_ref())
+        {
+            Registered::NoRegistry => {}
+            Registered::Recorded => c.push(
+                "registry",
                 Outcome::Pass,
-                format!("valid from {}", format_time(&t)),
+                "recorded in the issuer's registry".into(),
                 None,
             ),
-            None => push("valid_from", Outcome::Skip, "no validFrom".into(), None),
+            Registered::NotRecorded(why) => c.fail("registry", why, Verdict::UntrustedIssuer),
+            Registered::Unavailable(why) => c.fail("registry", why, Verdict::StatusUnknown),
         }
-        match u.valid_until {
-            Some(t) if now >= t => push(
-                "valid_until",
-                Outcome::Fail,
-                format!("expired at {}", format_time(&t)),
-                Some(Verdict::Expired),
-            ),
-            Some(t) => push(
-                "valid_until",
-                Outcome::Pass,
-                format!("valid until {}", format_time(&t)),
-                None,
-            ),
-            None => push("valid_until", Outcome::Pass, "no expiry".into(), None),
-        }
+    }
 
-        // Status.
+    /// Revocation and suspension.
+    fn check_status(&self, u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
         if u.status.is_empty() {
-            push(
+            c.push(
                 "status",
                 Outcome::Skip,
                 "the credential has no status entries".into(),
@@ -611,15 +482,14 @@ impl Verifier {
                 StatusPurpose::Suspension => Verdict::Suspended,
             };
             match self.status.status(entry, &u.issuer_id, now) {
-                Ok(bit) if bit.stale && !self.accept_stale => push(
+                Ok(bit) if bit.stale && !self.accept_stale => c.fail(
                     &name,
-                    Outcome::Fail,
                     format!("status list {} is past its freshness limit", bit.source),
-                    Some(Verdict::StatusUnknown),
+                    Verdict::StatusUnknown,
                 ),
                 Ok(bit) => {
                     if bit.stale {
-                        notes.push(format!(
+                        c.notes.push(format!(
                             "STALE STATUS ACCEPTED: the {} list from {} is past its freshness limit",
                             entry.purpose.as_str(),
                             bit.source
@@ -644,26 +514,65 @@ impl Verifier {
                             ""
                         }
                     );
-                    push(&name, outcome, reason, bit.set.then_some(set_verdict));
+                    c.push(&name, outcome, reason, bit.set.then_some(set_verdict));
                 }
-                Err(why) => push(&name, Outcome::Fail, why, Some(Verdict::StatusUnknown)),
+                Err(why) => c.fail(&name, why, Verdict::StatusUnknown),
             }
         }
+    }
+}
 
-        let verdict = checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .filter_map(|c| c.fails_as)
-            .min()
-            .unwrap_or(Verdict::Valid);
-        Report {
-            verdict,
-            valid: verdict == Verdict::Valid,
-            format: u.format,
-            summary: u.summary,
-            checks,
-            notes,
-        }
+/// The checks of one run, and its notes.
+#[derive(Default)]
+struct Checks {
+    checks: Vec<Check>,
+    notes: Vec<String>,
+}
+
+impl Checks {
+    fn push(&mut self, name: &str, outcome: Outcome, reason: String, fails_as: Option<Verdict>) {
+        self.checks.push(Check {
+            name: name.into(),
+            outcome,
+            reason,
+            fails_as,
+        });
+    }
+
+    fn fail(&mut self, name: &str, reason: String, verdict: Verdict) {
+        self.push(name, Outcome::Fail, reason, Some(verdict));
+    }
+}
+
+/// `validFrom` and `validUntil` against `now`.
+fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
+    match u.valid_from {
+        Some(t) if now < t => c.fail(
+            "valid_from",
+            format!("not valid before {}", format_time(&t)),
+            Verdict::NotYetValid,
+        ),
+        Some(t) => c.push(
+            "valid_from",
+            Outcome::Pass,
+            format!("valid from {}", format_time(&t)),
+            None,
+        ),
+        None => c.push("valid_from", Outcome::Skip, "no validFrom".into(), None),
+    }
+    match u.valid_until {
+        Some(t) if now >= t => c.fail(
+            "valid_until",
+            format!("expired at {}", format_time(&t)),
+            Verdict::Expired,
+        ),
+        Some(t) => c.push(
+            "valid_until",
+            Outcome::Pass,
+            format!("valid until {}", format_time(&t)),
+            None,
+        ),
+        None => c.push("valid_until", Outcome::Pass, "no expiry".into(), None),
     }
 }
 

@@ -295,10 +295,29 @@ fn hand_written_trust_list_for_a_foreign_issuer() {
         .iter()
         .any(|c| c["reason"].as_str().unwrap().contains("compromised")));
 
-    // compromisedFrom after the signing time: what it signed before stays valid.
+    // compromisedFrom one day after the signing time: inside the 30-day grace window (a thief
+    // chooses the signing time), so refused too (finding 5; this was `valid` before).
     let after = format!(
         "\"{}\"",
         format_time(&(signed_at + chrono::Duration::days(1)))
+    );
+    std::fs::write(&trust, list(&after)).unwrap();
+    let (code, v) = verify_json(&empty, &doc_path, &["--trust", trust.to_str().unwrap()]);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("untrusted_issuer")),
+        "{v}"
+    );
+    assert!(v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["reason"].as_str().unwrap().contains("grace window")));
+
+    // compromisedFrom well after the signing time: what it signed before stays valid.
+    let after = format!(
+        "\"{}\"",
+        format_time(&(signed_at + chrono::Duration::days(31)))
     );
     std::fs::write(&trust, list(&after)).unwrap();
     let (code, v) = verify_json(&empty, &doc_path, &["--trust", trust.to_str().unwrap()]);
@@ -316,6 +335,36 @@ fn hand_written_trust_list_for_a_foreign_issuer() {
         .arg(&doc_path));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("version"), "{}", r.stderr);
+}
+
+/// Finding 5: after `key rotate` the retired secret key is gone (it stayed on disk before); the
+/// public half stays in the config. `--keep-retired` keeps it (0600) and warns.
+#[test]
+fn finding_5_rotate_destroys_retired_key() {
+    let t = tempfile::tempdir().unwrap();
+    let data = &t.path().join("data");
+    init(data, Some("https://verify.skills.example.cn"));
+    let r = run(skillcert(data).args(["--json", "key", "rotate"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rotated: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(rotated["retired_secret"], "destroyed");
+    assert!(!data.join("keys/key-1.secret").exists());
+    assert!(data.join("keys/key-2.secret").exists());
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(data.join("config.json")).unwrap()).unwrap();
+    assert!(config["keys"][0]["publicKeyMultibase"].is_string());
+    let r = run(skillcert(data).args(["key", "rotate", "--keep-retired"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning"), "{}", r.stderr);
+    assert!(r.stderr.contains("key-2.secret"), "{}", r.stderr);
+    let kept = data.join("keys/key-2.secret");
+    assert!(kept.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }
 
 #[test]
@@ -469,4 +518,86 @@ fn hostile_input_never_panics() {
     let r = run(skillcert(&t.path().join("none")).args(["trust", "export"]));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("init"), "{}", r.stderr);
+}
+
+/// Finding 8: names with bidi controls or invisible characters are refused at issuance, with
+/// the field and the code point named (they were accepted, and displayed raw). A certificate
+/// that carries one anyway (signed elsewhere) is shown with visible markers in the text output;
+/// `--json` keeps the exact value.
+#[test]
+fn finding_8_names_refuse_bidi_controls() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    let r = run(skillcert(&data).args(["init", "--name", "Centre\u{200B}X"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("U+200B (ZERO WIDTH SPACE) is not allowed in a name"),
+        "{}",
+        r.stderr
+    );
+    init(&data, Some("https://verify.skills.example.cn"));
+    let out = t.path().join("out");
+    let bidi = "John \u{202E}redleW\u{202C} Smith";
+    for (holder, latin, program, expect) in [
+        (
+            bidi,
+            "John",
+            "Welding",
+            "holder.name: U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+        (
+            "王",
+            "Wang\u{2060}Xiao",
+            "Welding",
+            "holder.name_latin: U+2060 (WORD JOINER)",
+        ),
+        (
+            "王",
+            "Wang",
+            "Weld\u{00AD}ing",
+            "program.name: U+00AD (SOFT HYPHEN)",
+        ),
+        (
+            "王",
+            "Wang",
+            "Welding\u{2028}",
+            "program.name: U+2028 (LINE SEPARATOR)",
+        ),
+    ] {
+        let r = run(skillcert(&data)
+            .args(["issue", "--holder", holder, "--holder-latin", latin])
+            .args(["--program", program, "--level", "2", "--out"])
+            .arg(&out));
+        assert_eq!(r.code, 1, "{expect}: {}", r.stderr);
+        assert!(r.stderr.contains(expect), "{expect}: {}", r.stderr);
+    }
+
+    let issuer = skillcert::issuer::Issuer::open(&data).unwrap();
+    let (_, req) = skillcert::request::IssuanceRequest::parse(
+        br#"{"holder": {"name": "x"}, "program": {"name": "Welding"}, "level": {"framework": "cn-nvq", "value": "2"}}"#,
+    )
+    .unwrap();
+    let mut claims = issuer.claims_for(&req, chrono::Utc::now()).unwrap();
+    claims.holder.name = bidi.into();
+    let issued = issuer
+        .sign_all(claims, skillcert::issuer::now_secs())
+        .unwrap();
+    let doc = t.path().join("bidi.json");
+    std::fs::write(&doc, serde_json::to_vec(&issued.document).unwrap()).unwrap();
+    let trust = t.path().join("trust.json");
+    std::fs::write(&trust, issuer.trust_list().to_json_pretty()).unwrap();
+    let auditor = t.path().join("auditor");
+    let r = run(skillcert(&auditor)
+        .args(["verify", "--offline", "--trust"])
+        .arg(&trust)
+        .arg(&doc));
+    assert!(
+        r.stdout.contains("John \\u{202E}redleW\\u{202C} Smith"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\u{202E}'), "{}", r.stdout);
+    let (_, v) = verify_json(&auditor, &doc, &["--trust", trust.to_str().unwrap()]);
+    assert_eq!(v["holder"], bidi);
 }

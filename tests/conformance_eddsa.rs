@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 use skillcert::keys::{self, SecretKey};
 use skillcert::model::{self, StatusRef};
 use skillcert::trust::TrustList;
-use skillcert::verify::{StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier};
+use skillcert::verify::{
+    Outcome, StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier,
+};
 use skillcert::{jcs, proof};
 use std::sync::Arc;
 
@@ -114,6 +116,14 @@ const VECTOR_TRUST_LIST: &str = r#"{
   ]
 }"#;
 
+/// The outcome of the check named `name`.
+fn outcome(r: &skillcert::verify::Report, name: &str) -> Outcome {
+    r.checks.iter().find(|c| c.name == name).unwrap().outcome
+}
+
+/// The W3C vector is an `AlumniCredential`, not a skill certificate: since issue 10 (finding 7)
+/// its verdict is `malformed` with the `certificate` check failing, and the interoperability
+/// this test is about shows in every other check: its signature verifies.
 #[test]
 fn independently_signed_document_verifies() {
     let trust = TrustList::parse(VECTOR_TRUST_LIST.as_bytes()).unwrap();
@@ -122,7 +132,15 @@ fn independently_signed_document_verifies() {
     let u = UnverifiedCredential::from_document(&signed).unwrap();
     assert_eq!(u.issuer_id, "https://vc.example/issuers/5678");
     let report = verifier.check(u);
-    assert_eq!(report.verdict, Verdict::Valid, "{:?}", report.checks);
+    assert_eq!(report.verdict, Verdict::Malformed, "{:?}", report.checks);
+    let failed: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(failed, ["certificate"], "{:?}", report.checks);
+    assert_eq!(outcome(&report, "signature"), Outcome::Pass);
     assert_eq!(
         report.summary.valid_from.as_deref(),
         Some("2023-01-01T00:00:00Z")
@@ -132,7 +150,8 @@ fn independently_signed_document_verifies() {
     let mut altered = signed.clone();
     altered["credentialSubject"]["alumniOf"] = "Another School".into();
     let report = verifier.check(UnverifiedCredential::from_document(&altered).unwrap());
-    assert_eq!(report.verdict, Verdict::BadSignature);
+    assert_eq!(outcome(&report, "signature"), Outcome::Fail);
+    assert_ne!(report.verdict, Verdict::Valid);
 
     // A list that does not name the issuer: untrusted.
     let other = TrustList::parse(
@@ -144,7 +163,8 @@ fn independently_signed_document_verifies() {
     let report = Verifier::builder(other)
         .build()
         .check(UnverifiedCredential::from_document(&signed).unwrap());
-    assert_eq!(report.verdict, Verdict::UntrustedIssuer);
+    assert_eq!(outcome(&report, "issuer"), Outcome::Fail);
+    assert_ne!(report.verdict, Verdict::Valid);
 }
 
 /// Every status bit is clear and fresh: isolates the signature and parsing checks.

@@ -34,6 +34,7 @@ fn jose_verifier() -> Verifier {
             valid_from: None,
             valid_until: None,
             compromised_from: None,
+            compromise_grace_days: None,
         }],
     });
     Verifier::builder(t).build()

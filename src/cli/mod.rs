@@ -103,8 +103,14 @@ pub enum TrustCommand {
 /// `key` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Start a new signing key; earlier certificates stay verifiable.
-    Rotate,
+    /// Start a new signing key; earlier certificates stay verifiable. The retired key's secret
+    /// file is overwritten and removed (its public key stays in the config).
+    Rotate {
+        /// Keep the retired secret key file (0600). Not recommended: whoever copies it can sign
+        /// certificates dated inside the key's old signing life.
+        #[arg(long)]
+        keep_retired: bool,
+    },
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.
@@ -135,8 +141,8 @@ pub fn run(cli: Cli) -> i32 {
             command: TrustCommand::Export { out },
         } => cmd_trust_export(&cli, out.as_ref()),
         Command::Key {
-            command: KeyCommand::Rotate,
-        } => cmd_rotate(&cli),
+            command: KeyCommand::Rotate { keep_retired },
+        } => cmd_rotate(&cli, *keep_retired),
         Command::IssueBatch(args) => batch::run(&cli, args),
         Command::Revoke(args) => status::run_revoke(&cli, args),
         Command::Suspend(args) => status::run_suspend(&cli, args),
@@ -235,13 +241,41 @@ fn cmd_trust_export(cli: &Cli, out: Option<&PathBuf>) -> CmdResult {
     Ok(EXIT_OK)
 }
 
-fn cmd_rotate(cli: &Cli) -> CmdResult {
+fn cmd_rotate(cli: &Cli, keep_retired: bool) -> CmdResult {
+    use crate::issuer::RetiredSecret;
     let mut issuer = crate::issuer::Issuer::open(&cli.data_dir)?;
-    let vm = issuer.rotate_key()?;
-    if cli.json {
-        println!("{}", serde_json::json!({"active_key": vm}));
+    let policy = if keep_retired {
+        RetiredSecret::Keep
     } else {
-        println!("New signing key {vm}; earlier certificates stay verifiable.");
+        RetiredSecret::Destroy
+    };
+    let r = issuer.rotate(policy)?;
+    let kept = r.retired_secret == RetiredSecret::Keep;
+    if kept {
+        eprintln!(
+            "skillcert: warning: the retired secret key {} stays in {}; whoever copies it can \
+             sign certificates dated inside its old signing life. Move it offline or delete it.",
+            r.retired_key,
+            r.retired_file.display()
+        );
+    }
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::json!({"active_key": r.active_key, "retired_key": r.retired_key,
+                "retired_secret": if kept { "kept" } else { "destroyed" }})
+        );
+    } else {
+        println!(
+            "New signing key {}; earlier certificates stay verifiable.",
+            r.active_key
+        );
+        if !kept {
+            println!(
+                "Destroyed the retired secret key file {} (its public key stays in config.json).",
+                r.retired_file.display()
+            );
+        }
     }
     Ok(EXIT_OK)
 }

@@ -114,9 +114,11 @@ pub fn print_report(cli: &Cli, input: &str, r: &Report) {
     }
     println!("{input}: {}", r.verdict.as_str().to_uppercase());
     let s = &r.summary;
+    // Names may hold bidi controls or invisible characters (a certificate of another issuer, or
+    // one signed before they were refused): shown as visible `\u{…}` markers, never raw.
     let line = |k: &str, v: &Option<String>| {
         if let Some(v) = v {
-            println!("  {k:<10} {v}");
+            println!("  {k:<10} {}", crate::model::text::display_safe(v));
         }
     };
     line("holder", &s.holder);

@@ -8,6 +8,7 @@
 
 pub mod levels;
 pub mod reference;
+pub mod text;
 
 pub use levels::{Framework, LevelInfo};
 

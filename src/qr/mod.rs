@@ -201,6 +201,8 @@ impl UnverifiedCredential {
             valid_from: Some(c.claims.valid_from),
             valid_until: c.claims.valid_until,
             status: c.claims.status.clone(),
+            // The QR form carries only skillcert claims: always a certificate.
+            not_certificate: None,
             claims: Some(c.claims),
         })
     }

@@ -23,7 +23,12 @@ use uuid::Uuid;
 /// The instant the vectors are verified at.
 pub const VERIFY_AT: &str = "2027-01-01T00:00:00Z";
 /// The test key's seed is SHA-256 of this text (a published test key: never use it for real).
+/// It signs the reference vectors.
 pub const SEED_TEXT: &str = "skillcert test vector key 1";
+/// Seed text of the `did:key` issuer's test key (a trust list lists one key under one issuer).
+pub const DID_KEY_SEED_TEXT: &str = "skillcert test vector key 3 (did:key issuer)";
+/// Seed text of the explicit-forms issuer's test key.
+pub const EXPLICIT_SEED_TEXT: &str = "skillcert test vector key 4 (explicit-forms issuer)";
 /// Public URL of the test issuer.
 pub const PUBLIC_URL: &str = "https://verify.skills.example.cn";
 
@@ -108,40 +113,46 @@ fn explicit() -> Claims {
     }
 }
 
-/// The trust list of the vectors: the test issuer (`did:web`, key-1) and the `did:key` one.
+/// The trust list of the vectors: the test issuer (`did:web`, key-1), the `did:key` one and the
+/// explicit-forms one, each with its own test key.
 pub fn trust_list() -> TrustList {
     let key = test_key(SEED_TEXT);
-    let mb = keys::public_multibase(&key.public());
-    let k = |id: String| TrustedKey {
+    let did_key = test_key(DID_KEY_SEED_TEXT);
+    let explicit_key = test_key(EXPLICIT_SEED_TEXT);
+    let k = |id: String, key: &SecretKey| TrustedKey {
         id,
         key_type: "Multikey".into(),
-        public_key_multibase: mb.clone(),
+        public_key_multibase: keys::public_multibase(&key.public()),
         valid_from: Some(t("2026-01-01T00:00:00Z")),
         valid_until: None,
         compromised_from: None,
+        compromise_grace_days: None,
     };
     let mut tl = TrustList::empty();
-    for (id, vm, name) in [
+    for (id, vm, name, key) in [
         (
             reference().issuer.id,
             format!("{}#key-1", reference().issuer.id),
             "Reference issuer",
+            &key,
         ),
         (
-            keys::did_key(&key.public()),
-            keys::did_key_vm(&key.public()),
+            keys::did_key(&did_key.public()),
+            keys::did_key_vm(&did_key.public()),
             "Demo Centre",
+            &did_key,
         ),
         (
             explicit().issuer.id,
             format!("{}#primary", explicit().issuer.id),
             "Explicit-forms issuer",
+            &explicit_key,
         ),
     ] {
         tl.issuers.push(TrustedIssuer {
             id,
             name: name.into(),
-            keys: vec![k(vm)],
+            keys: vec![k(vm, key)],
         });
     }
     tl
@@ -207,18 +218,25 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
         signed_at: c.valid_from,
         claims: c.clone(),
     };
-    let min = mk(&minimal(&key), keys::did_key_vm(&key.public()));
+    let did_key = test_key(DID_KEY_SEED_TEXT);
+    let explicit_key = test_key(EXPLICIT_SEED_TEXT);
+    let min = mk(&minimal(&did_key), keys::did_key_vm(&did_key.public()));
     let exp = mk(&explicit(), format!("{}#primary", explicit().issuer.id));
-    for (name, c, url) in [
-        ("reference", &reference, PUBLIC_URL),
-        ("minimal_did_key", &min, "http://localhost:8080"),
-        ("explicit_forms", &exp, "http://training.example.org"),
+    for (name, c, url, signer) in [
+        ("reference", &reference, PUBLIC_URL, &key),
+        ("minimal_did_key", &min, "http://localhost:8080", &did_key),
+        (
+            "explicit_forms",
+            &exp,
+            "http://training.example.org",
+            &explicit_key,
+        ),
     ] {
-        let text = sign_qr_text(&key, c, url).expect("encodable");
+        let text = sign_qr_text(signer, c, url).expect("encodable");
         add(&format!("valid_{name}_qr.txt"), line(text));
-        add(&format!("valid_{name}.json"), describe(c, &key, "valid"));
+        add(&format!("valid_{name}.json"), describe(c, signer, "valid"));
         let token = sign_token_with(
-            &key,
+            signer,
             &c.key_id,
             &c.claims,
             &c.claims.to_document(),

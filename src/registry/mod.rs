@@ -31,7 +31,7 @@ pub mod migrations;
 mod queries;
 
 use crate::issuer::{Issued, Issuer, IssuerError};
-use crate::model::StatusPurpose;
+use crate::model::{Claims, StatusPurpose};
 use crate::request::CheckedRequest;
 use crate::status::{Bitstring, StatusError};
 use rusqlite::Connection;
@@ -330,6 +330,19 @@ impl Registry {
     /// The certificate `id` (`urn:uuid:…` or bare UUID).
     pub fn get(&self, id: &str) -> Result<CertificateRecord, RegistryError> {
         queries::get(&self.lock(), &normalize_id(id)?)
+    }
+
+    /// The claims recorded for certificate `id`; `None` when the registry never recorded it
+    /// (an id that is not a UUID cannot be recorded either).
+    pub fn recorded_claims(&self, id: &str) -> Result<Option<Claims>, RegistryError> {
+        let Ok(id) = normalize_id(id) else {
+            return Ok(None);
+        };
+        match queries::claims_of(&self.lock(), &id) {
+            Ok((_, c)) => Ok(Some(c)),
+            Err(RegistryError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every event of certificate `id`, oldest first.

@@ -139,6 +139,8 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         b.push_str("</ul></div>");
     }
     let s = &r.summary;
+    // Bidi controls and invisible characters in names are shown as visible `\u{…}` markers.
+    use crate::model::text::display_safe;
     if s.holder.is_some() || s.program.is_some() {
         b.push_str("<dl>");
         let mut row = |k: &str, v: String, small: Option<String>| {
@@ -146,9 +148,9 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
                 b,
                 "<dt>{}</dt><dd>{}{}</dd>",
                 escape(k),
-                escape(&v),
+                escape(&display_safe(&v)),
                 small
-                    .map(|x| format!("<small>{}</small>", escape(&x)))
+                    .map(|x| format!("<small>{}</small>", escape(&display_safe(&x))))
                     .unwrap_or_default()
             );
         };

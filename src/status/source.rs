@@ -3,7 +3,8 @@
 //! - [`FileStatusSource`]: status list credentials given as files (`verify --status FILE`).
 //! - [`HttpStatusSource`]: fetches `statusListCredential` URLs (blocking, timeouts, size cap),
 //!   caches them in memory and optionally on disk, within their freshness limit.
-//! - [`RegistryStatusSource`]: the issuer's own registry (for its server).
+//! - [`RegistryStatusSource`]: the issuer's own registry (for its server and the CLI without
+//!   `--trust`); it also answers whether a certificate of its issuer was ever issued here.
 //! - [`CombinedStatusSource`]: files first, then HTTP unless offline.
 //!
 //! Every list is checked by [`CheckedList::status`]: signed by a trusted key of the
@@ -11,10 +12,10 @@
 
 use super::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
 use super::{Bitstring, StatusError};
-use crate::model::{StatusPurpose, StatusRef};
+use crate::model::{Claims, StatusPurpose, StatusRef};
 use crate::registry::Registry;
 use crate::trust::TrustList;
-use crate::verify::{StatusBit, StatusSource};
+use crate::verify::{Registered, StatusBit, StatusSource};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -327,6 +328,38 @@ impl StatusSource for RegistryStatusSource {
             source: format!("registry list {n}"),
         })
     }
+
+    /// A certificate of this issuer counts only when the registry recorded it with exactly
+    /// these claims: a good signature of one of our keys (stolen, retired, backdated) on a
+    /// certificate we never recorded, or on other claims under a recorded id, is a forgery.
+    fn registered(
+        &self,
+        issuer_id: &str,
+        credential_id: Option<&str>,
+        claims: Option<&Claims>,
+    ) -> Registered {
+        if issuer_id != self.issuer_id {
+            return Registered::NoRegistry;
+        }
+        let never = |what: String| {
+            Registered::NotRecorded(format!(
+                "signed as this issuer ({issuer_id}) but {what}: never issued here"
+            ))
+        };
+        let (Some(claims), Some(id)) = (claims, credential_id) else {
+            return never("not a certificate in the form this issuer writes".into());
+        };
+        match self.registry.recorded_claims(id) {
+            Ok(Some(recorded)) if recorded == *claims => Registered::Recorded,
+            Ok(Some(_)) => never(format!(
+                "its claims differ from those recorded in the issuer's registry under {id}"
+            )),
+            Ok(None) => never(format!("{id} is not in the issuer's registry")),
+            Err(e) => {
+                Registered::Unavailable(format!("the issuer's registry could not be read: {e}"))
+            }
+        }
+    }
 }
 
 /// Files first, then the local registry (for the data dir's own issuer), then HTTP (absent
@@ -362,6 +395,18 @@ impl StatusSource for CombinedStatusSource {
                 "offline and no --status file holds {}",
                 entry.list_url
             )),
+        }
+    }
+
+    fn registered(
+        &self,
+        issuer_id: &str,
+        credential_id: Option<&str>,
+        claims: Option<&Claims>,
+    ) -> Registered {
+        match &self.registry {
+            Some(r) => r.registered(issuer_id, credential_id, claims),
+            None => Registered::NoRegistry,
         }
     }
 }

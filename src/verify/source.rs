@@ -1,0 +1,63 @@
+//! What the verifier asks outside itself: status bits, and the issuer's own registry.
+
+use crate::model::{Claims, StatusRef};
+use chrono::{DateTime, Utc};
+
+/// One status bit as a [`StatusSource`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusBit {
+    /// The bit is set (revoked / suspended).
+    pub set: bool,
+    /// The list is past its freshness limit.
+    pub stale: bool,
+    /// Where the list came from (file, URL, cache, registry).
+    pub source: String,
+}
+
+/// What an issuer's own registry says of a credential of that issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// This source keeps no registry of the credential's issuer (an auditor with only a trust
+    /// list, or another issuer): no check.
+    NoRegistry,
+    /// The registry recorded this certificate, with exactly these claims.
+    Recorded,
+    /// The registry never recorded it (or recorded other claims under its id): the reason.
+    NotRecorded(String),
+    /// The registry could not be read: the reason (fail closed: `status_unknown`).
+    Unavailable(String),
+}
+
+/// Where status lists come from: files, HTTP with a cache, the local registry.
+pub trait StatusSource: Send + Sync {
+    /// The status bit of `entry` for a credential of `issuer_id`. `Err` says why it could not
+    /// be found (the verifier then reports `status_unknown`).
+    fn status(
+        &self,
+        entry: &StatusRef,
+        issuer_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StatusBit, String>;
+
+    /// Whether the registry of `issuer_id`, if this source holds it, recorded the certificate
+    /// `credential_id` with `claims` (`None`: not in skillcert's claim form). Sources without
+    /// a registry keep the default, [`Registered::NoRegistry`].
+    fn registered(
+        &self,
+        _issuer_id: &str,
+        _credential_id: Option<&str>,
+        _claims: Option<&Claims>,
+    ) -> Registered {
+        Registered::NoRegistry
+    }
+}
+
+/// A status source that knows no lists: every status is unknown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoStatusSource;
+
+impl StatusSource for NoStatusSource {
+    fn status(&self, entry: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+        Err(format!("no status list available for {}", entry.list_url))
+    }
+}
