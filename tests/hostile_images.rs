@@ -351,3 +351,26 @@ fn finding_2_a_timed_out_request_keeps_its_decoder_until_the_decode_stops() {
     }
     srv.stop();
 }
+
+#[test]
+fn finding_1_cli_reads_a_hostile_image_within_its_budget() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiling.png");
+    std::fs::write(&file, png(&finder_tiling(600, 1))).unwrap();
+    let t = Instant::now();
+    let out = assert_cmd::Command::cargo_bin("skillcert")
+        .unwrap()
+        .env("SKILLCERT_DATA_DIR", dir.path().join("data"))
+        .args(["verify", "--json", "--offline"])
+        .arg(&file)
+        .timeout(TIME_CEILING)
+        .output()
+        .unwrap();
+    assert!(t.elapsed() < TIME_CEILING);
+    // 2: the input cannot be read as a certificate.
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "malformed");
+    assert!(v.to_string().contains("no QR code"), "{v}");
+}
