@@ -1,7 +1,9 @@
 //! The issuing body's data dir: config, keys, and signing of certificates.
 //!
 //! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
-//! `keys/key-N.secret` (0600, create-new), and the registry (see [`crate::registry`]).
+//! `keys/key-N.secret` (0600, create-new), and the registry (see [`crate::registry`]). Folders
+//! the issuer creates are 0700 and files it writes 0600, whatever the umask
+//! ([`crate::private_fs`]).
 
 use crate::keys::{self, SecretKey};
 use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
@@ -183,7 +185,8 @@ impl Issuer {
         }
         let name = crate::model::normalize_text("--name", name, crate::model::MAX_NAME_CHARS)?;
         let base_url = base_url.map(|u| u.trim_end_matches('/').to_owned());
-        std::fs::create_dir_all(dir.join("keys")).map_err(io_err(dir))?;
+        // Owner-only whatever the umask: the folder holds the secret keys.
+        crate::private_fs::create_dir_all(&dir.join("keys")).map_err(io_err(dir))?;
         let key = SecretKey::generate();
         let public = keys::public_multibase(&key.public());
         let (id, vm) = match &base_url {
@@ -257,7 +260,7 @@ impl Issuer {
         let path = self.dir.join("config.json");
         let tmp = self.dir.join("config.json.tmp");
         let text = serde_json::to_string_pretty(&self.config).expect("serializable");
-        std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
+        crate::private_fs::write(&tmp, text.as_bytes()).map_err(io_err(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
         Ok(())
     }
