@@ -4,7 +4,8 @@
 //! - [`HttpStatusSource`] (in [`super::http`], re-exported here): fetches
 //!   `statusListCredential` URLs with an HTTP cache ([`super::http_cache`]).
 //! - [`RegistryStatusSource`]: the issuer's own registry (for its server).
-//! - [`CombinedStatusSource`]: files first, then HTTP unless offline.
+//! - [`CombinedStatusSource`]: files and the registry (the more severe wins), else HTTP
+//!   unless offline.
 //!
 //! Every list is checked by [`CheckedList::status`]: signed by a trusted key of the
 //! certificate's issuer, matching URL and purpose.
@@ -174,8 +175,8 @@ impl StatusSource for RegistryStatusSource {
     }
 }
 
-/// Files first, then the local registry (for the data dir's own issuer), then HTTP (absent
-/// when offline).
+/// Files and the local registry (for the data dir's own issuer; when both hold a list, both
+/// are consulted and the more severe answer wins), else HTTP (absent when offline).
 #[derive(Debug, Default)]
 pub struct CombinedStatusSource {
     /// Lists from files.
@@ -193,20 +194,71 @@ impl StatusSource for CombinedStatusSource {
         issuer_id: &str,
         now: DateTime<Utc>,
     ) -> Result<StatusBit, String> {
-        if self.files.has(&entry.list_url) {
-            return self.files.status(entry, issuer_id, now);
+        let registry = self
+            .registry
+            .as_ref()
+            .filter(|r| issuer_id == r.issuer_id && entry.list_url.starts_with(&r.prefix));
+        let file = self
+            .files
+            .has(&entry.list_url)
+            .then(|| self.files.status(entry, issuer_id, now));
+        match (file, registry) {
+            (Some(f), Some(r)) => reconcile(entry, f, r.status(entry, issuer_id, now)),
+            (Some(f), None) => f,
+            (None, Some(r)) => r.status(entry, issuer_id, now),
+            (None, None) => match &self.http {
+                Some(h) => h.status(entry, issuer_id, now),
+                None => Err(format!(
+                    "offline and no --status file holds {}",
+                    entry.list_url
+                )),
+            },
         }
-        if let Some(r) = &self.registry {
-            if issuer_id == r.issuer_id && entry.list_url.starts_with(&r.prefix) {
-                return r.status(entry, issuer_id, now);
-            }
+    }
+}
+
+/// One entry's status from both a `--status` file and the issuer's own registry: an old file
+/// must not hide what the registry knows. When both answer and disagree, the more severe
+/// (set: revoked or suspended) wins and the source says so; when only one can answer, its
+/// answer stands and the source says why the other was not used.
+fn reconcile(
+    entry: &StatusRef,
+    file: Result<StatusBit, String>,
+    registry: Result<StatusBit, String>,
+) -> Result<StatusBit, String> {
+    let word = |set: bool| match (set, entry.purpose) {
+        (false, _) => "active",
+        (true, StatusPurpose::Revocation) => "revoked",
+        (true, StatusPurpose::Suspension) => "suspended",
+    };
+    match (file, registry) {
+        (Ok(f), Ok(r)) if f.set == r.set => Ok(StatusBit {
+            source: format!("{} (the status file {} agrees)", r.source, f.source),
+            ..r
+        }),
+        (Ok(f), Ok(r)) => {
+            let why = format!(
+                "{} and status file {} (the status file says {} but the registry says {}; the \
+                 more severe wins)",
+                r.source,
+                f.source,
+                word(f.set),
+                word(r.set)
+            );
+            let winner = if f.set { f } else { r };
+            Ok(StatusBit {
+                source: why,
+                ..winner
+            })
         }
-        match &self.http {
-            Some(h) => h.status(entry, issuer_id, now),
-            None => Err(format!(
-                "offline and no --status file holds {}",
-                entry.list_url
-            )),
-        }
+        (Err(e), Ok(r)) => Ok(StatusBit {
+            source: format!("{} (the status file was not used: {e})", r.source),
+            ..r
+        }),
+        (Ok(f), Err(e)) => Ok(StatusBit {
+            source: format!("{} (the registry could not answer: {e})", f.source),
+            ..f
+        }),
+        (Err(e), Err(_)) => Err(e),
     }
 }
