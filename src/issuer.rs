@@ -313,6 +313,10 @@ impl Issuer {
                     compromised_from: k.compromised_from,
                 })
                 .collect(),
+            // Its status lists live under its public URL (`{public_url}/status/{n}`).
+            status_origins: crate::trust::url_origin(self.public_url())
+                .into_iter()
+                .collect(),
         });
         t
     }

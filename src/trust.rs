@@ -60,6 +60,14 @@ pub struct TrustedIssuer {
     pub name: String,
     /// Keys.
     pub keys: Vec<TrustedKey>,
+    /// Optional member `statusOrigins`: origins (`https://host[:port]`) the verifier may fetch
+    /// this issuer's status lists from, besides its own (see [`TrustList::status_origins`]).
+    #[serde(
+        default,
+        rename = "statusOrigins",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub status_origins: Vec<String>,
 }
 
 /// A `SkillcertTrustList`.
@@ -140,6 +148,13 @@ impl TrustList {
                     "issuers[{i}].id: must not be empty"
                 )));
             }
+            for o in &issuer.status_origins {
+                if url_origin(o).is_none_or(|n| n != o.trim_end_matches('/').to_ascii_lowercase()) {
+                    return Err(TrustError::Shape(format!(
+                        "issuers[{i}].statusOrigins: {o:?} is not an origin like https://status.example.cn"
+                    )));
+                }
+            }
             for k in &issuer.keys {
                 if k.key_type != "Multikey" {
                     return Err(TrustError::Shape(format!(
@@ -180,9 +195,57 @@ impl TrustList {
                             mine.keys.push(k);
                         }
                     }
+                    for o in iss.status_origins {
+                        if !mine.status_origins.contains(&o) {
+                            mine.status_origins.push(o);
+                        }
+                    }
                 }
                 None => self.issuers.push(iss),
             }
+        }
+    }
+
+    /// The origins status lists of `issuer_id` may be fetched from: the issuer's own (for
+    /// `did:web:host` `https://host`; for an issuer id that is an http(s) URL, its origin)
+    /// and the `statusOrigins` the list names for it. Normalised by [`url_origin`].
+    pub fn status_origins(&self, issuer_id: &str) -> Vec<String> {
+        let own = match issuer_id.strip_prefix("did:web:") {
+            Some(rest) => {
+                let host = rest.split(':').next().unwrap_or("");
+                let host = host.replace("%3A", ":").replace("%3a", ":");
+                url_origin(&format!("https://{host}"))
+            }
+            None => url_origin(issuer_id),
+        };
+        let listed = self
+            .issuer(issuer_id)
+            .into_iter()
+            .flat_map(|i| i.status_origins.iter())
+            .filter_map(|o| url_origin(o));
+        let mut all: Vec<String> = own.into_iter().chain(listed).collect();
+        all.dedup();
+        all
+    }
+
+    /// `Ok` when the status list at `url` may be fetched for a credential of `issuer_id`
+    /// (its origin is one of [`TrustList::status_origins`]); else why not. Fail closed: a URL
+    /// that is not a plain http(s) URL is refused.
+    pub fn check_status_url(&self, issuer_id: &str, url: &str) -> Result<(), String> {
+        let allowed = self.status_origins(issuer_id);
+        match url_origin(url) {
+            Some(o) if allowed.contains(&o) => Ok(()),
+            got => Err(format!(
+                "status list {url} was not fetched: its origin {} is not allowed for issuer \
+                 {issuer_id} (allowed: {}; a trust list may name more in the issuer's \
+                 statusOrigins)",
+                got.as_deref().unwrap_or("(not an http(s) URL)"),
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            )),
         }
     }
 
@@ -263,6 +326,31 @@ impl TrustList {
         }
         Err(Untrusted::UnknownKey(key_id.to_owned()))
     }
+}
+
+/// The origin of an http(s) URL: `scheme://host[:port]`, lower case, without the scheme's
+/// default port. `None` for other schemes, URLs without a host, and URLs with user info
+/// (`https://a@b/`, which reads like one host and goes to another).
+pub fn url_origin(url: &str) -> Option<String> {
+    let uri: axum::http::Uri = url.parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    let authority = uri.authority()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    let host = authority.host().to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    Some(match authority.port_u16() {
+        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 impl FoundKey<'_> {

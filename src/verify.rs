@@ -9,7 +9,7 @@ use crate::jcs;
 use crate::keys;
 use crate::model::{format_time, parse_time, Claims, Framework, StatusPurpose, StatusRef};
 use crate::proof;
-use crate::trust::{ParsedKeys, TrustList, Untrusted};
+use crate::trust::{ParsedKeys, TrustList};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -528,17 +528,31 @@ impl Verifier {
                     .filter(|_| u.key_id.starts_with(&u.issuer_id))
             }
         };
+        // Status lists are fetched only for a credential whose signature verifies with a
+        // trusted key in its window: nothing else may make the verifier send a request.
+        let mut authentic = found.is_ok();
         match key {
-            Some(k) if keys::verify_strict(&k, &u.message, &u.signature) => {
-                push("signature", Outcome::Pass, "Ed25519 signature verifies".into(), None)
-            }
-            Some(_) => push(
+            Some(k) if keys::verify_strict(&k, &u.message, &u.signature) => push(
+                "signature",
+                Outcome::Pass,
+                "Ed25519 signature verifies".into(),
+                None,
+            ),
+            Some(_) => {
+                authentic = false;
+                push(
                 "signature",
                 Outcome::Fail,
                 "Ed25519 signature does not verify: the credential was altered or not signed by this key".into(),
                 Some(Verdict::BadSignature),
+            )
+            }
+            None => push(
+                "signature",
+                Outcome::Skip,
+                "no trusted key to check the signature with".into(),
+                None,
             ),
-            None => push("signature", Outcome::Skip, "no trusted key to check the signature with".into(), None),
         }
         if let Ok(f) = &found {
             match f.check_window(u.signed_at) {
@@ -548,18 +562,15 @@ impl Verifier {
                     format!("key {} was valid when it signed", f.key.id),
                     None,
                 ),
-                Err(e @ (Untrusted::OutsideWindow(_) | Untrusted::Compromised(_))) => push(
-                    "key_window",
-                    Outcome::Fail,
-                    e.to_string(),
-                    Some(Verdict::UntrustedIssuer),
-                ),
-                Err(e) => push(
-                    "key_window",
-                    Outcome::Fail,
-                    e.to_string(),
-                    Some(Verdict::UntrustedIssuer),
-                ),
+                Err(e) => {
+                    authentic = false;
+                    push(
+                        "key_window",
+                        Outcome::Fail,
+                        e.to_string(),
+                        Some(Verdict::UntrustedIssuer),
+                    )
+                }
             }
         }
 
@@ -595,9 +606,60 @@ impl Verifier {
             None => push("valid_until", Outcome::Pass, "no expiry".into(), None),
         }
 
-        // Status.
+        // Status: only for an authentic credential (a failed signature or issuer check
+        // already decides the verdict, which outranks every status verdict).
+        if authentic {
+            self.status_checks(&u, now, &mut checks, &mut notes);
+        } else {
+            checks.push(Check {
+                name: "status".into(),
+                outcome: Outcome::Skip,
+                reason: "not checked: status lists are consulted only for a credential whose \
+                         signature and issuer are trusted"
+                    .into(),
+                fails_as: None,
+            });
+        }
+
+        let verdict = checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .filter_map(|c| c.fails_as)
+            .min()
+            .unwrap_or(Verdict::Valid);
+        Report {
+            verdict,
+            valid: verdict == Verdict::Valid,
+            format: u.format,
+            summary: u.summary,
+            checks,
+            notes,
+        }
+    }
+
+    /// The status checks of `u` (one per status entry, or a skip when it has none).
+    fn status_checks(
+        &self,
+        u: &UnverifiedCredential,
+        now: DateTime<Utc>,
+        checks: &mut Vec<Check>,
+        notes: &mut Vec<String>,
+    ) {
+        let push = |checks: &mut Vec<Check>,
+                    name: &str,
+                    outcome: Outcome,
+                    reason: String,
+                    fails_as: Option<Verdict>| {
+            checks.push(Check {
+                name: name.into(),
+                outcome,
+                reason,
+                fails_as,
+            });
+        };
         if u.status.is_empty() {
             push(
+                checks,
                 "status",
                 Outcome::Skip,
                 "the credential has no status entries".into(),
@@ -612,6 +674,7 @@ impl Verifier {
             };
             match self.status.status(entry, &u.issuer_id, now) {
                 Ok(bit) if bit.stale && !self.accept_stale => push(
+                    checks,
                     &name,
                     Outcome::Fail,
                     format!("status list {} is past its freshness limit", bit.source),
@@ -644,25 +707,22 @@ impl Verifier {
                             ""
                         }
                     );
-                    push(&name, outcome, reason, bit.set.then_some(set_verdict));
+                    push(
+                        checks,
+                        &name,
+                        outcome,
+                        reason,
+                        bit.set.then_some(set_verdict),
+                    );
                 }
-                Err(why) => push(&name, Outcome::Fail, why, Some(Verdict::StatusUnknown)),
+                Err(why) => push(
+                    checks,
+                    &name,
+                    Outcome::Fail,
+                    why,
+                    Some(Verdict::StatusUnknown),
+                ),
             }
-        }
-
-        let verdict = checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .filter_map(|c| c.fails_as)
-            .min()
-            .unwrap_or(Verdict::Valid);
-        Report {
-            verdict,
-            valid: verdict == Verdict::Valid,
-            format: u.format,
-            summary: u.summary,
-            checks,
-            notes,
         }
     }
 }

@@ -35,6 +35,7 @@ fn jose_verifier() -> Verifier {
             valid_until: None,
             compromised_from: None,
         }],
+        status_origins: vec![],
     });
     Verifier::builder(t).build()
 }

@@ -142,6 +142,7 @@ pub fn trust_list() -> TrustList {
             id,
             name: name.into(),
             keys: vec![k(vm)],
+            status_origins: vec![],
         });
     }
     tl

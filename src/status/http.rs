@@ -22,6 +22,10 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 /// again. If that fails, the cached copy is returned marked stale (the verifier reports
 /// `status_unknown` unless stale lists are accepted), never as fresh. Only lists whose proof
 /// verifies are cached. Redirects are not followed: a list is served at its own `id`.
+///
+/// [`StatusSource::status`] fetches only from an origin the trust list allows for the
+/// credential's issuer ([`TrustList::check_status_url`]); any other URL is refused without a
+/// request.
 pub struct HttpStatusSource {
     trust: Arc<TrustList>,
     agent: ureq::Agent,
@@ -230,6 +234,8 @@ impl StatusSource for HttpStatusSource {
         issuer_id: &str,
         now: DateTime<Utc>,
     ) -> Result<StatusBit, String> {
+        // Only from an origin the trust list allows for the issuer: no request otherwise.
+        self.trust.check_status_url(issuer_id, &entry.list_url)?;
         let listed = self.list(&entry.list_url, now)?;
         let mut bit = listed.list.status(entry, issuer_id, now)?;
         if let Some(why) = listed.unrevalidated {
