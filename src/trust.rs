@@ -149,7 +149,7 @@ impl TrustList {
                 )));
             }
             for o in &issuer.status_origins {
-                if url_origin(o).is_none_or(|n| n != o.trim_end_matches('/').to_ascii_lowercase()) {
+                if url_origin(o) != Some(o.trim_end_matches('/').to_ascii_lowercase()) {
                     return Err(TrustError::Shape(format!(
                         "issuers[{i}].statusOrigins: {o:?} is not an origin like https://status.example.cn"
                     )));
@@ -401,5 +401,65 @@ impl FoundKey<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_6_status_origins() {
+        assert_eq!(
+            url_origin("HTTPS://Status.Example.CN:443/status/1").as_deref(),
+            Some("https://status.example.cn")
+        );
+        assert_eq!(
+            url_origin("http://127.0.0.1:8080/x").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        for bad in [
+            "https://verify.example.cn@evil.example/status/1",
+            "ftp://verify.example.cn/1",
+            "file:///etc/passwd",
+            "/status/1",
+        ] {
+            assert_eq!(url_origin(bad), None, "{bad}");
+        }
+        let mut t = TrustList::empty();
+        t.issuers.push(TrustedIssuer {
+            id: "did:web:localhost%3A8443:a".into(),
+            name: String::new(),
+            keys: vec![],
+            status_origins: vec!["https://status.example.cn".into()],
+        });
+        let id = "did:web:localhost%3A8443:a";
+        assert_eq!(
+            t.status_origins(id),
+            ["https://localhost:8443", "https://status.example.cn"]
+        );
+        assert!(t
+            .check_status_url(id, "https://status.example.cn/1")
+            .is_ok());
+        let e = t
+            .check_status_url(id, "https://evil.example/1")
+            .unwrap_err();
+        assert!(e.contains("is not allowed for issuer"), "{e}");
+        // Other issuers get only their own origin.
+        assert!(t
+            .check_status_url("did:web:other.cn", "https://status.example.cn/1")
+            .is_err());
+        assert!(t
+            .check_status_url("did:web:other.cn", "https://other.cn/status/1")
+            .is_ok());
+        // statusOrigins must hold origins.
+        let mut v: serde_json::Value = serde_json::from_str(&t.to_json_pretty()).unwrap();
+        assert_eq!(
+            v["issuers"][0]["statusOrigins"][0],
+            "https://status.example.cn"
+        );
+        v["issuers"][0]["statusOrigins"] = serde_json::json!(["https://x.cn/path"]);
+        let e = TrustList::parse(v.to_string().as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("statusOrigins"), "{e}");
     }
 }
