@@ -2,7 +2,8 @@
 //!
 //! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
 //! `keys/key-N.secret` (0600, create-new; a retired key's file is destroyed when rotated out),
-//! and the registry (see [`crate::registry`]).
+//! and the registry (see [`crate::registry`]). Folders the issuer creates are 0700 and files it
+//! writes 0600, whatever the umask ([`crate::private_fs`]).
 
 use crate::keys::{self, SecretKey};
 use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
@@ -235,7 +236,8 @@ impl Issuer {
         let name = crate::model::normalize_text("--name", name, crate::model::MAX_NAME_CHARS)?;
         crate::model::text::check_name_chars("--name", &name)?;
         let base_url = base_url.map(|u| u.trim_end_matches('/').to_owned());
-        std::fs::create_dir_all(dir.join("keys")).map_err(io_err(dir))?;
+        // Owner-only whatever the umask: the folder holds the secret keys.
+        crate::private_fs::create_dir_all(&dir.join("keys")).map_err(io_err(dir))?;
         let key = SecretKey::generate();
         let public = keys::public_multibase(&key.public());
         let (id, vm) = match &base_url {
@@ -309,7 +311,7 @@ impl Issuer {
         let path = self.dir.join("config.json");
         let tmp = self.dir.join("config.json.tmp");
         let text = serde_json::to_string_pretty(&self.config).expect("serializable");
-        std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
+        crate::private_fs::write(&tmp, text.as_bytes()).map_err(io_err(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
         Ok(())
     }
@@ -362,6 +364,10 @@ impl Issuer {
                     compromised_from: k.compromised_from,
                     compromise_grace_days: None,
                 })
+                .collect(),
+            // Its status lists live under its public URL (`{public_url}/status/{n}`).
+            status_origins: crate::trust::url_origin(self.public_url())
+                .into_iter()
                 .collect(),
         });
         t

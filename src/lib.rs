@@ -37,6 +37,7 @@ pub mod issuer;
 pub mod jcs;
 pub mod keys;
 pub mod model;
+pub mod private_fs;
 pub mod proof;
 pub mod qr;
 pub mod registry;

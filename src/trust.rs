@@ -99,6 +99,14 @@ pub struct TrustedIssuer {
     pub name: String,
     /// Keys.
     pub keys: Vec<TrustedKey>,
+    /// Optional member `statusOrigins`: origins (`https://host[:port]`) the verifier may fetch
+    /// this issuer's status lists from, besides its own (see [`TrustList::status_origins`]).
+    #[serde(
+        default,
+        rename = "statusOrigins",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub status_origins: Vec<String>,
 }
 
 /// A `SkillcertTrustList`.
@@ -188,6 +196,13 @@ impl TrustList {
                     "issuers[{i}].id: must not be empty"
                 )));
             }
+            for o in &issuer.status_origins {
+                if url_origin(o) != Some(o.trim_end_matches('/').to_ascii_lowercase()) {
+                    return Err(TrustError::Shape(format!(
+                        "issuers[{i}].statusOrigins: {o:?} is not an origin like https://status.example.cn"
+                    )));
+                }
+            }
             for k in &issuer.keys {
                 if k.key_type != "Multikey" {
                     return Err(TrustError::Shape(format!(
@@ -255,9 +270,57 @@ impl TrustList {
                             mine.keys.push(k);
                         }
                     }
+                    for o in iss.status_origins {
+                        if !mine.status_origins.contains(&o) {
+                            mine.status_origins.push(o);
+                        }
+                    }
                 }
                 None => self.issuers.push(iss),
             }
+        }
+    }
+
+    /// The origins status lists of `issuer_id` may be fetched from: the issuer's own (for
+    /// `did:web:host` `https://host`; for an issuer id that is an http(s) URL, its origin)
+    /// and the `statusOrigins` the list names for it. Normalised by [`url_origin`].
+    pub fn status_origins(&self, issuer_id: &str) -> Vec<String> {
+        let own = match issuer_id.strip_prefix("did:web:") {
+            Some(rest) => {
+                let host = rest.split(':').next().unwrap_or("");
+                let host = host.replace("%3A", ":").replace("%3a", ":");
+                url_origin(&format!("https://{host}"))
+            }
+            None => url_origin(issuer_id),
+        };
+        let listed = self
+            .issuer(issuer_id)
+            .into_iter()
+            .flat_map(|i| i.status_origins.iter())
+            .filter_map(|o| url_origin(o));
+        let mut all: Vec<String> = own.into_iter().chain(listed).collect();
+        all.dedup();
+        all
+    }
+
+    /// `Ok` when the status list at `url` may be fetched for a credential of `issuer_id`
+    /// (its origin is one of [`TrustList::status_origins`]); else why not. Fail closed: a URL
+    /// that is not a plain http(s) URL is refused.
+    pub fn check_status_url(&self, issuer_id: &str, url: &str) -> Result<(), String> {
+        let allowed = self.status_origins(issuer_id);
+        match url_origin(url) {
+            Some(o) if allowed.contains(&o) => Ok(()),
+            got => Err(format!(
+                "status list {url} was not fetched: its origin {} is not allowed for issuer \
+                 {issuer_id} (allowed: {}; a trust list may name more in the issuer's \
+                 statusOrigins)",
+                got.as_deref().unwrap_or("(not an http(s) URL)"),
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            )),
         }
     }
 
@@ -359,6 +422,31 @@ impl TrustedKey {
             .unwrap_or(DEFAULT_COMPROMISE_GRACE_DAYS);
         chrono::Duration::days(i64::from(days.min(MAX_COMPROMISE_GRACE_DAYS)))
     }
+}
+
+/// The origin of an http(s) URL: `scheme://host[:port]`, lower case, without the scheme's
+/// default port. `None` for other schemes, URLs without a host, and URLs with user info
+/// (`https://a@b/`, which reads like one host and goes to another).
+pub fn url_origin(url: &str) -> Option<String> {
+    let uri: axum::http::Uri = url.parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    let authority = uri.authority()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    let host = authority.host().to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    Some(match authority.port_u16() {
+        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 impl FoundKey<'_> {
@@ -550,5 +638,60 @@ mod tests {
         assert!(text.contains("\"compromiseGraceDays\": 90"), "{text}");
         assert_eq!(TrustList::parse(text.as_bytes()).unwrap(), l);
         assert!(!TrustList::empty().to_json_pretty().contains("Grace"));
+    }
+
+    #[test]
+    fn finding_6_status_origins() {
+        assert_eq!(
+            url_origin("HTTPS://Status.Example.CN:443/status/1").as_deref(),
+            Some("https://status.example.cn")
+        );
+        assert_eq!(
+            url_origin("http://127.0.0.1:8080/x").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        for bad in [
+            "https://verify.example.cn@evil.example/status/1",
+            "ftp://verify.example.cn/1",
+            "file:///etc/passwd",
+            "/status/1",
+        ] {
+            assert_eq!(url_origin(bad), None, "{bad}");
+        }
+        let mut t = TrustList::empty();
+        t.issuers.push(TrustedIssuer {
+            id: "did:web:localhost%3A8443:a".into(),
+            name: String::new(),
+            keys: vec![],
+            status_origins: vec!["https://status.example.cn".into()],
+        });
+        let id = "did:web:localhost%3A8443:a";
+        assert_eq!(
+            t.status_origins(id),
+            ["https://localhost:8443", "https://status.example.cn"]
+        );
+        assert!(t
+            .check_status_url(id, "https://status.example.cn/1")
+            .is_ok());
+        let e = t
+            .check_status_url(id, "https://evil.example/1")
+            .unwrap_err();
+        assert!(e.contains("is not allowed for issuer"), "{e}");
+        // Other issuers get only their own origin.
+        assert!(t
+            .check_status_url("did:web:other.cn", "https://status.example.cn/1")
+            .is_err());
+        assert!(t
+            .check_status_url("did:web:other.cn", "https://other.cn/status/1")
+            .is_ok());
+        // statusOrigins must hold origins.
+        let mut v: serde_json::Value = serde_json::from_str(&t.to_json_pretty()).unwrap();
+        assert_eq!(
+            v["issuers"][0]["statusOrigins"][0],
+            "https://status.example.cn"
+        );
+        v["issuers"][0]["statusOrigins"] = serde_json::json!(["https://x.cn/path"]);
+        let e = TrustList::parse(v.to_string().as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("statusOrigins"), "{e}");
     }
 }

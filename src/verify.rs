@@ -367,10 +367,24 @@ impl Verifier {
             ),
             Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
         }
-        self.check_key(&u, &mut c);
+        let authentic = self.check_key(&u, &mut c);
         self.check_registry(&u, &mut c);
         check_dates(&u, now, &mut c);
-        self.check_status(&u, now, &mut c);
+        // Status: only for an authentic credential (a failed signature or issuer check already
+        // decides the verdict, which outranks every status verdict), so that nothing else can
+        // make the verifier send a request.
+        if authentic {
+            self.check_status(&u, now, &mut c);
+        } else {
+            c.push(
+                "status",
+                Outcome::Skip,
+                "not checked: status lists are consulted only for a credential whose signature \
+                 and issuer are trusted"
+                    .into(),
+                None,
+            );
+        }
         let verdict = c
             .checks
             .iter()
@@ -388,8 +402,9 @@ impl Verifier {
         }
     }
 
-    /// Issuer, key, signature and the key's signing window.
-    fn check_key(&self, u: &UnverifiedCredential, c: &mut Checks) {
+    /// Issuer, key, signature and the key's signing window; whether all of them passed (the
+    /// credential is authentic).
+    fn check_key(&self, u: &UnverifiedCredential, c: &mut Checks) -> bool {
         let found = self
             .trust
             .find_key_parsed(&self.keys, &u.issuer_id, &u.key_id);
@@ -411,16 +426,30 @@ impl Verifier {
                     .filter(|_| u.key_id.starts_with(&u.issuer_id))
             }
         };
+        // Status lists are fetched only for a credential whose signature verifies with a
+        // trusted key in its window: nothing else may make the verifier send a request.
+        let mut authentic = found.is_ok();
         match key {
-            Some(k) if keys::verify_strict(&k, &u.message, &u.signature) => {
-                c.push("signature", Outcome::Pass, "Ed25519 signature verifies".into(), None)
-            }
-            Some(_) => c.fail(
+            Some(k) if keys::verify_strict(&k, &u.message, &u.signature) => c.push(
                 "signature",
-                "Ed25519 signature does not verify: the credential was altered or not signed by this key".into(),
-                Verdict::BadSignature,
+                Outcome::Pass,
+                "Ed25519 signature verifies".into(),
+                None,
             ),
-            None => c.push("signature", Outcome::Skip, "no trusted key to check the signature with".into(), None),
+            Some(_) => {
+                authentic = false;
+                c.fail(
+                    "signature",
+                    "Ed25519 signature does not verify: the credential was altered or not signed by this key".into(),
+                    Verdict::BadSignature,
+                )
+            }
+            None => c.push(
+                "signature",
+                Outcome::Skip,
+                "no trusted key to check the signature with".into(),
+                None,
+            ),
         }
         if let Ok(f) = &found {
             match f.check_window(u.signed_at) {
@@ -430,9 +459,13 @@ impl Verifier {
                     format!("key {} was valid when it signed", f.key.id),
                     None,
                 ),
-                Err(e) => c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer),
+                Err(e) => {
+                    authentic = false;
+                    c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer)
+                }
             }
         }
+        authentic
     }
 
     /// The issuer's own registry, when the status source holds it: a certificate of this

@@ -425,7 +425,7 @@ async fn status_lists_are_served_signed_and_cacheable() {
     let r = send(&f.state, req("GET", &format!("/status/{rev}"), None, "")).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.content_type(), "application/vc+json");
-    let cc = r.headers["cache-control"].to_str().unwrap();
+    let cc = r.headers["cache-control"].to_str().unwrap().to_owned();
     assert!(
         cc.starts_with("public, max-age=")
             && cc
@@ -453,6 +453,15 @@ async fn status_lists_are_served_signed_and_cacheable() {
     let mut q = req("GET", &format!("/status/{rev}"), None, "");
     q.headers_mut()
         .insert("if-none-match", etag.parse().unwrap());
+    let r304 = send(&f.state, q).await;
+    assert_eq!(r304.status, 304);
+    // The 304 renews the client's copy: it carries the ETag and the lifetime again.
+    assert_eq!(r304.headers["etag"].to_str().unwrap(), etag);
+    assert_eq!(r304.headers["cache-control"].to_str().unwrap(), cc);
+    // A weak validator of the same tag matches too (RFC 9110 weak comparison).
+    let mut q = req("GET", &format!("/status/{rev}"), None, "");
+    q.headers_mut()
+        .insert("if-none-match", format!("\"x\", W/{etag}").parse().unwrap());
     assert_eq!(send(&f.state, q).await.status, 304);
     let id = a["credential_id"].as_str().unwrap();
     send(

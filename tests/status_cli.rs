@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// A tiny HTTP/1.1 server: `GET /status/{n}` answers the bytes stored under `n`.
+/// A tiny HTTP/1.1 server: `GET /status/{n}` answers the bytes stored under `n`, reusable for
+/// 5 minutes (`Cache-Control: public, max-age=300`).
 struct Server {
     port: u16,
     files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
@@ -48,7 +49,7 @@ impl Server {
                 let resp = match body {
                     Some(b) => {
                         let mut r = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/vc+ld+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/vc+ld+json\r\nCache-Control: public, max-age=300\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                             b.len()
                         )
                         .into_bytes();
@@ -247,7 +248,8 @@ fn online_verdicts_and_cache() {
         let (c, v, _) = verify(&f.data, doc, &[]);
         assert_eq!((c, v.as_str()), (code, verdict), "{}", doc.display());
     }
-    // Two lists fetched once each; every later check came from the on-disk cache.
+    // Two lists fetched once each; every later check (within max-age) came from the on-disk
+    // cache.
     assert_eq!(server.hits.load(Ordering::SeqCst), 2);
     let (c, v, _) = verify(&f.data, &f.docs[1], &[]);
     assert_eq!((c, v.as_str()), (1, "revoked"));

@@ -36,6 +36,7 @@ fn jose_verifier() -> Verifier {
             compromised_from: None,
             compromise_grace_days: None,
         }],
+        status_origins: vec![],
     });
     Verifier::builder(t).build()
 }

@@ -141,6 +141,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         let base = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
         let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
         let out: PathBuf = dir.join("demo");
+        crate::private_fs::create_dir_all(&out).map_err(io(&out))?;
         for c in certs {
             let mut files = super::issue::write_outputs(&c.issued, &out)?;
             if !files

@@ -83,8 +83,8 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
             Err(e) => return Err(CliError::unreadable(e)),
         },
     };
-    // Status: --status files first, then the own registry, then HTTP (with a cache in the
-    // data dir) unless --offline.
+    // Status: --status files and the own registry (both, when both hold a list: the more
+    // severe wins), else HTTP (with a cache in the data dir) unless --offline.
     let files = crate::status::FileStatusSource::load(&trust, &args.status)
         .map_err(CliError::unreadable)?;
     let http = (!args.offline).then(|| {

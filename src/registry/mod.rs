@@ -219,27 +219,16 @@ fn check_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, 
 impl Registry {
     /// Opens (creating if needed) `registry.sqlite` in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> Result<Registry, RegistryError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| RegistryError::Io {
-            path: data_dir.display().to_string(),
-            source,
-        })?;
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| RegistryError::Io { path, source }
+        };
+        crate::private_fs::create_dir_all(data_dir).map_err(io(data_dir))?;
         let path = data_dir.join(REGISTRY_FILE);
-        let created = !path.exists();
+        // Holder names are personal data: the file is created owner-only before SQLite opens
+        // it (SQLite gives the WAL and shared-memory files the database file's mode).
+        crate::private_fs::create_empty(&path).map_err(io(&path))?;
         let mut conn = Connection::open(&path)?;
-        if created {
-            // Holder names are personal data: owner-only (SQLite gives the WAL files the
-            // same mode).
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(
-                    |source| RegistryError::Io {
-                        path: path.display().to_string(),
-                        source,
-                    },
-                )?;
-            }
-        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

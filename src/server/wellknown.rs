@@ -78,7 +78,13 @@ pub fn cached_json(
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        // Weak comparison (RFC 9110 13.1.2): a `W/` prefix does not matter.
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag
+            })
+        });
     let mut r = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

@@ -74,6 +74,9 @@ pub struct StatusListCredential {
     pub valid_from: Option<DateTime<Utc>>,
     /// `validUntil`: the freshness limit.
     pub valid_until: Option<DateTime<Utc>>,
+    /// `credentialSubject.ttl`: how long (milliseconds) a fetched copy may be used before it
+    /// is fetched again. The HTTP cache honours it (see [`super::http_cache`]).
+    pub ttl_ms: Option<u64>,
     /// The decoded list.
     pub bits: Bitstring,
     /// The `eddsa-jcs-2022` proof, or why there is none usable.
@@ -161,6 +164,13 @@ impl StatusListCredential {
             .get("encodedList")
             .and_then(Value::as_str)
             .ok_or_else(|| field("credentialSubject.encodedList", "missing or not a string"))?;
+        let ttl_ms = match subject.get("ttl") {
+            None => None,
+            Some(t) => Some(
+                t.as_u64()
+                    .ok_or_else(|| field("credentialSubject.ttl", "must be a whole number"))?,
+            ),
+        };
         let bits = Bitstring::decode(encoded)?;
         let proof = proof::prepare(v).map_err(|e| e.to_string());
         Ok(StatusListCredential {
@@ -169,6 +179,7 @@ impl StatusListCredential {
             purposes,
             valid_from,
             valid_until,
+            ttl_ms,
             bits,
             proof,
         })

@@ -1,27 +1,27 @@
 //! [`StatusSource`] implementations.
 //!
 //! - [`FileStatusSource`]: status list credentials given as files (`verify --status FILE`).
-//! - [`HttpStatusSource`]: fetches `statusListCredential` URLs (blocking, timeouts, size cap),
-//!   caches them in memory and optionally on disk, within their freshness limit.
+//! - [`HttpStatusSource`] (in [`super::http`], re-exported here): fetches
+//!   `statusListCredential` URLs with an HTTP cache ([`super::http_cache`]).
 //! - [`RegistryStatusSource`]: the issuer's own registry (for its server and the CLI without
 //!   `--trust`); it also answers whether a certificate of its issuer was ever issued here.
-//! - [`CombinedStatusSource`]: files first, then HTTP unless offline.
+//! - [`CombinedStatusSource`]: files and the registry (the more severe wins), else HTTP
+//!   unless offline.
 //!
 //! Every list is checked by [`CheckedList::status`]: signed by a trusted key of the
 //! certificate's issuer, matching URL and purpose.
 
 use super::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
+pub use super::http::{HttpStatusSource, FETCH_TIMEOUT};
 use super::{Bitstring, StatusError};
 use crate::model::{Claims, StatusPurpose, StatusRef};
 use crate::registry::Registry;
 use crate::trust::TrustList;
 use crate::verify::{Registered, StatusBit, StatusSource};
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Status list credentials from files, keyed by their `id`.
 #[derive(Debug, Default)]
@@ -78,160 +78,6 @@ impl StatusSource for FileStatusSource {
                     entry.list_url
                 )
             })?
-            .status(entry, issuer_id, now)
-    }
-}
-
-/// Fetches status list credentials over HTTP(S) and caches them.
-///
-/// A cached list is used while it is fresh (before its `validUntil`). Past that it is fetched
-/// again; if the fetch fails, the stale copy is returned marked stale (the verifier reports
-/// `status_unknown` unless stale lists are accepted). Only lists whose proof verifies are
-/// cached on disk.
-pub struct HttpStatusSource {
-    trust: Arc<TrustList>,
-    agent: ureq::Agent,
-    cache: Mutex<HashMap<String, Arc<CheckedList>>>,
-    cache_dir: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for HttpStatusSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpStatusSource")
-            .field("cache_dir", &self.cache_dir)
-            .finish()
-    }
-}
-
-/// Timeout of one status list fetch, connect to last byte.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
-
-impl HttpStatusSource {
-    /// A source checking lists against `trust`, caching on disk in `cache_dir` if given.
-    pub fn new(trust: Arc<TrustList>, cache_dir: Option<PathBuf>) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(FETCH_TIMEOUT))
-            .max_redirects(3)
-            .user_agent(concat!("skillcert/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        HttpStatusSource {
-            trust,
-            agent,
-            cache: Mutex::new(HashMap::new()),
-            cache_dir,
-        }
-    }
-
-    fn cache_file(&self, url: &str) -> Option<PathBuf> {
-        let d = self.cache_dir.as_ref()?;
-        let h: String = Sha256::digest(url.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Some(d.join(format!("{h}.json")))
-    }
-
-    fn read_disk_cache(&self, url: &str) -> Option<CheckedList> {
-        let path = self.cache_file(url)?;
-        let meta = std::fs::metadata(&path).ok()?;
-        if meta.len() > MAX_LIST_CREDENTIAL as u64 {
-            return None;
-        }
-        let list = StatusListCredential::parse(&std::fs::read(&path).ok()?).ok()?;
-        (list.id == url).then(|| CheckedList::new(list, &self.trust, format!("{url} (cached)")))
-    }
-
-    fn fetch(&self, url: &str) -> Result<CheckedList, String> {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!("status list URL {url} is not http(s)"));
-        }
-        let mut resp = self
-            .agent
-            .get(url)
-            .header("Accept", "application/vc+ld+json, application/json")
-            .call()
-            .map_err(|e| format!("status list {url} could not be fetched: {e}"))?;
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_LIST_CREDENTIAL as u64)
-            .read_to_vec()
-            .map_err(|e| format!("status list {url} could not be read: {e}"))?;
-        let list = StatusListCredential::parse(&bytes)
-            .map_err(|e| format!("status list {url} is malformed: {e}"))?;
-        let checked = CheckedList::new(list, &self.trust, url.to_owned());
-        if checked.proof.is_ok() && checked.list.id == url {
-            if let Some(path) = self.cache_file(url) {
-                // Best effort: the cache only saves a fetch.
-                let _ = write_atomic(&path, &bytes);
-            }
-        }
-        Ok(checked)
-    }
-
-    /// The list at `url` as of `now`: fresh from cache, or fetched, or the stale cached copy
-    /// when fetching fails.
-    pub fn list(&self, url: &str, now: DateTime<Utc>) -> Result<Arc<CheckedList>, String> {
-        let cached = self
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(url)
-            .cloned();
-        let cached = cached.or_else(|| self.read_disk_cache(url).map(Arc::new));
-        if let Some(c) = &cached {
-            if c.proof.is_ok() && !c.list.is_stale(now) {
-                self.remember(url, c.clone());
-                return Ok(c.clone());
-            }
-        }
-        match self.fetch(url) {
-            Ok(fresh) => {
-                let fresh = Arc::new(fresh);
-                self.remember(url, fresh.clone());
-                Ok(fresh)
-            }
-            Err(e) => match cached {
-                Some(c) if c.proof.is_ok() => Ok(c),
-                _ => Err(e),
-            },
-        }
-    }
-
-    /// Puts a list in the in-memory cache (for example one read from an auditor's folder);
-    /// it is used while fresh, like a fetched one.
-    pub fn preload(&self, list: CheckedList) {
-        let url = list.list.id.clone();
-        self.remember(&url, Arc::new(list));
-    }
-
-    fn remember(&self, url: &str, l: Arc<CheckedList>) {
-        let mut m = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() > 10_000 {
-            m.clear();
-        }
-        m.insert(url.to_owned(), l);
-    }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-impl StatusSource for HttpStatusSource {
-    fn status(
-        &self,
-        entry: &StatusRef,
-        issuer_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
-        self.list(&entry.list_url, now)?
             .status(entry, issuer_id, now)
     }
 }
@@ -362,8 +208,8 @@ impl StatusSource for RegistryStatusSource {
     }
 }
 
-/// Files first, then the local registry (for the data dir's own issuer), then HTTP (absent
-/// when offline).
+/// Files and the local registry (for the data dir's own issuer; when both hold a list, both
+/// are consulted and the more severe answer wins), else HTTP (absent when offline).
 #[derive(Debug, Default)]
 pub struct CombinedStatusSource {
     /// Lists from files.
@@ -381,20 +227,25 @@ impl StatusSource for CombinedStatusSource {
         issuer_id: &str,
         now: DateTime<Utc>,
     ) -> Result<StatusBit, String> {
-        if self.files.has(&entry.list_url) {
-            return self.files.status(entry, issuer_id, now);
-        }
-        if let Some(r) = &self.registry {
-            if issuer_id == r.issuer_id && entry.list_url.starts_with(&r.prefix) {
-                return r.status(entry, issuer_id, now);
-            }
-        }
-        match &self.http {
-            Some(h) => h.status(entry, issuer_id, now),
-            None => Err(format!(
-                "offline and no --status file holds {}",
-                entry.list_url
-            )),
+        let registry = self
+            .registry
+            .as_ref()
+            .filter(|r| issuer_id == r.issuer_id && entry.list_url.starts_with(&r.prefix));
+        let file = self
+            .files
+            .has(&entry.list_url)
+            .then(|| self.files.status(entry, issuer_id, now));
+        match (file, registry) {
+            (Some(f), Some(r)) => reconcile(entry, f, r.status(entry, issuer_id, now)),
+            (Some(f), None) => f,
+            (None, Some(r)) => r.status(entry, issuer_id, now),
+            (None, None) => match &self.http {
+                Some(h) => h.status(entry, issuer_id, now),
+                None => Err(format!(
+                    "offline and no --status file holds {}",
+                    entry.list_url
+                )),
+            },
         }
     }
 
@@ -408,5 +259,51 @@ impl StatusSource for CombinedStatusSource {
             Some(r) => r.registered(issuer_id, credential_id, claims),
             None => Registered::NoRegistry,
         }
+    }
+}
+
+/// One entry's status from both a `--status` file and the issuer's own registry: an old file
+/// must not hide what the registry knows. When both answer and disagree, the more severe
+/// (set: revoked or suspended) wins and the source says so; when only one can answer, its
+/// answer stands and the source says why the other was not used.
+fn reconcile(
+    entry: &StatusRef,
+    file: Result<StatusBit, String>,
+    registry: Result<StatusBit, String>,
+) -> Result<StatusBit, String> {
+    let word = |set: bool| match (set, entry.purpose) {
+        (false, _) => "active",
+        (true, StatusPurpose::Revocation) => "revoked",
+        (true, StatusPurpose::Suspension) => "suspended",
+    };
+    match (file, registry) {
+        (Ok(f), Ok(r)) if f.set == r.set => Ok(StatusBit {
+            source: format!("{} (the status file {} agrees)", r.source, f.source),
+            ..r
+        }),
+        (Ok(f), Ok(r)) => {
+            let why = format!(
+                "{} and status file {} (the status file says {} but the registry says {}; the \
+                 more severe wins)",
+                r.source,
+                f.source,
+                word(f.set),
+                word(r.set)
+            );
+            let winner = if f.set { f } else { r };
+            Ok(StatusBit {
+                source: why,
+                ..winner
+            })
+        }
+        (Err(e), Ok(r)) => Ok(StatusBit {
+            source: format!("{} (the status file was not used: {e})", r.source),
+            ..r
+        }),
+        (Ok(f), Err(e)) => Ok(StatusBit {
+            source: format!("{} (the registry could not answer: {e})", f.source),
+            ..f
+        }),
+        (Err(e), Err(_)) => Err(e),
     }
 }

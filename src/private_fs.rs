@@ -1,0 +1,125 @@
+//! Owner-only folders and files for the issuer's data dir, whatever the process umask.
+//!
+//! The data dir holds secret keys, holder names and the admin token's hash: every folder the
+//! issuer creates there is 0700 and every file it writes 0600. Modes are set at creation and
+//! then once more with `set_permissions`, so neither a lax umask (`umask 000`) nor a leftover
+//! file from an earlier run can widen them. A folder that already existed (the operator made
+//! it) keeps its mode.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Mode of folders the issuer creates.
+pub const DIR_MODE: u32 = 0o700;
+/// Mode of files the issuer writes.
+pub const FILE_MODE: u32 = 0o600;
+
+/// Creates `dir` and any missing parents, each new one 0700.
+pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir_all(parent)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(DIR_MODE);
+    }
+    match b.create(dir) {
+        Ok(()) => set_mode(dir, DIR_MODE),
+        // Created concurrently by someone else: theirs, keep it.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `bytes` to `path` (created or truncated) with mode 0600, and syncs it.
+pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = open_options().truncate(true).open(path)?;
+    set_mode(path, FILE_MODE)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Writes `bytes` to a temporary file next to `path` (0600) and renames it over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let r = write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+/// Creates an empty file with mode 0600 unless `path` exists (which is left as it is).
+pub fn create_empty(path: &Path) -> std::io::Result<()> {
+    match open_options().create_new(true).open(path) {
+        Ok(_) => set_mode(path, FILE_MODE),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn open_options() -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(FILE_MODE);
+    }
+    o
+}
+
+/// Sets `path`'s permission bits to `mode` (no-op off Unix).
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn new_folders_and_files_are_owner_only_and_existing_folders_are_kept() {
+        let t = tempfile::tempdir().unwrap();
+        set_mode(t.path(), 0o755).unwrap();
+        let d = t.path().join("a/b");
+        create_dir_all(&d).unwrap();
+        assert_eq!(mode(&t.path().join("a")), 0o700);
+        assert_eq!(mode(&d), 0o700);
+        assert_eq!(mode(t.path()), 0o755);
+        // A leftover file with a lax mode is tightened when rewritten.
+        let f = d.join("f");
+        std::fs::write(&f, b"old").unwrap();
+        set_mode(&f, 0o666).unwrap();
+        write(&f, b"new").unwrap();
+        assert_eq!(
+            (mode(&f), std::fs::read(&f).unwrap()),
+            (0o600, b"new".to_vec())
+        );
+        write_atomic(&d.join("g"), b"x").unwrap();
+        assert_eq!(mode(&d.join("g")), 0o600);
+        create_empty(&d.join("h")).unwrap();
+        assert_eq!(mode(&d.join("h")), 0o600);
+        create_empty(&f).unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), b"new");
+    }
+}
