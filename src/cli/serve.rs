@@ -29,6 +29,18 @@ pub struct ServeArgs {
     /// Replace the admin token with a new one (printed once).
     #[arg(long)]
     pub new_admin_token: bool,
+    /// Serve Prometheus metrics (`GET /metrics`) on this separate address, e.g.
+    /// 127.0.0.1:9090 (port 0: any free port). Without it metrics are not served.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
+}
+
+fn bind(addr: &str, flag: &str) -> Result<(std::net::TcpListener, SocketAddr), CliError> {
+    let err = |e: std::io::Error| CliError::unreadable(format!("{flag} {addr}: {e}"));
+    let listener = std::net::TcpListener::bind(addr).map_err(err)?;
+    listener.set_nonblocking(true).map_err(err)?;
+    let local = listener.local_addr().map_err(err)?;
+    Ok((listener, local))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
@@ -125,14 +137,12 @@ fn init_tracing() {
 /// Runs `serve`.
 pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     init_tracing();
-    let listener = std::net::TcpListener::bind(&args.addr)
-        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
+    let (listener, local) = bind(&args.addr, "--addr")?;
+    let metrics = match &args.metrics_addr {
+        Some(a) => Some(bind(a, "--metrics-addr")?),
+        None => None,
+    };
+    let metrics_url = metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics"));
     let dir = &cli.data_dir;
     let mut demo_out = Vec::new();
     let backend = if Issuer::exists(dir) {
@@ -184,10 +194,13 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             out,
             "{}",
             json!({"url": url, "public_url": issuer.public_url(), "issuer": issuer.config().id,
-                   "admin_token": token, "admin_token_file": dir.join(ADMIN_TOKEN_FILE), "demo": demo_json})
+                   "metrics_url": metrics_url, "admin_token": token, "admin_token_file": dir.join(ADMIN_TOKEN_FILE), "demo": demo_json})
         );
     } else {
         let _ = writeln!(out, "skillcert serve: listening on {url}");
+        if let Some(m) = &metrics_url {
+            let _ = writeln!(out, "Metrics: {m}");
+        }
         let _ = writeln!(
             out,
             "Issuer: {} ({}), public site {}",
@@ -247,9 +260,33 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| CliError::unreadable(format!("--addr: {e}")))?;
         tracing::info!(addr = %local, "serving");
-        server::serve(listener, state, server::shutdown_signal())
-            .await
-            .map_err(|e| CliError::unreadable(format!("serve: {e}")))
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let metrics = match metrics {
+            Some((l, addr)) => {
+                let l = tokio::net::TcpListener::from_std(l)
+                    .map_err(|e| CliError::unreadable(format!("--metrics-addr: {e}")))?;
+                tracing::info!(addr = %addr, "serving metrics");
+                let mut rx = stop_rx.clone();
+                let stopped = async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                };
+                Some(tokio::spawn(server::metrics::serve_metrics(
+                    l,
+                    state.clone(),
+                    stopped,
+                )))
+            }
+            None => None,
+        };
+        let shutdown = async move {
+            server::shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        };
+        let r = server::serve(listener, state, shutdown).await;
+        if let Some(m) = metrics {
+            let _ = m.await;
+        }
+        r.map_err(|e| CliError::unreadable(format!("serve: {e}")))
     })?;
     Ok(EXIT_OK)
 }
