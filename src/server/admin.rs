@@ -148,9 +148,11 @@ pub async fn issue_one(
     Ok(answer.into_response())
 }
 
-/// Route names in the hash of an idempotent request.
-const ROUTE_ONE: &str = "POST /api/v1/admin/certificates";
-const ROUTE_BATCH: &str = "POST /api/v1/admin/certificates/batch";
+/// Route name of `issue_one` in the hash of an idempotent request (see
+/// [`idempotency::request_hash`]).
+pub const ROUTE_ONE: &str = "POST /api/v1/admin/certificates";
+/// Route name of `issue_batch` in the hash of an idempotent request.
+pub const ROUTE_BATCH: &str = "POST /api/v1/admin/certificates/batch";
 
 fn parse_batch(body: &[u8]) -> Result<Vec<CheckedRequest>, ApiError> {
     let Value::Array(items) = parse_json(body, MAX_BATCH_BODY)? else {

@@ -13,6 +13,7 @@
 
 use super::backend::Backend;
 use super::AppState;
+use crate::registry::RegistryError;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -55,10 +56,15 @@ fn check(backend: &Backend, min_free: u64) -> Result<(), String> {
             min_free.div_ceil(1 << 20)
         ));
     }
-    backend
-        .registry()
-        .write_probe(REGISTRY_WAIT)
-        .map_err(|e| format!("registry not writable: {e}"))
+    backend.registry().write_probe(REGISTRY_WAIT).map_err(|e| {
+        tracing::warn!(error = %e, "readiness: the registry did not take a write");
+        // The SQLite result only: its message may carry the file's path.
+        let what = match &e {
+            RegistryError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => f.to_string(),
+            _ => "the write failed".into(),
+        };
+        format!("registry not writable: {what}")
+    })
 }
 
 /// The readiness of `backend` (blocking): a recent success, else a check.
