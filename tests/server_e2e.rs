@@ -418,15 +418,21 @@ fn slow_or_silent_header_senders_are_cut_off() {
     srv.stop();
 }
 
-/// Reads what the server sends until it closes the connection (or 10 s pass).
+/// Reads what the server sends until it closes the connection; fails the test if it keeps
+/// the connection open for 10 s instead.
 fn read_all(s: &mut std::net::TcpStream) -> String {
-    use std::io::Read;
+    use std::io::{ErrorKind, Read};
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut seen = Vec::new();
     let mut buf = vec![0u8; 8192];
     loop {
         match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => panic!(
+                "the server kept the connection open: {}",
+                String::from_utf8_lossy(&seen)
+            ),
+            Err(_) => break,
             Ok(n) => seen.extend_from_slice(&buf[..n]),
         }
     }

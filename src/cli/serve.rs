@@ -1,4 +1,5 @@
-//! `skillcert serve [--addr ADDR]`: the HTTP service. On an empty data dir it first creates a
+//! `skillcert serve [--addr ADDR] [--metrics-addr ADDR]`: the HTTP service (metrics, when
+//! asked for, on a listener of their own). On an empty data dir it first creates a
 //! demo issuer whose public URL is the serve address, with sample certificates. The admin token
 //! is generated from the OS's random source, printed once, and only its SHA-256 is kept
 //! (`admin-token.sha256`, mode 0600).
@@ -256,37 +257,43 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         .enable_all()
         .build()
         .map_err(|e| CliError::unreadable(format!("tokio runtime: {e}")))?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| CliError::unreadable(format!("--addr: {e}")))?;
-        tracing::info!(addr = %local, "serving");
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let metrics = match metrics {
-            Some((l, addr)) => {
-                let l = tokio::net::TcpListener::from_std(l)
-                    .map_err(|e| CliError::unreadable(format!("--metrics-addr: {e}")))?;
-                tracing::info!(addr = %addr, "serving metrics");
-                let mut rx = stop_rx.clone();
-                let stopped = async move {
-                    let _ = rx.wait_for(|s| *s).await;
-                };
-                Some(tokio::spawn(server::metrics::serve_metrics(
-                    l,
-                    state.clone(),
-                    stopped,
-                )))
-            }
-            None => None,
-        };
-        let shutdown = async move {
-            server::shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        };
-        let r = server::serve(listener, state, shutdown).await;
-        if let Some(m) = metrics {
-            let _ = m.await;
-        }
-        r.map_err(|e| CliError::unreadable(format!("serve: {e}")))
-    })?;
+    rt.block_on(serve_until_signal(listener, local, metrics, state))?;
     Ok(EXIT_OK)
+}
+
+/// Serves the site on `listener`, and the metrics on theirs (if any), until SIGTERM or ctrl-c;
+/// then both finish their requests in flight.
+async fn serve_until_signal(
+    listener: std::net::TcpListener,
+    local: SocketAddr,
+    metrics: Option<(std::net::TcpListener, SocketAddr)>,
+    state: AppState,
+) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::from_std(listener)
+        .map_err(|e| CliError::unreadable(format!("--addr: {e}")))?;
+    tracing::info!(addr = %local, "serving");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let metrics = match metrics {
+        Some((l, addr)) => {
+            let l = tokio::net::TcpListener::from_std(l)
+                .map_err(|e| CliError::unreadable(format!("--metrics-addr: {e}")))?;
+            tracing::info!(addr = %addr, "serving metrics");
+            let mut rx = stop_rx;
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            let m = server::metrics::serve_metrics(l, state.clone(), stopped);
+            Some(tokio::spawn(m))
+        }
+        None => None,
+    };
+    let shutdown = async move {
+        server::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    let r = server::serve(listener, state, shutdown).await;
+    if let Some(m) = metrics {
+        let _ = m.await;
+    }
+    r.map_err(|e| CliError::unreadable(format!("serve: {e}")))
 }
