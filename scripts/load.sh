@@ -30,11 +30,12 @@ trap cleanup EXIT
 
 # Start the service on a free loopback port (a demo issuer is created in the empty data dir).
 mkfifo "$WORK/out"
-SKILLCERT_LOG=warn "$BIN" --json --data-dir "$WORK/data" serve --addr 127.0.0.1:0 >"$WORK/out" 2>"$WORK/server.log" &
+SKILLCERT_LOG=warn "$BIN" --json --data-dir "$WORK/data" serve --addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 >"$WORK/out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 exec 3<"$WORK/out"
 read -r FIRST <&3
 URL=$(printf '%s' "$FIRST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+METRICS_URL=$(printf '%s' "$FIRST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metrics_url"])')
 ADMIN=$(printf '%s' "$FIRST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin_token"])')
 echo "server pid $SERVER_PID at $URL"
 
@@ -91,7 +92,7 @@ TICKS1=$(cpu_ticks)
 HZ=$(getconf CLK_TCK)
 HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
-METRICS=$(python3 -c "import urllib.request; print(urllib.request.urlopen('$URL/metrics').read().decode())")
+METRICS=$(python3 -c "import urllib.request; print(urllib.request.urlopen('$METRICS_URL').read().decode())")
 VALID=$(printf '%s\n' "$METRICS" | awk -F' ' '/^skillcert_verifications_total\{verdict="valid"\}/ {print $2}')
 NOT_VALID=$(printf '%s\n' "$METRICS" | awk '/^skillcert_verifications_total/ && !/verdict="valid"/ {s += $2} END {print s + 0}')
 FIVEXX=$(printf '%s\n' "$METRICS" | awk '/^skillcert_http_requests_total/ && /status="5/ {s += $2} END {print s + 0}')

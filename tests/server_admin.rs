@@ -537,3 +537,62 @@ async fn key_rotated_by_the_cli_is_picked_up_without_restart() {
     assert!(f.state.backend.reload_if_changed().is_err());
     assert_eq!(verdict_of(&f, &after.document).await, "valid");
 }
+
+/// A request body that records whether anything read it (and never ends).
+struct Tripwire(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl hyper::body::Body for Tripwire {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(axum::body::Bytes::from(
+            vec![b' '; 64 << 10],
+        )))))
+    }
+}
+
+/// Finding 8: an admin request without a good token is refused (401, `Connection: close`)
+/// before anything reads its body; a batch body over the limit gets the 401, not a 413.
+#[tokio::test]
+async fn finding_8_admin_auth_before_body() {
+    let f = fixture();
+    for (m, uri) in admin_routes() {
+        for auth in [None, Some("Bearer sca_wrong")] {
+            let read = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let mut b = Request::builder()
+                .method(m)
+                .uri(&uri)
+                .header("content-type", "application/json")
+                .header("content-length", "5000000");
+            if let Some(a) = auth {
+                b = b.header("authorization", a);
+            }
+            let r = send(&f.state, b.body(Body::new(Tripwire(read.clone()))).unwrap()).await;
+            assert_eq!(r.assert_error(401), "unauthorized", "{m} {uri}");
+            assert_eq!(r.headers["connection"], "close", "{m} {uri}");
+            assert!(
+                !read.load(std::sync::atomic::Ordering::SeqCst),
+                "{m} {uri}: the body was read before the token was checked"
+            );
+        }
+    }
+    // With the token, the body is read (and an oversized batch is a 413).
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r = send(
+        &f.state,
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/admin/certificates/batch")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::new(Tripwire(read.clone())))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.assert_error(413), "payload_too_large");
+    assert!(read.load(std::sync::atomic::Ordering::SeqCst));
+}

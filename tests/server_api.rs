@@ -488,8 +488,14 @@ async fn metrics_count_routes_and_verdicts_without_payloads() {
         .oneshot(req("GET", "/V/SECRETPAYLOAD123", None, ""))
         .await
         .unwrap();
+    // Not on the public site; on the metrics listener's router, over the same counters.
     let r = app
         .clone()
+        .oneshot(req("GET", "/metrics", None, ""))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = skillcert::server::metrics::app(f.state.clone())
         .oneshot(req("GET", "/metrics", None, ""))
         .await
         .unwrap();

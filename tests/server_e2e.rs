@@ -149,7 +149,11 @@ fn in_process_server_over_loopback() {
     for t in threads {
         t.join().unwrap();
     }
-    let m = get(&a, &format!("{base}/metrics")).body;
+    // Metrics: not on the public site, on their own listener.
+    let g = get(&a, &format!("{base}/metrics"));
+    assert_eq!(g.status, 404);
+    let metrics = srv.start_metrics(f.state.clone());
+    let m = get(&a, &format!("{metrics}/metrics")).body;
     assert!(
         m.contains("skillcert_verifications_total{verdict=\"valid\"} 202"),
         "{m}"
@@ -220,9 +224,16 @@ fn stop(mut s: Served) -> String {
 #[test]
 fn serve_binary_demo_issuer_token_and_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = start(tmp.path(), &[]);
+    let s = start(tmp.path(), &["--metrics-addr", "127.0.0.1:0"]);
     let url = s.first["url"].as_str().unwrap().to_owned();
     let token = s.first["admin_token"].as_str().unwrap().to_owned();
+    // Metrics only on their own listener.
+    let metrics_url = s.first["metrics_url"].as_str().unwrap().to_owned();
+    assert_ne!(metrics_url, format!("{url}/metrics"));
+    let g = get(&agent(), &metrics_url);
+    assert_eq!(g.status, 200);
+    assert!(g.body.contains("skillcert_uptime_seconds"), "{}", g.body);
+    assert_eq!(get(&agent(), &format!("{url}/metrics")).status, 404);
     assert!(token.len() >= 40, "{token}");
     assert_eq!(
         s.first["public_url"], url,
@@ -297,6 +308,7 @@ fn serve_binary_demo_issuer_token_and_sigterm() {
     // Second start: same issuer, no new demo, no token shown; the old token still works.
     let s = start(tmp.path(), &[]);
     assert!(s.first["admin_token"].is_null());
+    assert!(s.first["metrics_url"].is_null());
     assert_eq!(s.first["demo"].as_array().unwrap().len(), 0);
     let url = s.first["url"].as_str().unwrap().to_owned();
     let g = post(
@@ -403,5 +415,67 @@ fn slow_or_silent_header_senders_are_cut_off() {
     // The server keeps serving, and a normal request on a fresh connection is answered.
     let g = get(&agent(), &format!("http://{addr}/healthz"));
     assert_eq!(g.status, 200);
+    srv.stop();
+}
+
+/// Reads what the server sends until it closes the connection; fails the test if it keeps
+/// the connection open for 10 s instead.
+fn read_all(s: &mut std::net::TcpStream) -> String {
+    use std::io::{ErrorKind, Read};
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut seen = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => panic!(
+                "the server kept the connection open: {}",
+                String::from_utf8_lossy(&seen)
+            ),
+            Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// Finding 8: an admin batch request without the token gets its 401 before its body is sent
+/// (it announces 5 MB, over the 4 MiB batch limit, and sends one byte), not a 413 after reading
+/// 4 MiB nor a timeout; and the connection is closed rather than drained.
+#[test]
+fn finding_8_admin_auth_before_body() {
+    use std::io::Write;
+    let f = fixture();
+    let srv = Loopback::start(f.state.clone());
+    for auth in ["", "Authorization: Bearer sca_wrong\r\n"] {
+        let mut s = std::net::TcpStream::connect(srv.addr).unwrap();
+        write!(
+            s,
+            "POST /api/v1/admin/certificates/batch HTTP/1.1\r\nHost: x\r\n{auth}\
+             Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n["
+        )
+        .unwrap();
+        // The rest of the body is never sent: the answer must come anyway.
+        let text = read_all(&mut s);
+        assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("content-type: application/json"), "{head}");
+        assert!(head.contains("connection: close"), "{head}");
+        assert!(head.contains("www-authenticate: bearer"), "{head}");
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["error"], "unauthorized");
+    }
+    // With the token the same route reads bodies as before.
+    let g = post(
+        &agent(),
+        &format!("{}/api/v1/admin/certificates/batch", srv.base()),
+        "application/json",
+        Some(TOKEN),
+        serde_json::json!([request_json("李娜")])
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(g.status, 200, "{}", g.body);
     srv.stop();
 }

@@ -1,4 +1,5 @@
-//! `skillcert serve [--addr ADDR]`: the HTTP service. On an empty data dir it first creates a
+//! `skillcert serve [--addr ADDR] [--metrics-addr ADDR]`: the HTTP service (metrics, when
+//! asked for, on a listener of their own). On an empty data dir it first creates a
 //! demo issuer whose public URL is the serve address, with sample certificates. The admin token
 //! is generated from the OS's random source, printed once, and only its SHA-256 is kept
 //! (`admin-token.sha256`, mode 0600).
@@ -29,6 +30,18 @@ pub struct ServeArgs {
     /// Replace the admin token with a new one (printed once).
     #[arg(long)]
     pub new_admin_token: bool,
+    /// Serve Prometheus metrics (`GET /metrics`) on this separate address, e.g.
+    /// 127.0.0.1:9090 (port 0: any free port). Without it metrics are not served.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
+}
+
+fn bind(addr: &str, flag: &str) -> Result<(std::net::TcpListener, SocketAddr), CliError> {
+    let err = |e: std::io::Error| CliError::unreadable(format!("{flag} {addr}: {e}"));
+    let listener = std::net::TcpListener::bind(addr).map_err(err)?;
+    listener.set_nonblocking(true).map_err(err)?;
+    let local = listener.local_addr().map_err(err)?;
+    Ok((listener, local))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
@@ -125,14 +138,12 @@ fn init_tracing() {
 /// Runs `serve`.
 pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     init_tracing();
-    let listener = std::net::TcpListener::bind(&args.addr)
-        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| CliError::unreadable(format!("--addr {}: {e}", args.addr)))?;
+    let (listener, local) = bind(&args.addr, "--addr")?;
+    let metrics = match &args.metrics_addr {
+        Some(a) => Some(bind(a, "--metrics-addr")?),
+        None => None,
+    };
+    let metrics_url = metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics"));
     let dir = &cli.data_dir;
     let mut demo_out = Vec::new();
     let backend = if Issuer::exists(dir) {
@@ -185,10 +196,13 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             out,
             "{}",
             json!({"url": url, "public_url": issuer.public_url(), "issuer": issuer.config().id,
-                   "admin_token": token, "admin_token_file": dir.join(ADMIN_TOKEN_FILE), "demo": demo_json})
+                   "metrics_url": metrics_url, "admin_token": token, "admin_token_file": dir.join(ADMIN_TOKEN_FILE), "demo": demo_json})
         );
     } else {
         let _ = writeln!(out, "skillcert serve: listening on {url}");
+        if let Some(m) = &metrics_url {
+            let _ = writeln!(out, "Metrics: {m}");
+        }
         let _ = writeln!(
             out,
             "Issuer: {} ({}), public site {}",
@@ -244,13 +258,43 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         .enable_all()
         .build()
         .map_err(|e| CliError::unreadable(format!("tokio runtime: {e}")))?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| CliError::unreadable(format!("--addr: {e}")))?;
-        tracing::info!(addr = %local, "serving");
-        server::serve(listener, state, server::shutdown_signal())
-            .await
-            .map_err(|e| CliError::unreadable(format!("serve: {e}")))
-    })?;
+    rt.block_on(serve_until_signal(listener, local, metrics, state))?;
     Ok(EXIT_OK)
+}
+
+/// Serves the site on `listener`, and the metrics on theirs (if any), until SIGTERM or ctrl-c;
+/// then both finish their requests in flight.
+async fn serve_until_signal(
+    listener: std::net::TcpListener,
+    local: SocketAddr,
+    metrics: Option<(std::net::TcpListener, SocketAddr)>,
+    state: AppState,
+) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::from_std(listener)
+        .map_err(|e| CliError::unreadable(format!("--addr: {e}")))?;
+    tracing::info!(addr = %local, "serving");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let metrics = match metrics {
+        Some((l, addr)) => {
+            let l = tokio::net::TcpListener::from_std(l)
+                .map_err(|e| CliError::unreadable(format!("--metrics-addr: {e}")))?;
+            tracing::info!(addr = %addr, "serving metrics");
+            let mut rx = stop_rx;
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            let m = server::metrics::serve_metrics(l, state.clone(), stopped);
+            Some(tokio::spawn(m))
+        }
+        None => None,
+    };
+    let shutdown = async move {
+        server::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    let r = server::serve(listener, state, shutdown).await;
+    if let Some(m) = metrics {
+        let _ = m.await;
+    }
+    r.map_err(|e| CliError::unreadable(format!("serve: {e}")))
 }

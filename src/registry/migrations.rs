@@ -6,7 +6,7 @@ use super::RegistryError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: lists, certificates, status entries, append-only events, list credential cache.
 const V1: &str = r#"
@@ -65,6 +65,24 @@ CREATE TABLE list_cache (
     key_id      TEXT    NOT NULL,
     valid_until TEXT    NOT NULL,
     json        TEXT    NOT NULL
+);
+"#;
+
+/// Version 2: the first answer to each admin `Idempotency-Key` (see `super::idempotency`), and
+/// the heartbeat row the readiness probe writes.
+const V2: &str = r#"
+CREATE TABLE idempotency_keys (
+    key             TEXT    PRIMARY KEY,
+    request_sha256  TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    status          INTEGER CHECK (status IS NULL OR (status >= 100 AND status <= 599)),
+    response        TEXT,
+    answered_at     TEXT,
+    CHECK ((status IS NULL) = (response IS NULL))
+);
+CREATE TABLE heartbeat (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    at  TEXT    NOT NULL
 );
 "#;
 

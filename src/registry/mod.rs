@@ -27,6 +27,7 @@
 //! `GET /status/{n}`), cached in the database and re-signed when a bit changed, the signing
 //! key changed, or less than half of its freshness limit is left.
 
+pub mod idempotency;
 pub mod migrations;
 mod queries;
 
@@ -41,6 +42,8 @@ use std::sync::{Mutex, MutexGuard};
 
 /// File name of the registry in the data dir.
 pub const REGISTRY_FILE: &str = "registry.sqlite";
+/// How long a write waits for another connection's lock before failing.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Longest reason text accepted for a status change.
 pub const MAX_REASON_CHARS: usize = 500;
 
@@ -229,7 +232,7 @@ impl Registry {
         // it (SQLite gives the WAL and shared-memory files the database file's mode).
         crate::private_fs::create_empty(&path).map_err(io(&path))?;
         let mut conn = Connection::open(&path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -238,6 +241,29 @@ impl Registry {
             conn: Mutex::new(conn),
             path,
         })
+    }
+
+    /// Proves that the registry file takes writes now (the readiness probe): opens it afresh
+    /// (never creating it: a registry file removed or moved away fails), commits its heartbeat
+    /// row in a `BEGIN IMMEDIATE` transaction, waiting at most `wait` for another writer's
+    /// lock. Fails on a missing, locked, read-only or full database. Does not take this
+    /// registry's own connection, so a slow probe holds up nothing else.
+    pub fn write_probe(&self, wait: std::time::Duration) -> Result<(), RegistryError> {
+        use rusqlite::OpenFlags;
+        let mut conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(wait)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO heartbeat (id, at) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            [crate::model::format_time(&crate::issuer::now_secs())],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The database file.

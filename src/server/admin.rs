@@ -1,17 +1,23 @@
 //! The admin API, behind `Authorization: Bearer <admin token>`: issue one, issue a batch,
 //! revoke, suspend, reinstate, look up a certificate and its history.
 //!
-//! The token is compared as SHA-256 digests in constant time; only the digest is held.
+//! The token is compared as SHA-256 digests in constant time; only the digest is held. It is
+//! checked by [`require_admin`] before any handler runs, so a request without it gets its 401
+//! with its body unread (and the connection closed rather than drained).
 
 use super::backend::{issued_json, Change};
 use super::errors::{parse_json, require_json, ApiError};
+use super::idempotency::{self, Issuance, Start};
 use super::AppState;
 use crate::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -51,6 +57,36 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, ApiErr
     }
 }
 
+/// The admin routes, each behind [`require_admin`].
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/certificates", post(issue_one))
+        .route(
+            "/api/v1/admin/certificates/batch",
+            post(issue_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
+        .route("/api/v1/admin/certificates/{id}", get(lookup))
+        .route("/api/v1/admin/certificates/{id}/revoke", post(revoke))
+        .route("/api/v1/admin/certificates/{id}/suspend", post(suspend))
+        .route("/api/v1/admin/certificates/{id}/reinstate", post(reinstate))
+        .route_layer(middleware::from_fn_with_state(state, require_admin))
+}
+
+/// Middleware of the admin routes: checks the bearer token from the headers alone, before
+/// anything reads the body. A refused request gets its 401 with `Connection: close`: its body
+/// (up to 4 MiB for a batch) is neither read nor drained.
+pub async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match authorize(&state, req.headers()) {
+        Ok(_) => next.run(req).await,
+        Err(e) => {
+            let mut r = e.into_response();
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            r
+        }
+    }
+}
+
 fn json_status(status: StatusCode, v: Value) -> Response {
     let mut r = (status, v.to_string()).into_response();
     r.headers_mut().insert(
@@ -76,7 +112,8 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("task failed: {e}")))?
 }
 
-/// `POST /api/v1/admin/certificates`: issue one (body: an issuance request).
+/// `POST /api/v1/admin/certificates`: issue one (body: an issuance request). With an
+/// `Idempotency-Key`, a retry gets the first answer (see [`idempotency`]).
 pub async fn issue_one(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -85,28 +122,40 @@ pub async fn issue_one(
     let actor = authorize(&state, &headers)?;
     require_json(&headers)?;
     let body = body?;
+    let claim = match idempotency::start(&state, &headers, ROUTE_ONE, &body).await? {
+        Start::Replay(a) => return Ok(a.into_response()),
+        Start::Go(claim) => claim,
+    };
     let checked = check_request(parse_json(&body, MAX_REQUEST)?, "")?;
     let backend = state.backend.clone();
-    let out = blocking(move || {
-        let issued = backend.issue(&checked)?;
-        Ok(issued_json(&backend.issuer(), &issued))
+    let (answer, id) = blocking(move || {
+        let issued = match idempotency::issue(&backend, claim.as_ref(), &[checked])? {
+            Issuance::Replay(a) => return Ok((a, None)),
+            Issuance::Done(v) => v
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::Internal("one request, no result".into()))??,
+        };
+        let id = issued.claims.id_urn();
+        let out = issued_json(&backend.issuer(), &issued).to_string();
+        let a = idempotency::answer(&backend, claim.as_ref(), StatusCode::CREATED, out);
+        Ok((a, Some(id)))
     })
     .await?;
-    tracing::info!(actor = %actor, credential_id = %out["credential_id"].as_str().unwrap_or(""), "issued");
-    Ok(json_status(StatusCode::CREATED, out))
+    if let Some(id) = id {
+        tracing::info!(actor = %actor, credential_id = %id, "issued");
+    }
+    Ok(answer.into_response())
 }
 
-/// `POST /api/v1/admin/certificates/batch`: issue many (body: a JSON array of issuance
-/// requests). Every request is checked before any is issued; a refusal names its index.
-pub async fn issue_batch(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let actor = authorize(&state, &headers)?;
-    require_json(&headers)?;
-    let body = body?;
-    let Value::Array(items) = parse_json(&body, MAX_BATCH_BODY)? else {
+/// Route name of `issue_one` in the hash of an idempotent request (see
+/// [`idempotency::request_hash`]).
+pub const ROUTE_ONE: &str = "POST /api/v1/admin/certificates";
+/// Route name of `issue_batch` in the hash of an idempotent request.
+pub const ROUTE_BATCH: &str = "POST /api/v1/admin/certificates/batch";
+
+fn parse_batch(body: &[u8]) -> Result<Vec<CheckedRequest>, ApiError> {
+    let Value::Array(items) = parse_json(body, MAX_BATCH_BODY)? else {
         return Err(ApiError::Unprocessable(
             "$: send a JSON array of issuance requests".into(),
         ));
@@ -117,29 +166,54 @@ pub async fn issue_batch(
             items.len()
         )));
     }
-    let checked = items
+    items
         .into_iter()
         .enumerate()
         .map(|(i, v)| check_request(v, &format!("[{i}].")))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
+
+/// `POST /api/v1/admin/certificates/batch`: issue many (body: a JSON array of issuance
+/// requests). Every request is checked before any is issued; a refusal names its index.
+/// With an `Idempotency-Key`, a retry gets the first answer (see [`idempotency`]).
+pub async fn issue_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&state, &headers)?;
+    require_json(&headers)?;
+    let body = body?;
+    let claim = match idempotency::start(&state, &headers, ROUTE_BATCH, &body).await? {
+        Start::Replay(a) => return Ok(a.into_response()),
+        Start::Go(claim) => claim,
+    };
+    let checked = parse_batch(&body)?;
     let backend = state.backend.clone();
-    let results = blocking(move || {
-        Ok(checked
+    let (answer, failed) = blocking(move || {
+        let done = match idempotency::issue(&backend, claim.as_ref(), &checked)? {
+            Issuance::Replay(a) => return Ok((a, None)),
+            Issuance::Done(v) => v,
+        };
+        let issuer = backend.issuer();
+        let results: Vec<Value> = done
             .iter()
             .enumerate()
-            .map(|(i, c)| match backend.issue(c) {
-                Ok(issued) => issued_json(&backend.issuer(), &issued),
+            .map(|(i, r)| match r {
+                Ok(issued) => issued_json(&issuer, issued),
                 Err(e) => json!({"index": i, "error": e.code(), "message": e.to_string()}),
             })
-            .collect::<Vec<_>>())
+            .collect();
+        let failed = done.iter().filter(|r| r.is_err()).count();
+        let out = json!({"issued": results.len() - failed, "failed": failed, "results": results});
+        let a = idempotency::answer(&backend, claim.as_ref(), StatusCode::OK, out.to_string());
+        Ok((a, Some((done.len() - failed, failed))))
     })
     .await?;
-    let failed = results.iter().filter(|r| r.get("error").is_some()).count();
-    tracing::info!(actor = %actor, issued = results.len() - failed, failed, "batch issued");
-    Ok(json_status(
-        StatusCode::OK,
-        json!({"issued": results.len() - failed, "failed": failed, "results": results}),
-    ))
+    if let Some((issued, failed)) = failed {
+        tracing::info!(actor = %actor, issued, failed, "batch issued");
+    }
+    Ok(answer.into_response())
 }
 
 /// Parses a certificate id from the path: `urn:uuid:…` or the bare UUID.

@@ -20,6 +20,8 @@ pub struct Backend {
     current: RwLock<Current>,
     registry: Arc<Registry>,
     dir: PathBuf,
+    in_flight: super::idempotency::InFlight,
+    ready: super::ready::ReadyState,
 }
 
 /// The issuer as last loaded, the verifier built from it, and the identity of the
@@ -121,6 +123,8 @@ impl Backend {
             current: RwLock::new(current),
             registry,
             dir,
+            in_flight: Default::default(),
+            ready: Default::default(),
         })
     }
 
@@ -145,6 +149,21 @@ impl Backend {
     /// The registry.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
+    }
+
+    /// The data dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The last readiness check.
+    pub fn ready_state(&self) -> &super::ready::ReadyState {
+        &self.ready
+    }
+
+    /// Idempotency keys being answered now.
+    pub fn in_flight(&self) -> &super::idempotency::InFlight {
+        &self.in_flight
     }
 
     /// Re-reads the issuer when its `config.json` is no longer the file it was loaded from (a

@@ -90,20 +90,27 @@ impl ApiError {
 
     /// The JSON error body for a status (used for responses that had no body of ours).
     pub fn body_for(status: StatusCode, message: &str) -> Response {
-        let code = match status {
-            StatusCode::BAD_REQUEST => "bad_request",
-            StatusCode::UNAUTHORIZED => "unauthorized",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-            StatusCode::REQUEST_TIMEOUT => "timeout",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            s if s.is_client_error() => "bad_request",
-            _ => "internal",
-        };
-        json_response(status, code, message)
+        json_response(status, code_for(status), message)
+    }
+}
+
+/// The error code in the body of an error answer with this status that has no variant of its
+/// own (the HTTP layer's answers, bodies filled in by [`ApiError::body_for`]).
+pub fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_client_error() => "bad_request",
+        _ => "internal",
     }
 }
 

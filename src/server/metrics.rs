@@ -1,6 +1,10 @@
 //! `/metrics` in the Prometheus text format: requests by route and status, latency histogram,
 //! verdicts, requests in flight, resident memory. Hand-written: a handful of atomics and one
 //! small map, no registry crate.
+//!
+//! Not on the public site: `serve --metrics-addr ADDR` serves it on a listener of its own
+//! ([`serve_metrics`], [`app`]: `GET /metrics` and nothing else), to bind to a loopback or
+//! private address for the scraper. Without the option it is not served at all.
 
 use super::AppState;
 use crate::verify::Verdict;
@@ -167,6 +171,27 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         t.elapsed().as_secs_f64(),
     );
     resp
+}
+
+/// The metrics listener's router: `GET /metrics` over the counters of `state` (the same
+/// counters the public router's requests feed); anything else is a JSON 404 or 405.
+pub fn app(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .fallback(|| async { super::errors::ApiError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|| async { super::errors::ApiError::MethodNotAllowed })
+        .with_state(state)
+}
+
+/// Serves [`app`] on `listener` until `shutdown` completes (the same accept loop, head
+/// timeout and JSON parse errors as the public site).
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let header_timeout = state.limits.header_read_timeout;
+    super::serve_connections(listener, app(state), header_timeout, shutdown).await
 }
 
 /// `GET /metrics`.

@@ -14,9 +14,12 @@ pub mod backend;
 pub mod demo;
 pub mod errors;
 pub mod i18n;
+pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod parse_errors;
+pub mod ready;
 pub mod wellknown;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -48,6 +51,8 @@ pub struct Limits {
     /// Time a client has to send a request's head (line and headers), and the longest a
     /// kept-alive connection may sit idle between requests.
     pub header_read_timeout: Duration,
+    /// Free space the data dir's file system must have for `/readyz` to say ready.
+    pub min_free_bytes: u64,
 }
 
 impl Default for Limits {
@@ -56,6 +61,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(10),
             concurrency: 512,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            min_free_bytes: ready::MIN_FREE_BYTES,
         }
     }
 }
@@ -134,7 +140,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/trust.json"),
     ("GET", "/healthz"),
-    ("GET", "/metrics"),
+    ("GET", "/readyz"),
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/admin/certificates"),
     ("POST", "/api/v1/admin/certificates/batch"),
@@ -149,7 +155,6 @@ pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     let verify_limit = DefaultBodyLimit::max(api::MAX_VERIFY_BODY);
     let image_limit = DefaultBodyLimit::max(api::MAX_IMAGE_BODY + (64 << 10));
-    let batch_limit = DefaultBodyLimit::max(admin::MAX_BATCH_BODY);
     Router::new()
         .route("/", get(pages::home))
         .route("/V/{payload}", get(pages::qr_page))
@@ -168,26 +173,9 @@ pub fn app(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(wellknown::jwks_json))
         .route("/trust.json", get(wellknown::trust_json))
         .route("/healthz", get(wellknown::healthz))
-        .route("/metrics", get(metrics::metrics))
+        .route("/readyz", get(ready::readyz))
         .route("/api/v1/openapi.json", get(openapi::openapi))
-        .route("/api/v1/admin/certificates", post(admin::issue_one))
-        .route(
-            "/api/v1/admin/certificates/batch",
-            post(admin::issue_batch).layer(batch_limit),
-        )
-        .route("/api/v1/admin/certificates/{id}", get(admin::lookup))
-        .route(
-            "/api/v1/admin/certificates/{id}/revoke",
-            post(admin::revoke),
-        )
-        .route(
-            "/api/v1/admin/certificates/{id}/suspend",
-            post(admin::suspend),
-        )
-        .route(
-            "/api/v1/admin/certificates/{id}/reinstate",
-            post(admin::reinstate),
-        )
+        .merge(admin::routes(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
@@ -364,8 +352,11 @@ async fn serve_connections(
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
+                .header_read_timeout(header_timeout)
+                .max_buf_size(parse_errors::MAX_HEAD_BYTES);
+            // hyper's own answers to unparsable heads (400, 414, 431) get JSON bodies.
+            let io = TokioIo::new(parse_errors::JsonParseErrors::new(stream));
+            let conn = builder.serve_connection(io, service);
             if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }

@@ -25,6 +25,16 @@ fn lang_param() -> Value {
     json!({"name": "lang", "in": "query", "required": false, "description": "page language (else Accept-Language)", "schema": {"type": "string", "enum": ["zh", "en"]}})
 }
 
+fn idempotency_param() -> Value {
+    json!({"name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "1 to 255 printable ASCII characters. A retry with the same key and the same body (byte for byte) gets the first answer again, with Idempotent-Replayed: true, and issues nothing; the same key with another body is 422.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}})
+}
+
+fn replayed_header() -> Value {
+    json!({"Idempotent-Replayed": {"description": "true when this is the stored first answer to the request's Idempotency-Key", "schema": {"type": "string", "const": "true"}}})
+}
+
 fn reason_body(required: bool) -> Value {
     json!({"required": required, "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": false,
@@ -61,7 +71,7 @@ pub fn document() -> Value {
         "info": {
             "title": "skillcert",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Verification site and admin API of a skill certificate issuer. Every error is JSON {error, message}."
+            "description": "Verification site and admin API of a skill certificate issuer. Every error is JSON {error, message}, including the HTTP layer's 400 (unparsable request head), 414 (URI too long) and 431 (head too large). Prometheus metrics are not on this site: `serve --metrics-addr ADDR` serves GET /metrics on a listener of its own."
         },
         "paths": {
             "/": {"get": {"summary": "Home page: paste a token or upload a photo", "tags": ["pages"],
@@ -101,22 +111,29 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "JWK set", "content": {"application/jwk-set+json": {"schema": {"type": "object"}}}}, "304": {"description": "not modified"}}}},
             "/trust.json": {"get": {"summary": "A trust list holding this issuer and its keys", "tags": ["keys"],
                 "responses": {"200": json_ok("trust list", json!({"type": "object"})), "304": {"description": "not modified"}}}},
-            "/healthz": {"get": {"summary": "Liveness", "tags": ["ops"],
+            "/healthz": {"get": {"summary": "Liveness: the process answers (see /readyz for whether it can issue)", "tags": ["ops"],
                 "responses": {"200": json_ok("ok", json!({"type": "object", "properties": {"status": {"const": "ok"}}}))}}},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "tags": ["ops"],
-                "responses": {"200": {"description": "text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/readyz": {"get": {"summary": "Readiness: the registry takes a write and the data dir has free space", "tags": ["ops"],
+                "responses": {"200": json_ok("ready", json!({"type": "object", "properties": {"status": {"const": "ready"}}})),
+                    "503": json_ok("not ready; the reason names the failed check", json!({"type": "object", "required": ["status", "reason"], "properties": {"status": {"const": "not_ready"}, "reason": {"type": "string"}}}))}}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "tags": ["ops"],
                 "responses": {"200": json_ok("OpenAPI 3.1", json!({"type": "object"}))}}},
             "/api/v1/admin/certificates": {"post": {"summary": "Issue one certificate", "tags": ["admin"], "security": [{"bearer": []}],
+                "parameters": [idempotency_param()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssuanceRequest"}}}},
-                "responses": {"201": json_ok("issued", json!({"$ref": "#/components/schemas/Issued"})),
-                    "400": err("malformed JSON"), "401": err("no or wrong admin token"), "413": err("too large"),
-                    "415": err("not application/json"), "422": err("refused; the message names the field")}}},
+                "responses": {"201": {"description": "issued (or, with Idempotent-Replayed, the first answer to the key)", "headers": replayed_header(),
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Issued"}}}},
+                    "400": err("malformed JSON or Idempotency-Key"), "401": err("no or wrong admin token"),
+                    "409": err("a request with this Idempotency-Key is still being answered"), "413": err("too large"),
+                    "415": err("not application/json"), "422": err("refused; the message names the field (or the Idempotency-Key was used with another body)")}}},
             "/api/v1/admin/certificates/batch": {"post": {"summary": "Issue a batch (every request checked before any is issued)", "tags": ["admin"], "security": [{"bearer": []}],
+                "parameters": [idempotency_param()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/IssuanceRequest"}}}}},
-                "responses": {"200": json_ok("per-request results", json!({"type": "object", "properties": {"issued": {"type": "integer"}, "failed": {"type": "integer"}, "results": {"type": "array"}}})),
-                    "400": err("malformed JSON"), "401": err("no or wrong admin token"), "413": err("too large"),
-                    "415": err("not application/json"), "422": err("refused; the message names [index].field")}}},
+                "responses": {"200": {"description": "per-request results (or, with Idempotent-Replayed, the first answer to the key)", "headers": replayed_header(),
+                        "content": {"application/json": {"schema": {"type": "object", "properties": {"issued": {"type": "integer"}, "failed": {"type": "integer"}, "results": {"type": "array"}}}}}},
+                    "400": err("malformed JSON or Idempotency-Key"), "401": err("no or wrong admin token"),
+                    "409": err("a request with this Idempotency-Key is still being answered"), "413": err("too large"),
+                    "415": err("not application/json"), "422": err("refused; the message names [index].field (or the Idempotency-Key was used with another body)")}}},
             "/api/v1/admin/certificates/{id}": {"get": {"summary": "Look up a certificate and its history", "tags": ["admin"], "security": [{"bearer": []}],
                 "parameters": [id_param()],
                 "responses": {"200": json_ok("record and history", json!({"type": "object"})), "400": err("bad id"), "401": err("no or wrong admin token"), "404": err("no such certificate")}}},

@@ -228,6 +228,22 @@ impl Loopback {
         }
     }
 
+    /// Also serves the metrics listener (`serve --metrics-addr`) over `state` on a free
+    /// loopback port, until the runtime ends; its `http://127.0.0.1:PORT`.
+    pub fn start_metrics(&self, state: AppState) -> String {
+        let listener = self
+            .rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        self.rt.spawn(skillcert::server::metrics::serve_metrics(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        format!("http://{addr}")
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn base(&self) -> String {
         format!("http://{}", self.addr)

@@ -1,0 +1,112 @@
+//! `GET /readyz`: whether the service can issue now. `/healthz` stays a liveness probe (the
+//! process answers); `/readyz` answers 200 `{"status": "ready"}` only when
+//!
+//! - the data dir's file system has at least [`Limits::min_free_bytes`](super::Limits) free
+//!   for unprivileged writers (default [`MIN_FREE_BYTES`]), and
+//! - the registry file takes a write: opened afresh, its heartbeat row committed in a
+//!   `BEGIN IMMEDIATE` transaction within [`REGISTRY_WAIT`] (see
+//!   [`Registry::write_probe`](crate::registry::Registry::write_probe));
+//!
+//! otherwise 503 `{"status": "not_ready", "reason": …}` (the reason names the failed check,
+//! without paths). A success is reused for [`REUSE_READY`]; one check runs at a time (callers
+//! meanwhile get the last result), so the endpoint cannot be used to pile up disk writes.
+
+use super::backend::Backend;
+use super::AppState;
+use crate::registry::RegistryError;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Default free space the data dir's file system must have (64 MiB).
+pub const MIN_FREE_BYTES: u64 = 64 << 20;
+/// Longest wait for another writer's lock on the registry.
+pub const REGISTRY_WAIT: Duration = Duration::from_secs(1);
+/// How long a successful check is reused.
+pub const REUSE_READY: Duration = Duration::from_secs(1);
+
+/// The last readiness check and the lock that lets one run at a time.
+#[derive(Debug, Default)]
+pub struct ReadyState {
+    last: Mutex<Option<(Instant, Result<(), String>)>>,
+    running: Mutex<()>,
+}
+
+/// Free bytes for unprivileged writers on the file system of `dir`.
+#[cfg(unix)]
+fn free_bytes(dir: &std::path::Path) -> Result<u64, String> {
+    let s = rustix::fs::statvfs(dir).map_err(|e| format!("data dir: {e}"))?;
+    Ok(s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &std::path::Path) -> Result<u64, String> {
+    Ok(u64::MAX)
+}
+
+fn check(backend: &Backend, min_free: u64) -> Result<(), String> {
+    let free = free_bytes(backend.dir())?;
+    if free < min_free {
+        return Err(format!(
+            "data dir: {} MiB free, below the {} MiB required",
+            free >> 20,
+            min_free.div_ceil(1 << 20)
+        ));
+    }
+    backend.registry().write_probe(REGISTRY_WAIT).map_err(|e| {
+        tracing::warn!(error = %e, "readiness: the registry did not take a write");
+        // The SQLite result only: its message may carry the file's path.
+        let what = match &e {
+            RegistryError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => f.to_string(),
+            _ => "the write failed".into(),
+        };
+        format!("registry not writable: {what}")
+    })
+}
+
+/// The readiness of `backend` (blocking): a recent success, else a check.
+pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), String> {
+    let st = backend.ready_state();
+    let last = || st.last.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some((at, Ok(()))) = last() {
+        if at.elapsed() < REUSE_READY {
+            return Ok(());
+        }
+    }
+    let Ok(_running) = st.running.try_lock() else {
+        return last().map_or_else(|| Err("readiness check in progress".into()), |(_, r)| r);
+    };
+    let r = check(backend, min_free);
+    *st.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), r.clone()));
+    r
+}
+
+/// `GET /readyz`.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let backend = state.backend.clone();
+    let min_free = state.limits.min_free_bytes;
+    let r = tokio::task::spawn_blocking(move || readiness(&backend, min_free))
+        .await
+        .unwrap_or_else(|_| Err("the readiness check failed".into()));
+    let (status, body) = match r {
+        Ok(()) => (StatusCode::OK, json!({"status": "ready"})),
+        Err(reason) => {
+            tracing::warn!(reason = %reason, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "not_ready", "reason": reason}),
+            )
+        }
+    };
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
