@@ -310,6 +310,7 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         valid_until,
         status,
         not_certificate,
+        qr_prefix: None,
     })
 }
 

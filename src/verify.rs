@@ -199,6 +199,8 @@ pub struct UnverifiedCredential {
     pub status: Vec<StatusRef>,
     /// Why it is not a skill certificate (`None`: it is one). See [`certificate_problem`].
     pub not_certificate: Option<String>,
+    /// For the QR form: the URL prefix it was found behind (`HTTPS://HOST/V/`).
+    pub qr_prefix: Option<String>,
 }
 
 /// A credential that passed every check.
@@ -258,6 +260,7 @@ impl UnverifiedCredential {
             valid_until: time("validUntil")?,
             status,
             not_certificate: certificate_problem(doc),
+            qr_prefix: None,
         })
     }
 
@@ -369,6 +372,7 @@ impl Verifier {
         }
         let authentic = self.check_key(&u, &mut c);
         self.check_registry(&u, &mut c);
+        check_qr_host(&u, &mut c);
         check_dates(&u, now, &mut c);
         // Status: only for an authentic credential (a failed signature or issuer check already
         // decides the verdict, which outranks every status verdict), so that nothing else can
@@ -553,6 +557,49 @@ impl Verifier {
             }
         }
     }
+}
+
+/// For the QR form: whether the URL it was found behind is the issuer's own. A genuine payload
+/// behind another host still verifies (the signature is what counts, and the verdict does not
+/// change), but whoever scans such a code lands on someone else's page first, so the report
+/// warns and names the address the issuer's codes carry: the issuer's signed `url`, else the
+/// host of its `did:web` id. Issuers with neither (a `did:key` without a URL) are not checked.
+fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
+    let Some(actual) = &u.qr_prefix else { return };
+    let url = u.claims.as_ref().and_then(|cl| cl.issuer.url.clone());
+    let Some(expected) = url.or_else(|| did_web_url(&u.issuer_id)) else {
+        return;
+    };
+    let expected = crate::qr::url_prefix(&expected);
+    if actual.eq_ignore_ascii_case(&expected) {
+        c.push(
+            "qr_host",
+            Outcome::Pass,
+            format!("the QR code points to the issuer's own address {expected}"),
+            None,
+        );
+    } else {
+        let why = format!(
+            "this QR code points to {actual} but {} issues codes that point to {expected}: \
+             open the certificate there, not at the address in this code",
+            u.issuer_id
+        );
+        c.notes.push(why.clone());
+        c.push("qr_host", Outcome::Warn, why, None);
+    }
+}
+
+/// `https://host[:port][/path]` of a `did:web` id.
+fn did_web_url(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("did:web:")?;
+    let mut parts = rest.split(':');
+    let host = parts.next()?.replace("%3A", ":").replace("%3a", ":");
+    let path: Vec<&str> = parts.collect();
+    Some(if path.is_empty() {
+        format!("https://{host}")
+    } else {
+        format!("https://{host}/{}", path.join("/"))
+    })
 }
 
 /// The checks of one run, and its notes.

@@ -163,3 +163,41 @@ fn jwt(issuer: &Issuer, payload: &Value) -> String {
     let sig = issuer.signing_key().sign(input.as_bytes());
     format!("{input}.{}", B64.encode(sig))
 }
+
+#[test]
+fn finding_8_qr_behind_another_host_names_the_issuers_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = Issuer::init(dir.path(), "Centre", Some("https://verify.example.cn")).unwrap();
+    let registry = Registry::open(dir.path()).unwrap();
+    let genuine = registry.issue(&issuer, &request("王一")).unwrap();
+    let backend = Backend::open(Issuer::open(dir.path()).unwrap()).unwrap();
+    let verifier = backend.verifier();
+    let qr_host = |r: &Report| {
+        r.checks
+            .iter()
+            .find(|c| c.name == "qr_host")
+            .map(|c| (c.outcome, c.reason.clone()))
+    };
+    let own = check(&verifier, genuine.qr_text.as_bytes());
+    assert_eq!(own.verdict, Verdict::Valid);
+    let (outcome, _) = qr_host(&own).expect("qr_host check");
+    assert_eq!(outcome, skillcert::verify::Outcome::Pass);
+    assert!(own.notes.is_empty(), "{:?}", own.notes);
+
+    // The genuine payload behind a phishing host: still the issuer's signature (the verdict
+    // does not change), but the report warns and names the issuer's own address.
+    let (_, digits) = skillcert::qr::split_qr_text(&genuine.qr_text).unwrap();
+    let moved = format!("HTTPS://EVIL.EXAMPLE/V/{digits}");
+    let r = check(&verifier, moved.as_bytes());
+    assert_eq!(r.verdict, Verdict::Valid);
+    let (outcome, why) = qr_host(&r).expect("qr_host check");
+    assert_eq!(outcome, skillcert::verify::Outcome::Warn);
+    assert!(
+        why.contains("HTTPS://EVIL.EXAMPLE/V/") && why.contains("HTTPS://VERIFY.EXAMPLE.CN/V/"),
+        "{why}"
+    );
+    assert!(r.notes.iter().any(|n| n == &why), "{:?}", r.notes);
+    // Documents and tokens have no QR address to check.
+    let doc = check(&verifier, &serde_json::to_vec(&genuine.document).unwrap());
+    assert!(qr_host(&doc).is_none());
+}

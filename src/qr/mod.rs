@@ -187,6 +187,7 @@ pub fn parse_qr_text(text: &str) -> Result<DecodedPayload, QrError> {
 impl UnverifiedCredential {
     /// Parses QR text (`http(s)://<host>/V/<digits>`, scheme and host in any case).
     pub fn from_qr_text(text: &str) -> Result<UnverifiedCredential, String> {
+        let (prefix, _) = split_qr_text(text).map_err(|e| e.to_string())?;
         let d = parse_qr_text(text).map_err(|e| e.to_string())?;
         let message = d.message();
         let c = d.content;
@@ -203,6 +204,7 @@ impl UnverifiedCredential {
             status: c.claims.status.clone(),
             // The QR form carries only skillcert claims: always a certificate.
             not_certificate: None,
+            qr_prefix: Some(prefix.to_owned()),
             claims: Some(c.claims),
         })
     }
