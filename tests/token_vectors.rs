@@ -10,7 +10,7 @@ use serde_json::Value;
 use skillcert::input::parse_bytes;
 use skillcert::keys::{public_multibase, SecretKey};
 use skillcert::trust::{TrustList, TrustedIssuer, TrustedKey};
-use skillcert::verify::{Format, Verdict, Verifier};
+use skillcert::verify::{Format, Outcome, Report, Verdict, Verifier};
 
 const DIR: &str = "../shared/vectors/vc-jose-cose";
 
@@ -41,22 +41,47 @@ fn jose_verifier() -> Verifier {
     Verifier::builder(t).build()
 }
 
-fn verdict_of(file: &str) -> (Verdict, String) {
+fn report_of(file: &str) -> Report {
     let bytes = std::fs::read(format!("{DIR}/{file}")).unwrap();
     let report = match parse_bytes(&bytes) {
         Ok(u) => jose_verifier().check(u),
         Err(r) => r,
     };
     assert_eq!(report.format, Format::Token, "{file}");
+    report
+}
+
+fn verdict_of(file: &str) -> (Verdict, String) {
+    let report = report_of(file);
     (report.verdict, report.failure_reasons().join("; "))
 }
 
+/// The names of the checks that failed.
+fn failed(r: &Report) -> Vec<&str> {
+    r.checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| c.name.as_str())
+        .collect()
+}
+
+/// The outcome of the check named `name`.
+fn outcome(r: &Report, name: &str) -> Outcome {
+    r.checks.iter().find(|c| c.name == name).unwrap().outcome
+}
+
+/// The suite's credentials are `ExampleAlumniCredential`s, not skill certificates: since issue
+/// 10 (finding 7) their verdict is `malformed` with only the `certificate` check failing; the
+/// interoperability this test is about shows in every other check (the signature verifies, or
+/// not, exactly as the suite says).
 #[test]
 fn test_suite_vectors() {
-    let (v, why) = verdict_of("credential-issuer-match-signed.txt");
-    assert_eq!(v, Verdict::Valid, "{why}");
-    let (v, why) = verdict_of("credential-jose-bad-signature.txt");
-    assert_eq!(v, Verdict::BadSignature, "{why}");
+    let r = report_of("credential-issuer-match-signed.txt");
+    assert_eq!(r.verdict, Verdict::Malformed, "{:?}", r.checks);
+    assert_eq!(failed(&r), ["certificate"], "{:?}", r.checks);
+    assert_eq!(outcome(&r, "signature"), Outcome::Pass);
+    let r = report_of("credential-jose-bad-signature.txt");
+    assert_eq!(failed(&r), ["certificate", "signature"], "{:?}", r.checks);
     let (v, why) = verdict_of("credential-jose-bad-media-type.txt");
     assert_eq!(v, Verdict::Malformed);
     assert!(why.contains("typ"), "{why}");
@@ -83,7 +108,8 @@ fn alg_ed25519_is_accepted_too() {
     let input = format!("{header}.{payload}");
     let token = format!("{input}.{}", B64URL.encode(key.sign(input.as_bytes())));
     let r = jose_verifier().check(parse_bytes(token.as_bytes()).unwrap());
-    assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.checks);
+    assert_eq!(failed(&r), ["certificate"], "{:?}", r.checks);
+    assert_eq!(outcome(&r, "signature"), Outcome::Pass);
 }
 
 #[test]
