@@ -30,6 +30,7 @@
 // Reports are returned by value on the cold path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod html;
 pub mod input;
@@ -40,9 +41,12 @@ pub mod model;
 pub mod private_fs;
 pub mod proof;
 pub mod qr;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod request;
+#[cfg(feature = "server")]
 pub mod server;
+pub mod signer;
 pub mod status;
 pub mod token;
 pub mod trust;

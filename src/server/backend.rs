@@ -4,9 +4,8 @@
 
 use super::errors::ApiError;
 use crate::issuer::{Issued, Issuer};
-use crate::registry::{Registry, RegistryError};
+use crate::registry::{Registry, RegistryError, RegistryStatusSource};
 use crate::request::CheckedRequest;
-use crate::status::source::RegistryStatusSource;
 use crate::verify::Verifier;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
