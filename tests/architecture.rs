@@ -216,6 +216,25 @@ fn declared_children(toks: &[(Tok, usize)]) -> BTreeSet<String> {
 
 type Edges = BTreeMap<(String, String), String>;
 
+/// The absolute module path a path names, seen from module `here` (`crate::a`, `super::b`,
+/// `self::c`, or a child `d::…`).
+fn resolve(segs: &[String], here: &[String]) -> Vec<String> {
+    let (mut abs, rest) = match segs[0].as_str() {
+        "crate" => (Vec::new(), &segs[1..]),
+        _ => (here.to_vec(), segs),
+    };
+    for s in rest {
+        match s.as_str() {
+            "super" => {
+                abs.pop();
+            }
+            "self" => {}
+            _ => abs.push(s.clone()),
+        }
+    }
+    abs
+}
+
 /// The edges out of one file: (from, to) → where it was first seen.
 fn file_edges(
     rel: &Path,
@@ -272,26 +291,7 @@ fn file_edges(
         }
         let (found, j) = paths(&toks, i, Vec::new());
         for segs in found {
-            let mut abs = match segs[0].as_str() {
-                "crate" => Vec::new(),
-                "super" | "self" => here.clone(),
-                _ => here.clone(),
-            };
-            let rest = if segs[0] == "crate" {
-                &segs[1..]
-            } else {
-                &segs[..]
-            };
-            for s in rest {
-                match s.as_str() {
-                    "super" => {
-                        abs.pop();
-                    }
-                    "self" => {}
-                    _ => abs.push(s.clone()),
-                }
-            }
-            if let Some(to) = node_of(&abs, children) {
+            if let Some(to) = node_of(&resolve(&segs, &here), children) {
                 if to != from {
                     let at = format!("{}:{line}", rel.display());
                     edges.entry((from.clone(), to)).or_insert(at);
@@ -493,4 +493,17 @@ fn the_scanner_reads_paths() {
             "cli::issue->token"
         ]
     );
+}
+
+/// The cycle finder finds a cycle, and only one that is there.
+#[test]
+fn a_cycle_is_found_and_named() {
+    let nodes: BTreeSet<String> = ["a", "b", "c"].map(String::from).into();
+    let mut edges = Edges::new();
+    for (x, y) in [("a", "b"), ("b", "c")] {
+        edges.insert((x.into(), y.into()), "here".into());
+    }
+    assert_eq!(find_cycle(&nodes, &edges), None);
+    edges.insert(("c".into(), "b".into()), "there".into());
+    assert_eq!(find_cycle(&nodes, &edges).unwrap(), ["b", "c", "b"]);
 }
