@@ -21,15 +21,35 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<UnverifiedCredential, Report> {
         return UnverifiedCredential::from_qr_text(text)
             .map_err(|e| Report::malformed(Format::Qr, e));
     }
-    if crate::qr::read::sniff(bytes).is_some() {
-        let text = crate::qr::read::parse_image(bytes)
-            .map_err(|e| Report::malformed(Format::Qr, e.to_string()))?;
-        return UnverifiedCredential::from_qr_text(&text)
-            .map_err(|e| Report::malformed(Format::Qr, e));
+    if looks_like_image(bytes) {
+        return from_image(bytes);
     }
     Err(Report::malformed(
         Format::Document,
         "input is not a JSON document, a token, a QR text or a PNG/JPEG image of a QR code",
+    ))
+}
+
+/// Whether `bytes` start like a PNG or a JPEG file.
+pub fn looks_like_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xff, 0xd8, 0xff])
+}
+
+/// The certificate in a photo of its QR code.
+#[cfg(feature = "images")]
+fn from_image(bytes: &[u8]) -> Result<UnverifiedCredential, Report> {
+    let text = crate::qr::read::parse_image(bytes)
+        .map_err(|e| Report::malformed(Format::Qr, e.to_string()))?;
+    UnverifiedCredential::from_qr_text(&text).map_err(|e| Report::malformed(Format::Qr, e))
+}
+
+/// Without the `images` feature a photo is recognised but not read.
+#[cfg(not(feature = "images"))]
+fn from_image(_: &[u8]) -> Result<UnverifiedCredential, Report> {
+    Err(Report::malformed(
+        Format::Qr,
+        "image: this build cannot read images (built without the `images` feature); \
+         give the QR text instead",
     ))
 }
 

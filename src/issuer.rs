@@ -2,19 +2,23 @@
 //!
 //! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
 //! `keys/key-N.secret` (0600, create-new; a retired key's file is destroyed when rotated out),
-//! and the registry (see [`crate::registry`]). Folders the issuer creates are 0700 and files it
+//! and the registry (the `registry` module, when built). Folders the issuer creates are 0700 and files it
 //! writes 0600, whatever the umask ([`crate::private_fs`]).
 
 use crate::keys::{self, SecretKey};
 use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
 use crate::proof;
 use crate::request::{CheckedRequest, Validity};
+use crate::signer::{IssuerSigner, Signer};
 use crate::trust::{TrustList, TrustedIssuer, TrustedKey};
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
+
+pub use crate::keys::{did_web_for, BaseUrlError};
+pub use crate::model::{add_years, now_secs};
 
 /// Public URL of an issuer created without `--base-url` (where `skillcert serve` listens by default).
 pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
@@ -27,7 +31,7 @@ pub const DEFAULT_STATUS_TTL_SECS: u64 = 24 * 3600;
 #[non_exhaustive]
 pub enum IssuerError {
     /// No issuer in the data dir.
-    #[error("no issuer in {0}: run `skillcert init --name NAME` first")]
+    #[error("no issuer in {0}")]
     NotInitialised(String),
     /// An issuer already exists.
     #[error("an issuer already exists in {0}")]
@@ -35,6 +39,12 @@ pub enum IssuerError {
     /// Bad configuration or argument; names it.
     #[error("{0}")]
     Invalid(String),
+    /// The base URL gives no `did:web` issuer.
+    #[error("base URL: {0}")]
+    BaseUrl(#[from] BaseUrlError),
+    /// A `did:key` issuer cannot rotate: it *is* its key.
+    #[error("key rotation needs a did:web issuer (one created with a base URL); a did:key issuer is its key")]
+    NotRotatable,
     /// A key problem.
     #[error(transparent)]
     Key(#[from] keys::KeyError),
@@ -170,58 +180,6 @@ fn keep_owner_only(path: &Path) -> Result<(), IssuerError> {
     Ok(())
 }
 
-/// `did:web` for an `https://host[:port][/path]` base URL.
-pub fn did_web_for(base_url: &str) -> Result<String, IssuerError> {
-    let rest = base_url
-        .strip_prefix("https://")
-        .or_else(|| base_url.strip_prefix("http://"))
-        .ok_or_else(|| IssuerError::Invalid("--base-url: must start with https://".into()))?;
-    let rest = rest.trim_end_matches('/');
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host_ok = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b));
-    let path_ok = path
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._/".contains(&b));
-    if !host_ok || !path_ok {
-        return Err(IssuerError::Invalid(format!(
-            "--base-url: {base_url:?} is not a plain https URL"
-        )));
-    }
-    let mut did = format!("did:web:{}", host.to_ascii_lowercase().replace(':', "%3A"));
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        did.push(':');
-        did.push_str(seg);
-    }
-    Ok(did)
-}
-
-/// `t` plus whole years, minus one second (a 5-year certificate from 2026-10-12T00:00:00Z ends
-/// 2031-10-11T23:59:59Z). 29 February falls back to 28 February.
-pub fn add_years(t: DateTime<Utc>, years: u32) -> DateTime<Utc> {
-    let y = t.year() + years as i32;
-    let shifted = t.with_year(y).unwrap_or_else(|| {
-        Utc.with_ymd_and_hms(y, t.month(), 28, 0, 0, 0)
-            .single()
-            .expect("valid date")
-            + (t - t
-                .date_naive()
-                .and_hms_opt(0, 0, 0)
-                .expect("midnight")
-                .and_utc())
-    });
-    shifted - Duration::seconds(1)
-}
-
-/// Now, in whole seconds.
-pub fn now_secs() -> DateTime<Utc> {
-    Utc.timestamp_opt(Utc::now().timestamp(), 0)
-        .single()
-        .expect("now")
-}
-
 impl Issuer {
     /// Whether `dir` holds an issuer.
     pub fn exists(dir: &Path) -> bool {
@@ -233,8 +191,8 @@ impl Issuer {
         if Self::exists(dir) {
             return Err(IssuerError::AlreadyInitialised(dir.display().to_string()));
         }
-        let name = crate::model::normalize_text("--name", name, crate::model::MAX_NAME_CHARS)?;
-        crate::model::text::check_name_chars("--name", &name)?;
+        let name = crate::model::normalize_text("name", name, crate::model::MAX_NAME_CHARS)?;
+        crate::model::text::check_name_chars("name", &name)?;
         let base_url = base_url.map(|u| u.trim_end_matches('/').to_owned());
         // Owner-only whatever the umask: the folder holds the secret keys.
         crate::private_fs::create_dir_all(&dir.join("keys")).map_err(io_err(dir))?;
@@ -345,6 +303,11 @@ impl Issuer {
         &self.config.active_key
     }
 
+    /// The issuer id (DID).
+    pub fn id(&self) -> &str {
+        &self.config.id
+    }
+
     /// A trust list naming this issuer and every one of its keys.
     pub fn trust_list(&self) -> TrustList {
         let mut t = TrustList::empty();
@@ -386,9 +349,7 @@ impl Issuer {
     /// issuers can rotate: a `did:key` issuer *is* its key.
     pub fn rotate(&mut self, retired: RetiredSecret) -> Result<Rotation, IssuerError> {
         if !self.config.id.starts_with("did:web:") {
-            return Err(IssuerError::Invalid(
-                "key rotation needs a did:web issuer (init with --base-url); a did:key issuer is its key".into(),
-            ));
+            return Err(IssuerError::NotRotatable);
         }
         let now = now_secs();
         let n = self.config.keys.len() + 1;
@@ -492,12 +453,7 @@ impl Issuer {
 
     /// Signs the document form of `claims` (`eddsa-jcs-2022`).
     pub fn sign_document(&self, claims: &Claims, now: DateTime<Utc>) -> Result<Value, IssuerError> {
-        let mut doc = proof::sign(
-            &claims.to_document(),
-            &self.key,
-            self.verification_method(),
-            &now,
-        )?;
+        let mut doc = proof::sign_as(&claims.to_document(), self, &now)?;
         // The Open Badges 3.0 schema wants `proof` as an array: a proof set of one. The
         // signature does not depend on the form (`proof` is removed before hashing).
         if let Some(p) = doc.get_mut("proof") {
@@ -537,35 +493,30 @@ impl Issuer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn did_web_forms() {
-        assert_eq!(
-            did_web_for("https://verify.skills.example.cn").unwrap(),
-            "did:web:verify.skills.example.cn"
-        );
-        assert_eq!(
-            did_web_for("https://localhost:8443/a/b/").unwrap(),
-            "did:web:localhost%3A8443:a:b"
-        );
-        assert!(did_web_for("ftp://x").is_err());
-        assert!(did_web_for("https://x y").is_err());
+impl Signer for Issuer {
+    fn verification_method(&self) -> &str {
+        &self.config.active_key
     }
 
-    #[test]
-    fn years_end_one_second_early() {
-        let t = crate::model::parse_time("t", "2026-10-12T00:00:00Z").unwrap();
-        assert_eq!(
-            crate::model::format_time(&add_years(t, 5)),
-            "2031-10-11T23:59:59Z"
-        );
-        let leap = crate::model::parse_time("t", "2028-02-29T12:00:00Z").unwrap();
-        assert_eq!(
-            crate::model::format_time(&add_years(leap, 1)),
-            "2029-02-28T11:59:59Z"
-        );
+    fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.key.sign(msg)
+    }
+
+    fn public_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.key.public()
+    }
+}
+
+impl IssuerSigner for Issuer {
+    fn issuer_id(&self) -> &str {
+        &self.config.id
+    }
+
+    fn public_url(&self) -> &str {
+        Issuer::public_url(self)
+    }
+
+    fn status_ttl_secs(&self) -> u64 {
+        self.config.status_ttl_secs
     }
 }

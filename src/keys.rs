@@ -229,6 +229,39 @@ pub fn parse_public_multibase(s: &str) -> Result<VerifyingKey, KeyError> {
     VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::InvalidPublicKey)
 }
 
+/// Why a base URL gives no `did:web` (the message says why, without naming the field).
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{0}")]
+pub struct BaseUrlError(pub String);
+
+/// `did:web` for an `https://host[:port][/path]` base URL.
+pub fn did_web_for(base_url: &str) -> Result<String, BaseUrlError> {
+    let rest = base_url
+        .strip_prefix("https://")
+        .or_else(|| base_url.strip_prefix("http://"))
+        .ok_or_else(|| BaseUrlError("must start with https://".into()))?;
+    let rest = rest.trim_end_matches('/');
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b));
+    let path_ok = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._/".contains(&b));
+    if !host_ok || !path_ok {
+        return Err(BaseUrlError(format!(
+            "{base_url:?} is not a plain https URL"
+        )));
+    }
+    let mut did = format!("did:web:{}", host.to_ascii_lowercase().replace(':', "%3A"));
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        did.push(':');
+        did.push_str(seg);
+    }
+    Ok(did)
+}
+
 /// The `did:key` of a public key.
 pub fn did_key(key: &VerifyingKey) -> String {
     format!("did:key:{}", public_multibase(key))
@@ -280,6 +313,20 @@ pub fn jwk_thumbprint(key: &VerifyingKey) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn did_web_forms() {
+        assert_eq!(
+            did_web_for("https://verify.skills.example.cn").unwrap(),
+            "did:web:verify.skills.example.cn"
+        );
+        assert_eq!(
+            did_web_for("https://localhost:8443/a/b/").unwrap(),
+            "did:web:localhost%3A8443:a:b"
+        );
+        assert!(did_web_for("ftp://x").is_err());
+        assert!(did_web_for("https://x y").is_err());
+    }
 
     #[test]
     fn debug_is_redacted() {

@@ -7,6 +7,24 @@
 //! turns it into a [`verify::VerifiedCredential`], and every check ends in one
 //! [`verify::Verdict`].
 //!
+//! # Features
+//!
+//! The core (no feature) holds the certificate model, canonical JSON and proofs, the token and
+//! QR *text* codecs, status lists, trust, verification and the issuer's data dir, and depends on
+//! no network, database, image or async crate. Signing goes through [`signer::Signer`] (the
+//! [`issuer::Issuer`] is one). The default build adds:
+//!
+//! - `registry`: the issuer's SQLite registry (`registry`), also a status source;
+//! - `http`: fetching status lists over HTTP(S) (`status::http`);
+//! - `images`: QR images, read from photos and rendered (`qr::read`, `qr::render`);
+//! - `server`: the HTTP service (`server`; implies `registry`, `images`);
+//! - `cli`: the command line and the `skillcert` binary (`cli`; implies all of the above).
+//!
+//! The module graph has no cycle and points one way (model ← proofs ← verification ← forms ←
+//! issuer ← status ← registry ← server ← cli); `tests/architecture.rs` checks it.
+//! `examples/verify_core.rs` verifies with the core alone (`--no-default-features`), as does
+//! this example:
+//!
 //! ```
 //! use skillcert::{issuer::Issuer, request::IssuanceRequest, verify::{UnverifiedCredential, Verifier, Verdict}};
 //!
@@ -30,6 +48,7 @@
 // Reports are returned by value on the cold path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod html;
 pub mod input;
@@ -40,9 +59,12 @@ pub mod model;
 pub mod private_fs;
 pub mod proof;
 pub mod qr;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod request;
+#[cfg(feature = "server")]
 pub mod server;
+pub mod signer;
 pub mod status;
 pub mod token;
 pub mod trust;

@@ -8,6 +8,7 @@
 use crate::jcs;
 use crate::keys::SecretKey;
 use crate::model::{field_err, format_time, parse_time, ModelError};
+use crate::signer::{KeySigner, Signer};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -68,11 +69,25 @@ pub fn proof_config(doc: &Value, verification_method: &str, created: &DateTime<U
     Value::Object(p)
 }
 
-/// Adds an `eddsa-jcs-2022` proof to an unsecured document.
+/// Adds an `eddsa-jcs-2022` proof to an unsecured document, signed with `key` named
+/// `verification_method` (see [`sign_as`] for any [`Signer`]).
 pub fn sign(
     unsecured: &Value,
     key: &SecretKey,
     verification_method: &str,
+    created: &DateTime<Utc>,
+) -> Result<Value, ProofError> {
+    sign_as(
+        unsecured,
+        &KeySigner::new(key, verification_method),
+        created,
+    )
+}
+
+/// Adds an `eddsa-jcs-2022` proof to an unsecured document, signed by `signer`.
+pub fn sign_as(
+    unsecured: &Value,
+    signer: &dyn Signer,
     created: &DateTime<Utc>,
 ) -> Result<Value, ProofError> {
     let obj = unsecured
@@ -81,8 +96,8 @@ pub fn sign(
     if obj.contains_key("proof") {
         return Err(field_err("proof", "document is already secured").into());
     }
-    let config = proof_config(unsecured, verification_method, created);
-    let sig = key.sign(&combined(&config, unsecured)?);
+    let config = proof_config(unsecured, signer.verification_method(), created);
+    let sig = signer.sign(&combined(&config, unsecured)?);
     let mut proof = config.as_object().expect("object").clone();
     proof.insert(
         "proofValue".into(),

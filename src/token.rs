@@ -5,10 +5,10 @@
 //! NumericDate `iat`, `nbf` (= `validFrom`) and `exp` (= `validUntil`, when there is one).
 //! Any JOSE library with the issuer's public key verifies it.
 
-use crate::issuer::Issuer;
 use crate::jcs;
 use crate::keys::SecretKey;
 use crate::model::{parse_time, time_from_unix, Claims, StatusRef, VC_V2_CONTEXT};
+use crate::signer::{KeySigner, Signer};
 use crate::verify::{Format, Summary, UnverifiedCredential, MAX_DOCUMENT};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
@@ -41,31 +41,15 @@ pub enum TokenError {
     Payload(String),
 }
 
-/// Signs `document` (its `proof`, if any, is left out) as a `vc+jwt` with the issuer's active key.
+/// Signs `document` (its `proof`, if any, is left out) as a `vc+jwt` with `signer`'s key.
 pub fn sign_token(
-    issuer: &Issuer,
+    signer: &dyn Signer,
     claims: &Claims,
     document: &Value,
     now: DateTime<Utc>,
 ) -> String {
-    sign_token_with(
-        issuer.signing_key(),
-        issuer.verification_method(),
-        claims,
-        document,
-        now,
-    )
-}
-
-/// [`sign_token`] with an explicit key and verification method (test vectors).
-pub fn sign_token_with(
-    key: &SecretKey,
-    verification_method: &str,
-    claims: &Claims,
-    document: &Value,
-    now: DateTime<Utc>,
-) -> String {
-    let header = json!({"alg": "EdDSA", "kid": verification_method, "typ": TYP, "cty": CTY});
+    let header =
+        json!({"alg": "EdDSA", "kid": signer.verification_method(), "typ": TYP, "cty": CTY});
     let mut payload = document.as_object().cloned().unwrap_or_default();
     payload.remove("proof");
     payload.insert("iss".into(), json!(claims.issuer.id));
@@ -80,8 +64,24 @@ pub fn sign_token_with(
         B64URL.encode(serde_json::to_vec(&header).expect("serializable")),
         B64URL.encode(serde_json::to_vec(&Value::Object(payload)).expect("serializable"))
     );
-    let sig = key.sign(input.as_bytes());
+    let sig = signer.sign(input.as_bytes());
     format!("{input}.{}", B64URL.encode(sig))
+}
+
+/// [`sign_token`] with an explicit key and verification method (test vectors).
+pub fn sign_token_with(
+    key: &SecretKey,
+    verification_method: &str,
+    claims: &Claims,
+    document: &Value,
+    now: DateTime<Utc>,
+) -> String {
+    sign_token(
+        &KeySigner::new(key, verification_method),
+        claims,
+        document,
+        now,
+    )
 }
 
 /// Whether `b` looks like a compact JWS (before full parsing).

@@ -428,7 +428,7 @@ impl TrustedKey {
 /// default port. `None` for other schemes, URLs without a host, and URLs with user info
 /// (`https://a@b/`, which reads like one host and goes to another).
 pub fn url_origin(url: &str) -> Option<String> {
-    let uri: axum::http::Uri = url.parse().ok()?;
+    let uri: http::Uri = url.parse().ok()?;
     let scheme = uri.scheme_str()?.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "https" => 443,

@@ -8,9 +8,9 @@
 //! context objects. Every `type` must be a term those contexts define, a term under an active
 //! `@vocab`, or a URL. Protected terms cannot be redefined. Every refusal names the field.
 
-use crate::issuer::{now_secs, Issuer};
-use crate::model::VC_V2_CONTEXT;
+use crate::model::{now_secs, VC_V2_CONTEXT};
 use crate::proof::{self, ProofError};
+use crate::signer::IssuerSigner;
 use context::ActiveContext;
 use serde_json::Value;
 
@@ -323,7 +323,10 @@ pub fn validate(doc: &Value) -> Result<(), VcError> {
 /// set), or this issuer's id (as a string or as the object's `id`); any other issuer is
 /// refused. A submitted `proof` is checked for shape and then dropped: setting the issuer
 /// changes the credential, so no earlier proof could cover what is issued.
-pub fn issue_raw_credential(issuer: &Issuer, credential: Value) -> Result<Value, VcError> {
+pub fn issue_raw_credential(
+    issuer: &dyn IssuerSigner,
+    credential: Value,
+) -> Result<Value, VcError> {
     if depth(&credential) > MAX_DEPTH {
         return Err(err("$", format!("nested deeper than {MAX_DEPTH} levels")));
     }
@@ -339,7 +342,7 @@ pub fn issue_raw_credential(issuer: &Issuer, credential: Value) -> Result<Value,
     let Value::Object(mut o) = credential else {
         return Err(err("$", "a credential must be a JSON object"));
     };
-    let my_id = issuer.config().id.clone();
+    let my_id = issuer.issuer_id().to_owned();
     match o.get_mut("issuer") {
         None => {
             o.insert("issuer".into(), Value::String(my_id.clone()));
@@ -363,12 +366,7 @@ pub fn issue_raw_credential(issuer: &Issuer, credential: Value) -> Result<Value,
         _ => unreachable!("checked above"),
     };
     o.remove("proof");
-    Ok(proof::sign(
-        &Value::Object(o),
-        issuer.signing_key(),
-        issuer.verification_method(),
-        &now_secs(),
-    )?)
+    Ok(proof::sign_as(&Value::Object(o), issuer, &now_secs())?)
 }
 
 #[cfg(test)]

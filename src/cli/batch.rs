@@ -17,9 +17,9 @@
 //! last, so a document in `DIR` means the certificate's files are complete. One batch at a
 //! time per output folder.
 
+use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
 use super::issue::write_outputs;
 use super::status::cli_actor;
-use super::{Cli, CliError, CmdResult, EXIT_INVALID, EXIT_OK};
 use crate::issuer::{Issued, Issuer};
 use crate::model::ModelError;
 use crate::registry::{IssueOptions, RecordState, Registry};
@@ -228,7 +228,7 @@ fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
 }
 
 /// Runs `issue-batch`.
-pub fn run(cli: &Cli, args: &BatchArgs) -> CmdResult {
+pub fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let reg = Registry::open(&cli.data_dir)?;
     let bytes = read_roster(&args.roster)?;

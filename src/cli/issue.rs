@@ -1,6 +1,6 @@
 //! `skillcert issue`.
 
-use super::{Cli, CliError, CmdResult, EXIT_OK};
+use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use crate::issuer::{Issued, Issuer};
 use crate::qr::render;
 use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
@@ -121,7 +121,7 @@ pub fn write_outputs_with(
 }
 
 /// Runs `issue`.
-pub fn run(cli: &Cli, args: &IssueArgs) -> CmdResult {
+pub fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let checked = args.request().check().map_err(CliError::refused)?;
     // Recorded in the registry (with its status entries) before any file is written.

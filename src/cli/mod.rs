@@ -5,21 +5,18 @@
 
 mod batch;
 mod certificate;
+mod common;
 mod issue;
 mod serve;
 mod status;
+mod status_sources;
 mod verify;
 mod verify_batch;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exit code: everything valid / done.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: something is not valid, or the command was refused.
-pub const EXIT_INVALID: i32 = 1;
-/// Exit code: input cannot be read, or usage error.
-pub const EXIT_UNREADABLE: i32 = 2;
+pub use common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE};
 
 /// Issue and verify vocational skill certificates.
 #[derive(Debug, Parser)]
@@ -132,30 +129,15 @@ pub fn main() -> i32 {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> i32 {
-    let result = match &cli.command {
-        Command::Init { name, base_url } => cmd_init(&cli, name, base_url.as_deref()),
-        Command::Issue(args) => issue::run(&cli, args),
-        Command::Verify(args) => verify::run(&cli, args),
-        Command::Serve(args) => serve::run(&cli, args),
-        Command::Trust {
-            command: TrustCommand::Export { out },
-        } => cmd_trust_export(&cli, out.as_ref()),
-        Command::Key {
-            command: KeyCommand::Rotate { keep_retired },
-        } => cmd_rotate(&cli, *keep_retired),
-        Command::IssueBatch(args) => batch::run(&cli, args),
-        Command::Revoke(args) => status::run_revoke(&cli, args),
-        Command::Suspend(args) => status::run_suspend(&cli, args),
-        Command::Reinstate(args) => status::run_reinstate(&cli, args),
-        Command::History(args) => status::run_history(&cli, args),
-        Command::Status {
-            command: status::StatusCommand::Export { out },
-        } => status::run_export(&cli, out),
+    let ctx = Ctx {
+        data_dir: cli.data_dir.clone(),
+        json: cli.json,
     };
+    let result = dispatch(&ctx, &cli.command);
     match result {
         Ok(code) => code,
         Err(e) => {
-            if cli.json {
+            if ctx.json {
                 println!("{}", serde_json::json!({"error": e.message}));
             }
             eprintln!("skillcert: {}", e.message);
@@ -164,46 +146,30 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// A command failure: message and exit code.
-#[derive(Debug)]
-pub struct CliError {
-    /// What went wrong (never contains a secret).
-    pub message: String,
-    /// Exit code.
-    pub code: i32,
-}
-
-impl CliError {
-    /// Refused (exit 1).
-    pub fn refused(m: impl std::fmt::Display) -> Self {
-        CliError {
-            message: m.to_string(),
-            code: EXIT_INVALID,
-        }
-    }
-    /// Unreadable input or usage (exit 2).
-    pub fn unreadable(m: impl std::fmt::Display) -> Self {
-        CliError {
-            message: m.to_string(),
-            code: EXIT_UNREADABLE,
-        }
+fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
+    match command {
+        Command::Init { name, base_url } => cmd_init(cli, name, base_url.as_deref()),
+        Command::Issue(args) => issue::run(cli, args),
+        Command::Verify(args) => verify::run(cli, args),
+        Command::Serve(args) => serve::run(cli, args),
+        Command::Trust {
+            command: TrustCommand::Export { out },
+        } => cmd_trust_export(cli, out.as_ref()),
+        Command::Key {
+            command: KeyCommand::Rotate { keep_retired },
+        } => cmd_rotate(cli, *keep_retired),
+        Command::IssueBatch(args) => batch::run(cli, args),
+        Command::Revoke(args) => status::run_revoke(cli, args),
+        Command::Suspend(args) => status::run_suspend(cli, args),
+        Command::Reinstate(args) => status::run_reinstate(cli, args),
+        Command::History(args) => status::run_history(cli, args),
+        Command::Status {
+            command: status::StatusCommand::Export { out },
+        } => status::run_export(cli, out),
     }
 }
 
-impl From<crate::issuer::IssuerError> for CliError {
-    fn from(e: crate::issuer::IssuerError) -> Self {
-        use crate::issuer::IssuerError as E;
-        match e {
-            E::NotInitialised(_) | E::Io { .. } | E::Key(_) => CliError::unreadable(e),
-            _ => CliError::refused(e),
-        }
-    }
-}
-
-/// Result of a command: the exit code.
-pub type CmdResult = Result<i32, CliError>;
-
-fn cmd_init(cli: &Cli, name: &str, base_url: Option<&str>) -> CmdResult {
+fn cmd_init(cli: &Ctx, name: &str, base_url: Option<&str>) -> CmdResult {
     let issuer = crate::issuer::Issuer::init(&cli.data_dir, name, base_url)?;
     crate::registry::Registry::open(&cli.data_dir)?;
     let c = issuer.config();
@@ -223,7 +189,7 @@ fn cmd_init(cli: &Cli, name: &str, base_url: Option<&str>) -> CmdResult {
     Ok(EXIT_OK)
 }
 
-fn cmd_trust_export(cli: &Cli, out: Option<&PathBuf>) -> CmdResult {
+fn cmd_trust_export(cli: &Ctx, out: Option<&PathBuf>) -> CmdResult {
     let issuer = crate::issuer::Issuer::open(&cli.data_dir)?;
     let text = issuer.trust_list().to_json_pretty();
     match out {
@@ -241,7 +207,7 @@ fn cmd_trust_export(cli: &Cli, out: Option<&PathBuf>) -> CmdResult {
     Ok(EXIT_OK)
 }
 
-fn cmd_rotate(cli: &Cli, keep_retired: bool) -> CmdResult {
+fn cmd_rotate(cli: &Ctx, keep_retired: bool) -> CmdResult {
     use crate::issuer::RetiredSecret;
     let mut issuer = crate::issuer::Issuer::open(&cli.data_dir)?;
     let policy = if keep_retired {

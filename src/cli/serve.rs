@@ -4,7 +4,7 @@
 //! is generated from the OS's random source, printed once, and only its SHA-256 is kept
 //! (`admin-token.sha256`, mode 0600).
 
-use super::{Cli, CliError, CmdResult, EXIT_OK};
+use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use crate::issuer::Issuer;
 use crate::server::{self, admin::token_hash, backend::Backend, demo, AppState};
 use base64::Engine;
@@ -136,7 +136,7 @@ fn init_tracing() {
 }
 
 /// Runs `serve`.
-pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
+pub fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     init_tracing();
     let (listener, local) = bind(&args.addr, "--addr")?;
     let metrics = match &args.metrics_addr {

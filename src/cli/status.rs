@@ -1,8 +1,8 @@
 //! `revoke`, `suspend`, `reinstate`, `history`, `status export`.
 
-use super::{Cli, CliError, CmdResult, EXIT_OK};
+use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use crate::issuer::Issuer;
-use crate::registry::{CertificateRecord, Registry, RegistryError};
+use crate::registry::{CertificateRecord, Registry};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `revoke`.
@@ -43,19 +43,6 @@ pub enum StatusCommand {
     },
 }
 
-impl From<RegistryError> for CliError {
-    fn from(e: RegistryError) -> Self {
-        match e {
-            RegistryError::Sqlite(_)
-            | RegistryError::Io { .. }
-            | RegistryError::Corrupt(_)
-            | RegistryError::BadId(_) => CliError::unreadable(e),
-            RegistryError::Issuer(i) => i.into(),
-            _ => CliError::refused(e),
-        }
-    }
-}
-
 /// Who makes a change from the command line: `cli:$USER`.
 pub fn cli_actor() -> String {
     let user = std::env::var("USER")
@@ -66,13 +53,13 @@ pub fn cli_actor() -> String {
 }
 
 /// Opens the issuer (to be sure there is one) and its registry.
-pub fn open(cli: &Cli) -> Result<(Issuer, Registry), CliError> {
+pub fn open(cli: &Ctx) -> Result<(Issuer, Registry), CliError> {
     let issuer = Issuer::open(&cli.data_dir)?;
     let reg = Registry::open(&cli.data_dir)?;
     Ok((issuer, reg))
 }
 
-fn print_record(cli: &Cli, verb: &str, r: &CertificateRecord) {
+fn print_record(cli: &Ctx, verb: &str, r: &CertificateRecord) {
     if cli.json {
         println!("{}", serde_json::to_string(r).expect("serializable"));
     } else {
@@ -81,7 +68,7 @@ fn print_record(cli: &Cli, verb: &str, r: &CertificateRecord) {
 }
 
 /// Runs `revoke`.
-pub fn run_revoke(cli: &Cli, a: &RevokeArgs) -> CmdResult {
+pub fn run_revoke(cli: &Ctx, a: &RevokeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.revoke(&a.id, &a.reason, &cli_actor())?;
     print_record(cli, "Revoked", &r);
@@ -89,7 +76,7 @@ pub fn run_revoke(cli: &Cli, a: &RevokeArgs) -> CmdResult {
 }
 
 /// Runs `suspend`.
-pub fn run_suspend(cli: &Cli, a: &ChangeArgs) -> CmdResult {
+pub fn run_suspend(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.suspend(&a.id, a.reason.as_deref(), &cli_actor())?;
     print_record(cli, "Suspended", &r);
@@ -97,7 +84,7 @@ pub fn run_suspend(cli: &Cli, a: &ChangeArgs) -> CmdResult {
 }
 
 /// Runs `reinstate`.
-pub fn run_reinstate(cli: &Cli, a: &ChangeArgs) -> CmdResult {
+pub fn run_reinstate(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.reinstate(&a.id, a.reason.as_deref(), &cli_actor())?;
     print_record(cli, "Reinstated", &r);
@@ -105,7 +92,7 @@ pub fn run_reinstate(cli: &Cli, a: &ChangeArgs) -> CmdResult {
 }
 
 /// Runs `history`: the record and every event.
-pub fn run_history(cli: &Cli, a: &HistoryArgs) -> CmdResult {
+pub fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.get(&a.id)?;
     let events = reg.history(&a.id)?;
@@ -154,7 +141,7 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {
 }
 
 /// Runs `status export`: `DIR/<n>.json` for every list.
-pub fn run_export(cli: &Cli, out: &Path) -> CmdResult {
+pub fn run_export(cli: &Ctx, out: &Path) -> CmdResult {
     let (issuer, reg) = open(cli)?;
     std::fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;

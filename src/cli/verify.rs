@@ -1,10 +1,10 @@
 //! `skillcert verify`.
 
-use super::{Cli, CliError, CmdResult, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE};
+use super::common::{exit_code_after, CliError, CmdResult, Ctx, EXIT_OK, EXIT_UNREADABLE};
 use crate::input::parse_bytes;
 use crate::issuer::Issuer;
 use crate::trust::TrustList;
-use crate::verify::{Report, Verdict, Verifier};
+use crate::verify::{Report, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
@@ -63,7 +63,7 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
 }
 
 /// The verifier the arguments describe.
-pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError> {
+pub fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, CliError> {
     // Without --trust the CLI trusts the issuer of its own data dir, and that issuer's own
     // registry is the authority on its status lists (no network needed).
     let (trust, registry) = match &args.trust {
@@ -72,7 +72,7 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
             Ok(i) => {
                 let registry =
                     crate::registry::Registry::open(&cli.data_dir).map_err(CliError::unreadable)?;
-                let source = crate::status::RegistryStatusSource::new(
+                let source = crate::registry::RegistryStatusSource::new(
                     std::sync::Arc::new(registry),
                     &i.config().id,
                     i.public_url(),
@@ -80,7 +80,7 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
                 (i.trust_list(), Some(source))
             }
             Err(crate::issuer::IssuerError::NotInitialised(_)) => (TrustList::empty(), None),
-            Err(e) => return Err(CliError::unreadable(e)),
+            Err(e) => return Err(CliError::unreadable(super::common::issuer_message(&e))),
         },
     };
     // Status: --status files and the own registry (both, when both hold a list: the more
@@ -94,7 +94,7 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
             .then(|| cli.data_dir.join("status-cache"));
         crate::status::HttpStatusSource::new(std::sync::Arc::new(trust.clone()), cache)
     });
-    let source = crate::status::CombinedStatusSource {
+    let source = super::status_sources::CombinedStatusSource {
         files,
         registry,
         http,
@@ -107,7 +107,7 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
 }
 
 /// Prints one report, human or JSON.
-pub fn print_report(cli: &Cli, input: &str, r: &Report) {
+pub fn print_report(cli: &Ctx, input: &str, r: &Report) {
     if cli.json {
         println!("{}", serde_json::to_string(r).expect("serializable"));
         return;
@@ -160,19 +160,8 @@ pub fn print_report(cli: &Cli, input: &str, r: &Report) {
     }
 }
 
-/// The exit code after one more report: 2 for unreadable (`malformed`) input, 1 for any other
-/// verdict than `valid`; the worst code wins.
-pub fn exit_code_after(code: i32, r: &Report) -> i32 {
-    let this = match r.verdict {
-        Verdict::Valid => EXIT_OK,
-        Verdict::Malformed => EXIT_UNREADABLE,
-        _ => EXIT_INVALID,
-    };
-    code.max(this)
-}
-
 /// Runs `verify`.
-pub fn run(cli: &Cli, args: &VerifyArgs) -> CmdResult {
+pub fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
     if let Some(batch) = &args.batch {
         let verifier = build_verifier(cli, args)?;
         return super::verify_batch::run(&verifier, batch);

@@ -2,8 +2,7 @@
 //! (`-` = stdin), one compact JSON verdict per line on stdout (the `verify --json` object plus
 //! `line`), streaming, with a size limit per line.
 
-use super::verify::exit_code_after;
-use super::{CliError, CmdResult, EXIT_OK};
+use super::common::{exit_code_after, CliError, CmdResult, EXIT_OK};
 use crate::input::{parse_bytes, trim_ascii};
 use crate::verify::{Format, Report, Verifier};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -9,8 +9,10 @@
 pub mod levels;
 pub mod reference;
 pub mod text;
+mod time;
 
 pub use levels::{Framework, LevelInfo};
+pub use time::{add_years, now_secs};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::{json, Map, Value};

@@ -7,11 +7,10 @@
 
 use super::text::{compact_text, decode_compact_text};
 use super::QrError;
-use crate::issuer::{add_years, did_web_for};
-use crate::keys;
+use crate::keys::{self, did_web_for};
 use crate::model::{
-    time_from_unix, Claims, Framework, Holder, IssuerProfile, Level, Program, StatusPurpose,
-    StatusRef,
+    add_years, time_from_unix, Claims, Framework, Holder, IssuerProfile, Level, Program,
+    StatusPurpose, StatusRef,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -3,17 +3,24 @@
 //!
 //! QR text = upper-cased issuer public URL ‖ `/V/` ‖ decimal digits of the signed payload. The
 //! prefix goes in QR alphanumeric mode, the digits in numeric mode (3.33 bits per digit).
+//!
+//! The text form is core; QR images (`read`: finding the code in a photo, `render`: PNG and
+//! SVG) come with the `images` feature.
 
 pub mod format;
+#[cfg(feature = "images")]
 pub mod load;
+#[cfg(feature = "images")]
 pub mod pixels;
+#[cfg(feature = "images")]
 pub mod read;
+#[cfg(feature = "images")]
 pub mod render;
 pub mod text;
 pub mod vectors;
 
-use crate::issuer::Issuer;
 use crate::keys::SecretKey;
+use crate::signer::{IssuerSigner, KeySigner, Signer};
 use crate::verify::{Format, Summary, UnverifiedCredential};
 use format::{decode_payload, encode_body, signed_message, DecodedPayload, QrContent};
 
@@ -104,14 +111,24 @@ pub fn url_prefix(public_url: &str) -> String {
     )
 }
 
-/// Signs `content` and gives the QR text for an issuer reached at `public_url`.
+/// Signs `content` with `key` and gives the QR text for an issuer reached at `public_url`
+/// (`content.key_id` names the key; see [`qr_text_for`] for any [`IssuerSigner`]).
 pub fn sign_qr_text(
     key: &SecretKey,
     content: &QrContent,
     public_url: &str,
 ) -> Result<String, QrError> {
+    let signer = KeySigner::new(key, &content.key_id);
+    signed_qr_text(&signer, content, public_url)
+}
+
+fn signed_qr_text(
+    signer: &dyn Signer,
+    content: &QrContent,
+    public_url: &str,
+) -> Result<String, QrError> {
     let body = encode_body(content)?;
-    let sig = key.sign(&signed_message(&body));
+    let sig = signer.sign(&signed_message(&body));
     let mut payload = body;
     payload.extend_from_slice(&sig);
     Ok(format!(
@@ -121,18 +138,18 @@ pub fn sign_qr_text(
     ))
 }
 
-/// The QR text of a certificate signed by `issuer` (its active key) at `now`.
+/// The QR text of a certificate signed by `signer` at `now`, pointing at its issuer's public URL.
 pub fn qr_text_for(
-    issuer: &Issuer,
+    signer: &dyn IssuerSigner,
     claims: &crate::model::Claims,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, QrError> {
     let content = QrContent {
         claims: claims.clone(),
-        key_id: issuer.verification_method().to_owned(),
+        key_id: signer.verification_method().to_owned(),
         signed_at: now,
     };
-    sign_qr_text(issuer.signing_key(), &content, issuer.public_url())
+    signed_qr_text(signer, &content, signer.public_url())
 }
 
 /// Whether `text` looks like a QR URL (`http(s)://…/V/<digits>`, any case), before full parsing.

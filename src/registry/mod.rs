@@ -30,6 +30,7 @@
 pub mod idempotency;
 pub mod migrations;
 mod queries;
+mod status_source;
 
 use crate::issuer::{Issued, Issuer, IssuerError};
 use crate::model::{Claims, StatusPurpose};
@@ -39,6 +40,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+
+pub use status_source::RegistryStatusSource;
 
 /// File name of the registry in the data dir.
 pub const REGISTRY_FILE: &str = "registry.sqlite";
@@ -210,10 +213,10 @@ pub fn normalize_id(id: &str) -> Result<String, RegistryError> {
 fn check_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, RegistryError> {
     match reason.map(str::trim) {
         None | Some("") if required => Err(RegistryError::Invalid(
-            "--reason: a reason is required".into(),
+            "reason: a reason is required".into(),
         )),
         None | Some("") => Ok(None),
-        Some(r) => crate::model::normalize_text("--reason", r, MAX_REASON_CHARS)
+        Some(r) => crate::model::normalize_text("reason", r, MAX_REASON_CHARS)
             .map(Some)
             .map_err(|e| RegistryError::Invalid(e.to_string())),
     }

@@ -237,7 +237,7 @@ fn pending_is_completed() {
 
 #[test]
 fn registry_status_source_sees_every_change() {
-    use crate::status::RegistryStatusSource;
+    use super::RegistryStatusSource;
     use crate::verify::StatusSource;
     let (d, issuer, reg) = setup();
     let reg = std::sync::Arc::new(reg);

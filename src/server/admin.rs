@@ -8,7 +8,7 @@
 use super::backend::{issued_json, Change};
 use super::errors::{parse_json, require_json, ApiError};
 use super::idempotency::{self, Issuance, Start};
-use super::AppState;
+use super::state::AppState;
 use crate::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};

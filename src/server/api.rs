@@ -5,7 +5,7 @@
 //! certificate at all (`malformed`).
 
 use super::errors::{content_type, parse_json, ApiError};
-use super::AppState;
+use super::state::AppState;
 use crate::input::parse_bytes;
 use crate::verify::{Report, Verdict, MAX_DOCUMENT};
 use axum::body::Bytes;

@@ -4,9 +4,8 @@
 
 use super::errors::ApiError;
 use crate::issuer::{Issued, Issuer};
-use crate::registry::{Registry, RegistryError};
+use crate::registry::{Registry, RegistryError, RegistryStatusSource};
 use crate::request::CheckedRequest;
-use crate::status::source::RegistryStatusSource;
 use crate::verify::Verifier;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -20,8 +19,8 @@ pub struct Backend {
     current: RwLock<Current>,
     registry: Arc<Registry>,
     dir: PathBuf,
-    in_flight: super::idempotency::InFlight,
-    ready: super::ready::ReadyState,
+    in_flight: super::guards::InFlight,
+    ready: super::guards::ReadyState,
 }
 
 /// The issuer as last loaded, the verifier built from it, and the identity of the
@@ -157,12 +156,12 @@ impl Backend {
     }
 
     /// The last readiness check.
-    pub fn ready_state(&self) -> &super::ready::ReadyState {
+    pub fn ready_state(&self) -> &super::guards::ReadyState {
         &self.ready
     }
 
     /// Idempotency keys being answered now.
-    pub fn in_flight(&self) -> &super::idempotency::InFlight {
+    pub fn in_flight(&self) -> &super::guards::InFlight {
         &self.in_flight
     }
 

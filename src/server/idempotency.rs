@@ -22,7 +22,8 @@
 
 use super::backend::Backend;
 use super::errors::ApiError;
-use super::AppState;
+pub use super::guards::{Claim, InFlight};
+use super::state::AppState;
 use crate::issuer::Issued;
 use crate::registry::idempotency::KeyState;
 use crate::registry::IssueOptions;
@@ -30,8 +31,6 @@ use crate::request::CheckedRequest;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -39,42 +38,6 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
 /// Longest key, in characters.
 pub const MAX_KEY_LEN: usize = 255;
-
-/// Keys being answered by this process (a second request with one gets 409).
-#[derive(Debug, Default, Clone)]
-pub struct InFlight(Arc<Mutex<HashSet<String>>>);
-
-/// A key taken for one request: released when dropped (after the answer is stored).
-#[derive(Debug)]
-pub struct Claim {
-    key: String,
-    request_sha256: String,
-    set: InFlight,
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        let mut s = self.set.0.lock().unwrap_or_else(|p| p.into_inner());
-        s.remove(&self.key);
-    }
-}
-
-impl InFlight {
-    fn claim(&self, key: String, request_sha256: String) -> Result<Claim, ApiError> {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if !s.insert(key.clone()) {
-            return Err(ApiError::Conflict(
-                "Idempotency-Key: a request with this key is still being answered; retry later"
-                    .into(),
-            ));
-        }
-        Ok(Claim {
-            key,
-            request_sha256,
-            set: self.clone(),
-        })
-    }
-}
 
 /// An answer of an issuance route: JSON, never cached; `replayed` when it is the stored one.
 #[derive(Debug)]

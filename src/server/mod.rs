@@ -11,15 +11,19 @@
 pub mod admin;
 pub mod api;
 pub mod backend;
+mod counters;
 pub mod demo;
 pub mod errors;
+mod guards;
 pub mod i18n;
 pub mod idempotency;
+mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod parse_errors;
 pub mod ready;
+pub mod state;
 pub mod wellknown;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -28,9 +32,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use backend::Backend;
 use errors::ApiError;
-use std::sync::Arc;
+use listen::serve_connections;
+pub use listen::SHUTDOWN_GRACE;
+pub use state::{image_concurrency, AppState, Limits, HEADER_READ_TIMEOUT};
 use std::time::Duration;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -41,91 +46,11 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// Limits of the service.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Time to answer one request.
-    pub request_timeout: Duration,
-    /// Requests answered at once (the rest wait).
-    pub concurrency: usize,
-    /// Time a client has to send a request's head (line and headers), and the longest a
-    /// kept-alive connection may sit idle between requests.
-    pub header_read_timeout: Duration,
-    /// Free space the data dir's file system must have for `/readyz` to say ready.
-    pub min_free_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            request_timeout: Duration::from_secs(10),
-            concurrency: 512,
-            header_read_timeout: HEADER_READ_TIMEOUT,
-            min_free_bytes: ready::MIN_FREE_BYTES,
-        }
-    }
-}
-
-/// Photos decoded at once: one per core, at most 4 (each decode is bounded in time and memory,
-/// see [`crate::qr::read`]); more wait their turn, up to [`api::IMAGE_WAIT`].
-pub fn image_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
-}
-
-/// Default of [`Limits::header_read_timeout`].
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long shutdown waits for requests in flight.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-
 /// How often `serve` checks whether the issuer's `config.json` changed (key rotation).
 pub const CONFIG_POLL: Duration = Duration::from_secs(2);
 
 /// Largest body of any route without its own limit (64 KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// The issuer, its registry and the verifier for its credentials.
-    pub backend: Arc<Backend>,
-    /// Counters for `/metrics`.
-    pub metrics: Arc<metrics::Metrics>,
-    /// SHA-256 of the admin token; `None`: the admin API refuses everything.
-    pub admin_hash: Option<[u8; 32]>,
-    /// Limits.
-    pub limits: Limits,
-    /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
-    pub image_permits: Arc<tokio::sync::Semaphore>,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("issuer", &self.backend.issuer().config().id)
-            .field("admin", &self.admin_hash.is_some())
-            .finish()
-    }
-}
-
-impl AppState {
-    /// The state over a backend, with the SHA-256 of the admin token (if any).
-    pub fn new(backend: Backend, admin_hash: Option<[u8; 32]>) -> AppState {
-        AppState {
-            backend: Arc::new(backend),
-            metrics: Arc::new(metrics::Metrics::default()),
-            admin_hash,
-            limits: Limits::default(),
-            image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
-        }
-    }
-
-    /// The same state with other limits.
-    pub fn with_limits(mut self, limits: Limits) -> AppState {
-        self.limits = limits;
-        self
-    }
-}
 
 /// Every route: (method, path template). The OpenAPI test checks both ways against this list.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -311,65 +236,6 @@ pub async fn serve(
     let r = serve_connections(listener, app(state), header_timeout, shutdown).await;
     reloader.abort();
     r
-}
-
-/// The accept loop: HTTP/1.1 connections with a limit on the time to send the request head
-/// (`header_timeout`, so slow-header clients cannot hold connections open); on
-/// `shutdown` it stops accepting and lets requests in flight finish (at most
-/// [`SHUTDOWN_GRACE`]).
-async fn serve_connections(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    header_timeout: Duration,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use hyper_util::service::TowerToHyperService;
-    use tower::ServiceExt;
-
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, _peer) = tokio::select! {
-            conn = listener.accept() => match conn {
-                Ok(c) => c,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little, keep serving.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let service =
-            TowerToHyperService::new(app.clone().map_request(
-                |r: hyper::Request<hyper::body::Incoming>| r.map(axum::body::Body::new),
-            ));
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .max_buf_size(parse_errors::MAX_HEAD_BYTES);
-            // hyper's own answers to unparsable heads (400, 414, 431) get JSON bodies.
-            let io = TokioIo::new(parse_errors::JsonParseErrors::new(stream));
-            let conn = builder.serve_connection(io, service);
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("shutdown: requests still in flight after the grace period were dropped");
-    }
-    Ok(())
 }
 
 /// Completes on SIGTERM or ctrl-c.

@@ -7,7 +7,7 @@ use super::api::{read_image_field, verify_bytes};
 use super::backend::qr_text_for;
 use super::errors::ApiError;
 use super::i18n::{tone, verdict_text, words, Lang};
-use super::AppState;
+use super::state::AppState;
 use crate::html::escape;
 use crate::model::Framework;
 use crate::verify::{Outcome, Report, Verdict};

@@ -12,28 +12,20 @@
 //! meanwhile get the last result), so the endpoint cannot be used to pile up disk writes.
 
 use super::backend::Backend;
-use super::AppState;
+pub use super::guards::ReadyState;
+use super::state::AppState;
+pub use super::state::MIN_FREE_BYTES;
 use crate::registry::RegistryError;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Default free space the data dir's file system must have (64 MiB).
-pub const MIN_FREE_BYTES: u64 = 64 << 20;
 /// Longest wait for another writer's lock on the registry.
 pub const REGISTRY_WAIT: Duration = Duration::from_secs(1);
 /// How long a successful check is reused.
 pub const REUSE_READY: Duration = Duration::from_secs(1);
-
-/// The last readiness check and the lock that lets one run at a time.
-#[derive(Debug, Default)]
-pub struct ReadyState {
-    last: Mutex<Option<(Instant, Result<(), String>)>>,
-    running: Mutex<()>,
-}
 
 /// Free bytes for unprivileged writers on the file system of `dir`.
 #[cfg(unix)]

@@ -2,7 +2,7 @@
 //! `/trust.json`, `/status/{list}`, `/healthz`.
 
 use super::errors::ApiError;
-use super::AppState;
+use super::state::AppState;
 use crate::issuer::Issuer;
 use crate::keys;
 use axum::extract::rejection::PathRejection;

@@ -10,11 +10,11 @@
 
 use super::bitstring::Bitstring;
 use super::StatusError;
-use crate::issuer::Issuer;
 use crate::jcs;
 use crate::keys;
 use crate::model::{format_time, parse_time, StatusPurpose, StatusRef, VC_V2_CONTEXT};
 use crate::proof::{self, PreparedProof};
+use crate::signer::IssuerSigner;
 use crate::trust::TrustList;
 use crate::verify::StatusBit;
 use chrono::{DateTime, Duration, Utc};
@@ -23,22 +23,22 @@ use serde_json::{json, Value};
 /// Largest status list credential accepted (2 MiB of JSON).
 pub const MAX_LIST_CREDENTIAL: usize = 2 << 20;
 
-/// Builds and signs the status list credential of list `number` with `issuer`'s active key.
+/// Builds and signs the status list credential of list `number` with `issuer`'s key.
 /// `validUntil` = `now` + the issuer's `statusTtlSecs`.
 pub fn build_signed(
-    issuer: &Issuer,
+    issuer: &dyn IssuerSigner,
     number: u64,
     purpose: StatusPurpose,
     bits: &Bitstring,
     now: DateTime<Utc>,
 ) -> Result<Value, StatusError> {
-    let ttl = issuer.config().status_ttl_secs.clamp(60, 366 * 86_400) as i64;
+    let ttl = issuer.status_ttl_secs().clamp(60, 366 * 86_400) as i64;
     let url = list_url(issuer.public_url(), number);
     let unsigned = json!({
         "@context": [VC_V2_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer.config().id,
+        "issuer": issuer.issuer_id(),
         "validFrom": format_time(&now),
         "validUntil": format_time(&(now + Duration::seconds(ttl))),
         "credentialSubject": {
@@ -48,12 +48,7 @@ pub fn build_signed(
             "encodedList": bits.encode(),
         },
     });
-    Ok(proof::sign(
-        &unsigned,
-        issuer.signing_key(),
-        issuer.verification_method(),
-        &now,
-    )?)
+    Ok(proof::sign_as(&unsigned, issuer, &now)?)
 }
 
 /// The URL of list `number`: `{public_url}/status/{number}`.

@@ -3,21 +3,25 @@
 //! - [`bitstring`]: the GZIP + multibase bitstring, with decoding caps.
 //! - [`credential`]: status list credentials (`BitstringStatusListCredential`) signed with
 //!   `eddsa-jcs-2022`: build and sign, parse and check against a trust list.
-//! - [`source`]: [`crate::verify::StatusSource`] implementations: files, the local registry,
-//!   and a combinator; [`http`]: fetching over HTTP with an HTTP cache ([`http_cache`]).
+//! - [`source`]: [`crate::verify::StatusSource`] for status list files; with the `http`
+//!   feature, `http`: fetching over HTTP with an HTTP cache (`http_cache`).
 //!
 //! Each list has one purpose (`revocation` or `suspension`) and a number; its credential is
 //! served at `{public_url}/status/{number}` and exported as `{number}.json`.
 
 pub mod bitstring;
 pub mod credential;
+#[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "http")]
 pub mod http_cache;
 pub mod source;
 
 pub use bitstring::{Bitstring, MIN_LIST_BITS};
 pub use credential::{CheckedList, StatusListCredential};
-pub use source::{CombinedStatusSource, FileStatusSource, HttpStatusSource, RegistryStatusSource};
+pub use source::FileStatusSource;
+#[cfg(feature = "http")]
+pub use source::HttpStatusSource;
 
 /// Why a status list could not be read, built or fetched.
 #[derive(Debug, thiserror::Error)]
