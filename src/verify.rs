@@ -567,10 +567,10 @@ impl Verifier {
 fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
     let Some(actual) = &u.qr_prefix else { return };
     let url = u.claims.as_ref().and_then(|cl| cl.issuer.url.clone());
-    let Some(expected) = url.or_else(|| did_web_url(&u.issuer_id)) else {
+    let Some(expected) = url.or_else(|| crate::model::address::did_web_url(&u.issuer_id)) else {
         return;
     };
-    let expected = crate::qr::url_prefix(&expected);
+    let expected = crate::model::address::qr_url_prefix(&expected);
     if actual.eq_ignore_ascii_case(&expected) {
         c.push(
             "qr_host",
@@ -587,19 +587,6 @@ fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
         c.notes.push(why.clone());
         c.push("qr_host", Outcome::Warn, why, None);
     }
-}
-
-/// `https://host[:port][/path]` of a `did:web` id.
-fn did_web_url(id: &str) -> Option<String> {
-    let rest = id.strip_prefix("did:web:")?;
-    let mut parts = rest.split(':');
-    let host = parts.next()?.replace("%3A", ":").replace("%3a", ":");
-    let path: Vec<&str> = parts.collect();
-    Some(if path.is_empty() {
-        format!("https://{host}")
-    } else {
-        format!("https://{host}/{}", path.join("/"))
-    })
 }
 
 /// The checks of one run, and its notes.

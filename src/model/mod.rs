@@ -6,6 +6,7 @@
 //! rebuilding it from the extracted claims gives the same JSON back, so every form of one
 //! certificate (document, token, QR) carries exactly the same claims.
 
+pub mod address;
 pub mod levels;
 pub mod reference;
 pub mod text;

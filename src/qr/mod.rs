@@ -105,10 +105,7 @@ pub fn digits_to_bytes(d: &str) -> Result<Vec<u8>, QrError> {
 
 /// The QR URL prefix of an issuer's public URL: upper-cased, with `/V/`.
 pub fn url_prefix(public_url: &str) -> String {
-    format!(
-        "{}/V/",
-        public_url.trim_end_matches('/').to_ascii_uppercase()
-    )
+    crate::model::address::qr_url_prefix(public_url)
 }
 
 /// Signs `content` with `key` and gives the QR text for an issuer reached at `public_url`
