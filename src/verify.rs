@@ -18,73 +18,15 @@ use std::sync::Arc;
 mod certificate;
 mod source;
 mod summary;
+mod verdict;
 
 pub use certificate::certificate_problem;
 pub use source::{NoStatusSource, Registered, StatusBit, StatusSource};
 pub use summary::Summary;
+pub use verdict::Verdict;
 
 /// Largest document accepted for verification (256 KiB).
 pub const MAX_DOCUMENT: usize = 256 << 10;
-
-/// The one word every check ends in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Not a credential we can read.
-    Malformed,
-    /// The signature does not verify.
-    BadSignature,
-    /// Not signed by a trusted issuer's key.
-    UntrustedIssuer,
-    /// Revoked (final).
-    Revoked,
-    /// Suspended (may be lifted).
-    Suspended,
-    /// Past `validUntil`.
-    Expired,
-    /// Before `validFrom`.
-    NotYetValid,
-    /// The status could not be established.
-    StatusUnknown,
-    /// Genuine and in force.
-    Valid,
-}
-
-impl Verdict {
-    /// The verdict word (`valid`, `revoked`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Valid => "valid",
-            Verdict::Revoked => "revoked",
-            Verdict::Suspended => "suspended",
-            Verdict::Expired => "expired",
-            Verdict::NotYetValid => "not_yet_valid",
-            Verdict::UntrustedIssuer => "untrusted_issuer",
-            Verdict::BadSignature => "bad_signature",
-            Verdict::Malformed => "malformed",
-            Verdict::StatusUnknown => "status_unknown",
-        }
-    }
-
-    /// All verdicts.
-    pub const ALL: [Verdict; 9] = [
-        Verdict::Valid,
-        Verdict::Revoked,
-        Verdict::Suspended,
-        Verdict::Expired,
-        Verdict::NotYetValid,
-        Verdict::UntrustedIssuer,
-        Verdict::BadSignature,
-        Verdict::Malformed,
-        Verdict::StatusUnknown,
-    ];
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Which form of a certificate came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -385,13 +327,12 @@ impl Verifier {
                 None,
             );
         }
-        let verdict = c
-            .checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .filter_map(|c| c.fails_as)
-            .min()
-            .unwrap_or(Verdict::Valid);
+        let verdict = Verdict::of_failures(
+            c.checks
+                .iter()
+                .filter(|c| c.outcome == Outcome::Fail)
+                .filter_map(|c| c.fails_as),
+        );
         Report {
             verdict,
             valid: verdict == Verdict::Valid,
