@@ -52,7 +52,8 @@ fn bench(c: &mut Criterion) {
     let verifier = Verifier::builder(TrustList::parse(trust.as_bytes()).unwrap())
         .status_source(Arc::new(AllClear))
         .at_time(created + chrono::Duration::days(1))
-        .build();
+        .build()
+        .unwrap();
     let check = |b: &[u8]| {
         verifier
             .check(UnverifiedCredential::from_document_bytes(b).unwrap())

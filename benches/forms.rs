@@ -37,7 +37,8 @@ fn forms(c: &mut Criterion) {
     let issued = issuer.sign_all(claims, now_secs()).unwrap();
     let verifier = Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(Clear))
-        .build();
+        .build()
+        .unwrap();
     let png = render::to_png(&issued.qr_text, 8).unwrap();
 
     let mut g = c.benchmark_group("forms");

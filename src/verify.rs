@@ -20,6 +20,9 @@ mod source;
 mod summary;
 mod verdict;
 
+#[cfg(test)]
+mod tests;
+
 pub use certificate::certificate_problem;
 pub use source::{NoStatusSource, Registered, StatusBit, StatusSource};
 pub use summary::Summary;
@@ -234,10 +237,12 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-/// Builds a [`Verifier`]. Defaults are strict: no status source (so credentials with status
-/// entries are `status_unknown`), stale lists refused, the clock is the system clock.
+/// Builds a [`Verifier`]. Defaults are strict: an empty trust list is refused, no status source
+/// (so credentials with status entries are `status_unknown`), stale lists refused, the clock is
+/// the system clock. Each default is weakened only by a call that names what it weakens.
 pub struct VerifierBuilder {
     v: Verifier,
+    allow_empty_trust: bool,
 }
 
 impl VerifierBuilder {
@@ -256,10 +261,34 @@ impl VerifierBuilder {
         self.v.accept_stale = true;
         self
     }
-    /// The verifier.
-    pub fn build(self) -> Verifier {
-        self.v
+    /// Opt-out: build even when the trust list names no issuer key. Such a verifier answers
+    /// `untrusted_issuer` for every credential (the CLI without a trust list); without this
+    /// call [`build`](Self::build) refuses it as a misconfiguration.
+    pub fn allow_empty_trust_list(mut self) -> Self {
+        self.allow_empty_trust = true;
+        self
     }
+    /// The verifier, or why it would be misconfigured (an empty trust list, unless
+    /// [`allow_empty_trust_list`](Self::allow_empty_trust_list) was called).
+    pub fn build(self) -> Result<Verifier, VerifierError> {
+        let has_key = self.v.trust.issuers.iter().any(|i| !i.keys.is_empty());
+        if !has_key && !self.allow_empty_trust {
+            return Err(VerifierError::EmptyTrustList);
+        }
+        Ok(self.v)
+    }
+}
+
+/// Why a [`Verifier`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifierError {
+    /// The trust list names no issuer key: every credential would be `untrusted_issuer`.
+    #[error(
+        "the trust list names no issuer key, so no credential could ever verify \
+         (call allow_empty_trust_list() if that is meant)"
+    )]
+    EmptyTrustList,
 }
 
 impl Verifier {
@@ -273,6 +302,7 @@ impl Verifier {
                 now: None,
                 accept_stale: false,
             },
+            allow_empty_trust: false,
         }
     }
 

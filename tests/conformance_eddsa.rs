@@ -127,7 +127,7 @@ fn outcome(r: &skillcert::verify::Report, name: &str) -> Outcome {
 #[test]
 fn independently_signed_document_verifies() {
     let trust = TrustList::parse(VECTOR_TRUST_LIST.as_bytes()).unwrap();
-    let verifier = Verifier::builder(trust).build();
+    let verifier = Verifier::builder(trust).build().unwrap();
     let signed = json("eddsa-jcs-2022/signedJCS.json");
     let u = UnverifiedCredential::from_document(&signed).unwrap();
     assert_eq!(u.issuer_id, "https://vc.example/issuers/5678");
@@ -162,6 +162,7 @@ fn independently_signed_document_verifies() {
     .unwrap();
     let report = Verifier::builder(other)
         .build()
+        .unwrap()
         .check(UnverifiedCredential::from_document(&signed).unwrap());
     assert_eq!(outcome(&report, "issuer"), Outcome::Fail);
     assert_ne!(report.verdict, Verdict::Valid);
@@ -195,7 +196,8 @@ fn signed_reference() -> (Vec<u8>, Verifier) {
     let verifier = Verifier::builder(TrustList::parse(trust.as_bytes()).unwrap())
         .status_source(Arc::new(AllClear))
         .at_time(created + chrono::Duration::days(1))
-        .build();
+        .build()
+        .unwrap();
     (serde_json::to_vec(&doc).unwrap(), verifier)
 }
 

@@ -176,7 +176,10 @@ fn check_issued(
         .as_str()
         .map(|s| model::parse_time("validFrom", s).unwrap())
         .unwrap_or_else(chrono::Utc::now);
-    let verifier = Verifier::builder(trust.clone()).at_time(at).build();
+    let verifier = Verifier::builder(trust.clone())
+        .at_time(at)
+        .build()
+        .unwrap();
     let has_foreign_status = signed.get("credentialStatus").is_some();
     match UnverifiedCredential::from_document(signed) {
         Ok(u) => {

@@ -32,7 +32,9 @@ fn all_forms_give_the_same_verdict_and_claims() {
         }
     }
     // Without status lists every form is status_unknown (fail closed), not valid.
-    let strict = skillcert::verify::Verifier::builder(issuer.trust_list()).build();
+    let strict = skillcert::verify::Verifier::builder(issuer.trust_list())
+        .build()
+        .unwrap();
     for (bytes, format) in &forms {
         let r = strict.check(parse_bytes(bytes).unwrap());
         assert_eq!(r.verdict, Verdict::StatusUnknown, "{format:?}");

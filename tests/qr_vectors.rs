@@ -45,6 +45,7 @@ fn verifier() -> Verifier {
         .at_time(parse_time("t", VERIFY_AT).unwrap())
         .status_source(Arc::new(common::FixedStatus(false)))
         .build()
+        .unwrap()
 }
 
 fn expected(name: &str) -> Verdict {

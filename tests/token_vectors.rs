@@ -38,7 +38,7 @@ fn jose_verifier() -> Verifier {
         }],
         status_origins: vec![],
     });
-    Verifier::builder(t).build()
+    Verifier::builder(t).build().unwrap()
 }
 
 fn verdict_of(file: &str) -> (Verdict, String) {

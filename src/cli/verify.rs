@@ -99,11 +99,15 @@ pub fn build_verifier(cli: &Cli, args: &VerifyArgs) -> Result<Verifier, CliError
         registry,
         http,
     };
-    let mut b = Verifier::builder(trust).status_source(std::sync::Arc::new(source));
+    // The CLI's contract: with no issuer in the data dir and no --trust (or a trust list that
+    // names nobody), nobody is trusted and every credential is `untrusted_issuer`.
+    let mut b = Verifier::builder(trust)
+        .status_source(std::sync::Arc::new(source))
+        .allow_empty_trust_list();
     if args.accept_stale {
         b = b.accept_stale_status_lists();
     }
-    Ok(b.build())
+    b.build().map_err(CliError::unreadable)
 }
 
 /// Prints one report, human or JSON.

@@ -41,4 +41,5 @@ pub fn verifier(issuer: &Issuer, set: bool) -> Verifier {
     Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(FixedStatus(set)))
         .build()
+        .unwrap()
 }
