@@ -24,7 +24,7 @@ mod verdict;
 mod tests;
 
 pub use certificate::certificate_problem;
-pub use source::{NoStatusSource, Registered, StatusBit, StatusSource};
+pub use source::{NoStatusSource, Registered, StatusBit, StatusLookupError, StatusSource};
 pub use summary::Summary;
 pub use verdict::Verdict;
 
@@ -520,7 +520,7 @@ impl Verifier {
                     );
                     c.push(&name, outcome, reason, bit.set.then_some(set_verdict));
                 }
-                Err(why) => c.fail(&name, why, Verdict::StatusUnknown),
+                Err(why) => c.fail(&name, why.to_string(), Verdict::StatusUnknown),
             }
         }
     }

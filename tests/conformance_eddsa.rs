@@ -12,7 +12,7 @@ use skillcert::keys::{self, SecretKey};
 use skillcert::model::{self, StatusRef};
 use skillcert::trust::TrustList;
 use skillcert::verify::{
-    Outcome, StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier,
+    Outcome, StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict, Verifier,
 };
 use skillcert::{jcs, proof};
 use std::sync::Arc;
@@ -171,7 +171,12 @@ fn independently_signed_document_verifies() {
 /// Every status bit is clear and fresh: isolates the signature and parsing checks.
 struct AllClear;
 impl StatusSource for AllClear {
-    fn status(&self, e: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+    fn status(
+        &self,
+        e: &StatusRef,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<StatusBit, StatusLookupError> {
         Ok(StatusBit {
             set: false,
             stale: false,

@@ -15,9 +15,9 @@ use super::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
 pub use super::http::{HttpStatusSource, FETCH_TIMEOUT};
 use super::{Bitstring, StatusError};
 use crate::model::{Claims, StatusPurpose, StatusRef};
-use crate::registry::Registry;
+use crate::registry::{Registry, RegistryError};
 use crate::trust::TrustList;
-use crate::verify::{Registered, StatusBit, StatusSource};
+use crate::verify::{Registered, StatusBit, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -69,14 +69,14 @@ impl StatusSource for FileStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
         self.lists
             .get(&entry.list_url)
             .ok_or_else(|| {
-                format!(
+                StatusLookupError::NoList(format!(
                     "no status list file for {} (give it with --status)",
                     entry.list_url
-                )
+                ))
             })?
             .status(entry, issuer_id, now)
     }
@@ -114,8 +114,8 @@ impl RegistryStatusSource {
     /// Purpose and bits of list `n`, from the cache while the registry has not changed. The
     /// stamp is taken before the bits are read, so a change racing the read only causes one
     /// more reload, never a stale answer.
-    fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), String> {
-        let stamp = self.registry.change_stamp().map_err(|e| e.to_string())?;
+    fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), RegistryError> {
+        let stamp = self.registry.change_stamp()?;
         {
             let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if c.stamp != Some(stamp) {
@@ -126,10 +126,7 @@ impl RegistryStatusSource {
                 return Ok(hit.clone());
             }
         }
-        let (purpose, bits) = self
-            .registry
-            .list_status_bits(n)
-            .map_err(|e| e.to_string())?;
+        let (purpose, bits) = self.registry.list_status_bits(n)?;
         let entry = (purpose, Arc::new(bits));
         let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if c.stamp == Some(stamp) {
@@ -145,28 +142,32 @@ impl StatusSource for RegistryStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         _now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
+        use StatusLookupError::{NoList, Refused, Unavailable};
         if issuer_id != self.issuer_id {
-            return Err(format!(
+            return Err(NoList(format!(
                 "the local registry holds no status of issuer {issuer_id}"
-            ));
+            )));
         }
         let n: u64 = entry
             .list_url
             .strip_prefix(&self.prefix)
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| format!("{} is not a list of this registry", entry.list_url))?;
-        let (purpose, bits) = self.list(n)?;
+            .ok_or_else(|| NoList(format!("{} is not a list of this registry", entry.list_url)))?;
+        let (purpose, bits) = self.list(n).map_err(|e| Unavailable(e.to_string()))?;
         if purpose != entry.purpose {
-            return Err(format!(
+            return Err(Refused(format!(
                 "list {n} has purpose {}, not {}",
                 purpose.as_str(),
                 entry.purpose.as_str()
-            ));
+            )));
         }
         let list_len = crate::status::MIN_LIST_BITS as u32;
         if entry.index >= list_len {
-            return Err(format!("index {} is past the end of list {n}", entry.index));
+            return Err(Refused(format!(
+                "index {} is past the end of list {n}",
+                entry.index
+            )));
         }
         Ok(StatusBit {
             set: bits.get(entry.index as usize).unwrap_or(false),
@@ -226,7 +227,7 @@ impl StatusSource for CombinedStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
         let registry = self
             .registry
             .as_ref()
@@ -241,10 +242,10 @@ impl StatusSource for CombinedStatusSource {
             (None, Some(r)) => r.status(entry, issuer_id, now),
             (None, None) => match &self.http {
                 Some(h) => h.status(entry, issuer_id, now),
-                None => Err(format!(
+                None => Err(StatusLookupError::NoList(format!(
                     "offline and no --status file holds {}",
                     entry.list_url
-                )),
+                ))),
             },
         }
     }
@@ -268,9 +269,9 @@ impl StatusSource for CombinedStatusSource {
 /// answer stands and the source says why the other was not used.
 fn reconcile(
     entry: &StatusRef,
-    file: Result<StatusBit, String>,
-    registry: Result<StatusBit, String>,
-) -> Result<StatusBit, String> {
+    file: Result<StatusBit, StatusLookupError>,
+    registry: Result<StatusBit, StatusLookupError>,
+) -> Result<StatusBit, StatusLookupError> {
     let word = |set: bool| match (set, entry.purpose) {
         (false, _) => "active",
         (true, StatusPurpose::Revocation) => "revoked",
