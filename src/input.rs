@@ -1,36 +1,29 @@
 //! Recognising the form of untrusted input: a JSON document, a `vc+jwt` token, QR text, or an
 //! image of a QR code. Shared by the CLI and the HTTP service.
 
-use crate::verify::{Format, Report, UnverifiedCredential};
+use crate::qr::QrError;
+use crate::verify::{ParseError, UnverifiedCredential};
 
-/// Parses input bytes of any supported form. `Err` is a `malformed` report naming the problem.
-pub fn parse_bytes(bytes: &[u8]) -> Result<UnverifiedCredential, Report> {
+/// Parses input bytes of any supported form. `Err` names the problem (the verdict is
+/// `malformed`; [`Report::from`](crate::verify::Report) makes its report).
+pub fn parse_bytes(bytes: &[u8]) -> Result<UnverifiedCredential, ParseError> {
     let trimmed = trim_ascii(bytes);
     if trimmed.first() == Some(&b'{') {
-        return UnverifiedCredential::from_document_bytes(trimmed)
-            .map_err(|e| Report::malformed(Format::Document, e));
+        return UnverifiedCredential::from_document_bytes(trimmed);
     }
     if crate::token::looks_like_token(trimmed) {
         let text = std::str::from_utf8(trimmed).expect("checked ASCII");
-        return UnverifiedCredential::from_token(text)
-            .map_err(|e| Report::malformed(Format::Token, e));
+        return UnverifiedCredential::from_token(text);
     }
     if crate::qr::looks_like_qr_text(trimmed) {
-        let text = std::str::from_utf8(trimmed)
-            .map_err(|_| Report::malformed(Format::Qr, "QR text: not UTF-8"))?;
-        return UnverifiedCredential::from_qr_text(text)
-            .map_err(|e| Report::malformed(Format::Qr, e));
+        let text = std::str::from_utf8(trimmed).map_err(|_| QrError::Text("not UTF-8".into()))?;
+        return UnverifiedCredential::from_qr_text(text);
     }
     if crate::qr::read::sniff(bytes).is_some() {
-        let text = crate::qr::read::parse_image(bytes)
-            .map_err(|e| Report::malformed(Format::Qr, e.to_string()))?;
-        return UnverifiedCredential::from_qr_text(&text)
-            .map_err(|e| Report::malformed(Format::Qr, e));
+        let text = crate::qr::read::parse_image(bytes)?;
+        return UnverifiedCredential::from_qr_text(&text);
     }
-    Err(Report::malformed(
-        Format::Document,
-        "input is not a JSON document, a token, a QR text or a PNG/JPEG image of a QR code",
-    ))
+    Err(ParseError::UnknownForm)
 }
 
 /// `b` without leading and trailing ASCII white space.

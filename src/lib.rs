@@ -21,7 +21,8 @@
 //!
 //! let bytes = serde_json::to_vec(&issued.document).unwrap();
 //! let verifier = Verifier::builder(issuer.trust_list()).build().unwrap();
-//! let report = UnverifiedCredential::from_document_bytes(&bytes).unwrap().verify(&verifier).unwrap().report;
+//! let verified = UnverifiedCredential::from_document_bytes(&bytes).unwrap().verify(&verifier).unwrap();
+//! let report = verified.report();
 //! assert_eq!(report.verdict, Verdict::Valid);
 //! assert_eq!(report.summary.holder.as_deref(), Some("王晓明"));
 //! ```

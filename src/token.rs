@@ -9,7 +9,7 @@ use crate::issuer::Issuer;
 use crate::jcs;
 use crate::keys::SecretKey;
 use crate::model::{parse_time, time_from_unix, Claims, StatusRef, VC_V2_CONTEXT};
-use crate::verify::{Format, Summary, UnverifiedCredential, MAX_DOCUMENT};
+use crate::verify::{Format, ParseError, Parts, UnverifiedCredential, MAX_DOCUMENT};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -292,15 +292,10 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         doc.remove(k);
     }
     let doc = Value::Object(doc);
-    let claims = Claims::from_document(&doc).ok();
-    let not_certificate = crate::verify::certificate_problem(&doc);
-    Ok(UnverifiedCredential {
+    Ok(UnverifiedCredential::from_parts(Parts {
         format: Format::Token,
-        summary: claims
-            .as_ref()
-            .map(Summary::from_claims)
-            .unwrap_or_else(|| Summary::from_json(&doc)),
-        claims,
+        claims: Claims::from_document(&doc).ok(),
+        document: Some(doc),
         issuer_id,
         key_id,
         signed_at,
@@ -309,15 +304,13 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         valid_from,
         valid_until,
         status,
-        not_certificate,
-    })
+    }))
 }
 
 impl UnverifiedCredential {
-    /// Parses a `vc+jwt` compact JWS. The error text names the part or claim.
-    pub fn from_token(text: &str) -> Result<UnverifiedCredential, String> {
-        let tok = parse_token(text).map_err(|e| e.to_string())?;
-        credential_of(tok).map_err(|e| e.to_string())
+    /// Parses a `vc+jwt` compact JWS. The error names the part or claim.
+    pub fn from_token(text: &str) -> Result<UnverifiedCredential, ParseError> {
+        Ok(credential_of(parse_token(text)?)?)
     }
 }
 
@@ -327,7 +320,7 @@ mod tests {
 
     #[test]
     fn shape_errors_name_the_part() {
-        let e = |t: &str| UnverifiedCredential::from_token(t).unwrap_err();
+        let e = |t: &str| UnverifiedCredential::from_token(t).unwrap_err().to_string();
         assert!(e("a.b").contains("three"));
         assert!(e("eyJ!.b.c").contains("header"));
         let h = B64URL.encode(br#"{"alg":"none","kid":"k"}"#);

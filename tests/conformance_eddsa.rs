@@ -130,7 +130,7 @@ fn independently_signed_document_verifies() {
     let verifier = Verifier::builder(trust).build().unwrap();
     let signed = json("eddsa-jcs-2022/signedJCS.json");
     let u = UnverifiedCredential::from_document(&signed).unwrap();
-    assert_eq!(u.issuer_id, "https://vc.example/issuers/5678");
+    assert_eq!(u.issuer_id(), "https://vc.example/issuers/5678");
     let report = verifier.check(u);
     assert_eq!(report.verdict, Verdict::Malformed, "{:?}", report.checks);
     let failed: Vec<&str> = report

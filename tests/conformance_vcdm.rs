@@ -205,7 +205,7 @@ fn check_issued(
         // verified, and then it is never `valid` (fail closed).
         Err(e) => {
             assert!(has_foreign_status, "{name}: {e}");
-            assert!(e.contains("credentialStatus"), "{name}: {e}");
+            assert!(e.to_string().contains("credentialStatus"), "{name}: {e}");
         }
     }
 }

@@ -22,7 +22,7 @@ fn request(holder: &str) -> CheckedRequest {
 fn check(verifier: &Verifier, bytes: &[u8]) -> Report {
     match parse_bytes(bytes) {
         Ok(u) => verifier.check(u),
-        Err(r) => r,
+        Err(e) => e.into(),
     }
 }
 

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let v = verifier();
     let report = match parse_bytes(data) {
         Ok(u) => v.check(u),
-        Err(r) => r,
+        Err(e) => e.into(),
     };
     // The report always serializes (it is what `verify --json` prints).
     let _ = serde_json::to_string(&report).expect("report serializes");

@@ -1,10 +1,9 @@
 //! `skillcert verify`.
 
 use super::{Cli, CliError, CmdResult, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE};
-use crate::input::parse_bytes;
 use crate::issuer::Issuer;
 use crate::trust::TrustList;
-use crate::verify::{Report, Verdict, Verifier};
+use crate::verify::{Rejected, Report, Verdict, VerifiedCredential, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
@@ -198,10 +197,9 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> CmdResult {
                 continue;
             }
         };
-        let report = match parse_bytes(&bytes) {
-            Ok(u) => verifier.check(u),
-            Err(r) => r,
-        };
+        let report = verifier
+            .verify_bytes(&bytes)
+            .map_or_else(Rejected::into_report, VerifiedCredential::into_report);
         print_report(cli, input, &report);
         code = exit_code_after(code, &report);
     }

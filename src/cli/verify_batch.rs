@@ -4,7 +4,7 @@
 
 use super::verify::exit_code_after;
 use super::{CliError, CmdResult, EXIT_OK};
-use crate::input::{parse_bytes, trim_ascii};
+use crate::input::trim_ascii;
 use crate::verify::{Format, Report, Verifier};
 use std::io::{BufRead, BufReader, Read, Write};
 
@@ -66,11 +66,15 @@ pub fn run(verifier: &Verifier, source: &str) -> CmdResult {
                 if text.is_empty() {
                     continue;
                 }
-                match parse_bytes(text) {
-                    Ok(u) => verifier.check(u),
-                    Err(mut r) => {
-                        for c in &mut r.checks {
-                            c.reason = format!("line {line_no}: {}", c.reason);
+                match verifier.verify_bytes(text) {
+                    Ok(verified) => verified.into_report(),
+                    Err(rejected) => {
+                        let unreadable = rejected.parse_error().is_some();
+                        let mut r = rejected.into_report();
+                        if unreadable {
+                            for c in &mut r.checks {
+                                c.reason = format!("line {line_no}: {}", c.reason);
+                            }
                         }
                         r
                     }

@@ -14,7 +14,7 @@ pub mod vectors;
 
 use crate::issuer::Issuer;
 use crate::keys::SecretKey;
-use crate::verify::{Format, Summary, UnverifiedCredential};
+use crate::verify::{Format, ParseError, Parts, UnverifiedCredential};
 use format::{decode_payload, encode_body, signed_message, DecodedPayload, QrContent};
 
 /// Longest QR text accepted (a version 40 QR holds at most 7,089 digits).
@@ -186,13 +186,12 @@ pub fn parse_qr_text(text: &str) -> Result<DecodedPayload, QrError> {
 
 impl UnverifiedCredential {
     /// Parses QR text (`http(s)://<host>/V/<digits>`, scheme and host in any case).
-    pub fn from_qr_text(text: &str) -> Result<UnverifiedCredential, String> {
-        let d = parse_qr_text(text).map_err(|e| e.to_string())?;
+    pub fn from_qr_text(text: &str) -> Result<UnverifiedCredential, ParseError> {
+        let d = parse_qr_text(text)?;
         let message = d.message();
         let c = d.content;
-        Ok(UnverifiedCredential {
+        Ok(UnverifiedCredential::from_parts(Parts {
             format: Format::Qr,
-            summary: Summary::from_claims(&c.claims),
             issuer_id: c.claims.issuer.id.clone(),
             key_id: c.key_id,
             signed_at: Some(c.signed_at),
@@ -202,9 +201,9 @@ impl UnverifiedCredential {
             valid_until: c.claims.valid_until,
             status: c.claims.status.clone(),
             // The QR form carries only skillcert claims: always a certificate.
-            not_certificate: None,
+            document: None,
             claims: Some(c.claims),
-        })
+        }))
     }
 }
 
