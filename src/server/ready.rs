@@ -28,33 +28,59 @@ pub const REGISTRY_WAIT: Duration = Duration::from_secs(1);
 /// How long a successful check is reused.
 pub const REUSE_READY: Duration = Duration::from_secs(1);
 
+/// Why the service is not ready: the `reason` of the 503 answer (names the failed check,
+/// without paths).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReady {
+    /// The free space of the data dir's file system could not be read.
+    #[error("data dir: {0}")]
+    DataDir(String),
+    /// Too little free space.
+    #[error("data dir: {free_mib} MiB free, below the {required_mib} MiB required")]
+    LowSpace {
+        /// Free MiB (rounded down).
+        free_mib: u64,
+        /// Required MiB (rounded up).
+        required_mib: u64,
+    },
+    /// The registry did not take a write: the SQLite result.
+    #[error("registry not writable: {0}")]
+    RegistryNotWritable(String),
+    /// Another check is running and none has finished yet.
+    #[error("readiness check in progress")]
+    InProgress,
+    /// The check itself failed to run.
+    #[error("the readiness check failed")]
+    CheckFailed,
+}
+
 /// The last readiness check and the lock that lets one run at a time.
 #[derive(Debug, Default)]
 pub struct ReadyState {
-    last: Mutex<Option<(Instant, Result<(), String>)>>,
+    last: Mutex<Option<(Instant, Result<(), NotReady>)>>,
     running: Mutex<()>,
 }
 
 /// Free bytes for unprivileged writers on the file system of `dir`.
 #[cfg(unix)]
-fn free_bytes(dir: &std::path::Path) -> Result<u64, String> {
-    let s = rustix::fs::statvfs(dir).map_err(|e| format!("data dir: {e}"))?;
+fn free_bytes(dir: &std::path::Path) -> Result<u64, NotReady> {
+    let s = rustix::fs::statvfs(dir).map_err(|e| NotReady::DataDir(e.to_string()))?;
     Ok(s.f_bavail.saturating_mul(s.f_frsize))
 }
 
 #[cfg(not(unix))]
-fn free_bytes(_: &std::path::Path) -> Result<u64, String> {
+fn free_bytes(_: &std::path::Path) -> Result<u64, NotReady> {
     Ok(u64::MAX)
 }
 
-fn check(backend: &Backend, min_free: u64) -> Result<(), String> {
+fn check(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
     let free = free_bytes(backend.dir())?;
     if free < min_free {
-        return Err(format!(
-            "data dir: {} MiB free, below the {} MiB required",
-            free >> 20,
-            min_free.div_ceil(1 << 20)
-        ));
+        return Err(NotReady::LowSpace {
+            free_mib: free >> 20,
+            required_mib: min_free.div_ceil(1 << 20),
+        });
     }
     backend.registry().write_probe(REGISTRY_WAIT).map_err(|e| {
         tracing::warn!(error = %e, "readiness: the registry did not take a write");
@@ -63,12 +89,12 @@ fn check(backend: &Backend, min_free: u64) -> Result<(), String> {
             RegistryError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => f.to_string(),
             _ => "the write failed".into(),
         };
-        format!("registry not writable: {what}")
+        NotReady::RegistryNotWritable(what)
     })
 }
 
 /// The readiness of `backend` (blocking): a recent success, else a check.
-pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), String> {
+pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
     let st = backend.ready_state();
     let last = || st.last.lock().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some((at, Ok(()))) = last() {
@@ -77,7 +103,7 @@ pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), String> {
         }
     }
     let Ok(_running) = st.running.try_lock() else {
-        return last().map_or_else(|| Err("readiness check in progress".into()), |(_, r)| r);
+        return last().map_or(Err(NotReady::InProgress), |(_, r)| r);
     };
     let r = check(backend, min_free);
     *st.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), r.clone()));
@@ -90,14 +116,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let min_free = state.limits.min_free_bytes;
     let r = tokio::task::spawn_blocking(move || readiness(&backend, min_free))
         .await
-        .unwrap_or_else(|_| Err("the readiness check failed".into()));
+        .unwrap_or(Err(NotReady::CheckFailed));
     let (status, body) = match r {
         Ok(()) => (StatusCode::OK, json!({"status": "ready"})),
         Err(reason) => {
             tracing::warn!(reason = %reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"status": "not_ready", "reason": reason}),
+                json!({"status": "not_ready", "reason": reason.to_string()}),
             )
         }
     };
