@@ -14,7 +14,9 @@ use skillcert::keys::{self, SecretKey};
 use skillcert::model::{reference::reference_claims, StatusRef};
 use skillcert::proof;
 use skillcert::trust::TrustList;
-use skillcert::verify::{StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier};
+use skillcert::verify::{
+    StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict, Verifier,
+};
 use std::sync::Arc;
 
 const VM: &str = "did:web:verify.skills.example.cn#key-1";
@@ -23,7 +25,12 @@ const SEED: [u8; 32] = [0x5c; 32];
 /// Every status bit clear and fresh, so the reference certificate's two entries pass.
 struct AllClear;
 impl StatusSource for AllClear {
-    fn status(&self, e: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+    fn status(
+        &self,
+        e: &StatusRef,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<StatusBit, StatusLookupError> {
         Ok(StatusBit {
             set: false,
             stale: false,
@@ -52,7 +59,8 @@ fn bench(c: &mut Criterion) {
     let verifier = Verifier::builder(TrustList::parse(trust.as_bytes()).unwrap())
         .status_source(Arc::new(AllClear))
         .at_time(created + chrono::Duration::days(1))
-        .build();
+        .build()
+        .unwrap();
     let check = |b: &[u8]| {
         verifier
             .check(UnverifiedCredential::from_document_bytes(b).unwrap())

@@ -10,12 +10,19 @@ use ed25519_dalek::{Signature, Signer, SigningKey};
 use skillcert::issuer::{now_secs, Issuer};
 use skillcert::model::{reference::reference_claims, StatusRef};
 use skillcert::qr::{read, render};
-use skillcert::verify::{StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier};
+use skillcert::verify::{
+    StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict, Verifier,
+};
 use std::sync::Arc;
 
 struct Clear;
 impl StatusSource for Clear {
-    fn status(&self, _: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+    fn status(
+        &self,
+        _: &StatusRef,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<StatusBit, StatusLookupError> {
         Ok(StatusBit {
             set: false,
             stale: false,
@@ -37,7 +44,8 @@ fn forms(c: &mut Criterion) {
     let issued = issuer.sign_all(claims, now_secs()).unwrap();
     let verifier = Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(Clear))
-        .build();
+        .build()
+        .unwrap();
     let png = render::to_png(&issued.qr_text, 8).unwrap();
 
     let mut g = c.benchmark_group("forms");

@@ -16,7 +16,7 @@ use skillcert::input::parse_bytes;
 use skillcert::model::parse_time;
 use skillcert::status::FileStatusSource;
 use skillcert::trust::TrustList;
-use skillcert::verify::Verifier;
+use skillcert::verify::{Report, Verdict, Verifier};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ fn verifier(a: &Args) -> Result<Verifier, String> {
     if let Some(t) = &a.at {
         b = b.at_time(parse_time("--at", t).map_err(|e| e.to_string())?);
     }
-    Ok(b.build())
+    b.build().map_err(|e| e.to_string())
 }
 
 fn read(p: &Path) -> Result<Vec<u8>, String> {
@@ -68,13 +68,19 @@ fn main() -> ExitCode {
     let run = || -> Result<bool, String> {
         let a = args()?;
         let verifier = verifier(&a)?;
+        // Only verification turns the parsed input into a verified credential; anything else
+        // is rejected with the report that says why.
         let report = match parse_bytes(&read(&a.input)?) {
-            Ok(u) => verifier.check(u),
-            Err(malformed) => malformed,
+            Ok(u) => match verifier.verify(u) {
+                Ok(verified) => verified.into_report(),
+                Err(rejected) => rejected.into_report(),
+            },
+            Err(malformed) => Report::from(malformed),
         };
+        let valid = report.verdict == Verdict::Valid;
         let json = serde_json::to_value(&report).expect("a report serializes");
         println!("{}", serde_json::to_string_pretty(&json).expect("JSON"));
-        Ok(json["verdict"] == "valid")
+        Ok(valid)
     };
     match run() {
         Ok(true) => ExitCode::SUCCESS,

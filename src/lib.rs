@@ -38,8 +38,9 @@
 //! let issued = issuer.issue_unregistered(&req).unwrap();
 //!
 //! let bytes = serde_json::to_vec(&issued.document).unwrap();
-//! let verifier = Verifier::builder(issuer.trust_list()).build();
-//! let report = UnverifiedCredential::from_document_bytes(&bytes).unwrap().verify(&verifier).unwrap().report;
+//! let verifier = Verifier::builder(issuer.trust_list()).build().unwrap();
+//! let verified = UnverifiedCredential::from_document_bytes(&bytes).unwrap().verify(&verifier).unwrap();
+//! let report = verified.report();
 //! assert_eq!(report.verdict, Verdict::Valid);
 //! assert_eq!(report.summary.holder.as_deref(), Some("王晓明"));
 //! ```

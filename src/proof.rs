@@ -19,7 +19,7 @@ pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
 const MAX_PROOF_VALUE: usize = 100;
 
 /// Why a proof could not be created or read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProofError {
     /// A proof member is missing or wrong; names the field.

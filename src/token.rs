@@ -9,7 +9,7 @@ use crate::jcs;
 use crate::keys::SecretKey;
 use crate::model::{parse_time, time_from_unix, Claims, StatusRef, VC_V2_CONTEXT};
 use crate::signer::{KeySigner, Signer};
-use crate::verify::{Format, Summary, UnverifiedCredential, MAX_DOCUMENT};
+use crate::verify::{Format, ParseError, Parts, UnverifiedCredential, MAX_DOCUMENT};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -26,20 +26,7 @@ pub const CTY: &str = "vc";
 /// JWT claims the token adds to the credential.
 const JWT_CLAIMS: [&str; 5] = ["iss", "jti", "iat", "nbf", "exp"];
 
-/// Why a token cannot be read. Always names the part or claim.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The compact serialization is broken.
-    #[error("token: {0}")]
-    Syntax(String),
-    /// A header parameter is missing or not acceptable.
-    #[error("token header: {0}")]
-    Header(String),
-    /// A payload claim is missing or not acceptable.
-    #[error("token payload: {0}")]
-    Payload(String),
-}
+pub use crate::verify::TokenError;
 
 /// Signs `document` (its `proof`, if any, is left out) as a `vc+jwt` with `signer`'s key.
 pub fn sign_token(
@@ -292,15 +279,10 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         doc.remove(k);
     }
     let doc = Value::Object(doc);
-    let claims = Claims::from_document(&doc).ok();
-    let not_certificate = crate::verify::certificate_problem(&doc);
-    Ok(UnverifiedCredential {
+    Ok(UnverifiedCredential::from_parts(Parts {
         format: Format::Token,
-        summary: claims
-            .as_ref()
-            .map(Summary::from_claims)
-            .unwrap_or_else(|| Summary::from_json(&doc)),
-        claims,
+        claims: Claims::from_document(&doc).ok(),
+        document: Some(doc),
         issuer_id,
         key_id,
         signed_at,
@@ -309,16 +291,14 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         valid_from,
         valid_until,
         status,
-        not_certificate,
         qr_prefix: None,
-    })
+    }))
 }
 
 impl UnverifiedCredential {
-    /// Parses a `vc+jwt` compact JWS. The error text names the part or claim.
-    pub fn from_token(text: &str) -> Result<UnverifiedCredential, String> {
-        let tok = parse_token(text).map_err(|e| e.to_string())?;
-        credential_of(tok).map_err(|e| e.to_string())
+    /// Parses a `vc+jwt` compact JWS. The error names the part or claim.
+    pub fn from_token(text: &str) -> Result<UnverifiedCredential, ParseError> {
+        Ok(credential_of(parse_token(text)?)?)
     }
 }
 
@@ -328,7 +308,7 @@ mod tests {
 
     #[test]
     fn shape_errors_name_the_part() {
-        let e = |t: &str| UnverifiedCredential::from_token(t).unwrap_err();
+        let e = |t: &str| UnverifiedCredential::from_token(t).unwrap_err().to_string();
         assert!(e("a.b").contains("three"));
         assert!(e("eyJ!.b.c").contains("header"));
         let h = B64URL.encode(br#"{"alg":"none","kid":"k"}"#);

@@ -149,6 +149,27 @@ impl std::fmt::Display for Untrusted {
     }
 }
 
+/// A status list URL whose origin the trust list does not allow for the issuer (see
+/// [`TrustList::check_status_url`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error(
+    "status list {url} was not fetched: its origin {} is not allowed for issuer {issuer_id} \
+     (allowed: {}; a trust list may name more in the issuer's statusOrigins)",
+    origin.as_deref().unwrap_or("(not an http(s) URL)"),
+    if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
+)]
+pub struct OriginNotAllowed {
+    /// The list URL.
+    pub url: String,
+    /// The credential's issuer.
+    pub issuer_id: String,
+    /// The URL's origin (`None`: not a plain http(s) URL).
+    pub origin: Option<String>,
+    /// The origins allowed for the issuer.
+    pub allowed: Vec<String>,
+}
+
 /// A key found in the trust list.
 #[derive(Debug, Clone)]
 pub struct FoundKey<'a> {
@@ -306,21 +327,16 @@ impl TrustList {
     /// `Ok` when the status list at `url` may be fetched for a credential of `issuer_id`
     /// (its origin is one of [`TrustList::status_origins`]); else why not. Fail closed: a URL
     /// that is not a plain http(s) URL is refused.
-    pub fn check_status_url(&self, issuer_id: &str, url: &str) -> Result<(), String> {
+    pub fn check_status_url(&self, issuer_id: &str, url: &str) -> Result<(), OriginNotAllowed> {
         let allowed = self.status_origins(issuer_id);
         match url_origin(url) {
             Some(o) if allowed.contains(&o) => Ok(()),
-            got => Err(format!(
-                "status list {url} was not fetched: its origin {} is not allowed for issuer \
-                 {issuer_id} (allowed: {}; a trust list may name more in the issuer's \
-                 statusOrigins)",
-                got.as_deref().unwrap_or("(not an http(s) URL)"),
-                if allowed.is_empty() {
-                    "none".to_owned()
-                } else {
-                    allowed.join(", ")
-                }
-            )),
+            origin => Err(OriginNotAllowed {
+                url: url.to_owned(),
+                issuer_id: issuer_id.to_owned(),
+                origin,
+                allowed,
+            }),
         }
     }
 
@@ -676,7 +692,7 @@ mod tests {
         let e = t
             .check_status_url(id, "https://evil.example/1")
             .unwrap_err();
-        assert!(e.contains("is not allowed for issuer"), "{e}");
+        assert!(e.to_string().contains("is not allowed for issuer"), "{e}");
         // Other issuers get only their own origin.
         assert!(t
             .check_status_url("did:web:other.cn", "https://status.example.cn/1")

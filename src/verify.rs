@@ -5,276 +5,32 @@
 //! outcome and reason. The verifier fails closed: a status that could not be had is
 //! `status_unknown`, never `valid`, unless the caller opted out with a call whose name says so.
 
-use crate::jcs;
 use crate::keys;
-use crate::model::{format_time, parse_time, Claims, StatusPurpose, StatusRef};
-use crate::proof;
+use crate::model::{format_time, Claims, StatusPurpose};
 use crate::trust::{ParsedKeys, TrustList};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::Value;
+use report::{format_name, Checks};
 use std::sync::Arc;
 
 mod certificate;
+mod credential;
+mod error;
+mod report;
 mod source;
 mod summary;
+mod verdict;
 
 pub use certificate::certificate_problem;
-pub use source::{NoStatusSource, Registered, StatusBit, StatusSource};
+pub(crate) use credential::Parts;
+pub use credential::{Rejected, UnverifiedCredential, VerifiedCredential};
+pub use error::{ParseError, QrError, TokenError};
+pub use report::{Check, Format, Outcome, Report};
+pub use source::{NoStatusSource, Registered, StatusBit, StatusLookupError, StatusSource};
 pub use summary::Summary;
+pub use verdict::Verdict;
 
 /// Largest document accepted for verification (256 KiB).
 pub const MAX_DOCUMENT: usize = 256 << 10;
-
-/// The one word every check ends in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Not a credential we can read.
-    Malformed,
-    /// The signature does not verify.
-    BadSignature,
-    /// Not signed by a trusted issuer's key.
-    UntrustedIssuer,
-    /// Revoked (final).
-    Revoked,
-    /// Suspended (may be lifted).
-    Suspended,
-    /// Past `validUntil`.
-    Expired,
-    /// Before `validFrom`.
-    NotYetValid,
-    /// The status could not be established.
-    StatusUnknown,
-    /// Genuine and in force.
-    Valid,
-}
-
-impl Verdict {
-    /// The verdict word (`valid`, `revoked`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Valid => "valid",
-            Verdict::Revoked => "revoked",
-            Verdict::Suspended => "suspended",
-            Verdict::Expired => "expired",
-            Verdict::NotYetValid => "not_yet_valid",
-            Verdict::UntrustedIssuer => "untrusted_issuer",
-            Verdict::BadSignature => "bad_signature",
-            Verdict::Malformed => "malformed",
-            Verdict::StatusUnknown => "status_unknown",
-        }
-    }
-
-    /// All verdicts.
-    pub const ALL: [Verdict; 9] = [
-        Verdict::Valid,
-        Verdict::Revoked,
-        Verdict::Suspended,
-        Verdict::Expired,
-        Verdict::NotYetValid,
-        Verdict::UntrustedIssuer,
-        Verdict::BadSignature,
-        Verdict::Malformed,
-        Verdict::StatusUnknown,
-    ];
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which form of a certificate came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// JSON document with an embedded proof.
-    Document,
-    /// `vc+jwt` compact JWS.
-    Token,
-    /// QR text (URL with the compact signed payload).
-    Qr,
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Passed.
-    Pass,
-    /// Failed (see the reason).
-    Fail,
-    /// Not run (see the reason).
-    Skip,
-    /// Passed with a caveat (for example a stale status list accepted on request).
-    Warn,
-}
-
-/// One check of a verification.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// `parse`, `issuer`, `signature`, `key_window`, `valid_from`, `valid_until`, `status.revocation`, `status.suspension`.
-    pub name: String,
-    /// Outcome.
-    pub outcome: Outcome,
-    /// Why.
-    pub reason: String,
-    /// The verdict a failure of this check leads to.
-    #[serde(skip)]
-    pub fails_as: Option<Verdict>,
-}
-
-/// The full result of one verification: what `verify --json` prints.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The verdict.
-    pub verdict: Verdict,
-    /// `verdict == valid`.
-    pub valid: bool,
-    /// The form that came in.
-    pub format: Format,
-    /// The claims shown.
-    #[serde(flatten)]
-    pub summary: Summary,
-    /// Every check.
-    pub checks: Vec<Check>,
-    /// Caveats the reader must see (for example: a stale status list was accepted).
-    pub notes: Vec<String>,
-}
-
-impl Report {
-    /// A `malformed` report for input that could not be parsed.
-    pub fn malformed(format: Format, reason: impl Into<String>) -> Report {
-        Report {
-            verdict: Verdict::Malformed,
-            valid: false,
-            format,
-            summary: Summary::default(),
-            checks: vec![Check {
-                name: "parse".into(),
-                outcome: Outcome::Fail,
-                reason: reason.into(),
-                fails_as: Some(Verdict::Malformed),
-            }],
-            notes: vec![],
-        }
-    }
-
-    /// The reasons of the failed checks, joined.
-    pub fn failure_reasons(&self) -> Vec<&str> {
-        self.checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .map(|c| c.reason.as_str())
-            .collect()
-    }
-}
-
-/// A credential parsed from untrusted input, not yet verified.
-#[derive(Debug, Clone)]
-pub struct UnverifiedCredential {
-    /// The form it came in.
-    pub format: Format,
-    /// The claims, when the credential is a well-formed skillcert certificate.
-    pub claims: Option<Claims>,
-    /// Display claims.
-    pub summary: Summary,
-    /// The issuer id the credential names.
-    pub issuer_id: String,
-    /// The key it says signed it (verification method or `kid`).
-    pub key_id: String,
-    /// When it says it was signed.
-    pub signed_at: Option<DateTime<Utc>>,
-    /// The bytes the Ed25519 signature covers.
-    pub message: Vec<u8>,
-    /// The Ed25519 signature.
-    pub signature: [u8; 64],
-    /// `validFrom`.
-    pub valid_from: Option<DateTime<Utc>>,
-    /// `validUntil`.
-    pub valid_until: Option<DateTime<Utc>>,
-    /// Status entries.
-    pub status: Vec<StatusRef>,
-    /// Why it is not a skill certificate (`None`: it is one). See [`certificate_problem`].
-    pub not_certificate: Option<String>,
-    /// For the QR form: the URL prefix it was found behind (`HTTPS://HOST/V/`).
-    pub qr_prefix: Option<String>,
-}
-
-/// A credential that passed every check.
-#[derive(Debug, Clone)]
-pub struct VerifiedCredential {
-    /// The claims, when it is a skillcert certificate.
-    pub claims: Option<Claims>,
-    /// The report (verdict `valid`, possibly with notes).
-    pub report: Report,
-}
-
-impl UnverifiedCredential {
-    /// Parses a secured JSON document (`eddsa-jcs-2022`). The error text names the field.
-    pub fn from_document_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let v = jcs::parse_strict(bytes, MAX_DOCUMENT).map_err(|e| e.to_string())?;
-        Self::from_document(&v)
-    }
-
-    /// Parses a secured JSON document already read as JSON.
-    pub fn from_document(doc: &Value) -> Result<Self, String> {
-        if !doc.is_object() {
-            return Err("$: a credential document must be a JSON object".into());
-        }
-        let prepared = proof::prepare(doc).map_err(|e| e.to_string())?;
-        let issuer_id = match doc.get("issuer") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Object(o)) => o
-                .get("id")
-                .and_then(Value::as_str)
-                .ok_or("issuer.id: missing or not a string")?
-                .to_owned(),
-            _ => return Err("issuer: missing, must be a string or an object with id".into()),
-        };
-        let claims = Claims::from_document(doc).ok();
-        let time = |k: &str| -> Result<Option<DateTime<Utc>>, String> {
-            match doc.get(k) {
-                None => Ok(None),
-                Some(Value::String(s)) => parse_time(k, s).map(Some).map_err(|e| e.to_string()),
-                Some(_) => Err(format!("{k}: must be a string")),
-            }
-        };
-        let status =
-            StatusRef::list_from_json(doc.get("credentialStatus")).map_err(|e| e.to_string())?;
-        Ok(UnverifiedCredential {
-            format: Format::Document,
-            summary: claims
-                .as_ref()
-                .map(Summary::from_claims)
-                .unwrap_or_else(|| Summary::from_json(doc)),
-            claims,
-            issuer_id,
-            key_id: prepared.verification_method,
-            signed_at: prepared.created,
-            message: prepared.message.to_vec(),
-            signature: prepared.signature,
-            valid_from: time("validFrom")?,
-            valid_until: time("validUntil")?,
-            status,
-            not_certificate: certificate_problem(doc),
-            qr_prefix: None,
-        })
-    }
-
-    /// Verifies: `Ok` only when every check passes.
-    pub fn verify(self, verifier: &Verifier) -> Result<VerifiedCredential, Report> {
-        let claims = self.claims.clone();
-        let report = verifier.check(self);
-        if report.verdict == Verdict::Valid {
-            Ok(VerifiedCredential { claims, report })
-        } else {
-            Err(report)
-        }
-    }
-}
 
 /// Checks credentials against a trust list and status sources.
 #[derive(Clone)]
@@ -295,10 +51,12 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-/// Builds a [`Verifier`]. Defaults are strict: no status source (so credentials with status
-/// entries are `status_unknown`), stale lists refused, the clock is the system clock.
+/// Builds a [`Verifier`]. Defaults are strict: an empty trust list is refused, no status source
+/// (so credentials with status entries are `status_unknown`), stale lists refused, the clock is
+/// the system clock. Each default is weakened only by a call that names what it weakens.
 pub struct VerifierBuilder {
     v: Verifier,
+    allow_empty_trust: bool,
 }
 
 impl VerifierBuilder {
@@ -317,10 +75,34 @@ impl VerifierBuilder {
         self.v.accept_stale = true;
         self
     }
-    /// The verifier.
-    pub fn build(self) -> Verifier {
-        self.v
+    /// Opt-out: build even when the trust list names no issuer key. Such a verifier answers
+    /// `untrusted_issuer` for every credential (the CLI without a trust list); without this
+    /// call [`build`](Self::build) refuses it as a misconfiguration.
+    pub fn allow_empty_trust_list(mut self) -> Self {
+        self.allow_empty_trust = true;
+        self
     }
+    /// The verifier, or why it would be misconfigured (an empty trust list, unless
+    /// [`allow_empty_trust_list`](Self::allow_empty_trust_list) was called).
+    pub fn build(self) -> Result<Verifier, VerifierError> {
+        let has_key = self.v.trust.issuers.iter().any(|i| !i.keys.is_empty());
+        if !has_key && !self.allow_empty_trust {
+            return Err(VerifierError::EmptyTrustList);
+        }
+        Ok(self.v)
+    }
+}
+
+/// Why a [`Verifier`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifierError {
+    /// The trust list names no issuer key: every credential would be `untrusted_issuer`.
+    #[error(
+        "the trust list names no issuer key, so no credential could ever verify \
+         (call allow_empty_trust_list() if that is meant)"
+    )]
+    EmptyTrustList,
 }
 
 impl Verifier {
@@ -334,6 +116,7 @@ impl Verifier {
                 now: None,
                 accept_stale: false,
             },
+            allow_empty_trust: false,
         }
     }
 
@@ -351,8 +134,27 @@ impl Verifier {
         self.now.unwrap_or_else(Utc::now)
     }
 
-    /// Runs every check and gives the report.
+    /// Verifies: a [`VerifiedCredential`] only when every check passes; else a [`Rejected`]
+    /// whose report says why.
+    pub fn verify(&self, u: UnverifiedCredential) -> Result<VerifiedCredential, Rejected> {
+        let report = self.run(&u);
+        if report.verdict == Verdict::Valid {
+            Ok(VerifiedCredential::new(u, report))
+        } else {
+            Err(Rejected::checked(report))
+        }
+    }
+
+    /// Verifies and gives the report, whatever the verdict.
     pub fn check(&self, u: UnverifiedCredential) -> Report {
+        match self.verify(u) {
+            Ok(v) => v.into_report(),
+            Err(r) => r.into_report(),
+        }
+    }
+
+    /// Runs every check and gives the report.
+    fn run(&self, u: &UnverifiedCredential) -> Report {
         let now = self.now();
         let mut c = Checks::default();
         c.push(
@@ -370,15 +172,15 @@ impl Verifier {
             ),
             Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
         }
-        let authentic = self.check_key(&u, &mut c);
-        self.check_registry(&u, &mut c);
-        check_qr_host(&u, &mut c);
-        check_dates(&u, now, &mut c);
+        let authentic = self.check_key(u, &mut c);
+        self.check_registry(u, &mut c);
+        check_qr_host(u, &mut c);
+        check_dates(u, now, &mut c);
         // Status: only for an authentic credential (a failed signature or issuer check already
         // decides the verdict, which outranks every status verdict), so that nothing else can
         // make the verifier send a request.
         if authentic {
-            self.check_status(&u, now, &mut c);
+            self.check_status(u, now, &mut c);
         } else {
             c.push(
                 "status",
@@ -389,18 +191,17 @@ impl Verifier {
                 None,
             );
         }
-        let verdict = c
-            .checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .filter_map(|c| c.fails_as)
-            .min()
-            .unwrap_or(Verdict::Valid);
+        let verdict = Verdict::of_failures(
+            c.checks
+                .iter()
+                .filter(|c| c.outcome == Outcome::Fail)
+                .filter_map(|c| c.fails_as),
+        );
         Report {
             verdict,
             valid: verdict == Verdict::Valid,
             format: u.format,
-            summary: u.summary,
+            summary: u.summary.clone(),
             checks: c.checks,
             notes: c.notes,
         }
@@ -553,7 +354,7 @@ impl Verifier {
                     );
                     c.push(&name, outcome, reason, bit.set.then_some(set_verdict));
                 }
-                Err(why) => c.fail(&name, why, Verdict::StatusUnknown),
+                Err(why) => c.fail(&name, why.to_string(), Verdict::StatusUnknown),
             }
         }
     }
@@ -589,28 +390,6 @@ fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
     }
 }
 
-/// The checks of one run, and its notes.
-#[derive(Default)]
-struct Checks {
-    checks: Vec<Check>,
-    notes: Vec<String>,
-}
-
-impl Checks {
-    fn push(&mut self, name: &str, outcome: Outcome, reason: String, fails_as: Option<Verdict>) {
-        self.checks.push(Check {
-            name: name.into(),
-            outcome,
-            reason,
-            fails_as,
-        });
-    }
-
-    fn fail(&mut self, name: &str, reason: String, verdict: Verdict) {
-        self.push(name, Outcome::Fail, reason, Some(verdict));
-    }
-}
-
 /// `validFrom` and `validUntil` against `now`.
 fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
     match u.valid_from {
@@ -640,13 +419,5 @@ fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
             None,
         ),
         None => c.push("valid_until", Outcome::Pass, "no expiry".into(), None),
-    }
-}
-
-fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::Document => "document",
-        Format::Token => "token",
-        Format::Qr => "QR",
     }
 }

@@ -12,7 +12,7 @@ use skillcert::keys::{self, SecretKey};
 use skillcert::model::{self, StatusRef};
 use skillcert::trust::TrustList;
 use skillcert::verify::{
-    Outcome, StatusBit, StatusSource, UnverifiedCredential, Verdict, Verifier,
+    Outcome, StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict, Verifier,
 };
 use skillcert::{jcs, proof};
 use std::sync::Arc;
@@ -127,10 +127,10 @@ fn outcome(r: &skillcert::verify::Report, name: &str) -> Outcome {
 #[test]
 fn independently_signed_document_verifies() {
     let trust = TrustList::parse(VECTOR_TRUST_LIST.as_bytes()).unwrap();
-    let verifier = Verifier::builder(trust).build();
+    let verifier = Verifier::builder(trust).build().unwrap();
     let signed = json("eddsa-jcs-2022/signedJCS.json");
     let u = UnverifiedCredential::from_document(&signed).unwrap();
-    assert_eq!(u.issuer_id, "https://vc.example/issuers/5678");
+    assert_eq!(u.issuer_id(), "https://vc.example/issuers/5678");
     let report = verifier.check(u);
     assert_eq!(report.verdict, Verdict::Malformed, "{:?}", report.checks);
     let failed: Vec<&str> = report
@@ -162,6 +162,7 @@ fn independently_signed_document_verifies() {
     .unwrap();
     let report = Verifier::builder(other)
         .build()
+        .unwrap()
         .check(UnverifiedCredential::from_document(&signed).unwrap());
     assert_eq!(outcome(&report, "issuer"), Outcome::Fail);
     assert_ne!(report.verdict, Verdict::Valid);
@@ -170,7 +171,12 @@ fn independently_signed_document_verifies() {
 /// Every status bit is clear and fresh: isolates the signature and parsing checks.
 struct AllClear;
 impl StatusSource for AllClear {
-    fn status(&self, e: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+    fn status(
+        &self,
+        e: &StatusRef,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<StatusBit, StatusLookupError> {
         Ok(StatusBit {
             set: false,
             stale: false,
@@ -195,7 +201,8 @@ fn signed_reference() -> (Vec<u8>, Verifier) {
     let verifier = Verifier::builder(TrustList::parse(trust.as_bytes()).unwrap())
         .status_source(Arc::new(AllClear))
         .at_time(created + chrono::Duration::days(1))
-        .build();
+        .build()
+        .unwrap();
     (serde_json::to_vec(&doc).unwrap(), verifier)
 }
 

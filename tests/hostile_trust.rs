@@ -22,7 +22,7 @@ fn request(holder: &str) -> CheckedRequest {
 fn check(verifier: &Verifier, bytes: &[u8]) -> Report {
     match parse_bytes(bytes) {
         Ok(u) => verifier.check(u),
-        Err(r) => r,
+        Err(e) => e.into(),
     }
 }
 
@@ -133,7 +133,7 @@ fn finding_7_status_list_credential_is_not_a_certificate() {
     assert!(failed(&r, "signature").is_none(), "the signature is good");
 
     // A verifier with only the trust list, and the CLI: the same.
-    let auditor = Verifier::builder(issuer.trust_list()).build();
+    let auditor = Verifier::builder(issuer.trust_list()).build().unwrap();
     assert_eq!(check(&auditor, &bytes).verdict, Verdict::Malformed);
     let t = tempfile::tempdir().unwrap();
     let file = t.path().join("list.json");

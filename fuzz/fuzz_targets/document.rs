@@ -17,7 +17,7 @@ fn verifier() -> &'static Verifier {
     V.get_or_init(|| {
         let trust = TrustList::parse(TRUST.as_bytes()).expect("fixed trust list");
         let at = skillcert::model::parse_time("t", "2026-06-01T00:00:00Z").expect("time");
-        Verifier::builder(trust).at_time(at).build()
+        Verifier::builder(trust).at_time(at).build().unwrap()
     })
 }
 
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let v = verifier();
     let report = match parse_bytes(data) {
         Ok(u) => v.check(u),
-        Err(r) => r,
+        Err(e) => e.into(),
     };
     // The report always serializes (it is what `verify --json` prints).
     let _ = serde_json::to_string(&report).expect("report serializes");

@@ -4,7 +4,7 @@
 use crate::model::{Claims, StatusPurpose, StatusRef};
 use crate::registry::RegistryStatusSource;
 use crate::status::{FileStatusSource, HttpStatusSource};
-use crate::verify::{Registered, StatusBit, StatusSource};
+use crate::verify::{Registered, StatusBit, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
 
 /// Files and the local registry (for the data dir's own issuer; when both hold a list, both
@@ -25,7 +25,7 @@ impl StatusSource for CombinedStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
         let registry = self
             .registry
             .as_ref()
@@ -40,10 +40,10 @@ impl StatusSource for CombinedStatusSource {
             (None, Some(r)) => r.status(entry, issuer_id, now),
             (None, None) => match &self.http {
                 Some(h) => h.status(entry, issuer_id, now),
-                None => Err(format!(
+                None => Err(StatusLookupError::NoList(format!(
                     "offline and no --status file holds {}",
                     entry.list_url
-                )),
+                ))),
             },
         }
     }
@@ -67,9 +67,9 @@ impl StatusSource for CombinedStatusSource {
 /// answer stands and the source says why the other was not used.
 fn reconcile(
     entry: &StatusRef,
-    file: Result<StatusBit, String>,
-    registry: Result<StatusBit, String>,
-) -> Result<StatusBit, String> {
+    file: Result<StatusBit, StatusLookupError>,
+    registry: Result<StatusBit, StatusLookupError>,
+) -> Result<StatusBit, StatusLookupError> {
     let word = |set: bool| match (set, entry.purpose) {
         (false, _) => "active",
         (true, StatusPurpose::Revocation) => "revoked",

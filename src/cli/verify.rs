@@ -1,10 +1,9 @@
 //! `skillcert verify`.
 
 use super::common::{exit_code_after, CliError, CmdResult, Ctx, EXIT_OK, EXIT_UNREADABLE};
-use crate::input::parse_bytes;
 use crate::issuer::Issuer;
 use crate::trust::TrustList;
-use crate::verify::{Report, Verifier};
+use crate::verify::{Rejected, Report, VerifiedCredential, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
@@ -99,11 +98,15 @@ pub fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, CliError
         registry,
         http,
     };
-    let mut b = Verifier::builder(trust).status_source(std::sync::Arc::new(source));
+    // The CLI's contract: with no issuer in the data dir and no --trust (or a trust list that
+    // names nobody), nobody is trusted and every credential is `untrusted_issuer`.
+    let mut b = Verifier::builder(trust)
+        .status_source(std::sync::Arc::new(source))
+        .allow_empty_trust_list();
     if args.accept_stale {
         b = b.accept_stale_status_lists();
     }
-    Ok(b.build())
+    b.build().map_err(CliError::unreadable)
 }
 
 /// Prints one report, human or JSON.
@@ -183,10 +186,8 @@ pub fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
                 continue;
             }
         };
-        let report = match parse_bytes(&bytes) {
-            Ok(u) => verifier.check(u),
-            Err(r) => r,
-        };
+        let report = crate::input::verify_bytes(&verifier, &bytes)
+            .map_or_else(Rejected::into_report, VerifiedCredential::into_report);
         print_report(cli, input, &report);
         code = exit_code_after(code, &report);
     }

@@ -3,7 +3,7 @@
 //! `line`), streaming, with a size limit per line.
 
 use super::common::{exit_code_after, CliError, CmdResult, EXIT_OK};
-use crate::input::{parse_bytes, trim_ascii};
+use crate::input::trim_ascii;
 use crate::verify::{Format, Report, Verifier};
 use std::io::{BufRead, BufReader, Read, Write};
 
@@ -65,11 +65,15 @@ pub fn run(verifier: &Verifier, source: &str) -> CmdResult {
                 if text.is_empty() {
                     continue;
                 }
-                match parse_bytes(text) {
-                    Ok(u) => verifier.check(u),
-                    Err(mut r) => {
-                        for c in &mut r.checks {
-                            c.reason = format!("line {line_no}: {}", c.reason);
+                match crate::input::verify_bytes(verifier, text) {
+                    Ok(verified) => verified.into_report(),
+                    Err(rejected) => {
+                        let unreadable = rejected.parse_error().is_some();
+                        let mut r = rejected.into_report();
+                        if unreadable {
+                            for c in &mut r.checks {
+                                c.reason = format!("line {line_no}: {}", c.reason);
+                            }
                         }
                         r
                     }

@@ -363,7 +363,7 @@ impl<'a> Reader<'a> {
         String::from_utf8(b.to_vec()).map_err(|_| err(at, "not UTF-8"))
     }
     fn text(&mut self, at: &str) -> Result<String, QrError> {
-        decode_compact_text(self.bytes(at)?).map_err(|r| err(at, r))
+        decode_compact_text(self.bytes(at)?).map_err(|r| err(at, r.to_string()))
     }
 }
 

@@ -21,7 +21,7 @@ pub mod vectors;
 
 use crate::keys::SecretKey;
 use crate::signer::{IssuerSigner, KeySigner, Signer};
-use crate::verify::{Format, Summary, UnverifiedCredential};
+use crate::verify::{Format, ParseError, Parts, UnverifiedCredential};
 use format::{decode_payload, encode_body, signed_message, DecodedPayload, QrContent};
 
 /// Longest QR text accepted (a version 40 QR holds at most 7,089 digits).
@@ -33,28 +33,7 @@ pub const CHUNK_DIGITS: usize = 29;
 /// Digits of a chunk of `i` bytes (index `i`, 1..=12): `ceil(8 i log10 2)`.
 pub const DIGITS_FOR_BYTES: [usize; 13] = [0, 3, 5, 8, 10, 13, 15, 17, 20, 22, 25, 27, 29];
 
-/// Errors of the QR form.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum QrError {
-    /// The text is not a skillcert QR URL.
-    #[error("QR text: {0}")]
-    Text(String),
-    /// The payload is malformed; names where.
-    #[error("QR payload: {at}: {reason}")]
-    Payload {
-        /// Field or position.
-        at: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The QR code could not be built.
-    #[error("QR code: {0}")]
-    Encode(String),
-    /// An image could not be read as a QR code.
-    #[error("image: {0}")]
-    Image(String),
-}
+pub use crate::verify::QrError;
 
 /// Payload bytes to decimal digits: 12-byte chunks (big-endian) become 29 digits, a final chunk
 /// of `i` bytes becomes [`DIGITS_FOR_BYTES`]`[i]` digits, zero-padded on the left.
@@ -200,14 +179,13 @@ pub fn parse_qr_text(text: &str) -> Result<DecodedPayload, QrError> {
 
 impl UnverifiedCredential {
     /// Parses QR text (`http(s)://<host>/V/<digits>`, scheme and host in any case).
-    pub fn from_qr_text(text: &str) -> Result<UnverifiedCredential, String> {
-        let (prefix, _) = split_qr_text(text).map_err(|e| e.to_string())?;
-        let d = parse_qr_text(text).map_err(|e| e.to_string())?;
+    pub fn from_qr_text(text: &str) -> Result<UnverifiedCredential, ParseError> {
+        let (prefix, _) = split_qr_text(text)?;
+        let d = parse_qr_text(text)?;
         let message = d.message();
         let c = d.content;
-        Ok(UnverifiedCredential {
+        Ok(UnverifiedCredential::from_parts(Parts {
             format: Format::Qr,
-            summary: Summary::from_claims(&c.claims),
             issuer_id: c.claims.issuer.id.clone(),
             key_id: c.key_id,
             signed_at: Some(c.signed_at),
@@ -217,10 +195,10 @@ impl UnverifiedCredential {
             valid_until: c.claims.valid_until,
             status: c.claims.status.clone(),
             // The QR form carries only skillcert claims: always a certificate.
-            not_certificate: None,
+            document: None,
             qr_prefix: Some(prefix.to_owned()),
             claims: Some(c.claims),
-        })
+        }))
     }
 }
 

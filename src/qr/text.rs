@@ -41,8 +41,26 @@ pub fn compact_text(s: &str) -> Vec<u8> {
     out
 }
 
+/// Why bytes are not compact text (see [`decode_compact_text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompactTextError {
+    /// A 2-byte run ends in the middle of a unit.
+    #[error("odd byte in 2-byte mode")]
+    OddByte,
+    /// A 2-byte unit that is not a character of 3 UTF-8 bytes.
+    #[error("2-byte unit is not a 3-byte character")]
+    NotThreeByteChar,
+    /// A control byte outside a 2-byte run.
+    #[error("control byte {0:#04x}")]
+    Control(u8),
+    /// Not UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8,
+}
+
 /// Decodes compact text (see [`compact_text`]).
-pub fn decode_compact_text(b: &[u8]) -> Result<String, String> {
+pub fn decode_compact_text(b: &[u8]) -> Result<String, CompactTextError> {
     let mut out = String::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -53,7 +71,7 @@ pub fn decode_compact_text(b: &[u8]) -> Result<String, String> {
                     break;
                 }
                 if i + 1 == b.len() {
-                    return Err("odd byte in 2-byte mode".into());
+                    return Err(CompactTextError::OddByte);
                 }
                 let u = u16::from_be_bytes([b[i], b[i + 1]]);
                 i += 2;
@@ -62,25 +80,25 @@ pub fn decode_compact_text(b: &[u8]) -> Result<String, String> {
                 }
                 let c = char::from_u32(u32::from(u))
                     .filter(|c| c.len_utf8() == 3)
-                    .ok_or("2-byte unit is not a 3-byte character")?;
+                    .ok_or(CompactTextError::NotThreeByteChar)?;
                 out.push(c);
             }
             continue;
         }
         if b[i] < 0x20 {
-            return Err(format!("control byte {:#04x}", b[i]));
+            return Err(CompactTextError::Control(b[i]));
         }
         let len = match b[i] {
             0x00..=0x7f => 1,
             0xc2..=0xdf => 2,
             0xe0..=0xef => 3,
             0xf0..=0xf4 => 4,
-            _ => return Err("not UTF-8".into()),
+            _ => return Err(CompactTextError::NotUtf8),
         };
         let s = b
             .get(i..i + len)
             .and_then(|s| std::str::from_utf8(s).ok())
-            .ok_or("not UTF-8")?;
+            .ok_or(CompactTextError::NotUtf8)?;
         out.push_str(s);
         i += len;
     }

@@ -5,7 +5,7 @@
 use super::Registry;
 use crate::model::{Claims, StatusPurpose, StatusRef};
 use crate::status::{Bitstring, MIN_LIST_BITS};
-use crate::verify::{Registered, StatusBit, StatusSource};
+use crate::verify::{Registered, StatusBit, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,8 +47,9 @@ impl RegistryStatusSource {
     /// Purpose and bits of list `n`, from the cache while the registry has not changed. The
     /// stamp is taken before the bits are read, so a change racing the read only causes one
     /// more reload, never a stale answer.
-    fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), String> {
-        let stamp = self.registry.change_stamp().map_err(|e| e.to_string())?;
+    fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), StatusLookupError> {
+        let unavailable = |e: super::RegistryError| StatusLookupError::Unavailable(e.to_string());
+        let stamp = self.registry.change_stamp().map_err(unavailable)?;
         {
             let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if c.stamp != Some(stamp) {
@@ -59,10 +60,7 @@ impl RegistryStatusSource {
                 return Ok(hit.clone());
             }
         }
-        let (purpose, bits) = self
-            .registry
-            .list_status_bits(n)
-            .map_err(|e| e.to_string())?;
+        let (purpose, bits) = self.registry.list_status_bits(n).map_err(unavailable)?;
         let entry = (purpose, Arc::new(bits));
         let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if c.stamp == Some(stamp) {
@@ -78,28 +76,32 @@ impl StatusSource for RegistryStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         _now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
+        use StatusLookupError::{NoList, Refused};
         if issuer_id != self.issuer_id {
-            return Err(format!(
+            return Err(NoList(format!(
                 "the local registry holds no status of issuer {issuer_id}"
-            ));
+            )));
         }
         let n: u64 = entry
             .list_url
             .strip_prefix(&self.prefix)
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| format!("{} is not a list of this registry", entry.list_url))?;
+            .ok_or_else(|| NoList(format!("{} is not a list of this registry", entry.list_url)))?;
         let (purpose, bits) = self.list(n)?;
         if purpose != entry.purpose {
-            return Err(format!(
+            return Err(Refused(format!(
                 "list {n} has purpose {}, not {}",
                 purpose.as_str(),
                 entry.purpose.as_str()
-            ));
+            )));
         }
         let list_len = MIN_LIST_BITS as u32;
         if entry.index >= list_len {
-            return Err(format!("index {} is past the end of list {n}", entry.index));
+            return Err(Refused(format!(
+                "index {} is past the end of list {n}",
+                entry.index
+            )));
         }
         Ok(StatusBit {
             set: bits.get(entry.index as usize).unwrap_or(false),

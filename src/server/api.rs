@@ -6,8 +6,7 @@
 
 use super::errors::{content_type, parse_json, ApiError};
 use super::state::AppState;
-use crate::input::parse_bytes;
-use crate::verify::{Report, Verdict, MAX_DOCUMENT};
+use crate::verify::{Rejected, Report, Verdict, VerifiedCredential, MAX_DOCUMENT};
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::BytesRejection;
@@ -63,10 +62,8 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
 }
 
 fn check(state: &AppState, bytes: &[u8]) -> Report {
-    match parse_bytes(bytes) {
-        Ok(u) => state.backend.verifier().check(u),
-        Err(r) => r,
-    }
+    crate::input::verify_bytes(&state.backend.verifier(), bytes)
+        .map_or_else(Rejected::into_report, VerifiedCredential::into_report)
 }
 
 /// The JSON response for a report: 200, or 422 for `malformed`.

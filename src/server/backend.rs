@@ -3,10 +3,10 @@
 //! Each integration point with the registry, status and QR modules is one function here.
 
 use super::errors::ApiError;
-use crate::issuer::{Issued, Issuer};
+use crate::issuer::{Issued, Issuer, IssuerError};
 use crate::registry::{Registry, RegistryError, RegistryStatusSource};
 use crate::request::CheckedRequest;
-use crate::verify::Verifier;
+use crate::verify::{Verifier, VerifierError};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -55,12 +55,24 @@ fn config_stamp(dir: &Path) -> Option<FileStamp> {
 
 /// The service's verifier for `issuer`: trusts the issuer's own keys; status from the
 /// registry (current, never stale). Credentials of other issuers are `untrusted_issuer`.
-fn verifier_for(issuer: &Issuer, registry: &Arc<Registry>) -> Verifier {
+fn verifier_for(issuer: &Issuer, registry: &Arc<Registry>) -> Result<Verifier, VerifierError> {
     let c = issuer.config();
     let source = RegistryStatusSource::new(registry.clone(), &c.id, issuer.public_url());
     Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(source))
         .build()
+}
+
+/// Why [`Backend::reload_if_changed`] kept the previous issuer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReloadError {
+    /// The changed data dir could not be opened as an issuer.
+    #[error(transparent)]
+    Issuer(#[from] IssuerError),
+    /// No verifier could be built over the changed issuer's keys.
+    #[error(transparent)]
+    Verifier(#[from] VerifierError),
 }
 
 /// A status change asked of the registry.
@@ -114,7 +126,10 @@ impl Backend {
         );
         let dir = issuer.dir().to_path_buf();
         let current = Current {
-            verifier: Arc::new(verifier_for(&issuer, &registry)),
+            verifier: Arc::new(
+                verifier_for(&issuer, &registry)
+                    .map_err(|e| ApiError::Unavailable(format!("verifier: {e}")))?,
+            ),
             issuer: Arc::new(issuer),
             stamp: config_stamp(&dir),
         };
@@ -169,14 +184,14 @@ impl Backend {
     /// key rotation by the CLI): new certificates and status lists are then signed with the new
     /// key, and the well-known documents and the verifier list it. `Ok(true)` when reloaded.
     /// On an error the previous issuer stays in use (and the caller logs it).
-    pub fn reload_if_changed(&self) -> Result<bool, String> {
+    pub fn reload_if_changed(&self) -> Result<bool, ReloadError> {
         let stamp = config_stamp(&self.dir);
         if stamp == self.current().stamp {
             return Ok(false);
         }
-        let issuer = Issuer::open(&self.dir).map_err(|e| e.to_string())?;
+        let issuer = Issuer::open(&self.dir)?;
         let next = Current {
-            verifier: Arc::new(verifier_for(&issuer, &self.registry)),
+            verifier: Arc::new(verifier_for(&issuer, &self.registry)?),
             issuer: Arc::new(issuer),
             stamp,
         };

@@ -42,9 +42,36 @@ impl InFlight {
     }
 }
 
+/// Why the service is not ready: the `reason` of the 503 answer (names the failed check,
+/// without paths).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReady {
+    /// The free space of the data dir's file system could not be read.
+    #[error("data dir: {0}")]
+    DataDir(String),
+    /// Too little free space.
+    #[error("data dir: {free_mib} MiB free, below the {required_mib} MiB required")]
+    LowSpace {
+        /// Free MiB (rounded down).
+        free_mib: u64,
+        /// Required MiB (rounded up).
+        required_mib: u64,
+    },
+    /// The registry did not take a write: the SQLite result.
+    #[error("registry not writable: {0}")]
+    RegistryNotWritable(String),
+    /// Another check is running and none has finished yet.
+    #[error("readiness check in progress")]
+    InProgress,
+    /// The check itself failed to run.
+    #[error("the readiness check failed")]
+    CheckFailed,
+}
+
 /// The last readiness check and the lock that lets one run at a time.
 #[derive(Debug, Default)]
 pub struct ReadyState {
-    pub(super) last: Mutex<Option<(Instant, Result<(), String>)>>,
+    pub(super) last: Mutex<Option<(Instant, Result<(), NotReady>)>>,
     pub(super) running: Mutex<()>,
 }

@@ -12,6 +12,7 @@
 //! meanwhile get the last result), so the endpoint cannot be used to pile up disk writes.
 
 use super::backend::Backend;
+pub use super::guards::NotReady;
 pub use super::guards::ReadyState;
 use super::state::AppState;
 pub use super::state::MIN_FREE_BYTES;
@@ -29,24 +30,23 @@ pub const REUSE_READY: Duration = Duration::from_secs(1);
 
 /// Free bytes for unprivileged writers on the file system of `dir`.
 #[cfg(unix)]
-fn free_bytes(dir: &std::path::Path) -> Result<u64, String> {
-    let s = rustix::fs::statvfs(dir).map_err(|e| format!("data dir: {e}"))?;
+fn free_bytes(dir: &std::path::Path) -> Result<u64, NotReady> {
+    let s = rustix::fs::statvfs(dir).map_err(|e| NotReady::DataDir(e.to_string()))?;
     Ok(s.f_bavail.saturating_mul(s.f_frsize))
 }
 
 #[cfg(not(unix))]
-fn free_bytes(_: &std::path::Path) -> Result<u64, String> {
+fn free_bytes(_: &std::path::Path) -> Result<u64, NotReady> {
     Ok(u64::MAX)
 }
 
-fn check(backend: &Backend, min_free: u64) -> Result<(), String> {
+fn check(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
     let free = free_bytes(backend.dir())?;
     if free < min_free {
-        return Err(format!(
-            "data dir: {} MiB free, below the {} MiB required",
-            free >> 20,
-            min_free.div_ceil(1 << 20)
-        ));
+        return Err(NotReady::LowSpace {
+            free_mib: free >> 20,
+            required_mib: min_free.div_ceil(1 << 20),
+        });
     }
     backend.registry().write_probe(REGISTRY_WAIT).map_err(|e| {
         tracing::warn!(error = %e, "readiness: the registry did not take a write");
@@ -55,12 +55,12 @@ fn check(backend: &Backend, min_free: u64) -> Result<(), String> {
             RegistryError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => f.to_string(),
             _ => "the write failed".into(),
         };
-        format!("registry not writable: {what}")
+        NotReady::RegistryNotWritable(what)
     })
 }
 
 /// The readiness of `backend` (blocking): a recent success, else a check.
-pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), String> {
+pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
     let st = backend.ready_state();
     let last = || st.last.lock().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some((at, Ok(()))) = last() {
@@ -69,7 +69,7 @@ pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), String> {
         }
     }
     let Ok(_running) = st.running.try_lock() else {
-        return last().map_or_else(|| Err("readiness check in progress".into()), |(_, r)| r);
+        return last().map_or(Err(NotReady::InProgress), |(_, r)| r);
     };
     let r = check(backend, min_free);
     *st.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), r.clone()));
@@ -82,14 +82,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let min_free = state.limits.min_free_bytes;
     let r = tokio::task::spawn_blocking(move || readiness(&backend, min_free))
         .await
-        .unwrap_or_else(|_| Err("the readiness check failed".into()));
+        .unwrap_or(Err(NotReady::CheckFailed));
     let (status, body) = match r {
         Ok(()) => (StatusCode::OK, json!({"status": "ready"})),
         Err(reason) => {
             tracing::warn!(reason = %reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"status": "not_ready", "reason": reason}),
+                json!({"status": "not_ready", "reason": reason.to_string()}),
             )
         }
     };

@@ -13,10 +13,10 @@ use super::StatusError;
 use crate::jcs;
 use crate::keys;
 use crate::model::{format_time, parse_time, StatusPurpose, StatusRef, VC_V2_CONTEXT};
-use crate::proof::{self, PreparedProof};
+use crate::proof::{self, PreparedProof, ProofError};
 use crate::signer::IssuerSigner;
 use crate::trust::TrustList;
-use crate::verify::StatusBit;
+use crate::verify::{StatusBit, StatusLookupError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
@@ -75,7 +75,7 @@ pub struct StatusListCredential {
     /// The decoded list.
     pub bits: Bitstring,
     /// The `eddsa-jcs-2022` proof, or why there is none usable.
-    pub proof: Result<PreparedProof, String>,
+    pub proof: Result<PreparedProof, ProofError>,
 }
 
 fn field(name: &str, why: &str) -> StatusError {
@@ -167,7 +167,7 @@ impl StatusListCredential {
             ),
         };
         let bits = Bitstring::decode(encoded)?;
-        let proof = proof::prepare(v).map_err(|e| e.to_string());
+        let proof = proof::prepare(v);
         Ok(StatusListCredential {
             id,
             issuer,
@@ -182,22 +182,28 @@ impl StatusListCredential {
 
     /// Checks the proof against `trust`: the signing key must be one of the list issuer's
     /// keys, within its window, and the Ed25519 signature must verify. Returns the key id.
-    pub fn verify_proof(&self, trust: &TrustList) -> Result<String, String> {
+    pub fn verify_proof(&self, trust: &TrustList) -> Result<String, StatusLookupError> {
+        let refused = StatusLookupError::Refused;
         let p = self
             .proof
             .as_ref()
-            .map_err(|e| format!("status list {} has no usable proof: {e}", self.id))?;
+            .map_err(|e| refused(format!("status list {} has no usable proof: {e}", self.id)))?;
         let found = trust
             .find_key(&self.issuer, &p.verification_method)
-            .map_err(|e| format!("status list {} is not from a trusted key: {e}", self.id))?;
+            .map_err(|e| {
+                refused(format!(
+                    "status list {} is not from a trusted key: {e}",
+                    self.id
+                ))
+            })?;
         found
             .check_window(p.created)
-            .map_err(|e| format!("status list {}: {e}", self.id))?;
+            .map_err(|e| refused(format!("status list {}: {e}", self.id)))?;
         if !keys::verify_strict(&found.public, &p.message, &p.signature) {
-            return Err(format!(
+            return Err(refused(format!(
                 "status list {}: signature does not verify (altered or not signed by {})",
                 self.id, found.key.id
-            ));
+            )));
         }
         Ok(found.key.id.clone())
     }
@@ -214,7 +220,7 @@ pub struct CheckedList {
     /// The list.
     pub list: StatusListCredential,
     /// `Ok(key id)` when the proof verified with a trusted key, else why not.
-    pub proof: Result<String, String>,
+    pub proof: Result<String, StatusLookupError>,
     /// Where it came from (file path, URL, cache).
     pub source: String,
 }
@@ -237,47 +243,48 @@ impl CheckedList {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
+        let refused = StatusLookupError::Refused;
         let l = &self.list;
         if l.id != entry.list_url {
-            return Err(format!(
+            return Err(refused(format!(
                 "status list from {} has id {}, not the entry's {}",
                 self.source, l.id, entry.list_url
-            ));
+            )));
         }
         if let Err(e) = &self.proof {
             return Err(e.clone());
         }
         if l.issuer.is_empty() || l.issuer != issuer_id {
-            return Err(format!(
+            return Err(refused(format!(
                 "status list {} is issued by {}, not by the certificate's issuer {issuer_id}",
                 l.id, l.issuer
-            ));
+            )));
         }
         if !l.purposes.iter().any(|p| p == entry.purpose.as_str()) {
-            return Err(format!(
+            return Err(refused(format!(
                 "status list {} has purpose {}, not {}",
                 l.id,
                 l.purposes.join(","),
                 entry.purpose.as_str()
-            ));
+            )));
         }
         if let Some(f) = l.valid_from {
             if now < f {
-                return Err(format!(
+                return Err(refused(format!(
                     "status list {} is not valid before {}",
                     l.id,
                     format_time(&f)
-                ));
+                )));
             }
         }
         let set = l.bits.get(entry.index as usize).ok_or_else(|| {
-            format!(
+            refused(format!(
                 "status list {} has {} entries; index {} is past its end",
                 l.id,
                 l.bits.len(),
                 entry.index
-            )
+            ))
         })?;
         Ok(StatusBit {
             set,

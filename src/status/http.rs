@@ -5,7 +5,7 @@ use super::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
 use super::http_cache::{CacheEntry, CachePolicy, DiskCache};
 use crate::model::StatusRef;
 use crate::trust::TrustList;
-use crate::verify::{StatusBit, StatusSource};
+use crate::verify::{StatusBit, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -77,9 +77,15 @@ impl HttpStatusSource {
     }
 
     /// Asks the server for `url` (conditionally when `etag` is given).
-    fn fetch(&self, url: &str, etag: Option<&str>, now: DateTime<Utc>) -> Result<Fetched, String> {
+    fn fetch(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Fetched, StatusLookupError> {
+        use StatusLookupError::{Refused, Unavailable};
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!("status list URL {url} is not http(s)"));
+            return Err(Refused(format!("status list URL {url} is not http(s)")));
         }
         let mut req = self
             .agent
@@ -90,7 +96,7 @@ impl HttpStatusSource {
         }
         let mut resp = req
             .call()
-            .map_err(|e| format!("status list {url} could not be fetched: {e}"))?;
+            .map_err(|e| Unavailable(format!("status list {url} could not be fetched: {e}")))?;
         let h = resp.headers();
         let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
         let policy = CachePolicy::from_headers(
@@ -104,9 +110,9 @@ impl HttpStatusSource {
             200 => {}
             304 if etag.is_some() => return Ok(Fetched::NotModified(policy, new_etag)),
             code => {
-                return Err(format!(
+                return Err(Unavailable(format!(
                     "status list {url} could not be fetched: the server answered HTTP {code}"
-                ))
+                )))
             }
         }
         let bytes = resp
@@ -114,9 +120,9 @@ impl HttpStatusSource {
             .with_config()
             .limit(MAX_LIST_CREDENTIAL as u64)
             .read_to_vec()
-            .map_err(|e| format!("status list {url} could not be read: {e}"))?;
+            .map_err(|e| Unavailable(format!("status list {url} could not be read: {e}")))?;
         let list = StatusListCredential::parse(&bytes)
-            .map_err(|e| format!("status list {url} is malformed: {e}"))?;
+            .map_err(|e| Refused(format!("status list {url} is malformed: {e}")))?;
         let checked = Arc::new(CheckedList::new(list, &self.trust, url.to_owned()));
         let entry = CacheEntry::fetched(checked, Arc::from(bytes), now, policy, new_etag);
         Ok(Fetched::New(entry, policy))
@@ -124,7 +130,7 @@ impl HttpStatusSource {
 
     /// The list at `url` as of `now`: fresh from cache, or revalidated, or fetched, or the
     /// cached copy marked as not revalidated when the server cannot be reached.
-    pub fn list(&self, url: &str, now: DateTime<Utc>) -> Result<Listed, String> {
+    pub fn list(&self, url: &str, now: DateTime<Utc>) -> Result<Listed, StatusLookupError> {
         let cached = self
             .cache
             .lock()
@@ -153,7 +159,9 @@ impl HttpStatusSource {
                 entry
             }
             (Ok(Fetched::NotModified(..)), None) => {
-                return Err(format!("status list {url}: unexpected 304 Not Modified"))
+                return Err(StatusLookupError::Unavailable(format!(
+                    "status list {url}: unexpected 304 Not Modified"
+                )))
             }
             (Err(e), Some(c)) if c.list.proof.is_ok() => {
                 return Ok(Listed {
@@ -233,9 +241,11 @@ impl StatusSource for HttpStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
         // Only from an origin the trust list allows for the issuer: no request otherwise.
-        self.trust.check_status_url(issuer_id, &entry.list_url)?;
+        self.trust
+            .check_status_url(issuer_id, &entry.list_url)
+            .map_err(|e| StatusLookupError::OriginNotAllowed(e.to_string()))?;
         let listed = self.list(&entry.list_url, now)?;
         let mut bit = listed.list.status(entry, issuer_id, now)?;
         if let Some(why) = listed.unrevalidated {

@@ -16,7 +16,7 @@ pub use super::http::{HttpStatusSource, FETCH_TIMEOUT};
 use super::StatusError;
 use crate::model::StatusRef;
 use crate::trust::TrustList;
-use crate::verify::{StatusBit, StatusSource};
+use crate::verify::{StatusBit, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -67,10 +67,12 @@ impl StatusSource for FileStatusSource {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String> {
+    ) -> Result<StatusBit, StatusLookupError> {
         self.lists
             .get(&entry.list_url)
-            .ok_or_else(|| format!("no status list file for {}", entry.list_url))?
+            .ok_or_else(|| {
+                StatusLookupError::NoList(format!("no status list file for {}", entry.list_url))
+            })?
             .status(entry, issuer_id, now)
     }
 }

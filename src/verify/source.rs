@@ -28,6 +28,31 @@ pub enum Registered {
     Unavailable(String),
 }
 
+/// Why a [`StatusSource`] could not give an entry's status bit: the verifier then reports
+/// `status_unknown` with this text as the check's reason ("could not check", never `valid`).
+///
+/// The variants say what kind of failure it was; each carries the full sentence the reader
+/// sees (it names the list, the file or the server).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StatusLookupError {
+    /// No list is at hand for the entry: no file holds it, it is not this registry's, the
+    /// verifier is offline, or there is no status source at all.
+    #[error("{0}")]
+    NoList(String),
+    /// The trust list does not allow fetching the entry's list from its origin: no request
+    /// was sent.
+    #[error("{0}")]
+    OriginNotAllowed(String),
+    /// The list could not be had: the server, the network or the registry failed.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A list was had but does not count for this entry: malformed, not signed by a trusted
+    /// key, another list, issuer or purpose, not yet valid, or too short.
+    #[error("{0}")]
+    Refused(String),
+}
+
 /// Where status lists come from: files, HTTP with a cache, the local registry.
 pub trait StatusSource: Send + Sync {
     /// The status bit of `entry` for a credential of `issuer_id`. `Err` says why it could not
@@ -37,7 +62,7 @@ pub trait StatusSource: Send + Sync {
         entry: &StatusRef,
         issuer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StatusBit, String>;
+    ) -> Result<StatusBit, StatusLookupError>;
 
     /// Whether the registry of `issuer_id`, if this source holds it, recorded the certificate
     /// `credential_id` with `claims` (`None`: not in skillcert's claim form). Sources without
@@ -57,7 +82,15 @@ pub trait StatusSource: Send + Sync {
 pub struct NoStatusSource;
 
 impl StatusSource for NoStatusSource {
-    fn status(&self, entry: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
-        Err(format!("no status list available for {}", entry.list_url))
+    fn status(
+        &self,
+        entry: &StatusRef,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<StatusBit, StatusLookupError> {
+        Err(StatusLookupError::NoList(format!(
+            "no status list available for {}",
+            entry.list_url
+        )))
     }
 }

@@ -4,14 +4,19 @@
 use chrono::{DateTime, Utc};
 use skillcert::issuer::{now_secs, Issued, Issuer};
 use skillcert::model::{reference::reference_claims, StatusRef};
-use skillcert::verify::{StatusBit, StatusSource, Verifier};
+use skillcert::verify::{StatusBit, StatusLookupError, StatusSource, Verifier};
 use std::sync::Arc;
 
 /// Status source answering every entry with the same bit.
 pub struct FixedStatus(pub bool);
 
 impl StatusSource for FixedStatus {
-    fn status(&self, _: &StatusRef, _: &str, _: DateTime<Utc>) -> Result<StatusBit, String> {
+    fn status(
+        &self,
+        _: &StatusRef,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<StatusBit, StatusLookupError> {
         Ok(StatusBit {
             set: self.0,
             stale: false,
@@ -41,4 +46,5 @@ pub fn verifier(issuer: &Issuer, set: bool) -> Verifier {
     Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(FixedStatus(set)))
         .build()
+        .unwrap()
 }
