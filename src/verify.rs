@@ -27,7 +27,7 @@ pub use summary::Summary;
 pub const MAX_DOCUMENT: usize = 256 << 10;
 
 /// The one word every check ends in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Not a credential we can read.
@@ -87,7 +87,7 @@ impl std::fmt::Display for Verdict {
 }
 
 /// Which form of a certificate came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// JSON document with an embedded proof.
@@ -99,7 +99,7 @@ pub enum Format {
 }
 
 /// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Passed.
@@ -113,7 +113,7 @@ pub enum Outcome {
 }
 
 /// One check of a verification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Check {
     /// `parse`, `issuer`, `signature`, `key_window`, `valid_from`, `valid_until`, `status.revocation`, `status.suspension`.
     pub name: String,
@@ -127,7 +127,7 @@ pub struct Check {
 }
 
 /// The full result of one verification: what `verify --json` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// The verdict.
     pub verdict: Verdict,

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod api;
 pub mod backend;
+pub mod bodies;
 pub mod demo;
 pub mod errors;
 pub mod i18n;

@@ -5,8 +5,10 @@
 
 use super::api::{read_image_field, verify_bytes};
 use super::backend::qr_text_for;
+use super::bodies::{ErrorBody, MalformedReport};
 use super::errors::ApiError;
 use super::i18n::{tone, verdict_text, words, Lang};
+use super::openapi::ImageForm;
 use super::AppState;
 use crate::html::escape;
 use crate::model::Framework;
@@ -287,6 +289,10 @@ fn lang_of(q: &Result<Query<LangQuery>, QueryRejection>, headers: &HeaderMap) ->
 }
 
 /// `GET /`.
+#[utoipa::path(get, path = "/", tag = "pages",
+    summary = "Home page: paste a token or upload a photo",
+    params(("lang" = Option<Lang>, Query, description = "page language (else Accept-Language)")),
+    responses((status = 200, description = "the page", body = String, content_type = "text/html")))]
 pub async fn home(q: Result<Query<LangQuery>, QueryRejection>, headers: HeaderMap) -> Response {
     html(StatusCode::OK, home_page(lang_of(&q, &headers)))
 }
@@ -309,6 +315,20 @@ fn page_status(r: &Report) -> StatusCode {
 
 /// `GET /V/{payload}`: the QR's URL. HTML for browsers; the JSON report (or a JSON error for
 /// input that is not a certificate) for other clients.
+#[utoipa::path(get, path = "/V/{payload}", tag = "pages",
+    summary = "The QR's URL: the verification page (HTML for browsers, the JSON report otherwise)",
+    params(
+        ("payload" = String, Path, max_length = 8192, description = "the QR code's payload"),
+        ("lang" = Option<Lang>, Query, description = "page language (else Accept-Language)"),
+    ),
+    responses(
+        (status = 200, description = "the verdict (any verdict of a readable certificate)",
+            content((String = "text/html"), (Report = "application/json"))),
+        (status = 400, description = "browsers: the page for input that is not a certificate; others: a payload too long",
+            content((String = "text/html"), (ErrorBody = "application/json"))),
+        (status = 422, description = "not a certificate (clients other than browsers): the report with verdict malformed, plus error and message",
+            body = MalformedReport),
+    ))]
 pub async fn qr_page(
     State(state): State<AppState>,
     q: Result<Query<LangQuery>, QueryRejection>,
@@ -332,7 +352,7 @@ pub async fn qr_page(
 }
 
 /// The fields of the paste form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerifyForm {
     /// Token, QR text or document.
     pub input: String,
@@ -341,6 +361,15 @@ pub struct VerifyForm {
 }
 
 /// `POST /verify` (the paste form): the verification page.
+#[utoipa::path(post, path = "/verify", tag = "pages",
+    summary = "Paste form target: the verification page",
+    request_body(content = VerifyForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "the verdict", body = String, content_type = "text/html"),
+        (status = 400, description = "not a certificate", body = String, content_type = "text/html"),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "not a form", body = ErrorBody),
+    ))]
 pub async fn verify_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -354,6 +383,16 @@ pub async fn verify_form(
 }
 
 /// `POST /verify/image` (the upload form): the verification page.
+#[utoipa::path(post, path = "/verify/image", tag = "pages",
+    summary = "Upload form target: the verification page for a photo",
+    request_body(content = ImageForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "the verdict", body = String, content_type = "text/html"),
+        (status = 400, description = "no QR code found", body = String, content_type = "text/html"),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "not multipart", body = ErrorBody),
+        (status = 503, description = "every image decoder is busy", body = ErrorBody),
+    ))]
 pub async fn verify_image_form(
     State(state): State<AppState>,
     headers: HeaderMap,

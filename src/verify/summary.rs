@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The display claims of a credential (best effort for foreign credentials).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Summary {
     /// Credential id.
     pub credential_id: Option<String>,
