@@ -97,6 +97,29 @@ async fn openapi_document_matches_the_router() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // The issuance request is the JSON Schema file itself, not a copy of it.
+    let file: Value =
+        serde_json::from_slice(&std::fs::read("schemas/issuance-request.schema.json").unwrap())
+            .unwrap();
+    let ours = &doc["components"]["schemas"]["IssuanceRequest"];
+    for k in ["description", "required", "additionalProperties", "not"] {
+        assert_eq!(ours[k], file[k], "IssuanceRequest.{k}");
+    }
+    let names = |v: &Value| {
+        v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(ours), names(&file));
+    assert_eq!(ours["properties"]["level"], file["properties"]["level"]);
+    let issue = &paths["/api/v1/admin/certificates"]["post"]["requestBody"]["content"];
+    assert_eq!(
+        issue["application/json"]["schema"]["$ref"],
+        "#/components/schemas/IssuanceRequest"
+    );
 }
 
 #[tokio::test]
