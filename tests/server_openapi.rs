@@ -97,7 +97,15 @@ async fn openapi_document_matches_the_router() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
-    // The issuance request is the JSON Schema file itself, not a copy of it.
+}
+
+/// The issuance request in the document is the JSON Schema file itself, not a copy of it.
+#[tokio::test]
+async fn issuance_request_is_the_json_schema_file() {
+    let f = fixture();
+    let doc = send(&f.state, req("GET", "/api/v1/openapi.json", None, ""))
+        .await
+        .json();
     let file: Value =
         serde_json::from_slice(&std::fs::read("schemas/issuance-request.schema.json").unwrap())
             .unwrap();
@@ -115,7 +123,7 @@ async fn openapi_document_matches_the_router() {
     };
     assert_eq!(names(ours), names(&file));
     assert_eq!(ours["properties"]["level"], file["properties"]["level"]);
-    let issue = &paths["/api/v1/admin/certificates"]["post"]["requestBody"]["content"];
+    let issue = &doc["paths"]["/api/v1/admin/certificates"]["post"]["requestBody"]["content"];
     assert_eq!(
         issue["application/json"]["schema"]["$ref"],
         "#/components/schemas/IssuanceRequest"
@@ -292,34 +300,7 @@ async fn verify_answers(d: &mut Described) {
         .unwrap()
         .to_owned();
     verdicts.insert(verdict_of(d, &t).await);
-    // Altered: a bad signature.
-    let mut doc = valid["document"].clone();
-    doc["credentialSubject"]["result"][0]["value"] = "1".into();
-    let r = d
-        .send(req(
-            "POST",
-            "/api/v1/verify",
-            Some("application/json"),
-            doc.to_string(),
-        ))
-        .await;
-    verdicts.insert(r.json()["verdict"].as_str().unwrap().to_owned());
-    // Another issuer.
-    let dir = tempfile::tempdir().unwrap();
-    let other = skillcert::issuer::Issuer::init(dir.path(), "Other", Some("https://other.example"))
-        .unwrap();
-    let (_, c) = skillcert::request::IssuanceRequest::from_value(request_json("李娜")).unwrap();
-    let foreign = other.issue_unregistered(&c).unwrap().token;
-    let body = serde_json::json!({ "input": foreign }).to_string();
-    let r = d
-        .send(req(
-            "POST",
-            "/api/v1/verify",
-            Some("application/json"),
-            body,
-        ))
-        .await;
-    verdicts.insert(r.json()["verdict"].as_str().unwrap().to_owned());
+    verdicts.extend(altered_and_foreign(d, &valid).await);
     // Not a certificate (422), and errors.
     let r = d
         .send(req("POST", "/api/v1/verify", Some("text/plain"), "garbage"))
@@ -355,6 +336,40 @@ async fn verify_answers(d: &mut Described) {
     ] {
         assert!(verdicts.contains(v), "{v} not seen: {verdicts:?}");
     }
+}
+
+/// The verdicts of an altered document and of another issuer's token.
+async fn altered_and_foreign(d: &mut Described, valid: &Value) -> Vec<String> {
+    let mut verdicts = Vec::new();
+    // Altered: a bad signature.
+    let mut doc = valid["document"].clone();
+    doc["credentialSubject"]["result"][0]["value"] = "1".into();
+    let r = d
+        .send(req(
+            "POST",
+            "/api/v1/verify",
+            Some("application/json"),
+            doc.to_string(),
+        ))
+        .await;
+    verdicts.push(r.json()["verdict"].as_str().unwrap().to_owned());
+    // Another issuer.
+    let dir = tempfile::tempdir().unwrap();
+    let other = skillcert::issuer::Issuer::init(dir.path(), "Other", Some("https://other.example"))
+        .unwrap();
+    let (_, c) = skillcert::request::IssuanceRequest::from_value(request_json("李娜")).unwrap();
+    let foreign = other.issue_unregistered(&c).unwrap().token;
+    let body = serde_json::json!({ "input": foreign }).to_string();
+    let r = d
+        .send(req(
+            "POST",
+            "/api/v1/verify",
+            Some("application/json"),
+            body,
+        ))
+        .await;
+    verdicts.push(r.json()["verdict"].as_str().unwrap().to_owned());
+    verdicts
 }
 
 async fn page_answers(d: &mut Described) {
