@@ -2,6 +2,9 @@
 //! QR's URL: the verification page), and the two form targets `POST /verify` and
 //! `POST /verify/image`. Mobile-first HTML with one inline style sheet allowed by its hash in a
 //! strict Content-Security-Policy; no script, no external resource; Chinese and English.
+//!
+//! The markup is in `templates/` (`page.html`, `home.html`, `report.html`), rendered by askama,
+//! which escapes every value; this module decides what the pages show.
 
 use super::api::{read_image_field, verify_bytes};
 use super::backend::qr_text_for;
