@@ -51,6 +51,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "server")]
 pub mod html;
 pub mod input;
 pub mod issuer;

@@ -1,14 +1,36 @@
 //! The printable certificate: one self-contained HTML page (no external resources) with the
 //! holder, program, level (Chinese and English, with its place in the framework), issuer,
-//! dates, id and the QR code as inline SVG.
+//! dates, id and the QR code as inline SVG. The page is `templates/certificate.html`, rendered
+//! by askama, which escapes every value.
 
 use crate::issuer::Issued;
 use crate::model::format_time;
 use crate::verify::Summary;
+use askama::Template;
 
-use crate::html::escape;
+/// `templates/certificate.html`.
+#[derive(Template)]
+#[template(path = "certificate.html")]
+struct CertificatePage<'a> {
+    holder: &'a str,
+    latin: Option<&'a str>,
+    program: &'a str,
+    code: Option<&'a str>,
+    level: &'a str,
+    zh: &'a str,
+    en: &'a str,
+    framework: &'static str,
+    position: &'a str,
+    issuer: &'a str,
+    from: String,
+    until: String,
+    /// The QR code: SVG markup made by [`crate::qr::render::to_svg`], put in as it is.
+    svg: String,
+    id: String,
+}
 
-/// The HTML page of an issued certificate; `svg` is its QR code.
+/// The HTML page of an issued certificate; `svg` is its QR code (as made by
+/// [`crate::qr::render::to_svg`]: trusted markup, inserted unescaped).
 pub fn html(issued: &Issued, svg: &str) -> String {
     let c = &issued.claims;
     let s = Summary::from_claims(c);
@@ -17,61 +39,64 @@ pub fn html(issued: &Issued, svg: &str) -> String {
         "<svg class=\"qr\" role=\"img\" aria-label=\"QR code\"",
         1,
     );
-    let e = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
-    let latin = c
-        .holder
-        .name_latin
-        .as_deref()
-        .map(|l| format!("<div class=\"latin\">{}</div>", escape(l)))
-        .unwrap_or_default();
-    let code = c
-        .program
-        .code
-        .as_deref()
-        .map(|k| format!(" <span class=\"code\">({})</span>", escape(k)))
-        .unwrap_or_default();
-    let until = c
-        .valid_until
-        .as_ref()
-        .map_or_else(|| "无期限 no expiry".to_owned(), format_time);
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>{title} – {holder}</title>
-<style>
-body{{font-family:"Noto Serif CJK SC","Songti SC",serif;margin:0;background:#fff;color:#111}}
-.cert{{max-width:780px;margin:24px auto;padding:40px;border:6px double #7a5c1e}}
-h1{{text-align:center;font-size:28px;margin:0 0 4px}} h2{{text-align:center;font-size:16px;font-weight:normal;margin:0 0 28px}}
-.holder{{text-align:center;font-size:30px;font-weight:bold}} .latin{{text-align:center;font-size:18px}}
-table{{margin:24px auto;border-collapse:collapse}} th{{text-align:right;padding:4px 12px;font-weight:normal;color:#555}} td{{padding:4px 12px}}
-.qr{{display:block;margin:16px auto;width:240px;height:240px}} .id{{text-align:center;font-family:monospace;font-size:12px}}
-.note{{text-align:center;font-size:12px;color:#555}}
-</style></head>
-<body><div class="cert">
-<h1>职业技能等级证书</h1><h2>Vocational Skill Certificate</h2>
-<div class="holder">{holder}</div>{latin}
-<table>
-<tr><th>项目 Program</th><td>{program}{code}</td></tr>
-<tr><th>等级 Level</th><td>{level} {zh} {en}<br><small>{framework}: {position}</small></td></tr>
-<tr><th>颁发机构 Issuer</th><td>{issuer}</td></tr>
-<tr><th>有效期 Valid</th><td>{from} – {until}</td></tr>
-</table>
-{svg}
-<div class="note">扫描二维码验证 Scan the QR code to verify</div>
-<div class="id">{id}</div>
-</div></body></html>
-"#,
-        title = "职业技能等级证书 Vocational Skill Certificate",
-        holder = escape(&c.holder.name),
-        program = escape(&c.program.name),
-        level = escape(&c.level.value),
-        zh = e(&s.level_name_zh),
-        en = e(&s.level_name_en),
-        framework = escape(c.level.framework.title()),
-        position = e(&s.level_position),
-        issuer = escape(&c.issuer.name),
-        from = format_time(&c.valid_from),
-        until = escape(&until),
-        id = escape(&c.id_urn()),
-    )
+    let text = |v: &'_ Option<String>| v.as_deref().unwrap_or("").to_owned();
+    let (zh, en, position) = (
+        text(&s.level_name_zh),
+        text(&s.level_name_en),
+        text(&s.level_position),
+    );
+    let page = CertificatePage {
+        holder: &c.holder.name,
+        latin: c.holder.name_latin.as_deref(),
+        program: &c.program.name,
+        code: c.program.code.as_deref(),
+        level: &c.level.value,
+        zh: &zh,
+        en: &en,
+        framework: c.level.framework.title(),
+        position: &position,
+        issuer: &c.issuer.name,
+        from: format_time(&c.valid_from),
+        until: c
+            .valid_until
+            .as_ref()
+            .map_or_else(|| "无期限 no expiry".to_owned(), format_time),
+        svg,
+        id: c.id_urn(),
+    };
+    // Rendering into a String fails only if a value's Display fails; none here does.
+    page.render().expect("the certificate template renders")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::issuer::Issuer;
+    use crate::request::IssuanceRequest;
+
+    #[test]
+    fn values_are_escaped_and_the_qr_code_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = Issuer::init(dir.path(), "Centre <A> & \"B\"", None).unwrap();
+        let req = serde_json::json!({
+            "holder": {"name": "王<b>小明'", "name_latin": "Wang <i>"},
+            "program": {"name": "CNC & <Milling>", "code": "6-18-01-01"},
+            "level": {"framework": "cn-nvq", "value": "2"},
+        });
+        let (_, checked) = IssuanceRequest::from_value(req).unwrap();
+        let issued = issuer.issue_unregistered(&checked).unwrap();
+        let svg = "<?xml version=\"1.0\"?><svg viewBox=\"0 0 1 1\"><rect/></svg>";
+        let page = super::html(&issued, svg);
+        assert!(page.contains("<div class=\"holder\">王&lt;b&gt;小明&#39;</div>"));
+        assert!(page.contains("<div class=\"latin\">Wang &lt;i&gt;</div>"));
+        assert!(page.contains(
+            "<td>CNC &amp; &lt;Milling&gt; <span class=\"code\">(6-18-01-01)</span></td>"
+        ));
+        assert!(page.contains("<td>Centre &lt;A&gt; &amp; &quot;B&quot;</td>"));
+        assert!(!page.contains("<b>") && !page.contains("<i>") && !page.contains("<?xml"));
+        assert!(page.contains(
+            "<svg class=\"qr\" role=\"img\" aria-label=\"QR code\" viewBox=\"0 0 1 1\"><rect/></svg>"
+        ));
+        assert!(page.contains(&issued.claims.id_urn()));
+        assert!(page.starts_with("<!DOCTYPE html>\n") && page.ends_with("</html>\n"));
+    }
 }

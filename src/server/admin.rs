@@ -5,9 +5,14 @@
 //! checked by [`require_admin`] before any handler runs, so a request without it gets its 401
 //! with its body unread (and the connection closed rather than drained).
 
-use super::backend::{issued_json, Change};
+use super::backend::{issued_body, Change};
+use super::bodies::{
+    to_json, BatchBody, BatchFailure, BatchItem, CertificateBody, ErrorBody, IssuedBody,
+};
 use super::errors::{parse_json, require_json, ApiError};
 use super::idempotency::{self, Issuance, Start};
+use super::schemas::{BatchRequest, IssuanceRequestSchema, ReasonOptional, ReasonRequired};
+pub use super::schemas::{MAX_BATCH, MAX_REASON_CHARS};
 use super::state::AppState;
 use crate::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
 use axum::body::Bytes;
@@ -18,17 +23,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-/// Most certificates in one batch request.
-pub const MAX_BATCH: usize = 1000;
 /// Largest batch body (4 MiB).
 pub const MAX_BATCH_BODY: usize = 4 << 20;
-/// Longest reason of a status change, in characters.
-pub const MAX_REASON_CHARS: usize = 500;
 
 /// SHA-256 of an admin token (what the data dir stores).
 pub fn token_hash(token: &str) -> [u8; 32] {
@@ -87,8 +88,8 @@ pub async fn require_admin(State(state): State<AppState>, req: Request, next: Ne
     }
 }
 
-fn json_status(status: StatusCode, v: Value) -> Response {
-    let mut r = (status, v.to_string()).into_response();
+fn json_status(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let mut r = (status, to_json(body)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -114,6 +115,21 @@ async fn blocking<T: Send + 'static>(
 
 /// `POST /api/v1/admin/certificates`: issue one (body: an issuance request). With an
 /// `Idempotency-Key`, a retry gets the first answer (see [`idempotency`]).
+#[utoipa::path(post, path = "/api/v1/admin/certificates", tag = "admin",
+    summary = "Issue one certificate",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[\\x20-\\x7e]+$",
+            description = "1 to 255 printable ASCII characters. A retry with the same key and the same body (byte for byte) gets the first answer again, with Idempotent-Replayed: true, and issues nothing; the same key with another body is 422.")),
+    request_body(content = inline(IssuanceRequestSchema), content_type = "application/json"),
+    responses(
+        (status = 201, description = "issued (or, with Idempotent-Replayed, the first answer to the key)", body = IssuedBody, headers(("Idempotent-Replayed" = String, description = "true when this is the stored first answer to the request's Idempotency-Key"))),
+        (status = 400, description = "malformed JSON or Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 409, description = "a request with this Idempotency-Key is still being answered", body = ErrorBody),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "refused; the message names the field (or the Idempotency-Key was used with another body)", body = ErrorBody),
+    ))]
 pub async fn issue_one(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -137,7 +153,7 @@ pub async fn issue_one(
                 .ok_or_else(|| ApiError::Internal("one request, no result".into()))??,
         };
         let id = issued.claims.id_urn();
-        let out = issued_json(&backend.issuer(), &issued).to_string();
+        let out = to_json(&issued_body(&backend.issuer(), &issued));
         let a = idempotency::answer(&backend, claim.as_ref(), StatusCode::CREATED, out);
         Ok((a, Some(id)))
     })
@@ -176,6 +192,21 @@ fn parse_batch(body: &[u8]) -> Result<Vec<CheckedRequest>, ApiError> {
 /// `POST /api/v1/admin/certificates/batch`: issue many (body: a JSON array of issuance
 /// requests). Every request is checked before any is issued; a refusal names its index.
 /// With an `Idempotency-Key`, a retry gets the first answer (see [`idempotency`]).
+#[utoipa::path(post, path = "/api/v1/admin/certificates/batch", tag = "admin",
+    summary = "Issue a batch (every request checked before any is issued)",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[\\x20-\\x7e]+$",
+            description = "1 to 255 printable ASCII characters. A retry with the same key and the same body (byte for byte) gets the first answer again, with Idempotent-Replayed: true, and issues nothing; the same key with another body is 422.")),
+    request_body(content = inline(BatchRequest), content_type = "application/json"),
+    responses(
+        (status = 200, description = "per-request results (or, with Idempotent-Replayed, the first answer to the key)", body = BatchBody, headers(("Idempotent-Replayed" = String, description = "true when this is the stored first answer to the request's Idempotency-Key"))),
+        (status = 400, description = "malformed JSON or Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 409, description = "a request with this Idempotency-Key is still being answered", body = ErrorBody),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "refused; the message names [index].field (or the Idempotency-Key was used with another body)", body = ErrorBody),
+    ))]
 pub async fn issue_batch(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -196,17 +227,25 @@ pub async fn issue_batch(
             Issuance::Done(v) => v,
         };
         let issuer = backend.issuer();
-        let results: Vec<Value> = done
+        let results: Vec<BatchItem> = done
             .iter()
             .enumerate()
             .map(|(i, r)| match r {
-                Ok(issued) => issued_json(&issuer, issued),
-                Err(e) => json!({"index": i, "error": e.code(), "message": e.to_string()}),
+                Ok(issued) => BatchItem::Issued(issued_body(&issuer, issued)),
+                Err(e) => BatchItem::Failed(BatchFailure {
+                    index: i,
+                    error: e.code().to_owned(),
+                    message: e.to_string(),
+                }),
             })
             .collect();
         let failed = done.iter().filter(|r| r.is_err()).count();
-        let out = json!({"issued": results.len() - failed, "failed": failed, "results": results});
-        let a = idempotency::answer(&backend, claim.as_ref(), StatusCode::OK, out.to_string());
+        let out = BatchBody {
+            issued: results.len() - failed,
+            failed,
+            results,
+        };
+        let a = idempotency::answer(&backend, claim.as_ref(), StatusCode::OK, to_json(&out));
         Ok((a, Some((done.len() - failed, failed))))
     })
     .await?;
@@ -266,10 +305,25 @@ async fn change(
     let a = actor.clone();
     let out = blocking(move || backend.change(&id, what, &reason, &a)).await?;
     tracing::info!(actor = %actor, credential_id = %id, change = what.as_str(), "status changed");
-    Ok(json_status(StatusCode::OK, out))
+    Ok(json_status(StatusCode::OK, &out))
 }
 
 /// `POST /api/v1/admin/certificates/{id}/revoke` (body `{"reason": …}`, required).
+#[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/revoke", tag = "admin",
+    summary = "Revoke (final)",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
+    request_body(content = inline(ReasonRequired), content_type = "application/json", description = "why (required)"),
+    responses(
+        (status = 200, description = "the certificate's record after the change", body = CertificateBody),
+        (status = 400, description = "bad id or body", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 404, description = "no such certificate", body = ErrorBody),
+        (status = 409, description = "the change conflicts with the record", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "reason missing or too long", body = ErrorBody),
+        (status = 503, description = "no registry", body = ErrorBody),
+    ))]
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -280,6 +334,21 @@ pub async fn revoke(
 }
 
 /// `POST /api/v1/admin/certificates/{id}/suspend` (body `{"reason": …}`, required).
+#[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/suspend", tag = "admin",
+    summary = "Suspend",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
+    request_body(content = inline(ReasonRequired), content_type = "application/json", description = "why (required)"),
+    responses(
+        (status = 200, description = "the certificate's record after the change", body = CertificateBody),
+        (status = 400, description = "bad id or body", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 404, description = "no such certificate", body = ErrorBody),
+        (status = 409, description = "the change conflicts with the record", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "reason missing or too long", body = ErrorBody),
+        (status = 503, description = "no registry", body = ErrorBody),
+    ))]
 pub async fn suspend(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -290,6 +359,21 @@ pub async fn suspend(
 }
 
 /// `POST /api/v1/admin/certificates/{id}/reinstate` (body optional `{"reason": …}`).
+#[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/reinstate", tag = "admin",
+    summary = "Lift a suspension",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
+    request_body(content = inline(ReasonOptional), content_type = "application/json", description = "why (optional; the body may be empty)"),
+    responses(
+        (status = 200, description = "the certificate's record after the change", body = CertificateBody),
+        (status = 400, description = "bad id or body", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 404, description = "no such certificate", body = ErrorBody),
+        (status = 409, description = "the change conflicts with the record", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "reason missing or too long", body = ErrorBody),
+        (status = 503, description = "no registry", body = ErrorBody),
+    ))]
 pub async fn reinstate(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -300,6 +384,16 @@ pub async fn reinstate(
 }
 
 /// `GET /api/v1/admin/certificates/{id}`: the record and its history.
+#[utoipa::path(get, path = "/api/v1/admin/certificates/{id}", tag = "admin",
+    summary = "Look up a certificate and its history",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
+    responses(
+        (status = 200, description = "record and history", body = CertificateBody),
+        (status = 400, description = "bad id", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 404, description = "no such certificate", body = ErrorBody),
+    ))]
 pub async fn lookup(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -310,5 +404,5 @@ pub async fn lookup(
     let id = parse_id(&id)?;
     let backend = state.backend.clone();
     let out = blocking(move || backend.lookup(&id)).await?;
-    Ok(json_status(StatusCode::OK, out))
+    Ok(json_status(StatusCode::OK, &out))
 }

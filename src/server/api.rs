@@ -4,7 +4,9 @@
 //! certificate, and 422 (the same object, plus `error` and `message`) for input that is not a
 //! certificate at all (`malformed`).
 
+use super::bodies::{to_json, ErrorBody, MalformedReport};
 use super::errors::{content_type, parse_json, ApiError};
+use super::schemas::{Binary, ImageUpload, TextInput, VerifyRequest};
 use super::state::AppState;
 use crate::verify::{Rejected, Report, Verdict, VerifiedCredential, MAX_DOCUMENT};
 use axum::body::Bytes;
@@ -66,27 +68,26 @@ fn check(state: &AppState, bytes: &[u8]) -> Report {
         .map_or_else(Rejected::into_report, VerifiedCredential::into_report)
 }
 
-/// The JSON response for a report: 200, or 422 for `malformed`.
+/// The JSON response for a report: 200, or 422 for `malformed` (the report plus `error` and
+/// `message`).
 pub fn report_response(report: Report) -> Response {
-    let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
-    let status = if report.verdict == Verdict::Malformed {
-        if let Some(o) = v.as_object_mut() {
-            o.insert("error".into(), "malformed".into());
-            o.insert(
-                "message".into(),
-                report
-                    .failure_reasons()
-                    .first()
-                    .copied()
-                    .unwrap_or("not a certificate")
-                    .into(),
-            );
-        }
-        StatusCode::UNPROCESSABLE_ENTITY
+    let (status, body) = if report.verdict == Verdict::Malformed {
+        let message = report
+            .failure_reasons()
+            .first()
+            .copied()
+            .unwrap_or("not a certificate")
+            .to_owned();
+        let body = MalformedReport {
+            report,
+            error: "malformed",
+            message,
+        };
+        (StatusCode::UNPROCESSABLE_ENTITY, to_json(&body))
     } else {
-        StatusCode::OK
+        (StatusCode::OK, to_json(&report))
     };
-    let mut r = (status, v.to_string()).into_response();
+    let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -129,6 +130,19 @@ pub fn verify_input(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiErro
 }
 
 /// `POST /api/v1/verify`.
+#[utoipa::path(post, path = "/api/v1/verify", tag = "verify",
+    summary = "Verify a document, token or QR text",
+    request_body(content(
+        (VerifyRequest = "application/json"),
+        (TextInput = "text/plain"),
+    )),
+    responses(
+        (status = 200, description = "the verdict (any verdict of a readable certificate)", body = Report),
+        (status = 400, description = "unreadable body (malformed JSON, not UTF-8, empty)", body = ErrorBody),
+        (status = 413, description = "body too large", body = ErrorBody),
+        (status = 415, description = "wrong content type", body = ErrorBody),
+        (status = 422, description = "not a certificate: the report with verdict malformed, plus error and message", body = MalformedReport),
+    ))]
 pub async fn verify(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -173,6 +187,21 @@ pub async fn read_image_field(mut mp: Multipart) -> Result<(Vec<u8>, Option<Stri
 
 /// `POST /api/v1/verify/image`: multipart (`image` field) or a raw `image/png` / `image/jpeg`
 /// body.
+#[utoipa::path(post, path = "/api/v1/verify/image", tag = "verify",
+    summary = "Verify a photo of a certificate's QR code",
+    request_body(content(
+        (ImageUpload = "multipart/form-data"),
+        (Binary = "image/png"),
+        (Binary = "image/jpeg"),
+    )),
+    responses(
+        (status = 200, description = "the verdict (any verdict of a readable certificate)", body = Report),
+        (status = 400, description = "unreadable body (malformed JSON, not UTF-8, empty)", body = ErrorBody),
+        (status = 413, description = "body too large", body = ErrorBody),
+        (status = 415, description = "wrong content type", body = ErrorBody),
+        (status = 422, description = "not a certificate: the report with verdict malformed, plus error and message", body = MalformedReport),
+        (status = 503, description = "every image decoder is busy: try again shortly", body = ErrorBody),
+    ))]
 pub async fn verify_image(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -2,12 +2,13 @@
 //! look-ups, status list credentials, and the verifier the service uses for its own issuer.
 //! Each integration point with the registry, status and QR modules is one function here.
 
+use super::bodies::{CertificateBody, CredentialDocument, IssuedBody};
 use super::errors::ApiError;
 use crate::issuer::{Issued, Issuer, IssuerError};
 use crate::registry::{Registry, RegistryError, RegistryStatusSource};
 use crate::request::CheckedRequest;
 use crate::verify::{Verifier, VerifierError};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -211,7 +212,7 @@ impl Backend {
         change: Change,
         reason: &str,
         actor: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<CertificateBody, ApiError> {
         let id = format!("urn:uuid:{id}");
         let reason = Some(reason).filter(|r| !r.is_empty());
         match change {
@@ -223,14 +224,17 @@ impl Backend {
     }
 
     /// A certificate's record and its history.
-    pub fn lookup(&self, id: &uuid::Uuid) -> Result<Value, ApiError> {
+    pub fn lookup(&self, id: &uuid::Uuid) -> Result<CertificateBody, ApiError> {
         self.lookup_urn(&format!("urn:uuid:{id}"))
     }
 
-    fn lookup_urn(&self, id: &str) -> Result<Value, ApiError> {
+    fn lookup_urn(&self, id: &str) -> Result<CertificateBody, ApiError> {
         let record = self.registry.get(id)?;
         let history = self.registry.history(id)?;
-        Ok(json!({"certificate": record, "history": history}))
+        Ok(CertificateBody {
+            certificate: record.into(),
+            history: history.into_iter().map(Into::into).collect(),
+        })
     }
 
     /// The signed status list credential number `n`, as JSON text, and its freshness limit in
@@ -245,16 +249,21 @@ impl Backend {
     }
 }
 
-/// The JSON answer for an issued certificate: id, document and, when the build makes them, the
-/// token, the QR text and the verification page URL.
+/// The answer for an issued certificate: id, document, token, QR text and the verification
+/// page URL.
+pub fn issued_body(issuer: &Issuer, issued: &Issued) -> IssuedBody {
+    IssuedBody {
+        credential_id: issued.claims.id_urn(),
+        document: CredentialDocument(issued.document.clone()),
+        token: issued.token.clone(),
+        qr_text: issued.qr_text.clone(),
+        verify_url: verify_url(issuer, issued),
+    }
+}
+
+/// [`issued_body`] as a JSON value.
 pub fn issued_json(issuer: &Issuer, issued: &Issued) -> Value {
-    json!({
-        "credential_id": issued.claims.id_urn(),
-        "document": issued.document,
-        "token": issued.token,
-        "qr_text": issued.qr_text,
-        "verify_url": verify_url(issuer, issued),
-    })
+    serde_json::to_value(issued_body(issuer, issued)).unwrap_or(Value::Null)
 }
 
 /// The verification page of a certificate, as a person would type it (the QR text with the

@@ -7,7 +7,6 @@ use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::{BytesRejection, FormRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// Errors of the HTTP service (the check could not run, or the caller asked wrongly).
 /// A credential that is not valid is a verdict, not an error.
@@ -115,7 +114,10 @@ pub fn code_for(status: StatusCode) -> &'static str {
 }
 
 fn json_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"error": code, "message": message}).to_string();
+    let body = super::bodies::to_json(&super::bodies::ErrorBody {
+        error: code.to_owned(),
+        message: message.to_owned(),
+    });
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

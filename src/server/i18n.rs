@@ -5,7 +5,8 @@ use crate::verify::Verdict;
 use axum::http::{header, HeaderMap};
 
 /// A page language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Lang {
     /// 简体中文.
     Zh,

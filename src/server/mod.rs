@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod api;
 pub mod backend;
+pub mod bodies;
 mod counters;
 pub mod demo;
 pub mod errors;
@@ -23,6 +24,7 @@ pub mod openapi;
 pub mod pages;
 pub mod parse_errors;
 pub mod ready;
+pub mod schemas;
 pub mod state;
 pub mod wellknown;
 

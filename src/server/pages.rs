@@ -2,15 +2,20 @@
 //! QR's URL: the verification page), and the two form targets `POST /verify` and
 //! `POST /verify/image`. Mobile-first HTML with one inline style sheet allowed by its hash in a
 //! strict Content-Security-Policy; no script, no external resource; Chinese and English.
+//!
+//! The markup is in `templates/` (`page.html`, `home.html`, `report.html`), rendered by askama,
+//! which escapes every value; this module decides what the pages show.
 
 use super::api::{read_image_field, verify_bytes};
 use super::backend::qr_text_for;
+use super::bodies::{ErrorBody, MalformedReport};
 use super::errors::ApiError;
-use super::i18n::{tone, verdict_text, words, Lang};
+use super::i18n::{tone, verdict_text, words, Lang, Tone, Words};
+use super::schemas::ImageForm;
 use super::state::AppState;
-use crate::html::escape;
 use crate::model::Framework;
-use crate::verify::{Outcome, Report, Verdict};
+use crate::verify::{Outcome, Report, Summary, Verdict};
+use askama::Template;
 use axum::extract::multipart::Multipart;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
@@ -19,7 +24,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::fmt::Write;
 use std::sync::OnceLock;
 
 /// Longest `/V/{payload}` accepted (a version-40 QR holds at most 4,296 alphanumeric characters).
@@ -77,160 +81,192 @@ pub fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn page(lang: Lang, title: &str, switch_href: &str, body: &str) -> String {
-    let w = words(lang);
-    let other = lang.other();
-    format!(
-        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title><style>{CSS}</style></head>\
-<body><header><a href=\"/?lang={code}\">{site}</a><a href=\"{sw}\" hreflang=\"{otag}\" lang=\"{otag}\">{oname}</a></header>\
-<main>{body}</main><footer>skillcert · W3C Verifiable Credentials 2.0 / Open Badges 3.0 · Ed25519</footer></body></html>",
-        tag = lang.tag(),
-        title = escape(title),
-        code = lang.code(),
-        site = escape(w.site),
-        sw = escape(switch_href),
-        otag = other.tag(),
-        oname = other.name(),
-    )
+/// What the frame of every page (`templates/page.html`) shows.
+struct Frame<'a> {
+    tag: &'static str,
+    title: &'a str,
+    css: &'static str,
+    code: &'static str,
+    site: &'static str,
+    switch_href: &'a str,
+    other_tag: &'static str,
+    other_name: &'static str,
+}
+
+impl<'a> Frame<'a> {
+    fn new(lang: Lang, title: &'a str, switch_href: &'a str) -> Frame<'a> {
+        let other = lang.other();
+        Frame {
+            tag: lang.tag(),
+            title,
+            css: CSS,
+            code: lang.code(),
+            site: words(lang).site,
+            switch_href,
+            other_tag: other.tag(),
+            other_name: other.name(),
+        }
+    }
+}
+
+/// Renders a page template. Rendering into a `String` fails only if a value's `Display`
+/// fails, which none here does.
+fn render(t: &impl Template) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a page template failed to render");
+        String::new()
+    })
+}
+
+/// `templates/home.html`.
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    page: Frame<'a>,
+    w: &'static Words,
+}
+
+/// One claim shown on the verification page: its label, value and a second line.
+struct Row {
+    key: &'static str,
+    value: String,
+    small: Option<String>,
+}
+
+/// One check in the table of the verification page.
+struct CheckRow<'a> {
+    class: &'static str,
+    name: &'a str,
+    reason: &'a str,
+}
+
+/// `templates/report.html`.
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage<'a> {
+    page: Frame<'a>,
+    w: &'static Words,
+    tone: &'static str,
+    verdict: &'static str,
+    icon: &'static str,
+    head: &'static str,
+    explanation: &'static str,
+    fails: Vec<&'a str>,
+    notes: &'a [String],
+    rows: Option<Vec<Row>>,
+    checks: Vec<CheckRow<'a>>,
 }
 
 /// The verification page for a report.
 pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
-    let w = words(lang);
-    let (head, expl) = verdict_text(r.verdict, lang);
+    let (head, explanation) = verdict_text(r.verdict, lang);
     let t = tone(r.verdict);
     let icon = match t {
-        super::i18n::Tone::Green => "✓",
-        super::i18n::Tone::Amber => "!",
-        super::i18n::Tone::Red => "✕",
+        Tone::Green => "✓",
+        Tone::Amber => "!",
+        Tone::Red => "✕",
     };
-    let mut b = String::new();
-    let _ = write!(
-        b,
-        "<section class=\"banner {cls}\" id=\"verdict\" data-verdict=\"{v}\" role=\"status\">\
-<div class=\"icon\" aria-hidden=\"true\">{icon}</div><h1>{head}</h1><p>{expl}</p></section>",
-        cls = t.class(),
-        v = r.verdict.as_str(),
-    );
-    let fails = r.failure_reasons();
-    if !fails.is_empty() {
-        let _ = write!(
-            b,
-            "<div class=\"why {}\"><strong>{}</strong><ul>",
-            t.class(),
-            escape(w.why)
-        );
-        for f in fails {
-            let _ = write!(b, "<li>{}</li>", escape(f));
-        }
-        b.push_str("</ul></div>");
-    }
-    if !r.notes.is_empty() {
-        let _ = write!(
-            b,
-            "<div class=\"why amber\"><strong>{}</strong><ul>",
-            escape(w.notes)
-        );
-        for n in &r.notes {
-            let _ = write!(b, "<li>{}</li>", escape(n));
-        }
-        b.push_str("</ul></div>");
-    }
-    let s = &r.summary;
-    // Bidi controls and invisible characters in names are shown as visible `\u{…}` markers.
+    let checks = r
+        .checks
+        .iter()
+        .map(|c| CheckRow {
+            class: match c.outcome {
+                Outcome::Pass => "pass",
+                Outcome::Fail => "fail",
+                Outcome::Skip => "skip",
+                Outcome::Warn => "warn",
+            },
+            name: &c.name,
+            reason: &c.reason,
+        })
+        .collect();
+    render(&ReportPage {
+        page: Frame::new(lang, head, switch_href),
+        w: words(lang),
+        tone: t.class(),
+        verdict: r.verdict.as_str(),
+        icon,
+        head,
+        explanation,
+        fails: r.failure_reasons(),
+        notes: &r.notes,
+        rows: (r.summary.holder.is_some() || r.summary.program.is_some())
+            .then(|| claim_rows(lang, &r.summary)),
+        checks,
+    })
+}
+
+/// The claims of the verification page. Bidi controls and invisible characters in names are
+/// shown as visible `\u{…}` markers.
+fn claim_rows(lang: Lang, s: &Summary) -> Vec<Row> {
     use crate::model::text::display_safe;
-    if s.holder.is_some() || s.program.is_some() {
-        b.push_str("<dl>");
-        let mut row = |k: &str, v: String, small: Option<String>| {
-            let _ = write!(
-                b,
-                "<dt>{}</dt><dd>{}{}</dd>",
-                escape(k),
-                escape(&display_safe(&v)),
-                small
-                    .map(|x| format!("<small>{}</small>", escape(&display_safe(&x))))
-                    .unwrap_or_default()
-            );
-        };
-        if let Some(h) = &s.holder {
-            let mut extra = s.holder_latin.clone();
-            if s.holder_id_hashed {
-                extra = Some(match extra {
-                    Some(x) => format!("{x} · {}", w.id_bound),
-                    None => w.id_bound.to_owned(),
-                });
-            }
-            row(w.holder, h.clone(), extra);
+    let w = words(lang);
+    let mut rows = Vec::new();
+    let mut row = |key: &'static str, value: String, small: Option<String>| {
+        rows.push(Row {
+            key,
+            value: display_safe(&value).into_owned(),
+            small: small.map(|x| display_safe(&x).into_owned()),
+        });
+    };
+    if let Some(h) = &s.holder {
+        let mut extra = s.holder_latin.clone();
+        if s.holder_id_hashed {
+            extra = Some(match extra {
+                Some(x) => format!("{x} · {}", w.id_bound),
+                None => w.id_bound.to_owned(),
+            });
         }
-        if let Some(p) = &s.program {
-            row(w.program, p.clone(), s.program_code.clone());
-        }
-        if let Some(l) = &s.level {
-            let name = match lang {
-                Lang::Zh => s.level_name_zh.as_ref().or(s.level_name_en.as_ref()),
-                Lang::En => s.level_name_en.as_ref().or(s.level_name_zh.as_ref()),
-            };
-            let head = match name {
-                Some(n) => format!("{l} · {n}"),
-                None => l.clone(),
-            };
-            let framework = s.level_framework.as_deref().and_then(Framework::from_id);
-            let fw = framework.map(|f| f.title().to_owned());
-            let position = match (lang, framework) {
-                (Lang::Zh, Some(f)) => position_zh(f, l).or(s.level_position.clone()),
-                _ => s.level_position.clone(),
-            };
-            let place = [fw, position]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" — ");
-            row(w.level, head, (!place.is_empty()).then_some(place));
-        }
-        if let Some(i) = s.issuer_name.as_ref().or(s.issuer.as_ref()) {
-            row(w.issuer, i.clone(), s.issuer.clone().filter(|x| x != i));
-        }
-        if let Some(f) = &s.valid_from {
-            row(w.valid_from, date(f), None);
-        }
-        if s.valid_from.is_some() {
-            row(
-                w.valid_until,
-                s.valid_until
-                    .as_deref()
-                    .map_or(w.no_expiry.to_owned(), date),
-                None,
-            );
-        }
-        if let Some(id) = &s.credential_id {
-            row(w.cert_id, id.clone(), None);
-        }
-        b.push_str("</dl>");
+        row(w.holder, h.clone(), extra);
     }
-    let _ = write!(b, "<details><summary>{}</summary><table>", escape(w.checks));
-    for c in &r.checks {
-        let cls = match c.outcome {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "fail",
-            Outcome::Skip => "skip",
-            Outcome::Warn => "warn",
-        };
-        let _ = write!(
-            b,
-            "<tr><td class=\"{cls}\">{cls}</td><td>{}</td><td>{}</td></tr>",
-            escape(&c.name),
-            escape(&c.reason)
-        );
+    if let Some(p) = &s.program {
+        row(w.program, p.clone(), s.program_code.clone());
     }
-    let _ = write!(
-        b,
-        "</table></details><p><a href=\"/?lang={}\">{}</a></p>",
-        lang.code(),
-        escape(w.another)
-    );
-    page(lang, head, switch_href, &b)
+    if let Some(l) = &s.level {
+        let (head, place) = level_text(lang, s, l);
+        row(w.level, head, place);
+    }
+    if let Some(i) = s.issuer_name.as_ref().or(s.issuer.as_ref()) {
+        row(w.issuer, i.clone(), s.issuer.clone().filter(|x| x != i));
+    }
+    if let Some(f) = &s.valid_from {
+        row(w.valid_from, date(f), None);
+    }
+    if s.valid_from.is_some() {
+        let until = s
+            .valid_until
+            .as_deref()
+            .map_or(w.no_expiry.to_owned(), date);
+        row(w.valid_until, until, None);
+    }
+    if let Some(id) = &s.credential_id {
+        row(w.cert_id, id.clone(), None);
+    }
+    rows
+}
+
+/// The level's line (`2 · 中级工`) and where it sits in its framework.
+fn level_text(lang: Lang, s: &Summary, l: &str) -> (String, Option<String>) {
+    let name = match lang {
+        Lang::Zh => s.level_name_zh.as_ref().or(s.level_name_en.as_ref()),
+        Lang::En => s.level_name_en.as_ref().or(s.level_name_zh.as_ref()),
+    };
+    let head = match name {
+        Some(n) => format!("{l} · {n}"),
+        None => l.to_owned(),
+    };
+    let framework = s.level_framework.as_deref().and_then(Framework::from_id);
+    let fw = framework.map(|f| f.title().to_owned());
+    let position = match (lang, framework) {
+        (Lang::Zh, Some(f)) => position_zh(f, l).or(s.level_position.clone()),
+        _ => s.level_position.clone(),
+    };
+    let place = [fw, position]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" — ");
+    (head, (!place.is_empty()).then_some(place))
 }
 
 /// Where a level sits in its framework, in Chinese.
@@ -250,28 +286,11 @@ fn date(rfc3339: &str) -> String {
 /// The home page: paste a token or upload a photo.
 pub fn home_page(lang: Lang) -> String {
     let w = words(lang);
-    let body = format!(
-        "<h1>{title}</h1><p>{intro}</p>\
-<form method=\"post\" action=\"/verify\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
-<label for=\"input\">{paste}</label><textarea id=\"input\" name=\"input\" required></textarea>\
-<button type=\"submit\">{verify}</button></form>\
-<form method=\"post\" action=\"/verify/image\" enctype=\"multipart/form-data\">\
-<input type=\"hidden\" name=\"lang\" value=\"{code}\"><label for=\"image\">{upload}</label><br>\
-<input id=\"image\" type=\"file\" name=\"image\" accept=\"image/png,image/jpeg\" required><br>\
-<button type=\"submit\">{verify}</button></form>",
-        title = escape(w.home_title),
-        intro = escape(w.home_intro),
-        code = lang.code(),
-        paste = escape(w.paste),
-        upload = escape(w.upload),
-        verify = escape(w.verify),
-    );
-    page(
-        lang,
-        w.home_title,
-        &format!("/?lang={}", lang.other().code()),
-        &body,
-    )
+    let switch_href = format!("/?lang={}", lang.other().code());
+    render(&HomePage {
+        page: Frame::new(lang, w.home_title, &switch_href),
+        w,
+    })
 }
 
 /// `?lang=`.
@@ -287,6 +306,10 @@ fn lang_of(q: &Result<Query<LangQuery>, QueryRejection>, headers: &HeaderMap) ->
 }
 
 /// `GET /`.
+#[utoipa::path(get, path = "/", tag = "pages",
+    summary = "Home page: paste a token or upload a photo",
+    params(("lang" = Option<Lang>, Query, description = "page language (else Accept-Language)")),
+    responses((status = 200, description = "the page", body = String, content_type = "text/html")))]
 pub async fn home(q: Result<Query<LangQuery>, QueryRejection>, headers: HeaderMap) -> Response {
     html(StatusCode::OK, home_page(lang_of(&q, &headers)))
 }
@@ -309,6 +332,20 @@ fn page_status(r: &Report) -> StatusCode {
 
 /// `GET /V/{payload}`: the QR's URL. HTML for browsers; the JSON report (or a JSON error for
 /// input that is not a certificate) for other clients.
+#[utoipa::path(get, path = "/V/{payload}", tag = "pages",
+    summary = "The QR's URL: the verification page (HTML for browsers, the JSON report otherwise)",
+    params(
+        ("payload" = String, Path, max_length = 8192, description = "the QR code's payload"),
+        ("lang" = Option<Lang>, Query, description = "page language (else Accept-Language)"),
+    ),
+    responses(
+        (status = 200, description = "the verdict (any verdict of a readable certificate)",
+            content((String = "text/html"), (Report = "application/json"))),
+        (status = 400, description = "browsers: the page for input that is not a certificate; others: a payload too long",
+            content((String = "text/html"), (ErrorBody = "application/json"))),
+        (status = 422, description = "not a certificate (clients other than browsers): the report with verdict malformed, plus error and message",
+            body = MalformedReport),
+    ))]
 pub async fn qr_page(
     State(state): State<AppState>,
     q: Result<Query<LangQuery>, QueryRejection>,
@@ -332,7 +369,7 @@ pub async fn qr_page(
 }
 
 /// The fields of the paste form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerifyForm {
     /// Token, QR text or document.
     pub input: String,
@@ -341,6 +378,15 @@ pub struct VerifyForm {
 }
 
 /// `POST /verify` (the paste form): the verification page.
+#[utoipa::path(post, path = "/verify", tag = "pages",
+    summary = "Paste form target: the verification page",
+    request_body(content = VerifyForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "the verdict", body = String, content_type = "text/html"),
+        (status = 400, description = "not a certificate", body = String, content_type = "text/html"),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "not a form", body = ErrorBody),
+    ))]
 pub async fn verify_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -354,6 +400,16 @@ pub async fn verify_form(
 }
 
 /// `POST /verify/image` (the upload form): the verification page.
+#[utoipa::path(post, path = "/verify/image", tag = "pages",
+    summary = "Upload form target: the verification page for a photo",
+    request_body(content = ImageForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "the verdict", body = String, content_type = "text/html"),
+        (status = 400, description = "no QR code found", body = String, content_type = "text/html"),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "not multipart", body = ErrorBody),
+        (status = 503, description = "every image decoder is busy", body = ErrorBody),
+    ))]
 pub async fn verify_image_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -389,6 +445,21 @@ mod tests {
         assert!(c.starts_with("default-src 'none'; style-src 'sha256-"));
         assert!(!c.contains("unsafe-inline"));
         assert!(!c.contains("script-src"));
+    }
+
+    #[test]
+    fn the_style_sheet_of_every_page_is_the_one_the_policy_pins() {
+        let r = Report::malformed(crate::verify::Format::Document, "x");
+        for page in [home_page(Lang::Zh), report_page(Lang::En, &r, "?lang=zh")] {
+            let style = page
+                .split_once("<style>")
+                .and_then(|(_, rest)| rest.split_once("</style>"))
+                .map(|(css, _)| css)
+                .expect("one inline style sheet");
+            let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(style));
+            assert!(csp().contains(&format!("'sha256-{h}'")), "{}", csp());
+            assert_eq!(page.matches("<style>").count(), 1);
+        }
     }
 
     #[test]

@@ -88,11 +88,10 @@ pub fn replacement(written: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let status_code = axum::http::StatusCode::from_u16(status).ok()?;
-    let body = serde_json::json!({
-        "error": super::errors::code_for(status_code),
-        "message": msg,
-    })
-    .to_string();
+    let body = super::bodies::to_json(&super::bodies::ErrorBody {
+        error: super::errors::code_for(status_code).to_owned(),
+        message: msg.to_owned(),
+    });
     let mut out = format!(
         "{status_line}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
          connection: close\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\n",

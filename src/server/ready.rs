@@ -12,6 +12,7 @@
 //! meanwhile get the last result), so the endpoint cannot be used to pile up disk writes.
 
 use super::backend::Backend;
+use super::bodies::{to_json, Readiness, ReadyBody};
 pub use super::guards::NotReady;
 pub use super::guards::ReadyState;
 use super::state::AppState;
@@ -20,7 +21,6 @@ use crate::registry::RegistryError;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// Longest wait for another writer's lock on the registry.
@@ -77,6 +77,12 @@ pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
 }
 
 /// `GET /readyz`.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    summary = "Readiness: the registry takes a write and the data dir has free space",
+    responses(
+        (status = 200, description = "ready", body = ReadyBody),
+        (status = 503, description = "not ready; the reason names the failed check", body = ReadyBody),
+    ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let backend = state.backend.clone();
     let min_free = state.limits.min_free_bytes;
@@ -84,16 +90,25 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         .await
         .unwrap_or(Err(NotReady::CheckFailed));
     let (status, body) = match r {
-        Ok(()) => (StatusCode::OK, json!({"status": "ready"})),
+        Ok(()) => (
+            StatusCode::OK,
+            ReadyBody {
+                status: Readiness::Ready,
+                reason: None,
+            },
+        ),
         Err(reason) => {
             tracing::warn!(reason = %reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"status": "not_ready", "reason": reason.to_string()}),
+                ReadyBody {
+                    status: Readiness::NotReady,
+                    reason: Some(reason.to_string()),
+                },
             )
         }
     };
-    let mut r = (status, body.to_string()).into_response();
+    let mut r = (status, to_json(&body)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -1,7 +1,9 @@
 //! Public key material and status: `/.well-known/did.json`, `/.well-known/jwks.json`,
 //! `/trust.json`, `/status/{list}`, `/healthz`.
 
+use super::bodies::{to_json, ErrorBody, HealthBody};
 use super::errors::ApiError;
+use super::schemas::{DidDocument, JwkSet, StatusListCredential, TrustListDocument};
 use super::state::AppState;
 use crate::issuer::Issuer;
 use crate::keys;
@@ -107,6 +109,14 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 /// `GET /.well-known/did.json`.
+#[utoipa::path(get, path = "/.well-known/did.json", tag = "keys",
+    summary = "The did:web document of the issuer",
+    params(("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer")),
+    responses(
+        (status = 200, description = "DID document", body = DidDocument, content_type = "application/did+json", headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "not modified (If-None-Match)"),
+        (status = 404, description = "not a did:web issuer", body = ErrorBody),
+    ))]
 pub async fn did_json(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -123,6 +133,13 @@ pub async fn did_json(
 }
 
 /// `GET /.well-known/jwks.json`.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "keys",
+    summary = "The issuer's keys as a JWK set (kid = verification method)",
+    params(("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer")),
+    responses(
+        (status = 200, description = "JWK set", body = JwkSet, content_type = "application/jwk-set+json", headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "not modified (If-None-Match)"),
+    ))]
 pub async fn jwks_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
     cached_json(
         &headers,
@@ -133,6 +150,13 @@ pub async fn jwks_json(State(state): State<AppState>, headers: HeaderMap) -> Res
 }
 
 /// `GET /trust.json`.
+#[utoipa::path(get, path = "/trust.json", tag = "keys",
+    summary = "A trust list holding this issuer and its keys",
+    params(("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer")),
+    responses(
+        (status = 200, description = "trust list", body = TrustListDocument, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "not modified (If-None-Match)"),
+    ))]
 pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
     cached_json(
         &headers,
@@ -143,6 +167,17 @@ pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Re
 }
 
 /// `GET /status/{list}`: the signed status list credential.
+#[utoipa::path(get, path = "/status/{list}", tag = "status",
+    summary = "A signed status list credential (Bitstring Status List)",
+    params(
+        ("list" = String, Path, pattern = "^[0-9]{1,9}(\\.json)?$", description = "the list's number, optionally with .json"),
+        ("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "the list", body = StatusListCredential, content_type = "application/vc+json", headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "not modified (If-None-Match)"),
+        (status = 404, description = "no such list", body = ErrorBody),
+    ))]
 pub async fn status_list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -168,15 +203,17 @@ pub async fn status_list(
 }
 
 /// `GET /healthz`.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    summary = "Liveness: the process answers (see /readyz for whether it can issue)",
+    responses((status = 200, description = "ok", body = HealthBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let issuer = state.backend.issuer();
     let c = issuer.config();
-    let mut r = json!({
-        "status": "ok",
-        "issuer": c.id,
-        "version": env!("CARGO_PKG_VERSION"),
+    let mut r = to_json(&HealthBody {
+        status: "ok",
+        issuer: c.id.clone(),
+        version: env!("CARGO_PKG_VERSION"),
     })
-    .to_string()
     .into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// Which form of a certificate came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// JSON document with an embedded proof.
@@ -18,6 +19,7 @@ pub enum Format {
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Passed.
@@ -32,6 +34,7 @@ pub enum Outcome {
 
 /// One check of a verification.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Check {
     /// `parse`, `issuer`, `signature`, `key_window`, `valid_from`, `valid_until`, `status.revocation`, `status.suspension`.
     pub name: String,
@@ -46,6 +49,7 @@ pub struct Check {
 
 /// The full result of one verification: what `verify --json` prints.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Report {
     /// The verdict.
     pub verdict: Verdict,

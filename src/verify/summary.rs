@@ -6,6 +6,7 @@ use serde_json::Value;
 
 /// The display claims of a credential (best effort for foreign credentials).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Summary {
     /// Credential id.
     pub credential_id: Option<String>,

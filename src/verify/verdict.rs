@@ -7,6 +7,7 @@ use serde::Serialize;
 /// When several checks fail, [`Verdict::most_severe`] chooses the verdict by
 /// [`Verdict::severity`]; the order in which the variants are declared means nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Not a credential we can read.
