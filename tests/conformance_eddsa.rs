@@ -26,7 +26,7 @@ fn json(name: &str) -> Value {
     jcs::parse_strict(read(name).as_bytes(), 1 << 20).unwrap()
 }
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
 fn vector_key() -> SecretKey {

@@ -248,7 +248,7 @@ fn serve_binary_demo_issuer_token_and_sigterm() {
     assert!(!stored.contains(&token));
     assert_eq!(
         stored.trim(),
-        skillcert::server::wellknown::hex(&skillcert::server::admin::token_hash(&token))
+        hex::encode(skillcert::server::admin::token_hash(&token))
     );
     #[cfg(unix)]
     {

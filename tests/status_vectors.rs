@@ -64,7 +64,7 @@ fn transcribed_samples_bit_order_and_length() {
         // MSB-first: index 0 is the left-most bit.
         assert_eq!(any.ones(), msb, "{enc}");
         if let Some(hex) = s["uncompressedHex"].as_str() {
-            assert_eq!(format!("{:02x}", any.as_bytes()[0]), hex);
+            assert_eq!(hex::encode(&any.as_bytes()[..1]), hex);
         }
         let strict = Bitstring::decode(enc);
         if bits >= MIN_LIST_BITS {

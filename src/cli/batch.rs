@@ -104,7 +104,7 @@ pub fn row_key(cells: &[(&str, &str)]) -> String {
         h.update([0x1f]);
         h.update(value.trim().as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 struct Row {
@@ -194,8 +194,7 @@ fn document_intact(out: &Path, uuid: &str, sha256: Option<&str>) -> bool {
     let Ok(h) = crate::proof::jcs_hash(&v) else {
         return false;
     };
-    let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-    sha256 == Some(hex.as_str())
+    sha256 == Some(hex::encode(h).as_str())
 }
 
 /// Writes the files of `issued` into a temporary folder, then renames them into `out`,
