@@ -42,6 +42,7 @@ pub mod proof;
 pub mod qr;
 pub mod registry;
 pub mod request;
+pub mod roster;
 pub mod server;
 pub mod status;
 pub mod token;
