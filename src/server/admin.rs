@@ -9,6 +9,7 @@ use super::backend::{issued_json, Change};
 use super::errors::{parse_json, require_json, ApiError};
 use super::idempotency::{self, Issuance, Start};
 use super::AppState;
+use crate::registry::{check_reason, ReasonError};
 use crate::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -28,7 +29,7 @@ pub const MAX_BATCH: usize = 1000;
 /// Largest batch body (4 MiB).
 pub const MAX_BATCH_BODY: usize = 4 << 20;
 /// Longest reason of a status change, in characters.
-pub const MAX_REASON_CHARS: usize = 500;
+pub use crate::registry::MAX_REASON_CHARS;
 
 /// SHA-256 of an admin token (what the data dir stores).
 pub fn token_hash(token: &str) -> [u8; 32] {
@@ -218,10 +219,7 @@ pub async fn issue_batch(
 
 /// Parses a certificate id from the path: `urn:uuid:…` or the bare UUID.
 pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
-    let bare = s.strip_prefix("urn:uuid:").unwrap_or(s);
-    Uuid::parse_str(bare)
-        .ok()
-        .filter(|_| bare.len() == 36)
+    crate::registry::parse_id(s)
         .ok_or_else(|| ApiError::BadRequest("id: must be urn:uuid:<uuid> or a UUID".into()))
 }
 
@@ -237,16 +235,17 @@ fn reason_of(headers: &HeaderMap, body: &[u8], required: bool) -> Result<String,
     if let Some(k) = obj.keys().find(|k| k.as_str() != "reason") {
         return Err(ApiError::Unprocessable(format!("{k}: unknown field")));
     }
-    match obj.get("reason") {
-        Some(Value::String(s)) if !s.trim().is_empty() => {
-            crate::model::normalize_text("reason", s, MAX_REASON_CHARS)
-                .map_err(|e| ApiError::Unprocessable(e.to_string()))
-        }
-        Some(Value::String(_)) | None if !required => Ok(String::new()),
-        Some(Value::String(_)) | None => Err(ApiError::Unprocessable(
+    let reason = match obj.get("reason") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        None => None,
+        Some(_) => return Err(ApiError::Unprocessable("reason: must be a string".into())),
+    };
+    match check_reason("reason", reason, required) {
+        Ok(r) => Ok(r.unwrap_or_default()),
+        Err(ReasonError::Missing) => Err(ApiError::Unprocessable(
             "reason: required, a non-empty string".into(),
         )),
-        Some(_) => Err(ApiError::Unprocessable("reason: must be a string".into())),
+        Err(ReasonError::Invalid(e)) => Err(ApiError::Unprocessable(e.to_string())),
     }
 }
 
