@@ -17,7 +17,7 @@ use skillcert::verify::{
 use skillcert::{jcs, proof};
 use std::sync::Arc;
 
-const DIR: &str = "../shared/vectors/vc-di-eddsa";
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/vc-di-eddsa");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()
@@ -183,7 +183,11 @@ const TEST_SEED: [u8; 32] = [0x5c; 32];
 const VM: &str = "did:web:verify.skills.example.cn#key-1";
 
 fn signed_reference() -> (Vec<u8>, Verifier) {
-    let json = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .unwrap();
     let claims = model::reference::reference_claims(&json).unwrap();
     let key = SecretKey::from_seed(&TEST_SEED);
     let created = claims.valid_from;

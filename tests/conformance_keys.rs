@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::Value;
 use skillcert::keys::{self, SecretKey};
 
-const V: &str = "../shared/vectors";
+const V: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors");
 
 fn json(path: &str) -> Value {
     serde_json::from_slice(&std::fs::read(format!("{V}/{path}")).unwrap()).unwrap()

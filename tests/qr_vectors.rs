@@ -15,7 +15,7 @@ use skillcert::verify::{Verdict, Verifier};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-const DIR: &str = "tests/vectors";
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
 
 #[test]
 fn regenerating_gives_identical_files() {

@@ -12,7 +12,10 @@ use skillcert::status::credential::{build_signed, list_url};
 use skillcert::status::{CheckedList, StatusError, StatusListCredential};
 use std::io::Write;
 
-const DIR: &str = "../shared/vectors/bitstring-status-list";
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/bitstring-status-list"
+);
 
 fn read(p: &str) -> Vec<u8> {
     std::fs::read(format!("{DIR}/{p}")).unwrap_or_else(|e| panic!("{p}: {e}"))

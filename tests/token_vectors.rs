@@ -12,7 +12,10 @@ use skillcert::keys::{public_multibase, SecretKey};
 use skillcert::trust::{TrustList, TrustedIssuer, TrustedKey};
 use skillcert::verify::{Format, Verdict, Verifier};
 
-const DIR: &str = "../shared/vectors/vc-jose-cose";
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/vc-jose-cose"
+);
 
 fn vm() -> Value {
     serde_json::from_slice(&std::fs::read(format!("{DIR}/vm-ed25519.json")).unwrap()).unwrap()

@@ -42,11 +42,14 @@ pub fn test_key(seed_text: &str) -> SecretKey {
 }
 
 /// Where the reference certificate is, relative to the crate root.
-pub const REFERENCE_JSON: &str = "../shared/reference/reference-certificate.json";
+pub const REFERENCE_JSON: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/reference/reference-certificate.json"
+);
 
 fn reference() -> Claims {
     let bytes = std::fs::read(REFERENCE_JSON)
-        .unwrap_or_else(|e| panic!("{REFERENCE_JSON}: {e} (run from the crate root)"));
+        .unwrap_or_else(|e| panic!("{REFERENCE_JSON}: {e} (../shared must be beside the crate)"));
     reference_claims(&bytes).expect("reference certificate")
 }
 
