@@ -1,9 +1,7 @@
 //! `/api/v1/openapi.json` is a real OpenAPI 3 document describing exactly the router's routes.
 
-mod server_support;
-
+use crate::server_support::*;
 use serde_json::Value;
-use server_support::*;
 use skillcert::server::ROUTES;
 
 fn resolve<'a>(doc: &'a Value, r: &str) -> Option<&'a Value> {

@@ -2,9 +2,7 @@
 //! `skillcert serve` binary itself (demo issuer, admin token shown once and stored as a 0600
 //! hash, logs without secrets, graceful shutdown on SIGTERM).
 
-mod server_support;
-
-use server_support::*;
+use crate::server_support::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The token form against the W3C vc-jose-cose test-suite vectors, and our tokens against an
 //! independent JOSE implementation (`jsonwebtoken`, not our code).
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;

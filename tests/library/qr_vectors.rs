@@ -3,7 +3,7 @@
 //! `fail_<verdict>_*` gives that verdict; the QR signature checks with a bare Ed25519 verify
 //! over `"skillcert-qr-v1\0" ‖ body`, with the body recovered by an independent digit decoder.
 
-mod common;
+use crate::common;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::Value;
