@@ -89,10 +89,7 @@ fn digits_to_bytes(d: &str) -> Vec<u8> {
     let tail = TAIL.iter().position(|x| *x == rest).unwrap();
     let mut out = vec![];
     let mut pos = 0;
-    for n in std::iter::repeat(12)
-        .take(full)
-        .chain((tail > 0).then_some(tail))
-    {
+    for n in std::iter::repeat_n(12, full).chain((tail > 0).then_some(tail)) {
         let w = if n == 12 { 29 } else { TAIL[n] };
         let v: u128 = d[pos..pos + w].parse().unwrap();
         out.extend_from_slice(&v.to_be_bytes()[16 - n..]);
