@@ -2,6 +2,8 @@
 //! (`../shared/vectors`) and our format vectors (`tests/vectors/`), the three forms, QR
 //! images, JSON Schemas, and the hostile trust-list cases. Helpers in `common`.
 
+#![forbid(unsafe_code)]
+
 mod common;
 mod conformance_eddsa;
 mod conformance_jcs;

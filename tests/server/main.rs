@@ -2,6 +2,8 @@
 //! `skillcert serve` binary end to end, and a browser. Helpers in `server_support` (shared
 //! with `tests/hostile_images.rs`, which stays a binary of its own for its allocator).
 
+#![forbid(unsafe_code)]
+
 mod server_admin;
 mod server_api;
 mod server_browser;
