@@ -40,8 +40,11 @@ impl StatusSource for AllClear {
 }
 
 fn bench(c: &mut Criterion) {
-    let json = std::fs::read("../shared/reference/reference-certificate.json")
-        .expect("run from the crate root with ../shared beside it");
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .expect("../shared beside the crate");
     let claims = reference_claims(&json).unwrap();
     let key = SecretKey::from_seed(&SEED);
     let created = claims.valid_from;

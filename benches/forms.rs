@@ -32,7 +32,11 @@ impl StatusSource for Clear {
 }
 
 fn forms(c: &mut Criterion) {
-    let bytes = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .unwrap();
     let claims = reference_claims(&bytes).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(

@@ -32,9 +32,12 @@ fn finder_tiling(side: u32, scale: u32) -> GrayImage {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = Path::new("fuzz/corpus/image");
+    let dir = &Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/image");
     std::fs::create_dir_all(dir)?;
-    let text = std::fs::read_to_string("tests/vectors/valid_minimal_did_key_qr.txt")?;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/valid_minimal_did_key_qr.txt"
+    ))?;
     let qr = skillcert::qr::render::to_image(text.trim(), 2)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("qr.png".into(), png(&qr)),

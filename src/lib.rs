@@ -65,6 +65,8 @@ pub mod qr;
 pub mod registry;
 pub mod request;
 #[cfg(feature = "server")]
+pub mod roster;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod signer;
 pub mod status;

@@ -8,6 +8,7 @@
 //! The tests in this file run one at a time (one lock) so that each one's peak memory is its
 //! own.
 
+#[path = "server/server_support.rs"]
 mod server_support;
 
 use image::codecs::jpeg::JpegEncoder;

@@ -1,13 +1,8 @@
 //! `skillcert issue-batch ROSTER.csv --out DIR`: issues a roster, resumable and idempotent.
 //!
-//! Columns (header row required, any order): `holder_name`, `program_name`,
-//! `level_framework`, `level` (required); `holder_name_latin`, `national_id`, `program_code`,
-//! `valid_years`, `email` (optional; `email` is not put on the certificate). Unknown columns
-//! are refused.
-//!
-//! Each row's key is SHA-256 over its certificate-relevant cells (all but `email`), stored in
-//! the registry with the certificate. Re-running the same roster (after a crash or after it
-//! finished) issues nothing twice: rows already registered are skipped, rows left `pending` by
+//! The roster's columns and rules are those of [`crate::roster`]; each row's key
+//! ([`crate::roster::row_key`]) is stored in the registry with the certificate. Re-running the
+//! same roster (after a crash or after it finished) issues nothing twice: rows already registered are skipped, rows left `pending` by
 //! a crash are signed from their recorded claims, and missing or damaged document files are
 //! written again. Identical rows in one roster are one certificate (later copies are reported
 //! as duplicates). A bad row is reported with its line and column and does not stop the
@@ -21,30 +16,13 @@ use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
 use super::issue::write_outputs;
 use super::status::cli_actor;
 use crate::issuer::{Issued, Issuer};
-use crate::model::ModelError;
 use crate::registry::{IssueOptions, RecordState, Registry};
-use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
-use sha2::{Digest, Sha256};
+use crate::roster::{Roster, RowError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Largest roster accepted (64 MiB).
 pub const MAX_ROSTER_BYTES: u64 = 64 << 20;
-/// Longest cell accepted.
-pub const MAX_CELL_CHARS: usize = 1000;
-
-const COLUMNS: [&str; 9] = [
-    "holder_name",
-    "holder_name_latin",
-    "national_id",
-    "program_code",
-    "program_name",
-    "level_framework",
-    "level",
-    "valid_years",
-    "email",
-];
-const REQUIRED: [&str; 4] = ["holder_name", "program_name", "level_framework", "level"];
 
 /// Arguments of `issue-batch`.
 #[derive(Debug, clap::Args)]
@@ -54,128 +32,6 @@ pub struct BatchArgs {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
-}
-
-/// A bad row: where and why.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RowError {
-    /// 1-based line in the file.
-    pub line: u64,
-    /// Column name, when one column is at fault.
-    pub column: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.column {
-            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
-            None => write!(f, "line {}: {}", self.line, self.message),
-        }
-    }
-}
-
-/// The column a request field comes from.
-fn column_of(field: &str) -> &'static str {
-    match field {
-        "holder.name" => "holder_name",
-        "holder.name_latin" => "holder_name_latin",
-        "holder.national_id" => "national_id",
-        "program.name" => "program_name",
-        "program.code" => "program_code",
-        "level.framework" => "level_framework",
-        "level.value" => "level",
-        "valid_years" | "valid_until" => "valid_years",
-        _ => "",
-    }
-}
-
-/// The stable key of a row: SHA-256 over its certificate-relevant cells.
-pub fn row_key(cells: &[(&str, &str)]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"skillcert-roster-row-v1");
-    for (name, value) in cells {
-        if *name == "email" {
-            continue;
-        }
-        h.update([0x1e]);
-        h.update(name.as_bytes());
-        h.update([0x1f]);
-        h.update(value.trim().as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-struct Row {
-    line: u64,
-    key: String,
-    request: IssuanceRequest,
-}
-
-fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Row, RowError> {
-    let err = |column: Option<&str>, message: String| RowError {
-        line,
-        column: column.map(str::to_owned),
-        message,
-    };
-    let mut cells: Vec<(&str, &str)> = Vec::new();
-    for (name, value) in header.iter().zip(rec.iter()) {
-        if value.chars().count() > MAX_CELL_CHARS {
-            return Err(err(
-                Some(name),
-                format!("longer than {MAX_CELL_CHARS} characters"),
-            ));
-        }
-        cells.push((name.as_str(), value));
-    }
-    cells.sort_by_key(|(n, _)| COLUMNS.iter().position(|c| c == n));
-    let get = |c: &str| -> Option<String> {
-        cells
-            .iter()
-            .find(|(n, _)| *n == c)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    for c in REQUIRED {
-        if get(c).is_none() {
-            return Err(err(Some(c), "empty; this column is required".into()));
-        }
-    }
-    let valid_years = match get("valid_years") {
-        None => None,
-        Some(v) => Some(v.parse::<u32>().map_err(|_| {
-            err(
-                Some("valid_years"),
-                format!("{v:?} is not a whole number of years"),
-            )
-        })?),
-    };
-    let request = IssuanceRequest {
-        holder: HolderRequest {
-            name: get("holder_name").unwrap_or_default(),
-            name_latin: get("holder_name_latin"),
-            national_id: get("national_id"),
-        },
-        program: ProgramRequest {
-            name: get("program_name").unwrap_or_default(),
-            code: get("program_code"),
-        },
-        level: LevelRequest {
-            framework: get("level_framework").unwrap_or_default(),
-            value: get("level").unwrap_or_default(),
-        },
-        valid_from: None,
-        valid_until: None,
-        valid_years,
-        id: None,
-    };
-    Ok(Row {
-        line,
-        key: row_key(&cells),
-        request,
-    })
 }
 
 /// The document file `write_outputs` gives certificate `uuid`.
@@ -194,8 +50,7 @@ fn document_intact(out: &Path, uuid: &str, sha256: Option<&str>) -> bool {
     let Ok(h) = crate::proof::jcs_hash(&v) else {
         return false;
     };
-    let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-    sha256 == Some(hex.as_str())
+    sha256 == Some(hex::encode(h).as_str())
 }
 
 /// Writes the files of `issued` into a temporary folder, then renames them into `out`,
@@ -232,32 +87,9 @@ pub fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let reg = Registry::open(&cli.data_dir)?;
     let bytes = read_roster(&args.roster)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(&bytes[..]);
     let roster = args.roster.display().to_string();
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| CliError::unreadable(format!("{roster}: line 1: {e}")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    for h in &header {
-        if !COLUMNS.contains(&h.as_str()) {
-            return Err(CliError::unreadable(format!(
-                "{roster}: line 1: unknown column {h:?}; expected {}",
-                COLUMNS.join(",")
-            )));
-        }
-    }
-    for c in REQUIRED {
-        if !header.iter().any(|h| h == c) {
-            return Err(CliError::unreadable(format!(
-                "{roster}: line 1: missing column {c}"
-            )));
-        }
-    }
+    let rows =
+        Roster::new(&bytes[..]).map_err(|e| CliError::unreadable(format!("{roster}: {e}")))?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", args.out.display())))?;
     // Leftovers of an interrupted run: every file in them is already in the registry.
@@ -279,21 +111,8 @@ pub fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let mut errors: Vec<RowError> = Vec::new();
     let mut duplicates: Vec<(u64, u64)> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for rec in rdr.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(RowError {
-                    line,
-                    column: None,
-                    message: format!("unreadable CSV: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let row = match parse_row(line, &header, &rec) {
+    for row in rows {
+        let row = match row {
             Ok(r) => r,
             Err(e) => {
                 errors.push(e);
@@ -305,15 +124,10 @@ pub fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
             continue;
         }
         seen.insert(row.key.clone(), row.line);
-        let checked = match row.request.check() {
+        let checked = match row.check() {
             Ok(c) => c,
-            Err(ModelError::Field { field, reason }) => {
-                let col = column_of(&field);
-                errors.push(RowError {
-                    line: row.line,
-                    column: (!col.is_empty()).then(|| col.to_owned()),
-                    message: reason,
-                });
+            Err(e) => {
+                errors.push(e);
                 continue;
             }
         };

@@ -77,7 +77,7 @@ fn write_hash_file(path: &Path, hash: &[u8; 32], replace: bool) -> Result<(), Cl
     #[cfg(unix)]
     o.mode(0o600);
     let mut f = o.open(&target).map_err(io(&target))?;
-    writeln!(f, "{}", server::wellknown::hex(hash)).map_err(io(&target))?;
+    writeln!(f, "{}", hex::encode(hash)).map_err(io(&target))?;
     f.sync_all().map_err(io(&target))?;
     if replace {
         std::fs::rename(&target, path).map_err(io(path))?;
@@ -93,17 +93,9 @@ pub fn admin_token(dir: &Path, renew: bool) -> Result<([u8; 32], Option<String>)
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
         let t = text.trim();
         let mut h = [0u8; 32];
-        if t.len() != 64 {
-            return Err(CliError::unreadable(format!(
-                "{}: not a SHA-256 hex digest",
-                path.display()
-            )));
-        }
-        for (i, b) in h.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|_| {
-                CliError::unreadable(format!("{}: not a SHA-256 hex digest", path.display()))
-            })?;
-        }
+        hex::decode_to_slice(t, &mut h).map_err(|_| {
+            CliError::unreadable(format!("{}: not a SHA-256 hex digest", path.display()))
+        })?;
         return Ok((h, None));
     }
     let token = new_admin_token();

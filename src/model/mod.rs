@@ -230,18 +230,9 @@ pub fn hash_national_id(national_id: &str, salt: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex32(field: &str, s: &str) -> Result<[u8; 32], ModelError> {
-    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(field_err(field, "expected 64 hex digits"));
-    }
     let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("checked hex");
-    }
+    hex::decode_to_slice(s, &mut out).map_err(|_| field_err(field, "expected 64 hex digits"))?;
     Ok(out)
 }
 
@@ -250,7 +241,7 @@ fn achievement_id(p: &Program) -> String {
         Some(code) => format!("urn:skillcert:program:{code}"),
         None => format!(
             "urn:skillcert:program:sha256-{}",
-            &hex(&Sha256::digest(p.name.as_bytes()))[..16]
+            &hex::encode(Sha256::digest(p.name.as_bytes()))[..16]
         ),
     }
 }
@@ -413,7 +404,7 @@ impl Claims {
         if let Some(h) = &self.holder.id_hash {
             identifier.push(json!({
                 "type": "IdentityObject", "identityType": "nationalIdentityNumber", "hashed": true,
-                "identityHash": format!("sha256${}", hex(h)), "salt": id_salt(&self.id),
+                "identityHash": format!("sha256${}", hex::encode(h)), "salt": id_salt(&self.id),
             }));
         }
         let levels: Vec<Value> = f

@@ -63,10 +63,7 @@ pub fn digits_to_bytes(d: &str) -> Result<Vec<u8>, QrError> {
         })?;
     let mut out = Vec::with_capacity(full * CHUNK_BYTES + tail_bytes);
     let mut pos = 0;
-    for n in std::iter::repeat(CHUNK_BYTES)
-        .take(full)
-        .chain((tail_bytes > 0).then_some(tail_bytes))
-    {
+    for n in std::iter::repeat_n(CHUNK_BYTES, full).chain((tail_bytes > 0).then_some(tail_bytes)) {
         let w = DIGITS_FOR_BYTES[n];
         let v: u128 = d[pos..pos + w].parse().expect("digits");
         if n < 16 && v >> (8 * n) != 0 {

@@ -41,16 +41,15 @@ pub fn test_key(seed_text: &str) -> SecretKey {
     SecretKey::from_seed(&Sha256::digest(seed_text.as_bytes()).into())
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// Where the reference certificate is, relative to the crate root.
-pub const REFERENCE_JSON: &str = "../shared/reference/reference-certificate.json";
+pub const REFERENCE_JSON: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/reference/reference-certificate.json"
+);
 
 fn reference() -> Claims {
     let bytes = std::fs::read(REFERENCE_JSON)
-        .unwrap_or_else(|e| panic!("{REFERENCE_JSON}: {e} (run from the crate root)"));
+        .unwrap_or_else(|e| panic!("{REFERENCE_JSON}: {e} (../shared must be beside the crate)"));
     reference_claims(&bytes).expect("reference certificate")
 }
 
@@ -178,11 +177,11 @@ fn describe(content: &QrContent, key: &SecretKey, verdict: &str) -> Vec<u8> {
         "verify_at": VERIFY_AT,
         "key_id": content.key_id,
         "signed_at": crate::model::format_time(&content.signed_at),
-        "public_key_hex": hex(key.public().as_bytes()),
+        "public_key_hex": hex::encode(key.public().as_bytes()),
         "public_key_jwk_x": B64URL.encode(key.public().as_bytes()),
-        "body_hex": hex(&body),
-        "signed_message_hex": hex(&signed_message(&body)),
-        "signature_hex": hex(&sig),
+        "body_hex": hex::encode(&body),
+        "signed_message_hex": hex::encode(signed_message(&body)),
+        "signature_hex": hex::encode(sig),
         "budget": parts,
         "claims": content.claims.to_document(),
     });

@@ -199,27 +199,57 @@ pub struct Registry {
     path: PathBuf,
 }
 
-/// Normalises a certificate id: `urn:uuid:<uuid>` or a bare UUID → `urn:uuid:<lower-case>`.
-pub fn normalize_id(id: &str) -> Result<String, RegistryError> {
-    let t = id.trim();
-    let bare = t.strip_prefix("urn:uuid:").unwrap_or(t);
+/// Parses a certificate id as people give it (command line, admin API path):
+/// `urn:uuid:<uuid>` or the bare UUID, hyphenated, in either case. The one id parser of the
+/// front ends; [`normalize_id`] is it for the registry's keys.
+pub fn parse_id(id: &str) -> Option<uuid::Uuid> {
+    let bare = id.strip_prefix("urn:uuid:").unwrap_or(id);
     uuid::Uuid::parse_str(bare)
         .ok()
         .filter(|_| bare.len() == 36)
+}
+
+/// Normalises a certificate id ([`parse_id`], surrounding spaces ignored) to its registry key
+/// `urn:uuid:<lower-case>`.
+pub fn normalize_id(id: &str) -> Result<String, RegistryError> {
+    parse_id(id.trim())
         .map(|u| format!("urn:uuid:{}", u.hyphenated()))
         .ok_or_else(|| RegistryError::BadId(id.chars().take(80).collect()))
 }
 
-fn check_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, RegistryError> {
+/// Why a status-change reason was refused ([`check_reason`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReasonError {
+    /// Empty or absent where a reason is required.
+    Missing,
+    /// Too long or with control characters (names the field).
+    Invalid(crate::model::ModelError),
+}
+
+/// Checks the reason of a status change, for every front end: trimmed and NFC-normalised, at
+/// most [`MAX_REASON_CHARS`] characters, no control characters; empty or absent is `None`,
+/// or [`ReasonError::Missing`] when `required`. `field` names it in messages (`--reason` on
+/// the command line, `reason` in the API).
+pub fn check_reason(
+    field: &str,
+    reason: Option<&str>,
+    required: bool,
+) -> Result<Option<String>, ReasonError> {
     match reason.map(str::trim) {
-        None | Some("") if required => Err(RegistryError::Invalid(
-            "reason: a reason is required".into(),
-        )),
+        None | Some("") if required => Err(ReasonError::Missing),
         None | Some("") => Ok(None),
-        Some(r) => crate::model::normalize_text("reason", r, MAX_REASON_CHARS)
+        Some(r) => crate::model::normalize_text(field, r, MAX_REASON_CHARS)
             .map(Some)
-            .map_err(|e| RegistryError::Invalid(e.to_string())),
+            .map_err(ReasonError::Invalid),
     }
+}
+
+/// [`check_reason`] as the registry's own methods (the command line) report it.
+fn cli_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, RegistryError> {
+    check_reason("--reason", reason, required).map_err(|e| match e {
+        ReasonError::Missing => RegistryError::Invalid("--reason: a reason is required".into()),
+        ReasonError::Invalid(e) => RegistryError::Invalid(e.to_string()),
+    })
 }
 
 impl Registry {
@@ -378,7 +408,7 @@ impl Registry {
         reason: &str,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let reason = check_reason(Some(reason), true)?;
+        let reason = cli_reason(Some(reason), true)?;
         self.change(id, "revoke", reason, actor)
     }
 
@@ -389,7 +419,7 @@ impl Registry {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let reason = check_reason(reason, false)?;
+        let reason = cli_reason(reason, false)?;
         self.change(id, "suspend", reason, actor)
     }
 
@@ -400,7 +430,7 @@ impl Registry {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let reason = check_reason(reason, false)?;
+        let reason = cli_reason(reason, false)?;
         self.change(id, "reinstate", reason, actor)
     }
 

@@ -13,10 +13,6 @@ use rand_core::{OsRng, RngCore};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::collections::HashMap;
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn purpose_of(s: &str) -> Result<StatusPurpose, RegistryError> {
     StatusPurpose::parse(s).ok_or_else(|| RegistryError::Corrupt(format!("purpose {s:?}")))
 }
@@ -172,8 +168,10 @@ pub(super) fn mark_signed(
     issuer: &Issuer,
     note: Option<&str>,
 ) -> Result<(), RegistryError> {
-    let hash = hex(&crate::proof::jcs_hash(document)
-        .map_err(|e| RegistryError::Corrupt(format!("signed document: {e}")))?);
+    let hash = hex::encode(
+        crate::proof::jcs_hash(document)
+            .map_err(|e| RegistryError::Corrupt(format!("signed document: {e}")))?,
+    );
     let tx = conn.unchecked_transaction()?;
     let (state, old): (String, Option<String>) = tx
         .query_row(

@@ -38,8 +38,7 @@ fn issue_records_entries_and_hash() {
     );
     assert_eq!(r.index, rec.revocation.1);
     let hash = crate::proof::jcs_hash(&issued.document).unwrap();
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(rec.document_sha256.as_deref(), Some(hex.as_str()));
+    assert_eq!(rec.document_sha256, Some(hex::encode(hash)));
     // The bare UUID finds it too.
     assert_eq!(reg.get(&issued.claims.id.to_string()).unwrap().id, id);
     // Re-signing with the same key gives the same document.

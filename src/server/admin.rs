@@ -14,6 +14,7 @@ use super::idempotency::{self, Issuance, Start};
 use super::schemas::{BatchRequest, IssuanceRequestSchema, ReasonOptional, ReasonRequired};
 pub use super::schemas::{MAX_BATCH, MAX_REASON_CHARS};
 use super::state::AppState;
+use crate::registry::{check_reason, ReasonError};
 use crate::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -51,7 +52,7 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, ApiErr
         .ok_or(ApiError::Unauthorized)?;
     let got = token_hash(presented);
     if bool::from(got.ct_eq(expected)) {
-        Ok(format!("admin-token:{}", super::wellknown::hex(&got[..4])))
+        Ok(format!("admin-token:{}", hex::encode(&got[..4])))
     } else {
         tracing::warn!("admin request with a wrong token");
         Err(ApiError::Unauthorized)
@@ -257,10 +258,7 @@ pub async fn issue_batch(
 
 /// Parses a certificate id from the path: `urn:uuid:…` or the bare UUID.
 pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
-    let bare = s.strip_prefix("urn:uuid:").unwrap_or(s);
-    Uuid::parse_str(bare)
-        .ok()
-        .filter(|_| bare.len() == 36)
+    crate::registry::parse_id(s)
         .ok_or_else(|| ApiError::BadRequest("id: must be urn:uuid:<uuid> or a UUID".into()))
 }
 
@@ -276,16 +274,17 @@ fn reason_of(headers: &HeaderMap, body: &[u8], required: bool) -> Result<String,
     if let Some(k) = obj.keys().find(|k| k.as_str() != "reason") {
         return Err(ApiError::Unprocessable(format!("{k}: unknown field")));
     }
-    match obj.get("reason") {
-        Some(Value::String(s)) if !s.trim().is_empty() => {
-            crate::model::normalize_text("reason", s, MAX_REASON_CHARS)
-                .map_err(|e| ApiError::Unprocessable(e.to_string()))
-        }
-        Some(Value::String(_)) | None if !required => Ok(String::new()),
-        Some(Value::String(_)) | None => Err(ApiError::Unprocessable(
+    let reason = match obj.get("reason") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        None => None,
+        Some(_) => return Err(ApiError::Unprocessable("reason: must be a string".into())),
+    };
+    match check_reason("reason", reason, required) {
+        Ok(r) => Ok(r.unwrap_or_default()),
+        Err(ReasonError::Missing) => Err(ApiError::Unprocessable(
             "reason: required, a non-empty string".into(),
         )),
-        Some(_) => Err(ApiError::Unprocessable("reason: must be a string".into())),
+        Err(ReasonError::Invalid(e)) => Err(ApiError::Unprocessable(e.to_string())),
     }
 }
 

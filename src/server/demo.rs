@@ -6,7 +6,7 @@
 use super::backend::{Backend, Change};
 use super::errors::ApiError;
 use crate::issuer::{Issued, Issuer};
-use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
+use crate::roster::{Roster, Row, RowError};
 
 /// The bundled sample roster.
 pub const DEMO_ROSTER: &str = include_str!("demo-roster.csv");
@@ -43,73 +43,21 @@ pub enum DemoError {
     Api(#[from] ApiError),
 }
 
-/// Parses a roster in the `roster-sample.csv` columns into issuance requests.
-pub fn parse_roster(text: &str) -> Result<Vec<IssuanceRequest>, DemoError> {
-    let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers = rd
-        .headers()
-        .map_err(|e| DemoError::Roster {
-            line: 1,
-            reason: e.to_string(),
-        })?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let need = |name: &str| {
-        col(name).ok_or_else(|| DemoError::Roster {
-            line: 1,
-            reason: format!("missing column {name}"),
-        })
-    };
-    let (hn, pn, fw, lv) = (
-        need("holder_name")?,
-        need("program_name")?,
-        need("level_framework")?,
-        need("level")?,
-    );
-    let (hl, nid, pc, vy) = (
-        col("holder_name_latin"),
-        col("national_id"),
-        col("program_code"),
-        col("valid_years"),
-    );
-    let mut out = Vec::new();
-    for (i, rec) in rd.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| DemoError::Roster {
-            line,
-            reason: e.to_string(),
-        })?;
-        let get = |c: usize| rec.get(c).unwrap_or("").trim().to_owned();
-        let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
-        let valid_years = opt(vy)
-            .map(|s| {
-                s.parse::<u32>().map_err(|_| DemoError::Roster {
-                    line,
-                    reason: "valid_years: not a whole number".into(),
-                })
-            })
-            .transpose()?;
-        out.push(IssuanceRequest {
-            holder: HolderRequest {
-                name: get(hn),
-                name_latin: opt(hl),
-                national_id: opt(nid),
+impl From<RowError> for DemoError {
+    fn from(e: RowError) -> DemoError {
+        DemoError::Roster {
+            line: e.line as usize,
+            reason: match e.column {
+                Some(c) => format!("{c}: {}", e.message),
+                None => e.message,
             },
-            program: ProgramRequest {
-                name: get(pn),
-                code: opt(pc),
-            },
-            level: LevelRequest {
-                framework: get(fw),
-                value: get(lv),
-            },
-            valid_from: None,
-            valid_until: None,
-            valid_years,
-            id: None,
-        });
+        }
     }
-    Ok(out)
+}
+
+/// Reads a roster (columns and rules of [`crate::roster`]); the first bad row is an error.
+pub fn parse_roster(text: &str) -> Result<Vec<Row>, DemoError> {
+    Ok(Roster::new(text.as_bytes())?.collect::<Result<_, _>>()?)
 }
 
 /// Creates the demo issuer in `dir` with its public site at `base_url`, issues the sample
@@ -121,11 +69,8 @@ pub fn create(
     let issuer = Issuer::init(dir, DEMO_ISSUER_NAME, Some(base_url))?;
     let backend = Backend::open(issuer)?;
     let mut certs = Vec::new();
-    for (i, req) in parse_roster(DEMO_ROSTER)?.into_iter().enumerate() {
-        let checked = req.check().map_err(|e| DemoError::Roster {
-            line: i + 2,
-            reason: e.to_string(),
-        })?;
+    for (i, row) in parse_roster(DEMO_ROSTER)?.into_iter().enumerate() {
+        let checked = row.check()?;
         let issued = backend.issue(&checked)?;
         let change = match i {
             1 => Some((Change::Revoke, "demo: a revoked sample")),
@@ -154,13 +99,13 @@ mod tests {
 
     #[test]
     fn bundled_roster_is_valid() {
-        let reqs = parse_roster(DEMO_ROSTER).unwrap();
-        assert_eq!(reqs.len(), 4);
-        for r in &reqs {
+        let rows = parse_roster(DEMO_ROSTER).unwrap();
+        assert_eq!(rows.len(), 4);
+        for r in &rows {
             r.check().unwrap();
         }
-        assert_eq!(reqs[3].valid_years, Some(0));
-        assert!(reqs[2].holder.national_id.is_none());
+        assert_eq!(rows[3].request.valid_years, Some(0));
+        assert!(rows[2].request.holder.national_id.is_none());
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn request_hash(route: &str, body: &[u8]) -> String {
     h.update(route.as_bytes());
     h.update([0]);
     h.update(body);
-    super::wellknown::hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 fn mismatch() -> ApiError {
@@ -179,10 +179,7 @@ pub fn issue(
         KeyState::Answered { status, body } => return Ok(Issuance::Replay(stored(status, body)?)),
         KeyState::Mismatch => return Err(mismatch()),
     }
-    let prefix = format!(
-        "idem:{}",
-        super::wellknown::hex(&Sha256::digest(claim.key.as_bytes()))
-    );
+    let prefix = format!("idem:{}", hex::encode(Sha256::digest(claim.key.as_bytes())));
     let issuer = backend.issuer();
     let one = |i: usize, c: &CheckedRequest| -> Result<Issued, ApiError> {
         let row = format!("{prefix}:{i}");

@@ -76,7 +76,10 @@ pub fn cached_json(
     content_type: &'static str,
     max_age: u64,
 ) -> Response {
-    let etag = format!("\"{}\"", hex(&Sha256::digest(body.as_bytes())[..16]));
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(&Sha256::digest(body.as_bytes())[..16])
+    );
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -101,11 +104,6 @@ pub fn cached_json(
         h.insert(header::CACHE_CONTROL, v);
     }
     r
-}
-
-/// Lower-case hex.
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// `GET /.well-known/did.json`.

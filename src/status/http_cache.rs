@@ -156,10 +156,7 @@ impl DiskCache {
     }
 
     fn file(&self, url: &str) -> PathBuf {
-        let h: String = Sha256::digest(url.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let h = hex::encode(Sha256::digest(url.as_bytes()));
         // `.entry.json`: files of the earlier format (`{hash}.json`, the bare list without
         // fetch time, max-age or ETag) are never read.
         self.dir.join(format!("{h}.entry.json"))

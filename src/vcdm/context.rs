@@ -242,9 +242,15 @@ mod tests {
 
     #[test]
     fn term_tables_match_the_context_files() {
-        let v2 = context_terms("../shared/vectors/vc-data-model-2.0/contexts/credentials/v2");
+        let v2 = context_terms(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/vc-data-model-2.0/contexts/credentials/v2"
+        ));
         assert_eq!(v2, VC_V2_TERMS);
-        let ob = context_terms("../shared/vectors/open-badges-3.0/context-3.0.3.json");
+        let ob = context_terms(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/open-badges-3.0/context-3.0.3.json"
+        ));
         assert_eq!(ob, OB_V3_TERMS);
     }
 }

@@ -37,7 +37,10 @@ fn sample_roster_bad_rows_and_reruns() {
         .args(["init", "--name", "Batch Centre"])
         .assert()
         .success();
-    let sample = Path::new("../shared/reference/roster-sample.csv");
+    let sample = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/roster-sample.csv"
+    ));
     let (code, v, _) = batch(&data, sample, &out);
     assert_eq!(code, 0);
     assert_eq!(v["issued"], 6);

@@ -162,11 +162,7 @@ fn sigkill_during_issue_batch() {
         let uuid = id.trim_start_matches("urn:uuid:");
         let bytes = std::fs::read(out.join(format!("{uuid}.credential.json"))).unwrap();
         let doc = skillcert::jcs::parse_strict(&bytes, 1 << 20).unwrap();
-        let h: String = skillcert::proof::jcs_hash(&doc)
-            .unwrap()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let h = hex::encode(skillcert::proof::jcs_hash(&doc).unwrap());
         assert_eq!(r.document_sha256.as_deref(), Some(h.as_str()), "{id}");
     }
     // Idempotent: a further run issues nothing.

@@ -1,7 +1,7 @@
 //! An independent reader: `zbarimg` (Debian package zbar-tools) decodes our QR PNG to exactly
 //! our QR text. Fails when zbarimg is missing and `CI` is set; skips with a message otherwise.
 
-mod common;
+use crate::common;
 
 use skillcert::qr::render;
 use std::process::Command;

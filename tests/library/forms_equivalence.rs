@@ -3,7 +3,7 @@
 //! bad_signature, or untrusted_issuer when the change hits the issuer or key id); the
 //! reference certificate fits a version 15-M QR code.
 
-mod common;
+use crate::common;
 
 use skillcert::input::parse_bytes;
 use skillcert::qr::{self, format, render};

@@ -4,7 +4,7 @@
 
 use skillcert::jcs::{canonicalize, number_to_string, parse_strict};
 
-const DIR: &str = "../shared/vectors/rfc8785-jcs";
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/rfc8785-jcs");
 
 #[test]
 fn inputs_canonicalize_byte_exact() {
@@ -29,10 +29,7 @@ fn inputs_canonicalize_byte_exact() {
         let hex =
             std::fs::read_to_string(format!("{DIR}/outhex/{}", name.replace(".json", ".txt")))
                 .unwrap();
-        let from_hex: Vec<u8> = hex
-            .split_whitespace()
-            .map(|h| u8::from_str_radix(h, 16).unwrap())
-            .collect();
+        let from_hex = hex::decode(hex.split_whitespace().collect::<String>()).unwrap();
         assert_eq!(got, from_hex, "{name} (outhex)");
         n += 1;
     }

@@ -9,7 +9,10 @@ use skillcert::verify::{UnverifiedCredential, Verdict, Verifier};
 use skillcert::{keys, model, proof, vcdm};
 use std::path::{Path, PathBuf};
 
-const DIR: &str = "../shared/vectors/vc-data-model-2.0/test-suite-input";
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/vc-data-model-2.0/test-suite-input"
+);
 
 /// The field each refusal must name (a prefix of the error text).
 const EXPECTED_FIELD: &[(&str, &str)] = &[

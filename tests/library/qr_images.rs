@@ -3,7 +3,7 @@
 //! Every picture must decode to the QR text and verify `valid`. Broken and non-QR images
 //! give `malformed` with a clear message.
 
-mod common;
+use crate::common;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{imageops, GrayImage, ImageFormat, Luma};

@@ -2,9 +2,7 @@
 //! `skillcert serve` binary itself (demo issuer, admin token shown once and stored as a 0600
 //! hash, logs without secrets, graceful shutdown on SIGTERM).
 
-mod server_support;
-
-use server_support::*;
+use crate::server_support::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -248,7 +246,7 @@ fn serve_binary_demo_issuer_token_and_sigterm() {
     assert!(!stored.contains(&token));
     assert_eq!(
         stored.trim(),
-        skillcert::server::wellknown::hex(&skillcert::server::admin::token_hash(&token))
+        hex::encode(skillcert::server::admin::token_hash(&token))
     );
     #[cfg(unix)]
     {

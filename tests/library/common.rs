@@ -27,7 +27,11 @@ impl StatusSource for FixedStatus {
 
 /// An issuer like the reference certificate's, and the reference certificate in all forms.
 pub fn reference() -> (tempfile::TempDir, Issuer, Issued) {
-    let bytes = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .unwrap();
     let claims = reference_claims(&bytes).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(

@@ -1,12 +1,10 @@
 //! The admin API: bearer-token check on every route, issuing one and a batch, status changes
 //! and look-ups, and their errors.
 
-mod server_support;
-
+use crate::server_support::*;
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::json;
-use server_support::*;
 
 const ID: &str = "urn:uuid:00000000-0000-4000-8000-000000000000";
 

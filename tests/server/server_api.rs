@@ -1,8 +1,6 @@
 //! In-process tests (app(state) + oneshot) of the public routes and their errors.
 
-mod server_support;
-
-use server_support::*;
+use crate::server_support::*;
 use skillcert::trust::TrustList;
 
 fn doc_text(state: &skillcert::server::AppState) -> String {

@@ -1,7 +1,7 @@
 //! The token form against the W3C vc-jose-cose test-suite vectors, and our tokens against an
 //! independent JOSE implementation (`jsonwebtoken`, not our code).
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
@@ -12,7 +12,10 @@ use skillcert::keys::{public_multibase, SecretKey};
 use skillcert::trust::{TrustList, TrustedIssuer, TrustedKey};
 use skillcert::verify::{Format, Outcome, Report, Verdict, Verifier};
 
-const DIR: &str = "../shared/vectors/vc-jose-cose";
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/vc-jose-cose"
+);
 
 fn vm() -> Value {
     serde_json::from_slice(&std::fs::read(format!("{DIR}/vm-ed25519.json")).unwrap()).unwrap()

@@ -4,9 +4,9 @@
 //!
 //! Without Chromium the test fails when `CI` is set and is skipped (with a message) otherwise.
 
-mod server_support;
+use crate::server_support;
 
-use server_support::*;
+use crate::server_support::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

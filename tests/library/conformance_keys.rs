@@ -8,17 +8,14 @@ use base64::Engine;
 use serde_json::Value;
 use skillcert::keys::{self, SecretKey};
 
-const V: &str = "../shared/vectors";
+const V: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors");
 
 fn json(path: &str) -> Value {
     serde_json::from_slice(&std::fs::read(format!("{V}/{path}")).unwrap()).unwrap()
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    hex::decode(s).unwrap()
 }
 
 #[test]

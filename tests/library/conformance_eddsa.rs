@@ -17,7 +17,7 @@ use skillcert::verify::{
 use skillcert::{jcs, proof};
 use std::sync::Arc;
 
-const DIR: &str = "../shared/vectors/vc-di-eddsa";
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/vc-di-eddsa");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()
@@ -26,7 +26,7 @@ fn json(name: &str) -> Value {
     jcs::parse_strict(read(name).as_bytes(), 1 << 20).unwrap()
 }
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
 fn vector_key() -> SecretKey {
@@ -189,7 +189,11 @@ const TEST_SEED: [u8; 32] = [0x5c; 32];
 const VM: &str = "did:web:verify.skills.example.cn#key-1";
 
 fn signed_reference() -> (Vec<u8>, Verifier) {
-    let json = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .unwrap();
     let claims = model::reference::reference_claims(&json).unwrap();
     let key = SecretKey::from_seed(&TEST_SEED);
     let created = claims.valid_from;

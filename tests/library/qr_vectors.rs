@@ -3,7 +3,7 @@
 //! `fail_<verdict>_*` gives that verdict; the QR signature checks with a bare Ed25519 verify
 //! over `"skillcert-qr-v1\0" ‖ body`, with the body recovered by an independent digit decoder.
 
-mod common;
+use crate::common;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::Value;
@@ -15,7 +15,7 @@ use skillcert::verify::{Verdict, Verifier};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-const DIR: &str = "tests/vectors";
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
 
 #[test]
 fn regenerating_gives_identical_files() {
@@ -90,10 +90,7 @@ fn digits_to_bytes(d: &str) -> Vec<u8> {
     let tail = TAIL.iter().position(|x| *x == rest).unwrap();
     let mut out = vec![];
     let mut pos = 0;
-    for n in std::iter::repeat(12)
-        .take(full)
-        .chain((tail > 0).then_some(tail))
-    {
+    for n in std::iter::repeat_n(12, full).chain((tail > 0).then_some(tail)) {
         let w = if n == 12 { 29 } else { TAIL[n] };
         let v: u128 = d[pos..pos + w].parse().unwrap();
         out.extend_from_slice(&v.to_be_bytes()[16 - n..]);
@@ -103,10 +100,7 @@ fn digits_to_bytes(d: &str) -> Vec<u8> {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    hex::decode(s).unwrap()
 }
 
 #[test]

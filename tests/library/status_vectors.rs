@@ -12,7 +12,10 @@ use skillcert::status::credential::{build_signed, list_url};
 use skillcert::status::{CheckedList, StatusError, StatusListCredential};
 use std::io::Write;
 
-const DIR: &str = "../shared/vectors/bitstring-status-list";
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/bitstring-status-list"
+);
 
 fn read(p: &str) -> Vec<u8> {
     std::fs::read(format!("{DIR}/{p}")).unwrap_or_else(|e| panic!("{p}: {e}"))
@@ -64,7 +67,7 @@ fn transcribed_samples_bit_order_and_length() {
         // MSB-first: index 0 is the left-most bit.
         assert_eq!(any.ones(), msb, "{enc}");
         if let Some(hex) = s["uncompressedHex"].as_str() {
-            assert_eq!(format!("{:02x}", any.as_bytes()[0]), hex);
+            assert_eq!(hex::encode(&any.as_bytes()[..1]), hex);
         }
         let strict = Bitstring::decode(enc);
         if bits >= MIN_LIST_BITS {

@@ -3,14 +3,12 @@
 //! admin answers, errors) are sent, and each answer's status, content type and every JSON
 //! field must be described by the document for that route (see `server_openapi/schema.rs`).
 
-#[path = "server_openapi/schema.rs"]
 mod schema;
-mod server_support;
 
+use crate::server_support::*;
 use schema::{check, without_indexes};
 
 use serde_json::Value;
-use server_support::*;
 use skillcert::server::ROUTES;
 
 fn resolve<'a>(doc: &'a Value, r: &str) -> Option<&'a Value> {

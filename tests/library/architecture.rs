@@ -14,7 +14,7 @@ const SPLIT: [&str; 2] = ["cli", "server"];
 /// The layers, lowest first: a module may name modules of its own layer or lower ones only.
 const LAYERS: [(&str, &[&str]); 10] = [
     ("foundation", &["jcs", "html", "private_fs"]),
-    ("model", &["model", "keys", "request"]),
+    ("model", &["model", "keys", "request", "roster"]),
     ("proofs", &["proof", "signer", "trust"]),
     ("verification", &["verify"]),
     ("forms", &["token", "qr", "vcdm", "input"]),

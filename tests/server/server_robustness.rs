@@ -2,12 +2,10 @@
 //! including garbage in the QR path): every answer is below 500, every error is JSON (or the
 //! HTML verdict page a browser asked for), and the service keeps answering.
 
-mod server_support;
-
+use crate::server_support::*;
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::json;
-use server_support::*;
 use skillcert::server::{app, ROUTES};
 use tower::ServiceExt;
 

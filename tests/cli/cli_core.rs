@@ -234,7 +234,11 @@ fn hand_written_trust_list_for_a_foreign_issuer() {
     let key = SecretKey::from_seed(&[0x42; 32]);
     let issuer_id = "did:web:certs.other-body.example";
     let vm = format!("{issuer_id}#signing-2026");
-    let json = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .unwrap();
     let mut claims = reference_claims(&json).unwrap();
     claims.issuer.id = issuer_id.into();
     claims.status.clear();

@@ -36,7 +36,11 @@ fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
 fn issued_documents() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     // The reference certificate with its revocation and suspension entries.
-    let json = std::fs::read("../shared/reference/reference-certificate.json").unwrap();
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/reference-certificate.json"
+    ))
+    .unwrap();
     let claims = reference_claims(&json).unwrap();
     let key = SecretKey::from_seed(&[9; 32]);
     let mut doc = proof::sign(
@@ -89,8 +93,14 @@ fn issued_documents() -> Vec<(String, Value)> {
 
 #[test]
 fn issued_documents_validate_against_ob3_and_vc2_schemas() {
-    let ob = validator("../shared/vectors/open-badges-3.0/achievementcredential.json");
-    let vc = validator("../shared/vectors/vc-data-model-2.0/verifiable-credential-schema.json");
+    let ob = validator(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/open-badges-3.0/achievementcredential.json"
+    ));
+    let vc = validator(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/vc-data-model-2.0/verifiable-credential-schema.json"
+    ));
     let docs = issued_documents();
     assert_eq!(docs.len(), 17);
     let mut with_until = 0;
@@ -329,7 +339,10 @@ fn corpus() -> Vec<(String, bool)> {
 
 #[test]
 fn schema_and_parser_agree_on_every_request() {
-    let schema = validator("schemas/issuance-request.schema.json");
+    let schema = validator(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/issuance-request.schema.json"
+    ));
     let corpus = corpus();
     assert!(corpus.len() >= 30, "{}", corpus.len());
     let (mut valid, mut invalid) = (0, 0);
@@ -357,7 +370,10 @@ fn schema_and_parser_agree_on_every_request() {
 /// Rules JSON Schema cannot express: the schema accepts these, the code refuses them.
 #[test]
 fn rules_beyond_the_schema_are_enforced_by_the_code() {
-    let schema = validator("schemas/issuance-request.schema.json");
+    let schema = validator(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/issuance-request.schema.json"
+    ));
     let mut cases: Vec<(String, &str)> = Vec::new();
     let mut r = valid_base();
     r.as_object_mut().unwrap().remove("valid_years");

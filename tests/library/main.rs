@@ -1,0 +1,23 @@
+//! The library's own tests, in one test binary: conformance against the shared vectors
+//! (`../shared/vectors`) and our format vectors (`tests/vectors/`), the three forms, QR
+//! images, JSON Schemas, the hostile trust-list cases, the verifier's secure defaults, and the
+//! module graph of `src/` (`architecture`). Helpers in `common`.
+
+#![forbid(unsafe_code)]
+
+mod architecture;
+mod common;
+mod conformance_eddsa;
+mod conformance_jcs;
+mod conformance_keys;
+mod conformance_vcdm;
+mod forms_equivalence;
+mod hostile_trust;
+mod qr_images;
+mod qr_roundtrip;
+mod qr_vectors;
+mod qr_zbar;
+mod schemas;
+mod status_vectors;
+mod token_vectors;
+mod verifier_defaults;

@@ -1,0 +1,13 @@
+//! The HTTP service, in one test binary: in process through the router, over sockets, the
+//! `skillcert serve` binary end to end, and a browser. Helpers in `server_support` (shared
+//! with `tests/hostile_images.rs`, which stays a binary of its own for its allocator).
+
+#![forbid(unsafe_code)]
+
+mod server_admin;
+mod server_api;
+mod server_browser;
+mod server_e2e;
+mod server_openapi;
+mod server_robustness;
+mod server_support;
