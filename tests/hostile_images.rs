@@ -186,6 +186,19 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         png(&finder_noise(2000, 1)),
     ));
     c.push(("iCCP bomb (256 MiB inflated)".to_string(), iccp_bomb()));
+    // Inputs the `image` fuzz target found slow.
+    let found = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile");
+    for entry in std::fs::read_dir(found).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let name = format!(
+            "fuzzer-found {}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+        c.push((name, std::fs::read(&path).unwrap()));
+    }
     c.push(("40 MP RGBA".to_string(), huge_rgba()));
     c.push((
         "16 MP RGBA (largest accepted)".to_string(),

@@ -1,8 +1,12 @@
 //! Reading a QR code from arbitrary image bytes stays within its budget: it never panics, its
-//! work never passes the budget's units, and it stops within its time (plus one pass, the most
-//! the reader can overshoot: the budget is checked before every pass and every grid). Run with
-//! `-rss_limit_mb=512` so that memory is held to the same ceiling as the tests. Seed it with
-//! `cargo run --example gen_image_corpus`.
+//! work never passes the budget's units, and it stops within the same wall-time ceiling as the
+//! hostile-image tests (20 s). The budget is checked before every pass and every candidate
+//! grid, so a read overshoots its time by at most one step; under the fuzzer's instrumentation
+//! (ASan and coverage make the detector 10-15x slower) one step on a loaded machine took up to
+//! 4.5 s, so the ceiling is not a multiple of the budget. What it catches is what the review
+//! found: reads that run for minutes. Run with `-rss_limit_mb=512` so that memory is held to the
+//! same ceiling as the tests. Seed it with `cargo run --example gen_image_corpus`; inputs it
+//! found are kept in `tests/hostile/` and read by `tests/hostile_images.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,6 +18,9 @@ const BUDGET: Budget = Budget {
     work: 600_000_000,
 };
 
+/// The hostile-image tests' ceiling on one read.
+const CEILING: Duration = Duration::from_secs(20);
+
 fuzz_target!(|data: &[u8]| {
     let t = Instant::now();
     let r = parse_image_within(data, BUDGET);
@@ -22,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(stats.work <= BUDGET.work);
     }
     assert!(
-        took < BUDGET.time * 3,
+        took < CEILING,
         "image read took {took:?}, budget {:?}",
         BUDGET.time
     );
