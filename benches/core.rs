@@ -4,6 +4,12 @@
 //!
 //! `cargo bench --bench core -- --warm-up-time 1 --measurement-time 3`
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
 

@@ -1,6 +1,12 @@
 //! Speed of the token and QR forms of the reference certificate, next to the raw Ed25519
 //! verify rate of the same run: `cargo bench --bench forms -- --warm-up-time 1 --measurement-time 3`.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
 

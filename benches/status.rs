@@ -1,6 +1,12 @@
 //! Status list benchmarks: a status check against a cached list, building and signing a full
 //! 131,072-entry list, and parsing + verifying one.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
 

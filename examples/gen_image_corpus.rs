@@ -2,6 +2,12 @@
 //! a test vector as PNG and JPEG at a few sizes, and small hostile pictures (finder-pattern
 //! tilings, random finder-like noise). `cargo run --example gen_image_corpus`.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 use image::codecs::jpeg::JpegEncoder;
 use image::{GrayImage, ImageFormat, Luma};
 use std::io::Cursor;

@@ -1,3 +1,5 @@
+//! `skillcert`: the command line (see `skillcert --help`); all of it lives in the library's
+//! `cli` module.
 #![forbid(unsafe_code)]
 
 // The binary and the benchmarks use mimalloc: the verify path makes many small JSON

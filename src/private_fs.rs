@@ -89,6 +89,7 @@ pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 }
 
 #[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

@@ -8,6 +8,12 @@
 //! The tests in this file run one at a time (one lock) so that each one's peak memory is its
 //! own.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 #[path = "server/server_support.rs"]
 mod server_support;
 

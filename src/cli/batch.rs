@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Largest roster accepted (64 MiB).
-pub const MAX_ROSTER_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_ROSTER_BYTES: u64 = 64 << 20;
 
 /// Arguments of `issue-batch`.
 #[derive(Debug, clap::Args)]
@@ -83,7 +83,7 @@ fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
 }
 
 /// Runs `issue-batch`.
-pub fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
+pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let reg = Registry::open(&cli.data_dir)?;
     let bytes = read_roster(&args.roster)?;

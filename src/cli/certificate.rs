@@ -31,7 +31,7 @@ struct CertificatePage<'a> {
 
 /// The HTML page of an issued certificate; `svg` is its QR code (as made by
 /// [`crate::qr::render::to_svg`]: trusted markup, inserted unescaped).
-pub fn html(issued: &Issued, svg: &str) -> String {
+pub(crate) fn html(issued: &Issued, svg: &str) -> String {
     let c = &issued.claims;
     let s = Summary::from_claims(c);
     let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]).replacen(

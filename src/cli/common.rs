@@ -73,7 +73,7 @@ fn with_flag(message: String) -> String {
 }
 
 /// An issuer error in the command line's words.
-pub fn issuer_message(e: &IssuerError) -> String {
+pub(crate) fn issuer_message(e: &IssuerError) -> String {
     match e {
         IssuerError::NotInitialised(dir) => {
             format!("no issuer in {dir}: run `skillcert init --name NAME` first")
@@ -118,7 +118,7 @@ impl From<RegistryError> for CliError {
 
 /// The exit code after one more report: 2 for unreadable (`malformed`) input, 1 for any other
 /// verdict than `valid`; the worst code wins.
-pub fn exit_code_after(code: i32, r: &Report) -> i32 {
+pub(crate) fn exit_code_after(code: i32, r: &Report) -> i32 {
     let this = match r.verdict {
         Verdict::Valid => EXIT_OK,
         Verdict::Malformed => EXIT_UNREADABLE,

@@ -73,7 +73,7 @@ impl IssueArgs {
 /// Writes the files of one issued certificate into `out` (default QR module size); see
 /// [`write_outputs_with`].
 #[allow(dead_code)] // the batch issuer's entry point
-pub fn write_outputs(
+pub(crate) fn write_outputs(
     issued: &Issued,
     out: &Path,
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
@@ -83,7 +83,7 @@ pub fn write_outputs(
 /// Writes the files of one issued certificate into `out`: the document, the token, the QR
 /// code as PNG and SVG (`module_size` pixels per module), and the printable certificate
 /// (self-contained HTML). Returns (kind, path) pairs.
-pub fn write_outputs_with(
+pub(crate) fn write_outputs_with(
     issued: &Issued,
     out: &Path,
     module_size: u32,
@@ -121,7 +121,7 @@ pub fn write_outputs_with(
 }
 
 /// Runs `issue`.
-pub fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
+pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let checked = args.request().check().map_err(CliError::refused)?;
     // Recorded in the registry (with its status entries) before any file is written.

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// File in the data dir holding the hex SHA-256 of the admin token.
-pub const ADMIN_TOKEN_FILE: &str = "admin-token.sha256";
+pub(crate) const ADMIN_TOKEN_FILE: &str = "admin-token.sha256";
 
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
@@ -49,7 +49,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
 }
 
 /// A new admin token: 32 bytes from the OS's random source, base64url.
-pub fn new_admin_token() -> String {
+pub(crate) fn new_admin_token() -> String {
     let mut b = [0u8; 32];
     rand_core::OsRng.fill_bytes(&mut b);
     let t = format!(
@@ -87,7 +87,7 @@ fn write_hash_file(path: &Path, hash: &[u8; 32], replace: bool) -> Result<(), Cl
 
 /// The admin token's hash from the data dir, creating a token when there is none (or when
 /// asked). Returns the hash and the new token, if one was made (to be shown once).
-pub fn admin_token(dir: &Path, renew: bool) -> Result<([u8; 32], Option<String>), CliError> {
+pub(crate) fn admin_token(dir: &Path, renew: bool) -> Result<([u8; 32], Option<String>), CliError> {
     let path = dir.join(ADMIN_TOKEN_FILE);
     if path.exists() && !renew {
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
@@ -128,7 +128,7 @@ fn init_tracing() {
 }
 
 /// Runs `serve`.
-pub fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
+pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     init_tracing();
     let (listener, local) = bind(&args.addr, "--addr")?;
     let metrics = match &args.metrics_addr {

@@ -44,7 +44,7 @@ pub enum StatusCommand {
 }
 
 /// Who makes a change from the command line: `cli:$USER`.
-pub fn cli_actor() -> String {
+pub(crate) fn cli_actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".into());
@@ -53,7 +53,7 @@ pub fn cli_actor() -> String {
 }
 
 /// Opens the issuer (to be sure there is one) and its registry.
-pub fn open(cli: &Ctx) -> Result<(Issuer, Registry), CliError> {
+pub(crate) fn open(cli: &Ctx) -> Result<(Issuer, Registry), CliError> {
     let issuer = Issuer::open(&cli.data_dir)?;
     let reg = Registry::open(&cli.data_dir)?;
     Ok((issuer, reg))
@@ -68,7 +68,7 @@ fn print_record(cli: &Ctx, verb: &str, r: &CertificateRecord) {
 }
 
 /// Runs `revoke`.
-pub fn run_revoke(cli: &Ctx, a: &RevokeArgs) -> CmdResult {
+pub(crate) fn run_revoke(cli: &Ctx, a: &RevokeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.revoke(&a.id, &a.reason, &cli_actor())?;
     print_record(cli, "Revoked", &r);
@@ -76,7 +76,7 @@ pub fn run_revoke(cli: &Ctx, a: &RevokeArgs) -> CmdResult {
 }
 
 /// Runs `suspend`.
-pub fn run_suspend(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
+pub(crate) fn run_suspend(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.suspend(&a.id, a.reason.as_deref(), &cli_actor())?;
     print_record(cli, "Suspended", &r);
@@ -84,7 +84,7 @@ pub fn run_suspend(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
 }
 
 /// Runs `reinstate`.
-pub fn run_reinstate(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
+pub(crate) fn run_reinstate(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.reinstate(&a.id, a.reason.as_deref(), &cli_actor())?;
     print_record(cli, "Reinstated", &r);
@@ -92,7 +92,7 @@ pub fn run_reinstate(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
 }
 
 /// Runs `history`: the record and every event.
-pub fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
+pub(crate) fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.get(&a.id)?;
     let events = reg.history(&a.id)?;
@@ -141,7 +141,7 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {
 }
 
 /// Runs `status export`: `DIR/<n>.json` for every list.
-pub fn run_export(cli: &Ctx, out: &Path) -> CmdResult {
+pub(crate) fn run_export(cli: &Ctx, out: &Path) -> CmdResult {
     let (issuer, reg) = open(cli)?;
     std::fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 /// Files and the local registry (for the data dir's own issuer; when both hold a list, both
 /// are consulted and the more severe answer wins), else HTTP (absent when offline).
 #[derive(Debug, Default)]
-pub struct CombinedStatusSource {
+pub(crate) struct CombinedStatusSource {
     /// Lists from files.
     pub files: FileStatusSource,
     /// The data dir's own registry, when the verifier trusts the data dir's issuer.

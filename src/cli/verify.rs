@@ -7,7 +7,7 @@ use crate::verify::{Rejected, Report, VerifiedCredential, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
-pub const MAX_INPUT_FILE: u64 = 8 << 20;
+pub(crate) const MAX_INPUT_FILE: u64 = 8 << 20;
 
 /// Arguments of `verify`.
 #[derive(Debug, clap::Args)]
@@ -34,10 +34,10 @@ pub struct VerifyArgs {
 
 /// Why an input could not be read at all (exit 2).
 #[derive(Debug)]
-pub struct Unreadable(pub String);
+pub(crate) struct Unreadable(pub String);
 
 /// Reads one input argument: a file path or inline text.
-pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
+pub(crate) fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
     let path = std::path::Path::new(arg);
     if arg.len() < 4096 && path.is_file() {
         let meta = std::fs::metadata(path).map_err(|e| Unreadable(format!("{arg}: {e}")))?;
@@ -62,7 +62,7 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
 }
 
 /// The verifier the arguments describe.
-pub fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, CliError> {
+pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, CliError> {
     // Without --trust the CLI trusts the issuer of its own data dir, and that issuer's own
     // registry is the authority on its status lists (no network needed).
     let (trust, registry) = match &args.trust {
@@ -110,7 +110,7 @@ pub fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, CliError
 }
 
 /// Prints one report, human or JSON.
-pub fn print_report(cli: &Ctx, input: &str, r: &Report) {
+pub(crate) fn print_report(cli: &Ctx, input: &str, r: &Report) {
     if cli.json {
         println!("{}", serde_json::to_string(r).expect("serializable"));
         return;
@@ -164,7 +164,7 @@ pub fn print_report(cli: &Ctx, input: &str, r: &Report) {
 }
 
 /// Runs `verify`.
-pub fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
+pub(crate) fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
     if let Some(batch) = &args.batch {
         let verifier = build_verifier(cli, args)?;
         return super::verify_batch::run(&verifier, batch);

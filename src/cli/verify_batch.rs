@@ -8,7 +8,7 @@ use crate::verify::{Format, Report, Verifier};
 use std::io::{BufRead, BufReader, Read, Write};
 
 /// Longest line accepted (a token of the largest document).
-pub const MAX_LINE: usize = crate::token::MAX_TOKEN;
+pub(crate) const MAX_LINE: usize = crate::token::MAX_TOKEN;
 
 /// One line: its bytes, or `None` when it was longer than [`MAX_LINE`] (the rest is skipped).
 fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<Option<()>>> {
@@ -36,7 +36,7 @@ fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<
 }
 
 /// Verifies every line of `source` (a file path or `-`).
-pub fn run(verifier: &Verifier, source: &str) -> CmdResult {
+pub(crate) fn run(verifier: &Verifier, source: &str) -> CmdResult {
     let input: Box<dyn Read> = if source == "-" {
         Box::new(std::io::stdin().lock())
     } else {

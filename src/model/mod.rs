@@ -602,7 +602,7 @@ impl Claims {
 pub(crate) mod tests {
     use super::*;
 
-    pub fn sample() -> Claims {
+    pub(crate) fn sample() -> Claims {
         let id = Uuid::parse_str("0b7f6f5e-2c1d-4e8a-9f3b-5a6c7d8e9f01").unwrap();
         Claims {
             id,

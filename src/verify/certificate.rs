@@ -7,9 +7,9 @@
 use serde_json::Value;
 
 /// The credential types that make a certificate (OB 3.0 defines both names).
-pub const CERTIFICATE_TYPES: [&str; 2] = ["OpenBadgeCredential", "AchievementCredential"];
+pub(crate) const CERTIFICATE_TYPES: [&str; 2] = ["OpenBadgeCredential", "AchievementCredential"];
 /// The subject type of a certificate.
-pub const SUBJECT_TYPE: &str = "AchievementSubject";
+pub(crate) const SUBJECT_TYPE: &str = "AchievementSubject";
 
 fn types(v: Option<&Value>) -> Vec<&str> {
     match v {

@@ -1,6 +1,12 @@
 //! The `skillcert` command line, run as a child process, in one test binary: core commands,
 //! the forms, status lists and the hostile status/data-dir cases.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 #![forbid(unsafe_code)]
 
 mod cli_core;

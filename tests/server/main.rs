@@ -2,6 +2,12 @@
 //! `skillcert serve` binary end to end, and a browser. Helpers in `server_support` (shared
 //! with `tests/hostile_images.rs`, which stays a binary of its own for its allocator).
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
+)]
 #![forbid(unsafe_code)]
 
 mod server_admin;
