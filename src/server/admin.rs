@@ -10,7 +10,7 @@ use super::bodies::{
     to_json, BatchBody, BatchFailure, BatchItem, CertificateBody, ErrorBody, IssuedBody,
 };
 use super::errors::{parse_json, require_json, ApiError};
-use super::idempotency::{self, Issuance, Start};
+use super::idempotency::{self, Claim, Issuance, Start};
 use super::schemas::{BatchRequest, IssuanceRequestSchema, ReasonOptional, ReasonRequired};
 pub use super::schemas::{MAX_BATCH, MAX_REASON_CHARS};
 use super::state::AppState;
@@ -136,12 +136,9 @@ pub async fn issue_one(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = authorize(&state, &headers)?;
-    require_json(&headers)?;
-    let body = body?;
-    let claim = match idempotency::start(&state, &headers, ROUTE_ONE, &body).await? {
-        Start::Replay(a) => return Ok(a.into_response()),
-        Start::Go(claim) => claim,
+    let Admitted { actor, body, claim } = match admit(&state, &headers, body, ROUTE_ONE).await? {
+        Ok(a) => a,
+        Err(replay) => return Ok(replay),
     };
     let checked = check_request(parse_json(&body, MAX_REQUEST)?, "")?;
     let backend = state.backend.clone();
@@ -163,6 +160,32 @@ pub async fn issue_one(
         tracing::info!(actor = %actor, credential_id = %id, "issued");
     }
     Ok(answer.into_response())
+}
+
+/// An issuance request let in: who asked, its body, and its `Idempotency-Key` (if any).
+struct Admitted {
+    actor: String,
+    body: Bytes,
+    claim: Option<Claim>,
+}
+
+/// The common start of the issuance routes: the admin token, the content type, the body, then
+/// the `Idempotency-Key`. `Ok(Err(answer))`: the stored first answer to replay.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    route: &str,
+) -> Result<Result<Admitted, Response>, ApiError> {
+    let actor = authorize(state, headers)?;
+    require_json(headers)?;
+    let body = body?;
+    Ok(
+        match idempotency::start(state, headers, route, &body).await? {
+            Start::Replay(a) => Err(a.into_response()),
+            Start::Go(claim) => Ok(Admitted { actor, body, claim }),
+        },
+    )
 }
 
 /// Route name of `issue_one` in the hash of an idempotent request (see
@@ -213,12 +236,9 @@ pub async fn issue_batch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = authorize(&state, &headers)?;
-    require_json(&headers)?;
-    let body = body?;
-    let claim = match idempotency::start(&state, &headers, ROUTE_BATCH, &body).await? {
-        Start::Replay(a) => return Ok(a.into_response()),
-        Start::Go(claim) => claim,
+    let Admitted { actor, body, claim } = match admit(&state, &headers, body, ROUTE_BATCH).await? {
+        Ok(a) => a,
+        Err(replay) => return Ok(replay),
     };
     let checked = parse_batch(&body)?;
     let backend = state.backend.clone();
