@@ -25,15 +25,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<UnverifiedCredential, ParseError> {
         let text = std::str::from_utf8(trimmed).map_err(|_| QrError::Text("not UTF-8".into()))?;
         return UnverifiedCredential::from_qr_text(text);
     }
-    if looks_like_image(bytes) {
+    if crate::qr::looks_like_image(bytes) {
         return from_image(bytes);
     }
     Err(ParseError::UnknownForm)
-}
-
-/// Whether `bytes` start like a PNG or a JPEG file.
-pub fn looks_like_image(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xff, 0xd8, 0xff])
 }
 
 /// The certificate in a photo of its QR code.

@@ -306,12 +306,8 @@ impl TrustList {
     /// `did:web:host` `https://host`; for an issuer id that is an http(s) URL, its origin)
     /// and the `statusOrigins` the list names for it. Normalised by [`url_origin`].
     pub fn status_origins(&self, issuer_id: &str) -> Vec<String> {
-        let own = match issuer_id.strip_prefix("did:web:") {
-            Some(rest) => {
-                let host = rest.split(':').next().unwrap_or("");
-                let host = host.replace("%3A", ":").replace("%3a", ":");
-                url_origin(&format!("https://{host}"))
-            }
+        let own = match crate::model::address::did_web_url(issuer_id) {
+            Some(url) => url_origin(&url),
             None => url_origin(issuer_id),
         };
         let listed = self

@@ -6,7 +6,7 @@
 //! compressed `iCCP` or `zTXt` bomb costs nothing: only `IHDR`, `PLTE`, `tRNS`, `IDAT` and
 //! `IEND` are passed on.
 
-use super::QrError;
+use super::{QrError, JPEG_MAGIC, PNG_MAGIC};
 use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 
@@ -21,8 +21,6 @@ pub const MAX_DECODE_ALLOC: u64 = 64 << 20;
 /// Most chunks a PNG may have (a real one has a handful, or some hundreds of `IDAT`).
 const MAX_PNG_CHUNKS: usize = 100_000;
 
-const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
-
 fn img_err(m: impl Into<String>) -> QrError {
     QrError::Image(m.into())
 }
@@ -31,7 +29,7 @@ fn img_err(m: impl Into<String>) -> QrError {
 pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     if bytes.starts_with(PNG_MAGIC) {
         Some(ImageFormat::Png)
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+    } else if bytes.starts_with(JPEG_MAGIC) {
         Some(ImageFormat::Jpeg)
     } else {
         None

@@ -133,6 +133,17 @@ pub fn looks_like_qr_text(text: &[u8]) -> bool {
         && text.windows(3).any(|w| w.eq_ignore_ascii_case(b"/v/"))
 }
 
+/// The first bytes of a PNG file.
+pub const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+/// The first bytes of a JPEG file (start of image, then a marker).
+pub const JPEG_MAGIC: &[u8] = &[0xff, 0xd8, 0xff];
+
+/// Whether `bytes` start like a PNG or a JPEG file (the image forms of a QR code; reading them
+/// needs the `images` feature).
+pub fn looks_like_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(PNG_MAGIC) || bytes.starts_with(JPEG_MAGIC)
+}
+
 /// Splits a QR URL into its prefix (scheme, host, path) and its digits.
 pub fn split_qr_text(text: &str) -> Result<(&str, &str), QrError> {
     let t = text.trim();
@@ -177,8 +188,8 @@ pub fn parse_qr_text(text: &str) -> Result<DecodedPayload, QrError> {
 impl UnverifiedCredential {
     /// Parses QR text (`http(s)://<host>/V/<digits>`, scheme and host in any case).
     pub fn from_qr_text(text: &str) -> Result<UnverifiedCredential, ParseError> {
-        let (prefix, _) = split_qr_text(text)?;
-        let d = parse_qr_text(text)?;
+        let (prefix, digits) = split_qr_text(text)?;
+        let d = decode_payload(&digits_to_bytes(digits)?)?;
         let message = d.message();
         let c = d.content;
         Ok(UnverifiedCredential::from_parts(Parts {

@@ -155,8 +155,6 @@ fn detect(img: &GrayImage, meter: &mut Meter) -> Result<Found, QrError> {
         let mut q = quircs::Quirc::default();
         let (w, h) = (img.width() as usize, img.height() as usize);
         q.identify(w, h, img.as_raw())
-            .collect::<Vec<_>>()
-            .into_iter()
             .filter_map(Result::ok)
             .collect::<Vec<_>>()
     };

@@ -36,7 +36,7 @@ pub const IMAGE_WAIT: Duration = Duration::from_secs(5);
 /// start beside one still running. Every decode is bounded by the reader's
 /// [`Budget`](crate::qr::read::Budget), so a permit is never held for long.
 pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, ApiError> {
-    let report = if crate::qr::read::sniff(&bytes).is_some() {
+    let report = if crate::qr::looks_like_image(&bytes) {
         let permit = tokio::time::timeout(IMAGE_WAIT, state.image_permits.clone().acquire_owned())
             .await
             .map_err(|_| {
