@@ -99,6 +99,7 @@ pub enum RegistryError {
 
 /// Where a certificate is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CertStatus {
     /// Neither revoked nor suspended.
@@ -111,6 +112,7 @@ pub enum CertStatus {
 
 /// Whether the certificate has been signed yet (see the module docs on crashes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordState {
     /// Recorded, not (known to be) signed.
@@ -121,6 +123,7 @@ pub enum RecordState {
 
 /// One certificate as the registry knows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CertificateRecord {
     /// `urn:uuid:…`.
     pub id: String,
@@ -154,6 +157,7 @@ pub struct CertificateRecord {
 
 /// One event of a certificate's history.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Sequence number (global, increasing).
     pub seq: i64,

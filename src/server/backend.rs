@@ -232,8 +232,8 @@ impl Backend {
         let record = self.registry.get(id)?;
         let history = self.registry.history(id)?;
         Ok(CertificateBody {
-            certificate: record.into(),
-            history: history.into_iter().map(Into::into).collect(),
+            certificate: record,
+            history,
         })
     }
 

@@ -5,7 +5,7 @@
 //! The verification report itself is [`crate::verify::Report`] (with its
 //! [`Check`](crate::verify::Check)s and [`Summary`](crate::verify::Summary)).
 
-use crate::registry::{CertStatus, CertificateRecord, Event, RecordState};
+use crate::registry::{CertificateRecord, Event};
 use crate::verify::Report;
 use serde::Serialize;
 use serde_json::Value;
@@ -92,148 +92,13 @@ pub struct BatchBody {
     pub results: Vec<BatchItem>,
 }
 
-/// Where a certificate is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusBody {
-    /// Neither revoked nor suspended.
-    Active,
-    /// Suspended (may be reinstated).
-    Suspended,
-    /// Revoked (final).
-    Revoked,
-}
-
-/// Whether the certificate has been signed yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StateBody {
-    /// Recorded, not (known to be) signed.
-    Pending,
-    /// Signed; the document hash is recorded.
-    Issued,
-}
-
-/// One certificate as the registry knows it. Built from the registry's
-/// [`CertificateRecord`] by destructuring every field, so a field the registry gains does not
-/// compile until it is added (and so described) here.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RecordBody {
-    /// `urn:uuid:…`.
-    pub id: String,
-    /// Holder display name.
-    pub holder_name: String,
-    /// Program name.
-    pub program: String,
-    /// Program code.
-    pub program_code: Option<String>,
-    /// Level framework id.
-    pub framework: String,
-    /// Level value.
-    pub level: String,
-    /// Issue time (RFC 3339).
-    pub issued_at: String,
-    /// Verification method of the signing key.
-    pub key_id: String,
-    /// Revocation status list number and index in it.
-    pub revocation: (u64, u32),
-    /// Suspension status list number and index in it.
-    pub suspension: (u64, u32),
-    /// Pending or issued.
-    pub state: StateBody,
-    /// SHA-256 (hex) of the JCS form of the signed document.
-    pub document_sha256: Option<String>,
-    /// Current status.
-    pub status: StatusBody,
-    /// The roster row key, for certificates issued by `issue-batch`.
-    pub batch_key: Option<String>,
-}
-
-impl From<CertificateRecord> for RecordBody {
-    fn from(r: CertificateRecord) -> Self {
-        let CertificateRecord {
-            id,
-            holder_name,
-            program,
-            program_code,
-            framework,
-            level,
-            issued_at,
-            key_id,
-            revocation,
-            suspension,
-            state,
-            document_sha256,
-            status,
-            batch_key,
-        } = r;
-        RecordBody {
-            id,
-            holder_name,
-            program,
-            program_code,
-            framework,
-            level,
-            issued_at,
-            key_id,
-            revocation,
-            suspension,
-            state: match state {
-                RecordState::Pending => StateBody::Pending,
-                RecordState::Issued => StateBody::Issued,
-            },
-            document_sha256,
-            status: match status {
-                CertStatus::Active => StatusBody::Active,
-                CertStatus::Suspended => StatusBody::Suspended,
-                CertStatus::Revoked => StatusBody::Revoked,
-            },
-            batch_key,
-        }
-    }
-}
-
-/// One event of a certificate's history (built like [`RecordBody`]).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EventBody {
-    /// Sequence number (global, increasing).
-    pub seq: i64,
-    /// `issue`, `sign`, `revoke`, `suspend`, `reinstate`.
-    pub action: String,
-    /// Why.
-    pub reason: Option<String>,
-    /// When (RFC 3339).
-    pub at: String,
-    /// Who (`cli:alice`, `admin-token:…`).
-    pub actor: String,
-}
-
-impl From<Event> for EventBody {
-    fn from(e: Event) -> Self {
-        let Event {
-            seq,
-            action,
-            reason,
-            at,
-            actor,
-        } = e;
-        EventBody {
-            seq,
-            action,
-            reason,
-            at,
-            actor,
-        }
-    }
-}
-
 /// A certificate's record and its history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CertificateBody {
     /// The record.
-    pub certificate: RecordBody,
+    pub certificate: CertificateRecord,
     /// Every change, oldest first.
-    pub history: Vec<EventBody>,
+    pub history: Vec<Event>,
 }
 
 /// `GET /healthz`: the process answers.
