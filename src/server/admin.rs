@@ -9,7 +9,7 @@ use super::backend::{issued_body, Change};
 use super::bodies::{
     to_json, BatchBody, BatchFailure, BatchItem, CertificateBody, ErrorBody, IssuedBody,
 };
-use super::errors::{parse_json, require_json, ApiError};
+use super::errors::{blocking, parse_json, require_json, ApiError};
 use super::idempotency::{self, Claim, Issuance, Start};
 use super::schemas::{BatchRequest, IssuanceRequestSchema, ReasonOptional, ReasonRequired};
 pub use super::schemas::{MAX_BATCH, MAX_REASON_CHARS};
@@ -104,14 +104,6 @@ fn check_request(v: Value, at: &str) -> Result<CheckedRequest, ApiError> {
     IssuanceRequest::from_value(v)
         .map(|(_, c)| c)
         .map_err(|e| ApiError::Unprocessable(format!("{at}{e}")))
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("task failed: {e}")))?
 }
 
 /// `POST /api/v1/admin/certificates`: issue one (body: an issuance request). With an

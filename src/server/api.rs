@@ -5,7 +5,7 @@
 //! certificate at all (`malformed`).
 
 use super::bodies::{to_json, ErrorBody, MalformedReport};
-use super::errors::{content_type, parse_json, ApiError};
+use super::errors::{blocking, content_type, parse_json, ApiError};
 use super::schemas::{Binary, ImageUpload, TextInput, VerifyRequest};
 use super::state::AppState;
 use crate::verify::{Rejected, Report, Verdict, VerifiedCredential, MAX_DOCUMENT};
@@ -36,31 +36,35 @@ pub const IMAGE_WAIT: Duration = Duration::from_secs(5);
 /// start beside one still running. Every decode is bounded by the reader's
 /// [`Budget`](crate::qr::read::Budget), so a permit is never held for long.
 pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, ApiError> {
-    let report = if crate::qr::looks_like_image(&bytes) {
-        let permit = tokio::time::timeout(IMAGE_WAIT, state.image_permits.clone().acquire_owned())
-            .await
-            .map_err(|_| {
-                ApiError::Unavailable("every image decoder is busy: try again shortly".into())
-            })?
-            .map_err(|_| ApiError::Unavailable("the image decoders are shut down".into()))?;
-        let st = state.clone();
-        tokio::task::spawn_blocking(move || {
-            let report = check(&st, &bytes);
-            drop(permit);
-            report
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("verification task failed: {e}")))?
-    } else if bytes.len() <= INLINE_LIMIT {
+    let image = crate::qr::looks_like_image(&bytes);
+    let report = if !image && bytes.len() <= INLINE_LIMIT {
         check(state, &bytes)
     } else {
+        let permit = if image {
+            Some(image_permit(state).await?)
+        } else {
+            None
+        };
         let st = state.clone();
-        tokio::task::spawn_blocking(move || check(&st, &bytes))
-            .await
-            .map_err(|e| ApiError::Internal(format!("verification task failed: {e}")))?
+        blocking(move || {
+            let report = check(&st, &bytes);
+            drop(permit);
+            Ok::<_, ApiError>(report)
+        })
+        .await?
     };
     state.metrics.verdict(report.verdict);
     Ok(report)
+}
+
+/// One of the service's image decoders, waiting at most [`IMAGE_WAIT`] for it (then 503).
+async fn image_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(IMAGE_WAIT, state.image_permits.clone().acquire_owned())
+        .await
+        .map_err(|_| {
+            ApiError::Unavailable("every image decoder is busy: try again shortly".into())
+        })?
+        .map_err(|_| ApiError::Unavailable("the image decoders are shut down".into()))
 }
 
 fn check(state: &AppState, bytes: &[u8]) -> Report {

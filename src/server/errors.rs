@@ -198,6 +198,16 @@ impl From<MultipartError> for ApiError {
     }
 }
 
+/// Runs `f` on the blocking pool (registry writes, signing, decoding) and gives its result;
+/// a task that panicked or was cancelled is an internal error.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("task failed: {e}")))?
+}
+
 /// The essence of the request's content type (`application/json`), lower-cased.
 pub fn content_type(headers: &axum::http::HeaderMap) -> Option<String> {
     let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;

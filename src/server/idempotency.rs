@@ -21,7 +21,7 @@
 //! again once the request is corrected.
 
 use super::backend::Backend;
-use super::errors::ApiError;
+use super::errors::{blocking, ApiError};
 pub use super::guards::{Claim, InFlight};
 use super::state::AppState;
 use crate::issuer::Issued;
@@ -132,9 +132,7 @@ pub async fn start(
         .claim(key, request_hash(route, body))?;
     let backend = state.backend.clone();
     let (k, h) = (claim.key.clone(), claim.request_sha256.clone());
-    let known = tokio::task::spawn_blocking(move || backend.registry().idempotency_lookup(&k, &h))
-        .await
-        .map_err(|e| ApiError::Internal(format!("task failed: {e}")))??;
+    let known = blocking(move || Ok(backend.registry().idempotency_lookup(&k, &h)?)).await?;
     match known {
         Some(KeyState::Answered { status, body }) => Ok(Start::Replay(stored(status, body)?)),
         Some(KeyState::Mismatch) => Err(mismatch()),

@@ -2,7 +2,7 @@
 //! `/trust.json`, `/status/{list}`, `/healthz`.
 
 use super::bodies::{to_json, ErrorBody, HealthBody};
-use super::errors::ApiError;
+use super::errors::{blocking, ApiError};
 use super::schemas::{DidDocument, JwkSet, StatusListCredential, TrustListDocument};
 use super::state::AppState;
 use crate::issuer::Issuer;
@@ -189,9 +189,7 @@ pub async fn status_list(
         .filter(|_| name.len() <= 9 && name.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| ApiError::NotFound("status lists are numbered: /status/1".into()))?;
     let backend = state.backend.clone();
-    let (body, ttl) = tokio::task::spawn_blocking(move || backend.status_list(n))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let (body, ttl) = blocking(move || backend.status_list(n)).await?;
     Ok(cached_json(
         &headers,
         body,
