@@ -6,13 +6,13 @@
 //! writes 0600, whatever the umask ([`crate::private_fs`]).
 
 use crate::keys::{self, SecretKey};
+use crate::model::number::NumberingScheme;
 use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
 use crate::proof;
 use crate::request::{CheckedRequest, Validity};
 use crate::signer::{IssuerSigner, Signer};
 use crate::trust::{TrustList, TrustedIssuer, TrustedKey};
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -107,44 +107,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IssuerError + '_ {
     }
 }
 
-/// One issuer key as recorded in `config.json` (public material only).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyRecord {
-    /// Verification method id.
-    pub id: String,
-    /// Secret key file, relative to the data dir. A retired key's file is destroyed by
-    /// `key rotate` unless kept with `--keep-retired`; the record (and so the public key) stays.
-    pub file: String,
-    /// Multikey public key.
-    pub public_key_multibase: String,
-    /// Start of signing life.
-    pub valid_from: DateTime<Utc>,
-    /// End of signing life (set when rotated out).
-    pub valid_until: Option<DateTime<Utc>>,
-    /// Compromised from (set by an operator).
-    pub compromised_from: Option<DateTime<Utc>>,
-}
-
-/// `config.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct IssuerConfig {
-    /// Format version (1).
-    pub version: u32,
-    /// Issuer DID.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Public base URL (`https://verify.example.cn`), if the issuer has one.
-    pub base_url: Option<String>,
-    /// Every key ever used, oldest first.
-    pub keys: Vec<KeyRecord>,
-    /// The key that signs now.
-    pub active_key: String,
-    /// Freshness limit of status list credentials, seconds.
-    pub status_ttl_secs: u64,
-}
+mod config;
+pub use config::{IdPrint, IssuerConfig, KeyRecord, PrintConfig};
 
 /// A signed certificate in its document form, with its claims.
 #[derive(Debug, Clone)]
@@ -225,6 +189,8 @@ impl Issuer {
             }],
             active_key: vm,
             status_ttl_secs: DEFAULT_STATUS_TTL_SECS,
+            numbering: NumberingScheme::default(),
+            print: PrintConfig::default(),
         };
         let issuer = Issuer {
             dir: dir.to_owned(),
@@ -235,6 +201,19 @@ impl Issuer {
         Ok(issuer)
     }
 
+    /// Sets how certificates are numbered from now on (serials already allocated stay used).
+    pub fn set_numbering(&mut self, scheme: NumberingScheme) -> Result<(), IssuerError> {
+        scheme.check()?;
+        self.config.numbering = scheme;
+        self.save_config()
+    }
+
+    /// Sets how certificates are printed.
+    pub fn set_print(&mut self, print: PrintConfig) -> Result<(), IssuerError> {
+        self.config.print = print;
+        self.save_config()
+    }
+
     /// Opens the issuer in `dir`.
     pub fn open(dir: &Path) -> Result<Issuer, IssuerError> {
         let path = dir.join("config.json");
@@ -243,6 +222,10 @@ impl Issuer {
         }
         let text = std::fs::read(&path).map_err(io_err(&path))?;
         let config: IssuerConfig = serde_json::from_slice(&text)
+            .map_err(|e| IssuerError::Invalid(format!("{}: {e}", path.display())))?;
+        config
+            .numbering
+            .check()
             .map_err(|e| IssuerError::Invalid(format!("{}: {e}", path.display())))?;
         let rec = config
             .keys
@@ -444,6 +427,7 @@ impl Issuer {
             valid_from,
             valid_until,
             status: vec![],
+            number: None,
         };
         claims.validate()?;
         // Also the issuer's name from config.json: nothing invisible is signed into a name.

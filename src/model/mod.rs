@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod levels;
+pub mod number;
 pub mod reference;
 pub mod text;
 mod time;
@@ -156,6 +157,8 @@ pub struct Claims {
     pub valid_until: Option<DateTime<Utc>>,
     /// Revocation / suspension entries.
     pub status: Vec<StatusRef>,
+    /// The certificate number ([`number`]): `credentialSubject.licenseNumber` in the document.
+    pub number: Option<String>,
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -378,6 +381,15 @@ impl Claims {
                 return Err(field_err("validUntil", "must be later than validFrom"));
             }
         }
+        if let Some(n) = &self.number {
+            number::check_number(
+                "credentialSubject.licenseNumber",
+                n,
+                self.level.framework,
+                &self.level.value,
+                &self.valid_from,
+            )?;
+        }
         Ok(())
     }
 
@@ -445,16 +457,17 @@ impl Claims {
         if let Some(u) = &self.valid_until {
             doc.insert("validUntil".into(), json!(format_time(u)));
         }
-        doc.insert(
-            "credentialSubject".into(),
-            json!({
-                "type": ["AchievementSubject"],
-                "identifier": identifier,
-                "achievement": achievement,
-                "result": [{"type": ["Result"], "resultDescription": framework_id(f),
-                            "achievedLevel": level_id(f, &self.level.value), "value": self.level.value}],
-            }),
-        );
+        let mut subject = json!({
+            "type": ["AchievementSubject"],
+            "identifier": identifier,
+            "achievement": achievement,
+            "result": [{"type": ["Result"], "resultDescription": framework_id(f),
+                        "achievedLevel": level_id(f, &self.level.value), "value": self.level.value}],
+        });
+        if let Some(n) = &self.number {
+            subject["licenseNumber"] = json!(n);
+        }
+        doc.insert("credentialSubject".into(), subject);
         if !self.status.is_empty() {
             doc.insert(
                 "credentialStatus".into(),
@@ -571,6 +584,16 @@ impl Claims {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(field_err("credentialStatus", "must be an array")),
         };
+        let number = match doc.pointer("/credentialSubject/licenseNumber") {
+            None => None,
+            Some(Value::String(n)) => Some(n.clone()),
+            Some(_) => {
+                return Err(field_err(
+                    "credentialSubject.licenseNumber",
+                    "must be a string",
+                ))
+            }
+        };
         let claims = Claims {
             id,
             issuer,
@@ -580,6 +603,7 @@ impl Claims {
             valid_from,
             valid_until,
             status,
+            number,
         };
         claims.validate()?;
         // The document minus its `proof` must be exactly what the claims build.

@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 /// The fixed id used for the reference certificate.
 pub const REFERENCE_ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+/// The reference certificate's number: national form, organisation 0001, province 33 (Zhejiang),
+/// site 060200, year 26, level 2, serial 000042.
+pub const REFERENCE_NUMBER: &str = "S000133060200262000042";
 
 /// Claims of the reference certificate JSON. The issuer is `did:web` of its base URL; the
 /// certificate gets one revocation and one suspension entry at the worst-case (largest) indices
@@ -61,6 +64,7 @@ pub fn reference_claims(json: &[u8]) -> Result<Claims, ModelError> {
                 index: 131_070,
             },
         ],
+        number: Some(REFERENCE_NUMBER.to_owned()),
     };
     claims.validate()?;
     Ok(claims)

@@ -31,6 +31,7 @@ pub(crate) fn sample() -> Claims {
             list_url: "https://verify.skills.example.cn/status/1".into(),
             index: 94567,
         }],
+        number: Some("S000133060200262000042".into()),
     }
 }
 
@@ -40,6 +41,30 @@ fn document_round_trip() {
     c.validate().unwrap();
     let doc = c.to_document();
     assert_eq!(Claims::from_document(&doc).unwrap(), c);
+}
+
+#[test]
+fn the_number_is_the_subjects_license_number() {
+    let mut c = sample();
+    let doc = c.to_document();
+    assert_eq!(
+        doc["credentialSubject"]["licenseNumber"],
+        "S000133060200262000042"
+    );
+    c.number = None;
+    let doc = c.to_document();
+    assert!(doc["credentialSubject"].get("licenseNumber").is_none());
+    assert_eq!(Claims::from_document(&doc).unwrap(), c);
+    let mut bad = sample().to_document();
+    bad["credentialSubject"]["licenseNumber"] = json!("S000133060200263000042");
+    let e = Claims::from_document(&bad).unwrap_err().to_string();
+    assert!(
+        e.starts_with("credentialSubject.licenseNumber: level digit 3"),
+        "{e}"
+    );
+    bad["credentialSubject"]["licenseNumber"] = json!(42);
+    let e = Claims::from_document(&bad).unwrap_err().to_string();
+    assert_eq!(e, "credentialSubject.licenseNumber: must be a string");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! the claims and refuses any body that is not the canonical encoding, so one certificate has
 //! exactly one QR payload.
 
+use super::number::{put_number, read_number};
 use super::text::{compact_text, decode_compact_text};
 use super::QrError;
 use crate::keys::{self, did_web_for};
@@ -304,6 +305,10 @@ fn encode_body_marked(
         put_varint(&mut out, u64::from(s.index));
     }
     marks.push(("status entries", out.len()));
+    if let Some(n) = &cl.number {
+        put_number(&mut out, n, cl)?;
+    }
+    marks.push(("certificate number", out.len()));
     if out.len() + 64 > MAX_PAYLOAD {
         return Err(err("$", "the claims are too long for a QR code"));
     }
@@ -319,13 +324,13 @@ fn secs_u32(field: &str, t: &DateTime<Utc>) -> Result<u32, QrError> {
 
 // ---------------------------------------------------------------- reading
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, at: &str, n: usize) -> Result<&'a [u8], QrError> {
+    pub(super) fn take(&mut self, at: &str, n: usize) -> Result<&'a [u8], QrError> {
         if self.b.len() - self.pos < n {
             return Err(err(at, format!("truncated at byte {}", self.pos)));
         }
@@ -333,7 +338,7 @@ impl<'a> Reader<'a> {
         self.pos += n;
         Ok(s)
     }
-    fn u8(&mut self, at: &str) -> Result<u8, QrError> {
+    pub(super) fn u8(&mut self, at: &str) -> Result<u8, QrError> {
         Ok(self.take(at, 1)?[0])
     }
     fn varint(&mut self, at: &str) -> Result<u64, QrError> {
@@ -533,6 +538,15 @@ pub fn decode_payload(payload: &[u8]) -> Result<DecodedPayload, QrError> {
             index,
         });
     }
+    let number = if r.pos < body.len() {
+        let level = Level {
+            framework,
+            value: value.clone(),
+        };
+        Some(read_number(&mut r, &level, &valid_from)?)
+    } else {
+        None
+    };
     if r.pos != body.len() {
         return Err(err(
             "$",
@@ -559,6 +573,7 @@ pub fn decode_payload(payload: &[u8]) -> Result<DecodedPayload, QrError> {
         valid_from,
         valid_until,
         status,
+        number,
     };
     claims
         .validate()

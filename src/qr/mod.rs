@@ -10,6 +10,7 @@
 pub mod format;
 #[cfg(feature = "images")]
 pub mod load;
+mod number;
 #[cfg(feature = "images")]
 pub mod pixels;
 #[cfg(feature = "images")]

@@ -77,6 +77,7 @@ fn minimal(key: &SecretKey) -> Claims {
         valid_from: t("2026-01-01T00:00:00Z"),
         valid_until: None,
         status: vec![],
+        number: None,
     }
 }
 
@@ -109,6 +110,7 @@ fn explicit() -> Claims {
             list_url: "https://status.example.org/lists/7".into(),
             index: 5,
         }],
+        number: Some("X1-ROBOT-2026-000005".into()),
     }
 }
 
@@ -336,6 +338,8 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
     let mut future = reference.clone();
     future.claims.valid_from = t("2030-01-01T00:00:00Z");
     future.claims.valid_until = None;
+    // A national number's year is validFrom's year.
+    future.claims.number = Some("S000133060200302000042".into());
     future.signed_at = t("2026-06-01T00:00:00Z");
     add(
         "fail_not_yet_valid_qr.txt",

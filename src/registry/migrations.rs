@@ -6,7 +6,7 @@ use super::RegistryError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: lists, certificates, status entries, append-only events, list credential cache.
 const V1: &str = r#"
@@ -83,6 +83,19 @@ CREATE TABLE idempotency_keys (
 CREATE TABLE heartbeat (
     id  INTEGER PRIMARY KEY CHECK (id = 1),
     at  TEXT    NOT NULL
+);
+"#;
+
+/// Version 3: certificate numbers. Each series (the number without its serial) has a counter
+/// that only goes up, advanced in the transaction that records the certificate, so a serial is
+/// never used twice, even by a certificate left `pending` by a crash; the unique index is the
+/// backstop. Certificates recorded before numbers existed have none.
+const V3: &str = r#"
+ALTER TABLE certificates ADD COLUMN number TEXT;
+CREATE UNIQUE INDEX certificates_by_number ON certificates(number);
+CREATE TABLE number_series (
+    series       TEXT    PRIMARY KEY,
+    next_serial  INTEGER NOT NULL CHECK (next_serial >= 1)
 );
 "#;
 

@@ -61,7 +61,7 @@ pub enum RegistryError {
     #[error("{0}: no such certificate in the registry")]
     NotFound(String),
     /// Not a certificate id.
-    #[error("{0:?}: not a certificate id (expected urn:uuid:<uuid> or a bare UUID)")]
+    #[error("{0:?}: not a certificate id or number (expected urn:uuid:<uuid>, a bare UUID, or a certificate number)")]
     BadId(String),
     /// The certificate is revoked; revocation is final.
     #[error("{0} is revoked; revocation is final")]
@@ -153,6 +153,8 @@ pub struct CertificateRecord {
     pub status: CertStatus,
     /// The roster row key, for certificates issued by `issue-batch`.
     pub batch_key: Option<String>,
+    /// The certificate number (none for certificates recorded before numbers existed).
+    pub number: Option<String>,
 }
 
 /// One event of a certificate's history.
@@ -343,7 +345,7 @@ impl Registry {
     /// result is byte-identical; after a key rotation it is signed now with the active key and
     /// the new hash is recorded.
     pub fn complete(&self, issuer: &Issuer, id: &str) -> Result<Issued, RegistryError> {
-        let id = normalize_id(id)?;
+        let id = self.resolve(id)?;
         let (rec, claims) = queries::claims_of(&self.lock(), &id)?;
         let same_key = rec.key_id == issuer.verification_method();
         let at = if same_key {
@@ -379,9 +381,26 @@ impl Registry {
         queries::find_batch_key(&self.lock(), key)
     }
 
-    /// The certificate `id` (`urn:uuid:…` or bare UUID).
+    /// The registry id of a certificate given by id (`urn:uuid:…` or bare UUID) or by number
+    /// (case-insensitive).
+    pub fn resolve(&self, id_or_number: &str) -> Result<String, RegistryError> {
+        let s = id_or_number.trim();
+        if parse_id(s).is_some() {
+            return normalize_id(s);
+        }
+        let number = s.to_ascii_uppercase();
+        if crate::model::number::check_general("number", &number).is_err()
+            && crate::model::number::NationalNumber::parse(&number).is_none()
+        {
+            return Err(RegistryError::BadId(s.chars().take(80).collect()));
+        }
+        queries::id_of_number(&self.lock(), &number)?.ok_or_else(|| RegistryError::NotFound(number))
+    }
+
+    /// The certificate `id` (`urn:uuid:…` or bare UUID) or number.
     pub fn get(&self, id: &str) -> Result<CertificateRecord, RegistryError> {
-        queries::get(&self.lock(), &normalize_id(id)?)
+        let id = self.resolve(id)?;
+        queries::get(&self.lock(), &id)
     }
 
     /// The claims recorded for certificate `id`; `None` when the registry never recorded it
@@ -399,7 +418,7 @@ impl Registry {
 
     /// Every event of certificate `id`, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Event>, RegistryError> {
-        let id = normalize_id(id)?;
+        let id = self.resolve(id)?;
         let conn = self.lock();
         queries::get(&conn, &id)?;
         queries::history(&conn, &id)
@@ -445,7 +464,7 @@ impl Registry {
         reason: Option<String>,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let id = normalize_id(id)?;
+        let id = self.resolve(id)?;
         let actor = crate::model::normalize_text("actor", actor, 200)
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let mut conn = self.lock();

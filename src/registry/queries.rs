@@ -4,7 +4,8 @@
 use super::{
     CertStatus, CertificateRecord, Event, IssueOptions, ListInfo, RecordState, RegistryError,
 };
-use crate::issuer::Issuer;
+use crate::issuer::{Issuer, IssuerError};
+use crate::model::number::{number_in_series, MAX_SERIAL};
 use crate::model::{format_time, Claims, StatusPurpose, StatusRef};
 use crate::status::credential::{build_signed, list_url};
 use crate::status::{Bitstring, MIN_LIST_BITS};
@@ -81,6 +82,44 @@ fn allocate(
     Ok((number, free[random_below(free.len() as u32) as usize]))
 }
 
+/// The next number of `claims`' series under the issuer's numbering scheme (advances the
+/// series counter inside `tx`).
+fn allocate_number(
+    tx: &rusqlite::Transaction<'_>,
+    issuer: &Issuer,
+    claims: &Claims,
+) -> Result<String, RegistryError> {
+    let series = issuer
+        .config()
+        .numbering
+        .series(
+            claims.level.framework,
+            &claims.level.value,
+            &claims.valid_from,
+        )
+        .map_err(IssuerError::from)?;
+    tx.execute(
+        "INSERT INTO number_series (series, next_serial) VALUES (?1, 1)
+         ON CONFLICT (series) DO NOTHING",
+        [&series],
+    )?;
+    let serial: i64 = tx.query_row(
+        "UPDATE number_series SET next_serial = next_serial + 1 WHERE series = ?1
+         RETURNING next_serial - 1",
+        [&series],
+        |r| r.get(0),
+    )?;
+    let serial = u32::try_from(serial)
+        .ok()
+        .filter(|s| *s <= MAX_SERIAL)
+        .ok_or_else(|| {
+            RegistryError::Invalid(format!(
+                "series {series} is full: every serial up to {MAX_SERIAL} is used"
+            ))
+        })?;
+    Ok(number_in_series(&series, serial).map_err(IssuerError::from)?)
+}
+
 /// Records a new certificate (state `pending`) with its two status entries and its `issue`
 /// event; fills `claims.status`.
 pub(super) fn record(
@@ -107,13 +146,17 @@ pub(super) fn record(
             index: si,
         },
     ];
+    if claims.number.is_none() {
+        claims.number = Some(allocate_number(&tx, issuer, claims)?);
+    }
+    claims.validate().map_err(IssuerError::from)?;
     let id = claims.id_urn();
     let unsigned = serde_json::to_string(&claims.to_document()).expect("serializable");
     let inserted = tx.execute(
         "INSERT INTO certificates (id, holder_name, program, program_code, framework, level,
             issued_at, key_id, revocation_list, revocation_index, suspension_list,
-            suspension_index, state, batch_key, claims_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14)",
+            suspension_index, state, batch_key, claims_json, number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14, ?15)",
         params![
             id,
             claims.holder.name,
@@ -128,7 +171,8 @@ pub(super) fn record(
             sl,
             si,
             opts.batch_key,
-            unsigned
+            unsigned,
+            claims.number
         ],
     );
     match inserted {
@@ -200,7 +244,8 @@ const RECORD_SQL: &str = "SELECT c.id, c.holder_name, c.program, c.program_code,
     c.level, c.issued_at, c.key_id, c.revocation_list, c.revocation_index, c.suspension_list,
     c.suspension_index, c.state, c.document_sha256, c.batch_key,
     (SELECT is_set FROM status_entries WHERE list = c.revocation_list AND idx = c.revocation_index),
-    (SELECT is_set FROM status_entries WHERE list = c.suspension_list AND idx = c.suspension_index)
+    (SELECT is_set FROM status_entries WHERE list = c.suspension_list AND idx = c.suspension_index),
+    c.number
     FROM certificates c";
 
 fn record_of(r: &Row<'_>) -> rusqlite::Result<CertificateRecord> {
@@ -225,6 +270,7 @@ fn record_of(r: &Row<'_>) -> rusqlite::Result<CertificateRecord> {
         },
         document_sha256: r.get(13)?,
         batch_key: r.get(14)?,
+        number: r.get(17)?,
         status: match (revoked, suspended) {
             (Some(true), _) => CertStatus::Revoked,
             (_, Some(true)) => CertStatus::Suspended,
@@ -237,6 +283,19 @@ pub(super) fn get(conn: &Connection, id: &str) -> Result<CertificateRecord, Regi
     conn.query_row(&format!("{RECORD_SQL} WHERE c.id = ?1"), [id], record_of)
         .optional()?
         .ok_or_else(|| RegistryError::NotFound(id.to_owned()))
+}
+
+pub(super) fn id_of_number(
+    conn: &Connection,
+    number: &str,
+) -> Result<Option<String>, RegistryError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM certificates WHERE number = ?1",
+            [number],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 pub(super) fn find_batch_key(
@@ -448,6 +507,8 @@ pub(super) fn check_consistency(conn: &Connection) -> Result<Vec<String>, Regist
          "SELECT COUNT(*) FROM certificates c WHERE NOT EXISTS (SELECT 1 FROM status_entries s WHERE s.list = c.suspension_list AND s.idx = c.suspension_index AND s.certificate = c.id AND s.purpose = 'suspension')"),
         ("status entries not owned by a certificate column",
          "SELECT (SELECT COUNT(*) FROM status_entries) - 2 * (SELECT COUNT(*) FROM certificates)"),
+        ("certificate numbers not below their series counter",
+         "SELECT COUNT(*) FROM certificates c WHERE c.number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM number_series n WHERE length(c.number) = length(n.series) + 6 AND substr(c.number, 1, length(n.series)) = n.series AND CAST(substr(c.number, length(n.series) + 1) AS INTEGER) < n.next_serial)"),
         ("lists whose used count differs from their entries",
          "SELECT COUNT(*) FROM lists l WHERE l.used != (SELECT COUNT(*) FROM status_entries s WHERE s.list = l.number)"),
         ("entries whose purpose differs from their list's",

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::number::NumberingScheme;
 use crate::request::IssuanceRequest;
 
 fn setup() -> (tempfile::TempDir, Issuer, Registry) {
@@ -97,7 +98,15 @@ fn status_changes_and_history() {
         reg.reinstate(unknown, None, "t"),
         Err(RegistryError::NotFound(_))
     ));
-    assert!(matches!(reg.get("nonsense"), Err(RegistryError::BadId(_))));
+    assert!(matches!(
+        reg.get("no such id!"),
+        Err(RegistryError::BadId(_))
+    ));
+    // A word could be a general-form certificate number: looked up, not found.
+    assert!(matches!(
+        reg.get("nonsense"),
+        Err(RegistryError::NotFound(_))
+    ));
     // Events are append-only.
     let conn = reg.lock();
     assert!(conn.execute("DELETE FROM events", []).is_err());
@@ -266,4 +275,92 @@ fn registry_status_source_sees_every_change() {
     let mut missing = a.claims.status[0].clone();
     missing.list_url = format!("{}/status/999", issuer.public_url());
     assert!(src.status(&missing, id, now).is_err());
+}
+
+fn dated_req(name: &str, framework: &str, level: &str) -> CheckedRequest {
+    let (_, r) = IssuanceRequest::parse(
+        format!(
+            r#"{{"holder": {{"name": "{name}"}}, "program": {{"name": "Welder", "code": "W-1"}},
+                "level": {{"framework": "{framework}", "value": "{level}"}},
+                "valid_from": "2026-10-12T00:00:00Z"}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    r
+}
+
+#[test]
+fn numbers_are_allocated_per_series_and_found() {
+    let (_d, mut issuer, reg) = setup();
+    let a = reg.issue(&issuer, &dated_req("甲", "cn-nvq", "3")).unwrap();
+    let b = reg.issue(&issuer, &dated_req("乙", "iiw", "IWS")).unwrap();
+    assert_eq!(a.claims.number.as_deref(), Some("SC-2026-000001"));
+    assert_eq!(b.claims.number.as_deref(), Some("SC-2026-000002"));
+    issuer
+        .set_numbering(NumberingScheme::national('S', "0001", "33", "060200").unwrap())
+        .unwrap();
+    let c = reg.issue(&issuer, &dated_req("丙", "cn-nvq", "3")).unwrap();
+    let d = reg.issue(&issuer, &dated_req("丁", "cn-nvq", "2")).unwrap();
+    let e = reg.issue(&issuer, &dated_req("戊", "cn-nvq", "3")).unwrap();
+    let f = reg.issue(&issuer, &dated_req("己", "eqf", "4")).unwrap();
+    let numbers: Vec<_> = [&c, &d, &e, &f]
+        .iter()
+        .map(|i| i.claims.number.clone().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            "S000133060200263000001",
+            "S000133060200262000001",
+            "S000133060200263000002",
+            "SC-2026-000003"
+        ]
+    );
+    // The number is signed into the document and found by number, in any case.
+    assert_eq!(
+        e.document["credentialSubject"]["licenseNumber"],
+        "S000133060200263000002"
+    );
+    for q in ["S000133060200263000002", " s000133060200263000002 "] {
+        assert_eq!(reg.get(q).unwrap().id, e.claims.id_urn());
+    }
+    assert_eq!(
+        reg.get(&e.claims.id_urn()).unwrap().number.as_deref(),
+        Some("S000133060200263000002")
+    );
+    assert_eq!(reg.history("S000133060200263000002").unwrap().len(), 2);
+    assert!(matches!(
+        reg.get("S000133060200263000099"),
+        Err(RegistryError::NotFound(_))
+    ));
+    assert!(reg.check_consistency().unwrap().is_empty());
+}
+
+#[test]
+fn a_pending_certificate_keeps_its_serial() {
+    let (_d, issuer, reg) = setup();
+    // A crash between record and sign leaves a pending row holding serial 1.
+    let mut claims = issuer
+        .claims_for(&dated_req("甲", "cn-nvq", "3"), crate::issuer::now_secs())
+        .unwrap();
+    queries::record(
+        &mut reg.lock(),
+        &issuer,
+        &mut claims,
+        crate::issuer::now_secs(),
+        &IssueOptions::default(),
+    )
+    .unwrap();
+    let next = reg.issue(&issuer, &dated_req("乙", "cn-nvq", "3")).unwrap();
+    assert_eq!(next.claims.number.as_deref(), Some("SC-2026-000002"));
+    let done = reg.complete(&issuer, &claims.id_urn()).unwrap();
+    assert_eq!(done.claims.number.as_deref(), Some("SC-2026-000001"));
+    // A number can never be recorded twice, even by hand.
+    let conn = reg.lock();
+    let dup = conn.execute(
+        "UPDATE certificates SET number = 'SC-2026-000001' WHERE id = ?1",
+        [next.claims.id_urn()],
+    );
+    assert!(dup.is_err());
 }

@@ -32,6 +32,7 @@ prop_compose! {
         until in proptest::option::of((any::<bool>(), 1u32..30, 1u64..2_000_000_000)),
         status in proptest::collection::vec((any::<bool>(), any::<bool>(), 0u32..1000, any::<u32>()), 0..4),
         seed in any::<[u8; 32]>(),
+        number in proptest::option::of((any::<bool>(), any::<u64>(), "[A-Z0-9]{1,8}(-[A-Z0-9]{1,8}){0,2}")),
     ) -> (Claims, String, SecretKey) {
         let key = SecretKey::from_seed(&seed);
         let (iid, url, kid) = if web {
@@ -56,16 +57,33 @@ prop_compose! {
             },
             index,
         }).collect();
+        let level = levels[lv % levels.len()].value.to_owned();
+        // The national form where it is allowed (cn-nvq; year and level from the claims), else
+        // the general form.
+        let number = number.map(|(national, parts, general)| {
+            if national && framework == Framework::CnNvq {
+                format!(
+                    "{}{:014}{level}{:06}",
+                    if parts & 1 == 0 { 'S' } else { 'Y' },
+                    (parts >> 1) % 10_u64.pow(12) * 100
+                        + (skillcert::model::number::china_year(&valid_from) % 100) as u64,
+                    parts % 1_000_000
+                )
+            } else {
+                general
+            }
+        });
         let t = |s: String| s.trim().to_owned();
         (Claims {
             id: Uuid::from_u128(id),
             issuer: IssuerProfile { id: iid, name: t(issuer_name), url },
             holder: Holder { name: t(holder), name_latin: latin.map(t), id_hash: hash },
             program: Program { name: t(program), code },
-            level: Level { framework, value: levels[lv % levels.len()].value.to_owned() },
+            level: Level { framework, value: level },
             valid_from,
             valid_until,
             status,
+            number,
         }, kid, key)
     }
 }
