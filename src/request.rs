@@ -17,6 +17,69 @@ pub const MAX_REQUEST: usize = 16 << 10;
 /// Longest validity in years.
 pub const MAX_VALID_YEARS: u32 = 100;
 
+/// What the printed certificate carries besides the claims. Never signed into the certificate;
+/// kept in the registry so that the same page can be printed again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PrintExtras {
+    /// ID type as printed (`居民身份证` when a national ID is given and no type is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_type: Option<String>,
+    /// The ID number as printed: in full or masked, as the issuer chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// 工种/职业方向 (printed as `--` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_type: Option<String>,
+    /// The holder's photo (a PNG or JPEG file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
+}
+
+/// Longest ID type or 工种 text.
+pub const MAX_PRINT_CHARS: usize = 64;
+
+impl PrintExtras {
+    /// Checks and normalises the texts (`id_type`, `work_type`); names the field.
+    pub fn checked(mut self) -> Result<PrintExtras, ModelError> {
+        for (field, v) in [
+            ("id_type", &mut self.id_type),
+            ("work_type", &mut self.work_type),
+        ] {
+            if let Some(s) = v.take() {
+                let n = normalize_text(field, &s, MAX_PRINT_CHARS)?;
+                crate::model::text::check_name_chars(field, &n)?;
+                *v = Some(n);
+            }
+        }
+        if let Some(p) = &self.photo {
+            if p.is_empty() || p.chars().count() > 1000 || p.chars().any(char::is_control) {
+                return Err(field_err(
+                    "photo",
+                    "must be a file path of 1-1000 characters",
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The ID number as printed: in full, or masked (first 6 and last 4 characters kept).
+    pub fn print_id(national_id: &str, masked: bool) -> String {
+        let id: Vec<char> = national_id.trim().to_uppercase().chars().collect();
+        if !masked || id.len() <= 10 {
+            return if masked {
+                "*".repeat(id.len())
+            } else {
+                id.into_iter().collect()
+            };
+        }
+        id.iter()
+            .enumerate()
+            .map(|(i, c)| if i < 6 || i >= id.len() - 4 { *c } else { '*' })
+            .collect()
+    }
+}
+
 /// The holder as submitted.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields)]

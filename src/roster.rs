@@ -3,7 +3,9 @@
 //!
 //! Columns (header row required, any order): `holder_name`, `program_name`,
 //! `level_framework`, `level` (required); `holder_name_latin`, `national_id`, `program_code`,
-//! `valid_years`, `email` (optional; `email` is not put on the certificate). Unknown columns
+//! `valid_years`, `email`, `id_type`, `work_type` (工种/职业方向), `photo` (a PNG or JPEG file,
+//! relative to the roster's folder) (optional; the last four are not put on the certificate:
+//! `email` is contact data, the others are printed only). Unknown columns
 //! are refused; header names are trimmed and may follow a UTF-8 byte-order mark; cells are
 //! trimmed, and an empty cell is an absent value. Every row has the same number of cells as
 //! the header.
@@ -13,7 +15,7 @@
 
 use crate::model::ModelError;
 use crate::request::{
-    CheckedRequest, HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest,
+    CheckedRequest, HolderRequest, IssuanceRequest, LevelRequest, PrintExtras, ProgramRequest,
 };
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -22,7 +24,7 @@ use std::io::Read;
 pub const MAX_CELL_CHARS: usize = 1000;
 
 /// The columns a roster may have.
-pub const COLUMNS: [&str; 9] = [
+pub const COLUMNS: [&str; 12] = [
     "holder_name",
     "holder_name_latin",
     "national_id",
@@ -32,7 +34,13 @@ pub const COLUMNS: [&str; 9] = [
     "level",
     "valid_years",
     "email",
+    "id_type",
+    "work_type",
+    "photo",
 ];
+
+/// Columns that are not on the certificate (not part of the row key): contact and printing.
+pub const NOT_CERTIFIED: [&str; 4] = ["email", "id_type", "work_type", "photo"];
 
 /// The columns a roster must have (and that must not be empty in any row).
 pub const REQUIRED: [&str; 4] = ["holder_name", "program_name", "level_framework", "level"];
@@ -66,6 +74,9 @@ pub struct Row {
     pub key: String,
     /// The issuance request the row asks for.
     pub request: IssuanceRequest,
+    /// What the printed certificate carries besides the claims (`id_number` left empty: the
+    /// issuer prints it from `national_id` in full or masked).
+    pub print: PrintExtras,
 }
 
 impl Row {
@@ -106,7 +117,7 @@ pub fn row_key(cells: &[(&str, &str)]) -> String {
     let mut h = Sha256::new();
     h.update(b"skillcert-roster-row-v1");
     for (name, value) in cells {
-        if *name == "email" {
+        if NOT_CERTIFIED.contains(name) {
             continue;
         }
         h.update([0x1e]);
@@ -252,10 +263,21 @@ fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Ro
         valid_years,
         id: None,
     };
+    let print = PrintExtras {
+        id_type: get("id_type"),
+        id_number: None,
+        work_type: get("work_type"),
+        photo: get("photo"),
+    }
+    .checked()
+    .map_err(|e| match e {
+        ModelError::Field { field, reason } => err(Some(&field), reason),
+    })?;
     Ok(Row {
         line,
         key: row_key(&cells),
         request,
+        print,
     })
 }
 

@@ -1,25 +1,31 @@
-//! `skillcert issue-batch ROSTER.csv --out DIR`: issues a roster, resumable and idempotent.
+//! `skillcert issue-batch ROSTER.csv --out DIR`: issues a roster, resumable and idempotent,
+//! on every core.
 //!
 //! The roster's columns and rules are those of [`crate::roster`]; each row's key
 //! ([`crate::roster::row_key`]) is stored in the registry with the certificate. Re-running the
-//! same roster (after a crash or after it finished) issues nothing twice: rows already registered are skipped, rows left `pending` by
-//! a crash are signed from their recorded claims, and missing or damaged document files are
-//! written again. Identical rows in one roster are one certificate (later copies are reported
-//! as duplicates). A bad row is reported with its line and column and does not stop the
-//! other rows; the exit code is then 1, and re-running after fixing it issues only that row.
+//! same roster (after a crash or after it finished) issues nothing twice: rows already registered
+//! are skipped, rows left `pending` by a crash are signed from their recorded claims, and missing
+//! or damaged files are written again. Identical rows in one roster are one certificate (later
+//! copies are reported as duplicates). A bad row is reported with its line and column and does
+//! not stop the other rows; the exit code is then 1, and re-running after fixing it issues only
+//! that row.
 //!
-//! Files are written into `DIR/.skillcert-tmp-<pid>/` and renamed into `DIR`, the document
-//! last, so a document in `DIR` means the certificate's files are complete. One batch at a
-//! time per output folder.
+//! Rows go in groups ([`BatchArgs::group`]): the group's new certificates are recorded in one
+//! registry transaction (status entries and numbers included), then signed and their files
+//! written on every core, then marked signed in one transaction. Files are written into
+//! `DIR/.skillcert-tmp-<pid>/` and renamed into `DIR`, the document last. One batch at a time
+//! per output folder.
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
-use super::issue::write_outputs;
+use super::outputs::{self, FileFormat, OutputSpec};
 use super::status::cli_actor;
 use crate::issuer::{Issued, Issuer};
-use crate::registry::{IssueOptions, RecordState, Registry};
-use crate::roster::{Roster, RowError};
+use crate::registry::{NewCertificate, RecordState, Registry, Signed, ToSign};
+use crate::request::PrintExtras;
+use crate::roster::{Roster, Row, RowError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Largest roster accepted (64 MiB).
 pub(crate) const MAX_ROSTER_BYTES: u64 = 64 << 20;
@@ -32,41 +38,35 @@ pub struct BatchArgs {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Files to write for each certificate, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = outputs::BATCH_FORMATS)]
+    pub formats: Vec<FileFormat>,
+    /// Certificates recorded per registry transaction.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub group: u32,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
 }
 
-/// The document file `write_outputs` gives certificate `uuid`.
-fn document_path(out: &Path, issued_uuid: &str) -> PathBuf {
-    out.join(format!("{issued_uuid}.credential.json"))
+/// What happened to the rows.
+#[derive(Debug, Default)]
+struct Tally {
+    issued: u64,
+    already: u64,
+    completed: u64,
+    rewritten: u64,
+    bytes: u64,
+    errors: Vec<RowError>,
+    duplicates: Vec<(u64, u64)>,
 }
 
-/// Whether the document file of a registered certificate is present and intact.
-fn document_intact(out: &Path, uuid: &str, sha256: Option<&str>) -> bool {
-    let Ok(bytes) = std::fs::read(document_path(out, uuid)) else {
-        return false;
-    };
-    let Ok(v) = crate::jcs::parse_strict(&bytes, crate::verify::MAX_DOCUMENT) else {
-        return false;
-    };
-    let Ok(h) = crate::proof::jcs_hash(&v) else {
-        return false;
-    };
-    sha256 == Some(hex::encode(h).as_str())
-}
-
-/// Writes the files of `issued` into a temporary folder, then renames them into `out`,
-/// the document last.
-fn write_files(issued: &Issued, out: &Path, tmp: &Path) -> Result<(), CliError> {
-    let files = write_outputs(issued, tmp)?;
-    let (docs, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(k, _)| *k == "document");
-    for (_, p) in others.iter().chain(docs.iter()) {
-        let name = p
-            .file_name()
-            .ok_or_else(|| CliError::unreadable(format!("{}: no file name", p.display())))?;
-        let dest = out.join(name);
-        std::fs::rename(p, &dest)
-            .map_err(|e| CliError::unreadable(format!("{}: {e}", dest.display())))?;
-    }
-    Ok(())
+/// One row's work in a group.
+enum Work {
+    /// Not in the registry: record, sign, write.
+    New(NewCertificate),
+    /// Recorded: sign again (pending, or files damaged) and write.
+    Again(ToSign, RecordState),
 }
 
 fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -82,18 +82,9 @@ fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
 }
 
-/// Runs `issue-batch`.
-pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
-    let issuer = Issuer::open(&cli.data_dir)?;
-    let reg = Registry::open(&cli.data_dir)?;
-    let bytes = read_roster(&args.roster)?;
-    let roster = args.roster.display().to_string();
-    let rows =
-        Roster::new(&bytes[..]).map_err(|e| CliError::unreadable(format!("{roster}: {e}")))?;
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| CliError::unreadable(format!("{}: {e}", args.out.display())))?;
-    // Leftovers of an interrupted run: every file in them is already in the registry.
-    if let Ok(rd) = std::fs::read_dir(&args.out) {
+/// Removes the temporary folders of interrupted runs (every file in them is in the registry).
+fn clear_leftovers(out: &Path) {
+    if let Ok(rd) = std::fs::read_dir(out) {
         for e in rd.flatten() {
             if e.file_name()
                 .to_string_lossy()
@@ -103,89 +94,283 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
             }
         }
     }
-    let tmp = args
-        .out
-        .join(format!(".skillcert-tmp-{}", std::process::id()));
-    let actor = cli_actor();
-    let (mut issued_n, mut already, mut rewritten, mut completed) = (0u64, 0u64, 0u64, 0u64);
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut duplicates: Vec<(u64, u64)> = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    for row in rows {
-        let row = match row {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        if let Some(first) = seen.get(&row.key) {
-            duplicates.push((row.line, *first));
-            continue;
-        }
-        seen.insert(row.key.clone(), row.line);
-        let checked = match row.check() {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        match reg.find_batch_key(&row.key)? {
-            Some(r) => {
-                let uuid = r.id.trim_start_matches("urn:uuid:").to_owned();
-                if r.state == RecordState::Issued
-                    && document_intact(&args.out, &uuid, r.document_sha256.as_deref())
-                {
-                    already += 1;
+}
+
+/// The state a run carries from group to group.
+struct Run<'a> {
+    issuer: &'a Issuer,
+    reg: &'a Registry,
+    out: &'a Path,
+    tmp: PathBuf,
+    spec: OutputSpec,
+    actor: String,
+    jobs: usize,
+    seen: HashMap<String, u64>,
+    tally: Tally,
+}
+
+impl Run<'_> {
+    /// Decides what each row of a group needs; bad rows and duplicates are tallied.
+    fn classify(&mut self, rows: Vec<Result<Row, RowError>>) -> Result<Vec<Work>, CliError> {
+        let mut work = Vec::new();
+        for row in rows {
+            let row = match row {
+                Ok(r) => r,
+                Err(e) => {
+                    self.tally.errors.push(e);
                     continue;
                 }
-                let issued = reg.complete(&issuer, &r.id)?;
-                write_files(&issued, &args.out, &tmp)?;
-                if r.state == RecordState::Pending {
-                    completed += 1;
-                } else {
-                    rewritten += 1;
+            };
+            if let Some(first) = self.seen.get(&row.key) {
+                self.tally.duplicates.push((row.line, *first));
+                continue;
+            }
+            self.seen.insert(row.key.clone(), row.line);
+            let checked = match row.check() {
+                Ok(c) => c,
+                Err(e) => {
+                    self.tally.errors.push(e);
+                    continue;
+                }
+            };
+            match self.reg.find_batch_key(&row.key)? {
+                Some(r) => {
+                    let uuid = r.id.trim_start_matches("urn:uuid:");
+                    let sha = r.document_sha256.as_deref();
+                    if r.state == RecordState::Issued
+                        && outputs::files_intact(self.out, uuid, sha, &self.spec)
+                    {
+                        self.tally.already += 1;
+                        continue;
+                    }
+                    work.push(Work::Again(self.reg.to_sign(self.issuer, &r.id)?, r.state));
+                }
+                None => {
+                    let claims = match self.issuer.claims_for(&checked, crate::issuer::now_secs()) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            self.tally.errors.push(RowError {
+                                line: row.line,
+                                column: None,
+                                message: e.to_string(),
+                            });
+                            continue;
+                        }
+                    };
+                    let print = print_extras(self.issuer, &row, checked.national_id.as_deref());
+                    work.push(Work::New(NewCertificate {
+                        claims,
+                        batch_key: Some(row.key.clone()),
+                        print: Some(print),
+                    }));
                 }
             }
-            None => {
-                let opts = IssueOptions {
-                    actor: Some(&actor),
-                    batch_key: Some(&row.key),
-                };
-                let issued = reg.issue_with(&issuer, &checked, &opts)?;
-                write_files(&issued, &args.out, &tmp)?;
-                issued_n += 1;
+        }
+        Ok(work)
+    }
+
+    /// Records, signs, writes and marks one group.
+    fn group(&mut self, work: Vec<Work>) -> Result<(), CliError> {
+        let mut fresh = Vec::new();
+        let mut items: Vec<(ToSign, Option<RecordState>)> = Vec::new();
+        for w in work {
+            match w {
+                Work::New(n) => fresh.push(n),
+                Work::Again(t, s) => items.push((t, Some(s))),
             }
         }
-    }
-    let _ = std::fs::remove_dir_all(&tmp);
-    if cli.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "issued": issued_n, "already_issued": already, "completed_pending": completed,
-                "files_rewritten": rewritten,
-                "duplicates": duplicates.iter().map(|(l, f)| serde_json::json!({"line": l, "same_as_line": f})).collect::<Vec<_>>(),
-                "errors": errors,
+        let recorded = self
+            .reg
+            .record_group(self.issuer, fresh, &self.actor)
+            .map_err(CliError::from)?;
+        items.extend(recorded.into_iter().map(|t| (t, None)));
+        let results = self.sign_and_write(&items);
+        let mut done: Vec<(Issued, Option<String>)> = Vec::with_capacity(items.len());
+        let mut first_err = None;
+        for ((t, state), r) in items.into_iter().zip(results) {
+            match r {
+                Ok((issued, bytes)) => {
+                    self.tally.bytes += bytes;
+                    match state {
+                        None => self.tally.issued += 1,
+                        Some(RecordState::Pending) => self.tally.completed += 1,
+                        Some(RecordState::Issued) => self.tally.rewritten += 1,
+                    }
+                    done.push((issued, t.note));
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        let ids: Vec<String> = done.iter().map(|(i, _)| i.claims.id_urn()).collect();
+        let signed: Vec<Signed<'_>> = done
+            .iter()
+            .zip(&ids)
+            .map(|((i, note), id)| Signed {
+                id,
+                document: &i.document,
+                note: note.as_deref(),
             })
-        );
-    } else {
-        println!(
-            "{roster}: issued {issued_n}, already issued {already}, completed after a crash {completed}, files rewritten {rewritten}, duplicate rows {}, bad rows {}",
-            duplicates.len(),
-            errors.len()
-        );
-        for (l, f) in &duplicates {
-            println!("  line {l}: same as line {f}; issued once");
+            .collect();
+        self.reg.mark_signed_group(self.issuer, &signed)?;
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
-    for e in &errors {
-        eprintln!("skillcert: {roster}: {e}");
+
+    /// Signs every item and writes its files, on `jobs` threads; results in item order.
+    fn sign_and_write(
+        &self,
+        items: &[(ToSign, Option<RecordState>)],
+    ) -> Vec<Result<(Issued, u64), CliError>> {
+        let next = AtomicUsize::new(0);
+        let one = |t: &ToSign| -> Result<(Issued, u64), CliError> {
+            let issued = self.issuer.sign_all(t.claims.clone(), t.at)?;
+            let files = outputs::render_files(&issued, &self.spec)?;
+            let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
+            let tmp = self.tmp.join(issued.claims.id.to_string());
+            outputs::write_files(&files, self.out, &tmp)?;
+            let _ = std::fs::remove_dir(&tmp);
+            Ok((issued, bytes))
+        };
+        let mut slots: Vec<Option<Result<(Issued, u64), CliError>>> =
+            (0..items.len()).map(|_| None).collect();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..self.jobs.min(items.len()).max(1))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some((t, _)) = items.get(i) else { break };
+                            mine.push((i, one(t)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            for h in handles {
+                let mine = h.join().unwrap_or_default();
+                for (i, r) in mine {
+                    slots[i] = Some(r);
+                }
+            }
+        });
+        slots
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(CliError::unreadable("a worker thread failed"))))
+            .collect()
     }
-    Ok(if errors.is_empty() {
+}
+
+/// What the printed page of a roster row carries besides the claims.
+fn print_extras(issuer: &Issuer, row: &Row, national_id: Option<&str>) -> String {
+    let masked = issuer.config().print.id_number == crate::issuer::IdPrint::Masked;
+    let mut p: PrintExtras = row.print.clone();
+    p.id_number = national_id.map(|n| PrintExtras::print_id(n, masked));
+    if p.id_number.is_some() && p.id_type.is_none() {
+        p.id_type = Some("居民身份证".into());
+    }
+    serde_json::to_string(&p).unwrap_or_default()
+}
+
+/// Runs `issue-batch`.
+pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
+    let started = std::time::Instant::now();
+    let issuer = Issuer::open(&cli.data_dir)?;
+    let reg = Registry::open(&cli.data_dir)?;
+    let bytes = read_roster(&args.roster)?;
+    let roster = args.roster.display().to_string();
+    let rows: Vec<_> = Roster::new(&bytes[..])
+        .map_err(|e| CliError::unreadable(format!("{roster}: {e}")))?
+        .collect();
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", args.out.display())))?;
+    clear_leftovers(&args.out);
+    let jobs = args.jobs.map(|j| j as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+    });
+    let mut run = Run {
+        issuer: &issuer,
+        reg: &reg,
+        out: &args.out,
+        tmp: args
+            .out
+            .join(format!(".skillcert-tmp-{}", std::process::id())),
+        spec: OutputSpec::new(&args.formats, crate::qr::render::DEFAULT_MODULE_SIZE),
+        actor: cli_actor(),
+        jobs,
+        seen: HashMap::new(),
+        tally: Tally::default(),
+    };
+    let bar = super::progress::bar(cli, rows.len() as u64, "issuing");
+    let mut rows = rows.into_iter().peekable();
+    let mut result = Ok(());
+    while rows.peek().is_some() {
+        let group: Vec<_> = rows.by_ref().take(args.group as usize).collect();
+        let n = group.len() as u64;
+        result = run.classify(group).and_then(|w| run.group(w));
+        bar.inc(n);
+        if result.is_err() {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&run.tmp);
+    result?;
+    report(cli, &roster, &run.tally, started.elapsed());
+    Ok(if run.tally.errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_INVALID
     })
+}
+
+fn report(cli: &Ctx, roster: &str, t: &Tally, took: std::time::Duration) {
+    let written = t.issued + t.completed + t.rewritten;
+    let per_cert = t.bytes.checked_div(written).unwrap_or(0);
+    let secs = took.as_secs_f64();
+    let rate = if secs > 0.0 {
+        written as f64 / secs
+    } else {
+        0.0
+    };
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "issued": t.issued, "already_issued": t.already, "completed_pending": t.completed,
+                "files_rewritten": t.rewritten,
+                "duplicates": t.duplicates.iter().map(|(l, f)| serde_json::json!({"line": l, "same_as_line": f})).collect::<Vec<_>>(),
+                "errors": t.errors,
+                "bytes_written": t.bytes, "bytes_per_certificate": per_cert,
+                "seconds": (secs * 1000.0).round() / 1000.0,
+            })
+        );
+    } else {
+        println!(
+            "{roster}: issued {}, already issued {}, completed after a crash {}, files rewritten {}, duplicate rows {}, bad rows {}",
+            t.issued,
+            t.already,
+            t.completed,
+            t.rewritten,
+            t.duplicates.len(),
+            t.errors.len()
+        );
+        if written > 0 {
+            println!(
+                "  wrote {written} certificates in {secs:.1} s ({rate:.0}/s), {per_cert} bytes of files each"
+            );
+        }
+        for (l, f) in &t.duplicates {
+            println!("  line {l}: same as line {f}; issued once");
+        }
+    }
+    for e in &t.errors {
+        eprintln!("skillcert: {roster}: {e}");
+    }
 }

@@ -1,6 +1,7 @@
 //! `skillcert issue`.
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
+use super::outputs::{self, FileFormat, OutputSpec};
 use crate::issuer::{Issued, Issuer};
 use crate::qr::render;
 use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
@@ -43,6 +44,9 @@ pub struct IssueArgs {
     #[arg(long, default_value_t = crate::qr::render::DEFAULT_MODULE_SIZE,
           value_parser = clap::value_parser!(u32).range(1..=crate::qr::render::MAX_MODULE_SIZE as i64))]
     pub module_size: u32,
+    /// Files to write, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = outputs::ISSUE_FORMATS)]
+    pub formats: Vec<FileFormat>,
 }
 
 impl IssueArgs {
@@ -70,54 +74,40 @@ impl IssueArgs {
     }
 }
 
-/// Writes the files of one issued certificate into `out` (default QR module size); see
-/// [`write_outputs_with`].
-#[allow(dead_code)] // the batch issuer's entry point
+/// Writes the files of one issued certificate into `out` (every format `issue` writes by
+/// default, default QR module size). Returns (kind, path) pairs.
 pub(crate) fn write_outputs(
     issued: &Issued,
     out: &Path,
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
-    write_outputs_with(issued, out, render::DEFAULT_MODULE_SIZE)
+    let formats = [
+        FileFormat::Document,
+        FileFormat::Token,
+        FileFormat::QrPng,
+        FileFormat::QrSvg,
+        FileFormat::Html,
+    ];
+    write_outputs_with(
+        issued,
+        out,
+        &OutputSpec::new(&formats, render::DEFAULT_MODULE_SIZE),
+    )
 }
 
-/// Writes the files of one issued certificate into `out`: the document, the token, the QR
-/// code as PNG and SVG (`module_size` pixels per module), and the printable certificate
-/// (self-contained HTML). Returns (kind, path) pairs.
+/// Writes the files `spec` asks for of one issued certificate into `out`. Returns (kind, path)
+/// pairs.
 pub(crate) fn write_outputs_with(
     issued: &Issued,
     out: &Path,
-    module_size: u32,
+    spec: &OutputSpec,
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
-    std::fs::create_dir_all(out)
+    crate::private_fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
-    let base = issued.claims.id.to_string();
-    let text = serde_json::to_string_pretty(&issued.document).expect("serializable");
-    let png = render::to_png(&issued.qr_text, module_size).map_err(CliError::refused)?;
-    let svg = render::to_svg(&issued.qr_text, module_size).map_err(CliError::refused)?;
-    let html = super::certificate::html(issued, &svg);
-    let outputs: [(&'static str, String, Vec<u8>); 5] = [
-        (
-            "document",
-            format!("{base}.credential.json"),
-            format!("{text}\n").into_bytes(),
-        ),
-        (
-            "token",
-            format!("{base}.jwt"),
-            format!("{}\n", issued.token).into_bytes(),
-        ),
-        ("qr_png", format!("{base}.qr.png"), png),
-        ("qr_svg", format!("{base}.qr.svg"), svg.into_bytes()),
-        ("certificate", format!("{base}.html"), html.into_bytes()),
-    ];
-    let mut files = Vec::new();
-    for (kind, name, bytes) in outputs {
-        let path = out.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))?;
-        files.push((kind, path));
-    }
-    Ok(files)
+    let files = outputs::render_files(issued, spec)?;
+    let tmp = out.join(format!(".skillcert-tmp-{}", std::process::id()));
+    let written = outputs::write_files(&files, out, &tmp);
+    let _ = std::fs::remove_dir(&tmp);
+    Ok(written?.into_iter().map(|(f, p)| (f.key(), p)).collect())
 }
 
 /// Runs `issue`.
@@ -130,9 +120,11 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     let opts = crate::registry::IssueOptions {
         actor: Some(&actor),
         batch_key: None,
+        print: None,
     };
     let issued = registry.issue_with(&issuer, &checked, &opts)?;
-    let files = write_outputs_with(&issued, &args.out, args.module_size)?;
+    let spec = OutputSpec::new(&args.formats, args.module_size);
+    let files = write_outputs_with(&issued, &args.out, &spec)?;
     if cli.json {
         let map: serde_json::Map<String, serde_json::Value> = files
             .iter()

@@ -7,7 +7,10 @@ mod batch;
 mod certificate;
 mod common;
 mod issue;
+mod outputs;
+mod progress;
 mod serve;
+mod settings;
 mod status;
 mod status_sources;
 mod verify;
@@ -49,7 +52,14 @@ pub enum Command {
         /// Public base URL (gives a did:web issuer; without it, did:key).
         #[arg(long)]
         base_url: Option<String>,
+        /// Certificate numbering.
+        #[command(flatten)]
+        numbering: settings::NumberingArgs,
     },
+    /// Show or change how certificates are numbered and printed.
+    Settings(settings::SettingsArgs),
+    /// Show a certificate from the registry, found by number or id, with its history.
+    Show(settings::ShowArgs),
     /// Issue one certificate.
     Issue(issue::IssueArgs),
     /// Verify certificates: document files, tokens, QR URLs, images of QR codes.
@@ -148,7 +158,13 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
     match command {
-        Command::Init { name, base_url } => cmd_init(cli, name, base_url.as_deref()),
+        Command::Init {
+            name,
+            base_url,
+            numbering,
+        } => settings::run_init(cli, name, base_url.as_deref(), numbering),
+        Command::Settings(args) => settings::run_settings(cli, args),
+        Command::Show(args) => settings::run_show(cli, args),
         Command::Issue(args) => issue::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
         Command::Serve(args) => serve::run(cli, args),
@@ -167,26 +183,6 @@ fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
             command: status::StatusCommand::Export { out },
         } => status::run_export(cli, out),
     }
-}
-
-fn cmd_init(cli: &Ctx, name: &str, base_url: Option<&str>) -> CmdResult {
-    let issuer = crate::issuer::Issuer::init(&cli.data_dir, name, base_url)?;
-    crate::registry::Registry::open(&cli.data_dir)?;
-    let c = issuer.config();
-    if cli.json {
-        println!(
-            "{}",
-            serde_json::json!({"issuer": c.id, "name": c.name, "key": c.active_key, "data_dir": cli.data_dir})
-        );
-    } else {
-        println!("Created issuer {} ({})", c.name, c.id);
-        println!(
-            "Signing key {} in {}",
-            c.active_key,
-            cli.data_dir.join("keys").display()
-        );
-    }
-    Ok(EXIT_OK)
 }
 
 fn cmd_trust_export(cli: &Ctx, out: Option<&PathBuf>) -> CmdResult {

@@ -86,12 +86,14 @@ CREATE TABLE heartbeat (
 );
 "#;
 
-/// Version 3: certificate numbers. Each series (the number without its serial) has a counter
+/// Version 3: certificate numbers, and what the printed certificate carries besides the claims
+/// (`print_json`: ID type and the ID number as the issuer prints it, 工种, photo file). Each series (the number without its serial) has a counter
 /// that only goes up, advanced in the transaction that records the certificate, so a serial is
 /// never used twice, even by a certificate left `pending` by a crash; the unique index is the
 /// backstop. Certificates recorded before numbers existed have none.
 const V3: &str = r#"
 ALTER TABLE certificates ADD COLUMN number TEXT;
+ALTER TABLE certificates ADD COLUMN print_json TEXT;
 CREATE UNIQUE INDEX certificates_by_number ON certificates(number);
 CREATE TABLE number_series (
     series       TEXT    PRIMARY KEY,

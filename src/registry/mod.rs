@@ -27,6 +27,7 @@
 //! `GET /status/{n}`), cached in the database and re-signed when a bit changed, the signing
 //! key changed, or less than half of its freshness limit is left.
 
+mod group;
 pub mod idempotency;
 pub mod migrations;
 mod queries;
@@ -41,6 +42,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+pub use group::{NewCertificate, Signed, ToSign};
 pub use status_source::RegistryStatusSource;
 
 /// File name of the registry in the data dir.
@@ -195,6 +197,9 @@ pub struct IssueOptions<'a> {
     pub actor: Option<&'a str>,
     /// A stable key of the roster row (for resumable batches); unique.
     pub batch_key: Option<&'a str>,
+    /// What the printed certificate carries besides the claims (JSON of
+    /// [`crate::request::PrintExtras`]).
+    pub print: Option<&'a str>,
 }
 
 /// The registry in a data dir. Safe to share between threads (one connection behind a mutex);
@@ -345,24 +350,16 @@ impl Registry {
     /// result is byte-identical; after a key rotation it is signed now with the active key and
     /// the new hash is recorded.
     pub fn complete(&self, issuer: &Issuer, id: &str) -> Result<Issued, RegistryError> {
-        let id = self.resolve(id)?;
-        let (rec, claims) = queries::claims_of(&self.lock(), &id)?;
-        let same_key = rec.key_id == issuer.verification_method();
-        let at = if same_key {
-            crate::model::parse_time("issued_at", &rec.issued_at)
-                .map_err(|e| RegistryError::Corrupt(e.to_string()))?
-        } else {
-            crate::issuer::now_secs()
-        };
-        let issued = issuer.sign_all(claims, at)?;
-        let note = (!same_key).then(|| {
-            format!(
-                "re-signed with {} (was {})",
-                issuer.verification_method(),
-                rec.key_id
-            )
-        });
-        queries::mark_signed(&self.lock(), &id, &issued.document, issuer, note.as_deref())?;
+        let t = self.to_sign(issuer, id)?;
+        let issued = issuer.sign_all(t.claims, t.at)?;
+        let id = issued.claims.id_urn();
+        queries::mark_signed(
+            &self.lock(),
+            &id,
+            &issued.document,
+            issuer,
+            t.note.as_deref(),
+        )?;
         Ok(issued)
     }
 

@@ -129,8 +129,21 @@ pub(super) fn record(
     now: DateTime<Utc>,
     opts: &IssueOptions<'_>,
 ) -> Result<(), RegistryError> {
-    let now_s = format_time(&now);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    record_in(&tx, issuer, claims, now, opts)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// [`record`] inside the caller's transaction.
+pub(super) fn record_in(
+    tx: &rusqlite::Transaction<'_>,
+    issuer: &Issuer,
+    claims: &mut Claims,
+    now: DateTime<Utc>,
+    opts: &IssueOptions<'_>,
+) -> Result<(), RegistryError> {
+    let now_s = format_time(&now);
     let (rl, ri) = allocate(&tx, StatusPurpose::Revocation, &now_s)?;
     let (sl, si) = allocate(&tx, StatusPurpose::Suspension, &now_s)?;
     let base = issuer.public_url();
@@ -147,7 +160,7 @@ pub(super) fn record(
         },
     ];
     if claims.number.is_none() {
-        claims.number = Some(allocate_number(&tx, issuer, claims)?);
+        claims.number = Some(allocate_number(tx, issuer, claims)?);
     }
     claims.validate().map_err(IssuerError::from)?;
     let id = claims.id_urn();
@@ -155,8 +168,8 @@ pub(super) fn record(
     let inserted = tx.execute(
         "INSERT INTO certificates (id, holder_name, program, program_code, framework, level,
             issued_at, key_id, revocation_list, revocation_index, suspension_list,
-            suspension_index, state, batch_key, claims_json, number)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14, ?15)",
+            suspension_index, state, batch_key, claims_json, number, print_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14, ?15, ?16)",
         params![
             id,
             claims.holder.name,
@@ -172,7 +185,8 @@ pub(super) fn record(
             si,
             opts.batch_key,
             unsigned,
-            claims.number
+            claims.number,
+            opts.print
         ],
     );
     match inserted {
@@ -199,7 +213,6 @@ pub(super) fn record(
         "INSERT INTO events (certificate, action, reason, at, actor) VALUES (?1, 'issue', NULL, ?2, ?3)",
         params![id, now_s, opts.actor.unwrap_or("registry")],
     )?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -212,11 +225,24 @@ pub(super) fn mark_signed(
     issuer: &Issuer,
     note: Option<&str>,
 ) -> Result<(), RegistryError> {
+    let tx = conn.unchecked_transaction()?;
+    mark_signed_in(&tx, id, document, issuer, note)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// [`mark_signed`] inside the caller's transaction.
+pub(super) fn mark_signed_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    document: &serde_json::Value,
+    issuer: &Issuer,
+    note: Option<&str>,
+) -> Result<(), RegistryError> {
     let hash = hex::encode(
         crate::proof::jcs_hash(document)
             .map_err(|e| RegistryError::Corrupt(format!("signed document: {e}")))?,
     );
-    let tx = conn.unchecked_transaction()?;
     let (state, old): (String, Option<String>) = tx
         .query_row(
             "SELECT state, document_sha256 FROM certificates WHERE id = ?1",
@@ -236,7 +262,6 @@ pub(super) fn mark_signed(
         "INSERT INTO events (certificate, action, reason, at, actor) VALUES (?1, 'sign', ?2, ?3, 'registry')",
         params![id, note, format_time(&crate::issuer::now_secs())],
     )?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -326,6 +351,14 @@ pub(super) fn claims_of(
     let claims = Claims::from_document(&v)
         .map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))?;
     Ok((rec, claims))
+}
+
+pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
+    Ok(conn.query_row(
+        "SELECT print_json FROM certificates WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 pub(super) fn ids_where(conn: &Connection, cond: &str) -> Result<Vec<String>, RegistryError> {

@@ -187,6 +187,7 @@ pub fn issue(
                 let opts = IssueOptions {
                     actor: None,
                     batch_key: Some(&row),
+                    print: None,
                 };
                 registry.issue_with(&issuer, c, &opts)?
             }
