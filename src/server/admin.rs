@@ -274,6 +274,24 @@ pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
         .ok_or_else(|| ApiError::BadRequest("id: must be urn:uuid:<uuid> or a UUID".into()))
 }
 
+/// Parses the look-up path: a certificate id (`urn:uuid:…`, bare UUID) or a certificate number
+/// (any case).
+pub fn parse_id_or_number(s: &str) -> Result<String, ApiError> {
+    if let Some(u) = crate::registry::parse_id(s) {
+        return Ok(format!("urn:uuid:{u}"));
+    }
+    let n = s.trim().to_ascii_uppercase();
+    let number = crate::model::number::NationalNumber::parse(&n).is_some()
+        || crate::model::number::check_general("number", &n).is_ok();
+    if number {
+        Ok(n)
+    } else {
+        Err(ApiError::BadRequest(
+            "id: must be urn:uuid:<uuid>, a UUID or a certificate number".into(),
+        ))
+    }
+}
+
 fn reason_of(headers: &HeaderMap, body: &[u8], required: bool) -> Result<String, ApiError> {
     if body.is_empty() && !required {
         return Ok(String::new());
@@ -398,7 +416,7 @@ pub async fn reinstate(
 #[utoipa::path(get, path = "/api/v1/admin/certificates/{id}", tag = "admin",
     summary = "Look up a certificate and its history",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
+    params(("id" = String, Path, description = "urn:uuid:…, the bare UUID, or the certificate number")),
     responses(
         (status = 200, description = "record and history", body = CertificateBody),
         (status = 400, description = "bad id", body = ErrorBody),
@@ -412,7 +430,7 @@ pub async fn lookup(
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
     let Path(id) = id?;
-    let id = parse_id(&id)?;
+    let id = parse_id_or_number(&id)?;
     let backend = state.backend.clone();
     let out = blocking(move || backend.lookup(&id)).await?;
     Ok(json_status(StatusCode::OK, &out))

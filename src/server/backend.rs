@@ -223,14 +223,14 @@ impl Backend {
         self.lookup_urn(&id)
     }
 
-    /// A certificate's record and its history.
-    pub fn lookup(&self, id: &uuid::Uuid) -> Result<CertificateBody, ApiError> {
-        self.lookup_urn(&format!("urn:uuid:{id}"))
+    /// A certificate's record and its history, by id or number.
+    pub fn lookup(&self, id_or_number: &str) -> Result<CertificateBody, ApiError> {
+        self.lookup_urn(id_or_number)
     }
 
     fn lookup_urn(&self, id: &str) -> Result<CertificateBody, ApiError> {
         let record = self.registry.get(id)?;
-        let history = self.registry.history(id)?;
+        let history = self.registry.history(&record.id)?;
         Ok(CertificateBody {
             certificate: record,
             history,

@@ -66,7 +66,12 @@ pub fn create(
     dir: &std::path::Path,
     base_url: &str,
 ) -> Result<(Backend, Vec<DemoCert>), DemoError> {
-    let issuer = Issuer::init(dir, DEMO_ISSUER_NAME, Some(base_url))?;
+    let mut issuer = Issuer::init(dir, DEMO_ISSUER_NAME, Some(base_url))?;
+    // National certificate numbers, as a filed evaluation organisation has them (demo codes:
+    // organisation 0001, province 33 Zhejiang, site 060200).
+    let scheme = crate::model::number::NumberingScheme::national('S', "0001", "33", "060200")
+        .map_err(crate::issuer::IssuerError::from)?;
+    issuer.set_numbering(scheme)?;
     let backend = Backend::open(issuer)?;
     let mut certs = Vec::new();
     for (i, row) in parse_roster(DEMO_ROSTER)?.into_iter().enumerate() {

@@ -169,6 +169,8 @@ pub struct Words {
     pub no_expiry: &'static str,
     /// "Certificate id".
     pub cert_id: &'static str,
+    /// Row label: certificate number.
+    pub cert_number: &'static str,
     /// "ID number bound (hashed)".
     pub id_bound: &'static str,
     /// "Why".
@@ -204,7 +206,8 @@ pub fn words(l: Lang) -> &'static Words {
         valid_from: "生效日期",
         valid_until: "有效期至",
         no_expiry: "长期有效",
-        cert_id: "证书编号",
+        cert_id: "证书标识",
+        cert_number: "证书编号",
         id_bound: "已绑定身份证件（加盐哈希）",
         why: "原因",
         checks: "全部检查项",
@@ -227,6 +230,7 @@ pub fn words(l: Lang) -> &'static Words {
         valid_until: "Valid until",
         no_expiry: "No expiry",
         cert_id: "Certificate id",
+        cert_number: "Certificate number",
         id_bound: "National ID bound (salted hash)",
         why: "Why",
         checks: "All checks",

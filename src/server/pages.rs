@@ -226,6 +226,9 @@ fn claim_rows(lang: Lang, s: &Summary) -> Vec<Row> {
         let (head, place) = level_text(lang, s, l);
         row(w.level, head, place);
     }
+    if let Some(n) = &s.number {
+        row(w.cert_number, n.clone(), None);
+    }
     if let Some(i) = s.issuer_name.as_ref().or(s.issuer.as_ref()) {
         row(w.issuer, i.clone(), s.issuer.clone().filter(|x| x != i));
     }

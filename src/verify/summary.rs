@@ -22,6 +22,8 @@ pub struct Summary {
     pub program: Option<String>,
     /// Program code.
     pub program_code: Option<String>,
+    /// Certificate number (`credentialSubject.licenseNumber`).
+    pub number: Option<String>,
     /// Level value.
     pub level: Option<String>,
     /// Level framework id.
@@ -53,6 +55,7 @@ impl Summary {
             holder_latin: c.holder.name_latin.clone(),
             program: Some(c.program.name.clone()),
             program_code: c.program.code.clone(),
+            number: c.number.clone(),
             level: Some(c.level.value.clone()),
             level_framework: Some(f.id().to_owned()),
             level_name_zh: info.map(|l| l.zh.to_owned()),
@@ -74,6 +77,7 @@ impl Summary {
             issuer_name: s("/issuer/name"),
             program: s("/credentialSubject/achievement/name").or_else(|| s("/name")),
             program_code: s("/credentialSubject/achievement/humanCode"),
+            number: s("/credentialSubject/licenseNumber"),
             level: s("/credentialSubject/result/0/value"),
             valid_from: s("/validFrom"),
             valid_until: s("/validUntil"),
