@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
-# QR reader; Chromium, for the browser test of the verification page) when they are missing.
+# QR reader; Chromium, for the browser test of the verification page; node and Python with the
+# independent JOSE and Data Integrity libraries of tests/tooling) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing ${need[*]} (needed by the tests)"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# tests/tooling: node jose and Digital Bazaar's libraries (exactly package-lock.json), again
+# only when the lock file is newer than what npm last installed.
+if [ tests/tooling/package-lock.json -nt tests/tooling/node_modules/.package-lock.json ]; then
+  echo "installing tests/tooling node packages (needed by the interop tests)"
+  (cd tests/tooling && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Python joserfc and cryptography (the joserfc interop tests).
+if ! python3 -c 'import joserfc, cryptography' >/dev/null 2>&1; then
+  echo "installing joserfc, cryptography (needed by the interop tests)"
+  python3 -m pip install -q joserfc cryptography \
+    || python3 -m pip install -q --break-system-packages joserfc cryptography
 fi
 cargo test "$@"

@@ -9,6 +9,7 @@ use crate::jcs;
 use crate::keys::SecretKey;
 use crate::model::{parse_time, time_from_unix, Claims, StatusRef, VC_V2_CONTEXT};
 use crate::signer::{KeySigner, Signer};
+use crate::trust::SigningTime;
 use crate::verify::{Format, ParseError, Parts, UnverifiedCredential, MAX_DOCUMENT};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
@@ -234,7 +235,7 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         (Some(j), Some(id)) if j == id => {}
         _ => return Err(payload_err("jti: does not match id")),
     }
-    let signed_at = match p.get("iat") {
+    let iat = match p.get("iat") {
         None => None,
         // The VC-JOSE-COSE test suite writes iat as a date-time string; tolerate it.
         Some(Value::String(s)) => {
@@ -253,6 +254,8 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
     };
     let mut valid_from = time("validFrom")?;
     let mut valid_until = time("validUntil")?;
+    let nbf = p.get("nbf").map(|v| numeric_date("nbf", v)).transpose()?;
+    let signing_time = SigningTime::token(iat, nbf, valid_from);
     for (jwt, vc, slot) in [
         ("nbf", "validFrom", &mut valid_from),
         ("exp", "validUntil", &mut valid_until),
@@ -285,7 +288,7 @@ fn credential_of(tok: ParsedToken) -> Result<UnverifiedCredential, TokenError> {
         document: Some(doc),
         issuer_id,
         key_id,
-        signed_at,
+        signing_time,
         message: tok.signing_input,
         signature: tok.signature,
         valid_from,

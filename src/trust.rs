@@ -10,8 +10,9 @@
 //!
 //! # What `compromisedFrom` can and cannot prove
 //!
-//! The signing time of a certificate (the proof's `created`, the token's `iat`, the QR's signing
-//! time) is written by the signer. Whoever holds a stolen key can write any time, so a signature
+//! The signing time of a certificate (see [`SigningTime`]: the proof's `created`, the token's
+//! `iat` or `nbf`, the QR's signing time, else the credential's `validFrom`) is written by the
+//! signer. Whoever holds a stolen key can write any time, so a signature
 //! dated before `compromisedFrom` is only as good as the evidence that it was really made then:
 //! the date alone proves nothing. `compromisedFrom` reliably rejects only thieves who date their
 //! forgeries honestly or carelessly. Two rules narrow what remains:
@@ -461,68 +462,8 @@ pub fn url_origin(url: &str) -> Option<String> {
     })
 }
 
-impl FoundKey<'_> {
-    /// Checks that the key could sign at `signed_at`. Fails closed: a key with a limited
-    /// window cannot vouch for a signature whose time is unknown.
-    pub fn check_window(&self, signed_at: Option<DateTime<Utc>>) -> Result<(), Untrusted> {
-        let k = self.key;
-        let limited =
-            k.valid_from.is_some() || k.valid_until.is_some() || k.compromised_from.is_some();
-        let Some(t) = signed_at else {
-            return if limited {
-                Err(Untrusted::OutsideWindow(format!(
-                    "key {} has a validity window but the signing time is unknown",
-                    k.id
-                )))
-            } else {
-                Ok(())
-            };
-        };
-        if let Some(c) = k.compromised_from {
-            if t >= c {
-                return Err(Untrusted::Compromised(format!(
-                    "key {} is marked compromised from {} and signed at {}",
-                    k.id,
-                    crate::model::format_time(&c),
-                    crate::model::format_time(&t)
-                )));
-            }
-            let grace = k.compromise_grace();
-            if t >= c - grace {
-                return Err(Untrusted::Compromised(format!(
-                    "key {} is marked compromised from {}; its signature dated {} falls in the \
-                     {}-day grace window before that, and is refused too (compromise grace \
-                     rule: whoever holds a stolen key chooses the signing time)",
-                    k.id,
-                    crate::model::format_time(&c),
-                    crate::model::format_time(&t),
-                    grace.num_days()
-                )));
-            }
-        }
-        if let Some(from) = k.valid_from {
-            if t < from {
-                return Err(Untrusted::OutsideWindow(format!(
-                    "key {} signed at {} before its validFrom {}",
-                    k.id,
-                    crate::model::format_time(&t),
-                    crate::model::format_time(&from)
-                )));
-            }
-        }
-        if let Some(until) = k.valid_until {
-            if t >= until {
-                return Err(Untrusted::OutsideWindow(format!(
-                    "key {} signed at {} after its signing life ended ({})",
-                    k.id,
-                    crate::model::format_time(&t),
-                    crate::model::format_time(&until)
-                )));
-            }
-        }
-        Ok(())
-    }
-}
+mod window;
+pub use window::{SigningTime, TimeSource};
 
 #[cfg(test)]
 mod tests;

@@ -172,7 +172,7 @@ impl Verifier {
             ),
             Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
         }
-        let authentic = self.check_key(u, &mut c);
+        let authentic = self.check_key(u, now, &mut c);
         self.check_registry(u, &mut c);
         check_qr_host(u, &mut c);
         check_dates(u, now, &mut c);
@@ -209,7 +209,7 @@ impl Verifier {
 
     /// Issuer, key, signature and the key's signing window; whether all of them passed (the
     /// credential is authentic).
-    fn check_key(&self, u: &UnverifiedCredential, c: &mut Checks) -> bool {
+    fn check_key(&self, u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) -> bool {
         let found = self
             .trust
             .find_key_parsed(&self.keys, &u.issuer_id, &u.key_id);
@@ -257,11 +257,15 @@ impl Verifier {
             ),
         }
         if let Ok(f) = &found {
-            match f.check_window(u.signed_at) {
+            match f.check_window(&u.signing_time, now) {
                 Ok(()) => c.push(
                     "key_window",
                     Outcome::Pass,
-                    format!("key {} was valid when it signed", f.key.id),
+                    format!(
+                        "key {} was valid at {}",
+                        f.key.id,
+                        u.signing_time.judged_at(now).1
+                    ),
                     None,
                 ),
                 Err(e) => {

@@ -22,6 +22,7 @@ pub mod vectors;
 
 use crate::keys::SecretKey;
 use crate::signer::{IssuerSigner, KeySigner, Signer};
+use crate::trust::SigningTime;
 use crate::verify::{Format, ParseError, Parts, UnverifiedCredential};
 use format::{decode_payload, encode_body, signed_message, DecodedPayload, QrContent};
 
@@ -197,7 +198,7 @@ impl UnverifiedCredential {
             format: Format::Qr,
             issuer_id: c.claims.issuer.id.clone(),
             key_id: c.key_id,
-            signed_at: Some(c.signed_at),
+            signing_time: SigningTime::qr(c.signed_at, c.claims.valid_from),
             message,
             signature: d.signature,
             valid_from: Some(c.claims.valid_from),

@@ -15,7 +15,7 @@ use crate::keys;
 use crate::model::{format_time, parse_time, StatusPurpose, StatusRef, VC_V2_CONTEXT};
 use crate::proof::{self, PreparedProof, ProofError};
 use crate::signer::IssuerSigner;
-use crate::trust::TrustList;
+use crate::trust::{SigningTime, TrustList};
 use crate::verify::{StatusBit, StatusLookupError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -197,7 +197,10 @@ impl StatusListCredential {
                 ))
             })?;
         found
-            .check_window(p.created)
+            .check_window(
+                &SigningTime::document(p.created, self.valid_from),
+                Utc::now(),
+            )
             .map_err(|e| refused(format!("status list {}: {e}", self.id)))?;
         if !keys::verify_strict(&found.public, &p.message, &p.signature) {
             return Err(refused(format!(

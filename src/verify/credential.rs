@@ -7,6 +7,7 @@ use super::{certificate_problem, Format, ParseError, Report, Summary, Verdict, V
 use crate::jcs;
 use crate::model::{field_err, parse_time, Claims, StatusRef};
 use crate::proof;
+use crate::trust::SigningTime;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -20,7 +21,7 @@ pub struct UnverifiedCredential {
     pub(super) summary: Summary,
     pub(super) issuer_id: String,
     pub(super) key_id: String,
-    pub(super) signed_at: Option<DateTime<Utc>>,
+    pub(super) signing_time: SigningTime,
     pub(super) message: Vec<u8>,
     pub(super) signature: [u8; 64],
     pub(super) valid_from: Option<DateTime<Utc>>,
@@ -46,8 +47,8 @@ pub(crate) struct Parts {
     pub issuer_id: String,
     /// The key it says signed it (verification method or `kid`).
     pub key_id: String,
-    /// When it says it was signed.
-    pub signed_at: Option<DateTime<Utc>>,
+    /// When it says it was signed, and what says so.
+    pub signing_time: SigningTime,
     /// The bytes the Ed25519 signature covers.
     pub message: Vec<u8>,
     /// The Ed25519 signature.
@@ -79,7 +80,7 @@ impl UnverifiedCredential {
             summary,
             issuer_id: p.issuer_id,
             key_id: p.key_id,
-            signed_at: p.signed_at,
+            signing_time: p.signing_time,
             message: p.message,
             signature: p.signature,
             valid_from: p.valid_from,
@@ -135,7 +136,7 @@ impl UnverifiedCredential {
             claims: Claims::from_document(&doc).ok(),
             issuer_id,
             key_id: prepared.verification_method,
-            signed_at: prepared.created,
+            signing_time: SigningTime::document(prepared.created, valid_from),
             message: prepared.message.to_vec(),
             signature: prepared.signature,
             valid_from,
@@ -175,9 +176,13 @@ impl UnverifiedCredential {
     pub fn key_id(&self) -> &str {
         &self.key_id
     }
-    /// When it says it was signed.
+    /// When it says it was signed (see [`SigningTime`] for which claim counts).
     pub fn signed_at(&self) -> Option<DateTime<Utc>> {
-        self.signed_at
+        self.signing_time.time()
+    }
+    /// Its signing time and what carried it.
+    pub fn signing_time(&self) -> &SigningTime {
+        &self.signing_time
     }
     /// The bytes the signature covers.
     pub fn signed_message(&self) -> &[u8] {

@@ -148,3 +148,57 @@ fn reference_certificate_with_its_number_fits_version_13_m() {
     // PRODUCT.md: version 13 or lower at M, reached before numbers existed and kept with them.
     assert!(version <= 13, "version {version}");
 }
+
+/// The key window is judged at the same signing time in every form, with the same verdict;
+/// only the named source differs (docs/FORMAT.md §10).
+#[test]
+fn key_window_verdicts_do_not_depend_on_the_form() {
+    use skillcert::model::format_time;
+    use skillcert::verify::Verifier;
+    let (_dir, issuer, issued) = common::reference();
+    let doc = serde_json::to_vec(&issued.document).unwrap();
+    let forms: [(&[u8], &str); 3] = [
+        (&doc, "the proof's created"),
+        (issued.token.as_bytes(), "the token's iat"),
+        (issued.qr_text.as_bytes(), "the QR code's signing time"),
+    ];
+    let signed = parse_bytes(&doc).unwrap().signed_at().unwrap();
+    for (bytes, _) in &forms {
+        assert_eq!(parse_bytes(bytes).unwrap().signed_at(), Some(signed));
+    }
+    type Change = fn(&mut skillcert::trust::TrustedKey, chrono::DateTime<chrono::Utc>);
+    let cases: [(&str, Change); 3] = [
+        ("was not yet valid at signing time", |k, t| {
+            k.valid_from = Some(t + chrono::Duration::seconds(1))
+        }),
+        ("was retired at", |k, t| k.valid_until = Some(t)),
+        ("grace window", |k, t| {
+            k.compromised_from = Some(t + chrono::Duration::days(1))
+        }),
+    ];
+    for (rule, change) in cases {
+        let mut trust = issuer.trust_list();
+        change(&mut trust.issuers[0].keys[0], signed);
+        let v = Verifier::builder(trust)
+            .status_source(std::sync::Arc::new(common::FixedStatus(false)))
+            .build()
+            .unwrap();
+        for (bytes, source) in &forms {
+            let r = v.check(parse_bytes(bytes).unwrap());
+            assert_eq!(
+                r.verdict,
+                Verdict::UntrustedIssuer,
+                "{source}: {:?}",
+                r.checks
+            );
+            let w = &r
+                .checks
+                .iter()
+                .find(|c| c.name == "key_window")
+                .unwrap()
+                .reason;
+            let at = format!("signing time {} from {source}", format_time(&signed));
+            assert!(w.contains(rule) && w.contains(&at), "{rule}, {source}: {w}");
+        }
+    }
+}
