@@ -332,6 +332,7 @@ mod tests {
                 },
                 ..row.request.clone()
             },
+            print: PrintExtras::default(),
         }
         .check()
         .unwrap_err();

@@ -214,6 +214,7 @@ fn pending_is_completed() {
         &IssueOptions {
             actor: Some("t"),
             batch_key: Some("k1"),
+            print: None,
         },
     )
     .unwrap();
@@ -238,6 +239,7 @@ fn pending_is_completed() {
         &IssueOptions {
             actor: None,
             batch_key: Some("k1"),
+            print: None,
         }
     )
     .is_err());
