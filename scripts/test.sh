@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
-# QR reader; Chromium, for the browser test of the verification page) when they are missing.
+# QR reader; poppler-utils, to render and read printed certificates; Chromium, for the browser
+# test of the verification page) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""

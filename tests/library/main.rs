@@ -19,6 +19,7 @@ mod conformance_keys;
 mod conformance_vcdm;
 mod forms_equivalence;
 mod hostile_trust;
+mod pdf_print;
 mod qr_images;
 mod qr_roundtrip;
 mod qr_vectors;
