@@ -19,13 +19,17 @@ use std::sync::Arc;
 fn png(w: u32, h: u32, rgba: bool) -> Arc<[u8]> {
     let mut out = std::io::Cursor::new(Vec::new());
     if rgba {
-        image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([200, 20, 20, ((x ^ y) & 0xff) as u8]))
-            .write_to(&mut out, image::ImageFormat::Png)
-            .unwrap();
+        image::RgbaImage::from_fn(w, h, |x, y| {
+            image::Rgba([200, 20, 20, ((x ^ y) & 0xff) as u8])
+        })
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
     } else {
-        image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]))
-            .write_to(&mut out, image::ImageFormat::Jpeg)
-            .unwrap();
+        image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        })
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
     }
     out.into_inner().into()
 }
@@ -38,7 +42,12 @@ fn pdf(c: &mut Criterion) {
     .unwrap();
     let claims = reference_claims(&bytes).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let issuer = Issuer::init(dir.path(), &claims.issuer.name, claims.issuer.url.as_deref()).unwrap();
+    let issuer = Issuer::init(
+        dir.path(),
+        &claims.issuer.name,
+        claims.issuer.url.as_deref(),
+    )
+    .unwrap();
     let issued = issuer.sign_all(claims, now_secs()).unwrap();
     let cert = PrintedCertificate::from_claims(
         &issued.claims,
@@ -52,18 +61,29 @@ fn pdf(c: &mut Criterion) {
     pictured.photo = Some(png(300, 420, false));
     pictured.seal = Some(png(400, 400, true));
     let with = printer.pdf(&pictured).unwrap();
-    eprintln!("bytes per PDF: {} (no photo), {} (photo and seal)", one.len(), with.len());
+    eprintln!(
+        "bytes per PDF: {} (no photo), {} (photo and seal)",
+        one.len(),
+        with.len()
+    );
     let sheet: Vec<PrintedCertificate> = (0..10).map(|_| cert.clone()).collect();
-    eprintln!("bytes of a 10-page sheet: {}", printer.sheets(&sheet).unwrap().len());
+    eprintln!(
+        "bytes of a 10-page sheet: {}",
+        printer.sheets(&sheet).unwrap().len()
+    );
 
     let mut g = c.benchmark_group("pdf");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("certificate", |b| b.iter(|| printer.pdf(black_box(&cert)).unwrap()));
+    g.bench_function("certificate", |b| {
+        b.iter(|| printer.pdf(black_box(&cert)).unwrap())
+    });
     g.bench_function("certificate with photo and seal", |b| {
         b.iter(|| printer.pdf(black_box(&pictured)).unwrap())
     });
     g.throughput(Throughput::Elements(10));
-    g.bench_function("sheet of 10", |b| b.iter(|| printer.sheets(black_box(&sheet)).unwrap()));
+    g.bench_function("sheet of 10", |b| {
+        b.iter(|| printer.sheets(black_box(&sheet)).unwrap())
+    });
     g.finish();
 }
 

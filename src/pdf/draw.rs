@@ -106,7 +106,15 @@ impl Printer {
     }
 
     /// Draws one line of text with its baseline at `y`.
-    pub(super) fn text(&self, s: &mut Surface<'_>, x: f32, y: f32, st: Style, align: Align, text: &str) {
+    pub(super) fn text(
+        &self,
+        s: &mut Surface<'_>,
+        x: f32,
+        y: f32,
+        st: Style,
+        align: Align,
+        text: &str,
+    ) {
         if text.is_empty() {
             return;
         }
@@ -122,7 +130,14 @@ impl Printer {
             ..Default::default()
         }));
         let glyphs = self.glyphs(text);
-        s.draw_glyphs(Point::from_xy(x, y), &glyphs, self.font.clone(), text, st.size, false);
+        s.draw_glyphs(
+            Point::from_xy(x, y),
+            &glyphs,
+            self.font.clone(),
+            text,
+            st.size,
+            false,
+        );
         s.set_stroke(None);
     }
 
@@ -233,7 +248,13 @@ const QUIET: usize = 4;
 /// Draws the QR code of `text` in a square of side `side` (quiet zone included) at `(x, y)`:
 /// a white square, then one rectangle per horizontal run of dark modules. Returns the module
 /// size in millimetres.
-pub(super) fn qr(s: &mut Surface<'_>, x: f32, y: f32, side: f32, text: &str) -> Result<f32, PdfError> {
+pub(super) fn qr(
+    s: &mut Surface<'_>,
+    x: f32,
+    y: f32,
+    side: f32,
+    text: &str,
+) -> Result<f32, PdfError> {
     let code = crate::qr::render::qr_code(text).map_err(|e| PdfError::Qr(e.to_string()))?;
     let n = code.width();
     let colors = code.to_colors();

@@ -5,7 +5,9 @@
 //! an issuer, so the last few decoded are kept.
 
 use super::{PdfError, PrintedCertificate};
-use crate::qr::load::{png_critical_chunks, sniff, MAX_DECODE_ALLOC, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};
+use crate::qr::load::{
+    png_critical_chunks, sniff, MAX_DECODE_ALLOC, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE,
+};
 use image::{imageops::FilterType, DynamicImage, ImageFormat, ImageReader, Limits};
 use krilla::image::Image;
 use std::io::Cursor;
@@ -45,7 +47,8 @@ fn err(field: &str, m: impl Into<String>) -> PdfError {
 }
 
 fn check_dimensions(field: &str, w: u32, h: u32) -> Result<(), PdfError> {
-    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS
+    {
         return Err(err(
             field,
             format!("{w}x{h} pixels: an image must have 1 to {MAX_PIXELS} pixels, at most {MAX_SIDE} a side"),
@@ -59,7 +62,10 @@ pub(super) fn decode(field: &str, bytes: &[u8], side: u32) -> Result<Picture, Pd
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(err(
             field,
-            format!("{} bytes is more than the limit of {MAX_IMAGE_BYTES}", bytes.len()),
+            format!(
+                "{} bytes is more than the limit of {MAX_IMAGE_BYTES}",
+                bytes.len()
+            ),
         ));
     }
     let fmt = sniff(bytes).ok_or_else(|| err(field, "not a PNG or JPEG image"))?;
@@ -129,8 +135,16 @@ impl Cache {
                 .as_deref()
                 .map(|b| decode("photo", b, PHOTO_SIDE))
                 .transpose()?,
-            seal: cert.seal.as_ref().map(|b| self.mark("seal", b)).transpose()?,
-            logo: cert.logo.as_ref().map(|b| self.mark("logo", b)).transpose()?,
+            seal: cert
+                .seal
+                .as_ref()
+                .map(|b| self.mark("seal", b))
+                .transpose()?,
+            logo: cert
+                .logo
+                .as_ref()
+                .map(|b| self.mark("logo", b))
+                .transpose()?,
         })
     }
 }

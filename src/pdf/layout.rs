@@ -76,7 +76,12 @@ fn picture(s: &mut Surface<'_>, pic: &Picture, x: f32, y: f32, w: f32, h: f32) {
     s.pop();
 }
 
-fn photo_box(p: &Printer, s: &mut Surface<'_>, pics: &Pictures, (x, y, w, h): (f32, f32, f32, f32)) {
+fn photo_box(
+    p: &Printer,
+    s: &mut Surface<'_>,
+    pics: &Pictures,
+    (x, y, w, h): (f32, f32, f32, f32),
+) {
     if let Some(r) = rect(x, y, w, h) {
         draw::frame(s, r, 0.5, GREY);
     }
@@ -84,8 +89,22 @@ fn photo_box(p: &Printer, s: &mut Surface<'_>, pics: &Pictures, (x, y, w, h): (f
         Some(photo) => picture(s, photo, x, y, w, h),
         None => {
             let st = Style::new(9.0, GREY);
-            p.text(s, mm(x + w / 2.0), mm(y + h / 2.0), st, Align::Center, "照片");
-            p.text(s, mm(x + w / 2.0), mm(y + h / 2.0) + 11.0, st, Align::Center, "Photo");
+            p.text(
+                s,
+                mm(x + w / 2.0),
+                mm(y + h / 2.0),
+                st,
+                Align::Center,
+                "照片",
+            );
+            p.text(
+                s,
+                mm(x + w / 2.0),
+                mm(y + h / 2.0) + 11.0,
+                st,
+                Align::Center,
+                "Photo",
+            );
         }
     }
 }
@@ -110,7 +129,7 @@ fn row(
     p.text(s, mm(LEFT), y, LABEL, Align::Left, zh);
     p.text(s, mm(LEFT), y + 10.0, LABEL_EN, Align::Left, en);
     let end = p.paragraph(s, mm(value_x), y, mm(right - value_x), st, 3, value);
-    (y + 10.0).max(end) + mm(6.5)
+    (y + 10.0).max(end) + mm(8.0)
 }
 
 fn national(
@@ -124,8 +143,22 @@ fn national(
         picture(s, logo, 16.0, 16.0, 22.0, 22.0);
     }
     let cx = PAGE_W / 2.0;
-    p.text(s, cx, mm(36.0), Style::new(30.0, ACCENT).bold(), Align::Center, &cert.title_zh);
-    p.text(s, cx, mm(45.0), Style::new(13.0, GREY), Align::Center, &cert.title_en);
+    p.text(
+        s,
+        cx,
+        mm(36.0),
+        Style::new(30.0, ACCENT).bold(),
+        Align::Center,
+        &cert.title_zh,
+    );
+    p.text(
+        s,
+        cx,
+        mm(45.0),
+        Style::new(13.0, GREY),
+        Align::Center,
+        &cert.title_en,
+    );
     draw::rule(s, mm(LEFT), mm(RIGHT), mm(52.0), 0.8, ACCENT);
     draw::rule(s, mm(LEFT), mm(RIGHT), mm(53.2), 0.3, ACCENT);
     photo_box(p, s, pics, PHOTO);
@@ -135,16 +168,41 @@ fn national(
     let vx = 70.0;
     let mut y = mm(70.0);
     let next = |p: &Printer, s: &mut Surface<'_>, y: &mut f32, label, value: &str, st| {
-        let right = if *y < mm(PHOTO.1 + PHOTO.3) { beside } else { RIGHT };
+        let right = if *y < mm(PHOTO.1 + PHOTO.3) {
+            beside
+        } else {
+            RIGHT
+        };
         *y = row(p, s, *y, label, value, st, vx, right);
     };
-    next(p, s, &mut y, ("姓名", "Name"), &cert.holder_name, VALUE.sized(15.0).bold());
+    next(
+        p,
+        s,
+        &mut y,
+        ("姓名", "Name"),
+        &cert.holder_name,
+        VALUE.sized(15.0).bold(),
+    );
     if let Some(latin) = &cert.holder_name_latin {
-        p.text(s, mm(vx), y - mm(4.5), Style::new(9.5, GREY), Align::Left, latin);
+        p.text(
+            s,
+            mm(vx),
+            y - mm(4.5),
+            Style::new(9.5, GREY),
+            Align::Left,
+            latin,
+        );
         y += mm(2.0);
     }
     next(p, s, &mut y, ("证件类型", "ID type"), &cert.id_type, VALUE);
-    next(p, s, &mut y, ("证件号码", "ID number"), &cert.id_number, VALUE);
+    next(
+        p,
+        s,
+        &mut y,
+        ("证件号码", "ID number"),
+        &cert.id_number,
+        VALUE,
+    );
     let occupation = if cert.occupation_code.is_empty() {
         cert.occupation.clone()
     } else {
@@ -152,15 +210,57 @@ fn national(
     };
     next(p, s, &mut y, ("职业", "Occupation"), &occupation, VALUE);
     let specialty = cert.specialty.as_deref().filter(|t| !t.trim().is_empty());
-    next(p, s, &mut y, ("工种/职业方向", "Specialty"), specialty.unwrap_or("--"), VALUE);
+    next(
+        p,
+        s,
+        &mut y,
+        ("工种/职业方向", "Specialty"),
+        specialty.unwrap_or("--"),
+        VALUE,
+    );
     let level_text = format!("{} {}", level.zh, level.en);
-    next(p, s, &mut y, ("职业技能等级", "Skill level"), &level_text, VALUE.bold());
-    next(p, s, &mut y, ("证书编号", "Certificate No."), &cert.number, VALUE.bold());
+    next(
+        p,
+        s,
+        &mut y,
+        ("职业技能等级", "Skill level"),
+        &level_text,
+        VALUE.bold(),
+    );
+    next(
+        p,
+        s,
+        &mut y,
+        ("证书编号", "Certificate No."),
+        &cert.number,
+        VALUE.bold(),
+    );
     let org_y = y;
-    next(p, s, &mut y, ("评价机构", "Evaluation organisation"), &cert.organisation, VALUE);
-    next(p, s, &mut y, ("发证日期", "Date of issue"), &date(cert.issued), VALUE);
+    next(
+        p,
+        s,
+        &mut y,
+        ("评价机构", "Evaluation organisation"),
+        &cert.organisation,
+        VALUE,
+    );
+    next(
+        p,
+        s,
+        &mut y,
+        ("发证日期", "Date of issue"),
+        &date(cert.issued),
+        VALUE,
+    );
     if let Some(until) = cert.valid_until {
-        next(p, s, &mut y, ("有效期至", "Valid until"), &date(until), VALUE);
+        next(
+            p,
+            s,
+            &mut y,
+            ("有效期至", "Valid until"),
+            &date(until),
+            VALUE,
+        );
     }
     if let Some(seal) = &pics.seal {
         // Over the organisation's name, as a stamp is placed.
@@ -171,16 +271,31 @@ fn national(
 }
 
 /// The QR code and the query addresses, at the bottom of the page (below `y`, in points).
-fn footer(p: &Printer, s: &mut Surface<'_>, cert: &PrintedCertificate, y: f32) -> Result<(), PdfError> {
+fn footer(
+    p: &Printer,
+    s: &mut Surface<'_>,
+    cert: &PrintedCertificate,
+    y: f32,
+) -> Result<(), PdfError> {
     let top = (mm(226.0)).max(y + mm(4.0));
     if top + mm(QR_SIDE) > mm(284.0) {
-        return Err(PdfError::field("certificate", "the fields do not fit on one page"));
+        return Err(PdfError::field(
+            "certificate",
+            "the fields do not fit on one page",
+        ));
     }
     let module = draw::qr(s, mm(LEFT - 3.0), top, mm(QR_SIDE), &cert.qr_text)?;
     let _ = module;
     let tx = mm(LEFT + QR_SIDE + 2.0);
     let mut ty = top + mm(8.0);
-    p.text(s, tx, ty, Style::new(10.5, INK).bold(), Align::Left, "扫码验证 Scan to verify");
+    p.text(
+        s,
+        tx,
+        ty,
+        Style::new(10.5, INK).bold(),
+        Align::Left,
+        "扫码验证 Scan to verify",
+    );
     ty += mm(5.0);
     let note = "二维码含本证书的电子签名，可离线验证。The QR code holds this certificate, digitally signed.";
     ty = p.paragraph(s, tx, ty, mm(RIGHT) - tx, Style::new(7.5, GREY), 2, note) + mm(4.5);
@@ -206,8 +321,15 @@ fn certificate(
     let width = mm(RIGHT - LEFT);
     let title = Style::new(26.0, ACCENT).bold();
     let mut y = p.paragraph_centered(s, cx, mm(38.0), width, title, &cert.title_zh);
-    y = p.paragraph_centered(s, cx, y + mm(3.0), width, Style::new(14.0, GREY), &cert.title_en);
-    draw::rule(s, mm(60.0), mm(150.0), y + mm(2.0), 0.8, ACCENT);
+    y = p.paragraph_centered(
+        s,
+        cx,
+        y + mm(7.0),
+        width,
+        Style::new(14.0, GREY),
+        &cert.title_en,
+    );
+    draw::rule(s, mm(60.0), mm(150.0), y + mm(4.0), 0.8, ACCENT);
     let has_photo = pics.photo.is_some();
     if has_photo {
         photo_box(p, s, pics, (150.0, 62.0, 35.0, 49.0));
@@ -215,19 +337,54 @@ fn certificate(
     let centre_w = if has_photo { mm(120.0) } else { width };
     let ccx = if has_photo { mm(LEFT + 60.0) } else { cx };
     y += mm(14.0);
-    p.text(s, ccx, y, Style::new(11.0, GREY), Align::Center, "兹证明 This is to certify that");
+    p.text(
+        s,
+        ccx,
+        y,
+        Style::new(11.0, GREY),
+        Align::Center,
+        "兹证明 This is to certify that",
+    );
     y += mm(14.0);
-    y = p.paragraph_centered(s, ccx, y, centre_w, Style::new(24.0, INK).bold(), &cert.holder_name);
+    y = p.paragraph_centered(
+        s,
+        ccx,
+        y,
+        centre_w,
+        Style::new(24.0, INK).bold(),
+        &cert.holder_name,
+    );
     if let Some(latin) = &cert.holder_name_latin {
         y = p.paragraph_centered(s, ccx, y + mm(3.5), centre_w, Style::new(13.0, GREY), latin);
     }
     y += mm(10.0);
-    p.text(s, ccx, y, Style::new(11.0, GREY), Align::Center, "已达到以下职业技能等级 has attained");
+    p.text(
+        s,
+        ccx,
+        y,
+        Style::new(11.0, GREY),
+        Align::Center,
+        "已达到以下职业技能等级 has attained",
+    );
     y += mm(10.0);
     let level = cert.level_info()?;
     let level_text = format!("{} {}", level.zh, level.en);
-    y = p.paragraph_centered(s, ccx, y, centre_w, Style::new(16.0, ACCENT).bold(), &level_text);
-    y = p.paragraph_centered(s, ccx, y + mm(4.0), centre_w, Style::new(9.0, GREY), cert.framework.title());
+    y = p.paragraph_centered(
+        s,
+        ccx,
+        y,
+        centre_w,
+        Style::new(16.0, ACCENT).bold(),
+        &level_text,
+    );
+    y = p.paragraph_centered(
+        s,
+        ccx,
+        y + mm(4.0),
+        centre_w,
+        Style::new(9.0, GREY),
+        cert.framework.title(),
+    );
     y += mm(14.0);
     let vx = 70.0;
     let occupation = if cert.occupation_code.is_empty() {
@@ -235,19 +392,64 @@ fn certificate(
     } else {
         format!("{}  {}", cert.occupation, cert.occupation_code)
     };
-    y = y.max(mm(120.0));
-    y = row(p, s, y, ("职业/项目", "Occupation"), &occupation, VALUE, vx, RIGHT);
+    y = y.max(mm(125.0));
+    y = row(
+        p,
+        s,
+        y,
+        ("职业/项目", "Occupation"),
+        &occupation,
+        VALUE,
+        vx,
+        RIGHT,
+    );
     if let Some(sp) = cert.specialty.as_deref().filter(|t| !t.trim().is_empty()) {
         y = row(p, s, y, ("方向", "Specialty"), sp, VALUE, vx, RIGHT);
     }
-    y = row(p, s, y, ("证书编号", "Certificate No."), &cert.number, VALUE.bold(), vx, RIGHT);
+    y = row(
+        p,
+        s,
+        y,
+        ("证书编号", "Certificate No."),
+        &cert.number,
+        VALUE.bold(),
+        vx,
+        RIGHT,
+    );
     let id = format!("{}  {}", cert.id_type, cert.id_number);
     y = row(p, s, y, ("证件", "ID"), &id, VALUE, vx, RIGHT);
     let org_y = y;
-    y = row(p, s, y, ("颁发机构", "Issued by"), &cert.organisation, VALUE, vx, RIGHT);
-    y = row(p, s, y, ("发证日期", "Date of issue"), &date(cert.issued), VALUE, vx, RIGHT);
+    y = row(
+        p,
+        s,
+        y,
+        ("颁发机构", "Issued by"),
+        &cert.organisation,
+        VALUE,
+        vx,
+        RIGHT,
+    );
+    y = row(
+        p,
+        s,
+        y,
+        ("发证日期", "Date of issue"),
+        &date(cert.issued),
+        VALUE,
+        vx,
+        RIGHT,
+    );
     if let Some(until) = cert.valid_until {
-        y = row(p, s, y, ("有效期至", "Valid until"), &date(until), VALUE, vx, RIGHT);
+        y = row(
+            p,
+            s,
+            y,
+            ("有效期至", "Valid until"),
+            &date(until),
+            VALUE,
+            vx,
+            RIGHT,
+        );
     }
     if let Some(seal) = &pics.seal {
         let top = org_y * 25.4 / 72.0 - 20.0;

@@ -124,7 +124,10 @@ pub struct PrintedCertificate {
 pub fn default_title(framework: Framework) -> (&'static str, &'static str) {
     match framework {
         Framework::CnNvq => ("职业技能等级证书", "Vocational Skill Level Certificate"),
-        Framework::OneX => ("职业技能等级证书（1+X）", "1+X Vocational Skill Certificate"),
+        Framework::OneX => (
+            "职业技能等级证书（1+X）",
+            "1+X Vocational Skill Certificate",
+        ),
         Framework::Iiw => ("国际焊接资格证书", "International Welding Qualification"),
         Framework::Eqf => ("职业资格证书", "Qualification Certificate"),
     }
@@ -139,7 +142,10 @@ pub fn default_query_addresses(
 ) -> Vec<(String, String)> {
     let mut v = Vec::new();
     if framework == Framework::CnNvq {
-        v.push(("证书查询 Certificate query".to_owned(), "jndj.osta.org.cn".to_owned()));
+        v.push((
+            "证书查询 Certificate query".to_owned(),
+            "jndj.osta.org.cn".to_owned(),
+        ));
         v.push((
             "评价机构查询 Organisation query".to_owned(),
             "pjjg.osta.org.cn".to_owned(),
@@ -177,7 +183,11 @@ impl PrintedCertificate {
     ) -> PrintedCertificate {
         let framework = claims.level.framework;
         let (title_zh, title_en) = default_title(framework);
-        let url = claims.issuer.url.clone().unwrap_or_else(|| claims.issuer.id.clone());
+        let url = claims
+            .issuer
+            .url
+            .clone()
+            .unwrap_or_else(|| claims.issuer.id.clone());
         PrintedCertificate {
             framework,
             title_zh: title_zh.to_owned(),
@@ -329,8 +339,7 @@ impl Printer {
             let pictures = self.images.pictures(cert)?;
             layout::page(self, &mut doc, cert, &pictures)?;
         }
-        doc.finish()
-            .map_err(|e| PdfError::Write(format!("{e:?}")))
+        doc.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
     }
 }
 
@@ -355,7 +364,9 @@ mod tests {
     #[test]
     fn unprintable_characters_are_named() {
         let p = Printer::new().unwrap();
-        assert!(p.check_printable("holder_name", "王晓明 Wang Xiaoming").is_ok());
+        assert!(p
+            .check_printable("holder_name", "王晓明 Wang Xiaoming")
+            .is_ok());
         let e = p.check_printable("holder_name", "王\u{F0000}").unwrap_err();
         assert_eq!(
             e.to_string(),
