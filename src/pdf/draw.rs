@@ -152,10 +152,7 @@ impl Printer {
                 let cut = line.trim_end().rfind(' ').filter(|i| *i > 0);
                 let rest = match cut {
                     Some(i) => line.split_off(i + 1),
-                    None => {
-                        let last = line.pop().map(String::from).unwrap_or_default();
-                        last
-                    }
+                    None => line.pop().map(String::from).unwrap_or_default(),
                 };
                 lines.push(line.trim_end().to_owned());
                 line = rest;
