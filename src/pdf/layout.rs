@@ -27,6 +27,8 @@ const QR_SIDE: f32 = 46.0;
 const LABEL: Style = Style::new(11.0, GREY);
 const LABEL_EN: Style = Style::new(7.0, GREY);
 const VALUE: Style = Style::new(12.5, INK);
+/// Where values start (mm).
+const VALUE_X: f32 = 70.0;
 
 /// Draws `cert` on a new A4 page of `doc`.
 pub(super) fn page(
@@ -132,6 +134,43 @@ fn row(
     (y + 10.0).max(end) + mm(8.0)
 }
 
+/// A labelled row of a layout's table: `(Chinese label, English label)`, value, style.
+type Row = ((&'static str, &'static str), String, Style);
+
+fn occupation(cert: &PrintedCertificate) -> String {
+    if cert.occupation_code.is_empty() {
+        cert.occupation.clone()
+    } else {
+        format!("{}  {}", cert.occupation, cert.occupation_code)
+    }
+}
+
+/// Draws `rows` from `y` (points); rows that start beside the photo box end before it.
+/// Returns the y below the table and the y of the row labelled `mark` (for the seal).
+fn table(p: &Printer, s: &mut Surface<'_>, mut y: f32, rows: &[Row], mark: &str) -> (f32, f32) {
+    let mut mark_y = y;
+    for ((zh, en), value, st) in rows {
+        if *zh == mark {
+            mark_y = y;
+        }
+        let right = if y < mm(PHOTO.1 + PHOTO.3) {
+            PHOTO.0 - 4.0
+        } else {
+            RIGHT
+        };
+        y = row(p, s, y, (zh, en), value, *st, VALUE_X, right);
+    }
+    (y, mark_y)
+}
+
+/// The seal, centred on the row at `y` (points) a little right of the value's start.
+fn seal(s: &mut Surface<'_>, pics: &Pictures, x: f32, y: f32) {
+    if let Some(seal) = &pics.seal {
+        let top = y * 25.4 / 72.0 - 20.0;
+        picture(s, seal, x, top.max(60.0), 40.0, 40.0);
+    }
+}
+
 fn national(
     p: &Printer,
     s: &mut Surface<'_>,
@@ -142,131 +181,60 @@ fn national(
     if let Some(logo) = &pics.logo {
         picture(s, logo, 16.0, 16.0, 22.0, 22.0);
     }
-    let cx = PAGE_W / 2.0;
-    p.text(
-        s,
-        cx,
-        mm(36.0),
-        Style::new(30.0, ACCENT).bold(),
-        Align::Center,
-        &cert.title_zh,
-    );
-    p.text(
-        s,
-        cx,
-        mm(45.0),
-        Style::new(13.0, GREY),
-        Align::Center,
-        &cert.title_en,
-    );
+    let (cx, title) = (PAGE_W / 2.0, Style::new(30.0, ACCENT).bold());
+    p.text(s, cx, mm(36.0), title, Align::Center, &cert.title_zh);
+    let sub = Style::new(13.0, GREY);
+    p.text(s, cx, mm(45.0), sub, Align::Center, &cert.title_en);
     draw::rule(s, mm(LEFT), mm(RIGHT), mm(52.0), 0.8, ACCENT);
     draw::rule(s, mm(LEFT), mm(RIGHT), mm(53.2), 0.3, ACCENT);
     photo_box(p, s, pics, PHOTO);
 
     let level = cert.level_info()?;
-    let beside = PHOTO.0 - 4.0;
-    let vx = 70.0;
     let mut y = mm(70.0);
-    let next = |p: &Printer, s: &mut Surface<'_>, y: &mut f32, label, value: &str, st| {
-        let right = if *y < mm(PHOTO.1 + PHOTO.3) {
-            beside
-        } else {
-            RIGHT
-        };
-        *y = row(p, s, *y, label, value, st, vx, right);
-    };
-    next(
-        p,
-        s,
-        &mut y,
+    let name = [(
         ("姓名", "Name"),
-        &cert.holder_name,
+        cert.holder_name.clone(),
         VALUE.sized(15.0).bold(),
-    );
+    )];
+    y = table(p, s, y, &name, "").0;
     if let Some(latin) = &cert.holder_name_latin {
-        p.text(
-            s,
-            mm(vx),
-            y - mm(4.5),
-            Style::new(9.5, GREY),
-            Align::Left,
-            latin,
-        );
+        let st = Style::new(9.5, GREY);
+        p.text(s, mm(VALUE_X), y - mm(4.5), st, Align::Left, latin);
         y += mm(2.0);
     }
-    next(p, s, &mut y, ("证件类型", "ID type"), &cert.id_type, VALUE);
-    next(
-        p,
-        s,
-        &mut y,
-        ("证件号码", "ID number"),
-        &cert.id_number,
-        VALUE,
-    );
-    let occupation = if cert.occupation_code.is_empty() {
-        cert.occupation.clone()
-    } else {
-        format!("{}  {}", cert.occupation, cert.occupation_code)
-    };
-    next(p, s, &mut y, ("职业", "Occupation"), &occupation, VALUE);
     let specialty = cert.specialty.as_deref().filter(|t| !t.trim().is_empty());
-    next(
-        p,
-        s,
-        &mut y,
-        ("工种/职业方向", "Specialty"),
-        specialty.unwrap_or("--"),
-        VALUE,
-    );
-    let level_text = format!("{} {}", level.zh, level.en);
-    next(
-        p,
-        s,
-        &mut y,
-        ("职业技能等级", "Skill level"),
-        &level_text,
-        VALUE.bold(),
-    );
-    next(
-        p,
-        s,
-        &mut y,
-        ("证书编号", "Certificate No."),
-        &cert.number,
-        VALUE.bold(),
-    );
-    let org_y = y;
-    next(
-        p,
-        s,
-        &mut y,
-        ("评价机构", "Evaluation organisation"),
-        &cert.organisation,
-        VALUE,
-    );
-    next(
-        p,
-        s,
-        &mut y,
-        ("发证日期", "Date of issue"),
-        &date(cert.issued),
-        VALUE,
-    );
-    if let Some(until) = cert.valid_until {
-        next(
-            p,
-            s,
-            &mut y,
-            ("有效期至", "Valid until"),
-            &date(until),
+    let mut rows: Vec<Row> = vec![
+        (("证件类型", "ID type"), cert.id_type.clone(), VALUE),
+        (("证件号码", "ID number"), cert.id_number.clone(), VALUE),
+        (("职业", "Occupation"), occupation(cert), VALUE),
+        (
+            ("工种/职业方向", "Specialty"),
+            specialty.unwrap_or("--").to_owned(),
             VALUE,
-        );
+        ),
+        (
+            ("职业技能等级", "Skill level"),
+            format!("{} {}", level.zh, level.en),
+            VALUE.bold(),
+        ),
+        (
+            ("证书编号", "Certificate No."),
+            cert.number.clone(),
+            VALUE.bold(),
+        ),
+        (
+            ("评价机构", "Evaluation organisation"),
+            cert.organisation.clone(),
+            VALUE,
+        ),
+        (("发证日期", "Date of issue"), date(cert.issued), VALUE),
+    ];
+    if let Some(until) = cert.valid_until {
+        rows.push((("有效期至", "Valid until"), date(until), VALUE));
     }
-    if let Some(seal) = &pics.seal {
-        // Over the organisation's name, as a stamp is placed.
-        let top = org_y * 25.4 / 72.0 - 20.0;
-        picture(s, seal, 112.0, top.max(60.0), 40.0, 40.0);
-    }
+    let (y, org_y) = table(p, s, y, &rows, "评价机构");
+    // Over the organisation's name, as a stamp is placed.
+    seal(s, pics, 112.0, org_y);
     footer(p, s, cert, y)
 }
 
@@ -284,8 +252,7 @@ fn footer(
             "the fields do not fit on one page",
         ));
     }
-    let module = draw::qr(s, mm(LEFT - 3.0), top, mm(QR_SIDE), &cert.qr_text)?;
-    let _ = module;
+    draw::qr(s, mm(LEFT - 3.0), top, mm(QR_SIDE), &cert.qr_text)?;
     let tx = mm(LEFT + QR_SIDE + 2.0);
     let mut ty = top + mm(8.0);
     p.text(
@@ -317,144 +284,74 @@ fn certificate(
     if let Some(logo) = &pics.logo {
         picture(s, logo, 16.0, 16.0, 22.0, 22.0);
     }
-    let cx = PAGE_W / 2.0;
-    let width = mm(RIGHT - LEFT);
+    let (cx, width) = (PAGE_W / 2.0, mm(RIGHT - LEFT));
     let title = Style::new(26.0, ACCENT).bold();
     let mut y = p.paragraph_centered(s, cx, mm(38.0), width, title, &cert.title_zh);
-    y = p.paragraph_centered(
-        s,
-        cx,
-        y + mm(7.0),
-        width,
-        Style::new(14.0, GREY),
-        &cert.title_en,
-    );
+    let sub = Style::new(14.0, GREY);
+    y = p.paragraph_centered(s, cx, y + mm(7.0), width, sub, &cert.title_en);
     draw::rule(s, mm(60.0), mm(150.0), y + mm(4.0), 0.8, ACCENT);
-    let has_photo = pics.photo.is_some();
-    if has_photo {
-        photo_box(p, s, pics, (150.0, 62.0, 35.0, 49.0));
+    if pics.photo.is_some() {
+        photo_box(p, s, pics, PHOTO);
     }
-    let centre_w = if has_photo { mm(120.0) } else { width };
-    let ccx = if has_photo { mm(LEFT + 60.0) } else { cx };
+    // Centred in the space left of the photo when there is one.
+    let (ccx, cw) = match pics.photo {
+        Some(_) => (mm(LEFT + 60.0), mm(120.0)),
+        None => (cx, width),
+    };
+    let small = Style::new(11.0, GREY);
     y += mm(14.0);
     p.text(
         s,
         ccx,
         y,
-        Style::new(11.0, GREY),
+        small,
         Align::Center,
         "兹证明 This is to certify that",
     );
-    y += mm(14.0);
-    y = p.paragraph_centered(
-        s,
-        ccx,
-        y,
-        centre_w,
-        Style::new(24.0, INK).bold(),
-        &cert.holder_name,
-    );
+    let name = Style::new(24.0, INK).bold();
+    y = p.paragraph_centered(s, ccx, y + mm(14.0), cw, name, &cert.holder_name);
     if let Some(latin) = &cert.holder_name_latin {
-        y = p.paragraph_centered(s, ccx, y + mm(3.5), centre_w, Style::new(13.0, GREY), latin);
+        y = p.paragraph_centered(s, ccx, y + mm(3.5), cw, Style::new(13.0, GREY), latin);
     }
     y += mm(10.0);
     p.text(
         s,
         ccx,
         y,
-        Style::new(11.0, GREY),
+        small,
         Align::Center,
         "已达到以下职业技能等级 has attained",
     );
-    y += mm(10.0);
     let level = cert.level_info()?;
     let level_text = format!("{} {}", level.zh, level.en);
-    y = p.paragraph_centered(
-        s,
-        ccx,
-        y,
-        centre_w,
-        Style::new(16.0, ACCENT).bold(),
-        &level_text,
-    );
-    y = p.paragraph_centered(
-        s,
-        ccx,
-        y + mm(4.0),
-        centre_w,
-        Style::new(9.0, GREY),
-        cert.framework.title(),
-    );
-    y += mm(14.0);
-    let vx = 70.0;
-    let occupation = if cert.occupation_code.is_empty() {
-        cert.occupation.clone()
-    } else {
-        format!("{}  {}", cert.occupation, cert.occupation_code)
-    };
-    y = y.max(mm(125.0));
-    y = row(
-        p,
-        s,
-        y,
-        ("职业/项目", "Occupation"),
-        &occupation,
-        VALUE,
-        vx,
-        RIGHT,
-    );
+    let st = Style::new(16.0, ACCENT).bold();
+    y = p.paragraph_centered(s, ccx, y + mm(10.0), cw, st, &level_text);
+    let st = Style::new(9.0, GREY);
+    y = p.paragraph_centered(s, ccx, y + mm(4.0), cw, st, cert.framework.title());
+
+    let mut rows: Vec<Row> = vec![(("职业/项目", "Occupation"), occupation(cert), VALUE)];
     if let Some(sp) = cert.specialty.as_deref().filter(|t| !t.trim().is_empty()) {
-        y = row(p, s, y, ("方向", "Specialty"), sp, VALUE, vx, RIGHT);
+        rows.push((("方向", "Specialty"), sp.to_owned(), VALUE));
     }
-    y = row(
-        p,
-        s,
-        y,
-        ("证书编号", "Certificate No."),
-        &cert.number,
-        VALUE.bold(),
-        vx,
-        RIGHT,
-    );
-    let id = format!("{}  {}", cert.id_type, cert.id_number);
-    y = row(p, s, y, ("证件", "ID"), &id, VALUE, vx, RIGHT);
-    let org_y = y;
-    y = row(
-        p,
-        s,
-        y,
-        ("颁发机构", "Issued by"),
-        &cert.organisation,
-        VALUE,
-        vx,
-        RIGHT,
-    );
-    y = row(
-        p,
-        s,
-        y,
-        ("发证日期", "Date of issue"),
-        &date(cert.issued),
-        VALUE,
-        vx,
-        RIGHT,
-    );
-    if let Some(until) = cert.valid_until {
-        y = row(
-            p,
-            s,
-            y,
-            ("有效期至", "Valid until"),
-            &date(until),
+    rows.extend([
+        (
+            ("证书编号", "Certificate No."),
+            cert.number.clone(),
+            VALUE.bold(),
+        ),
+        (
+            ("证件", "ID"),
+            format!("{}  {}", cert.id_type, cert.id_number),
             VALUE,
-            vx,
-            RIGHT,
-        );
+        ),
+        (("颁发机构", "Issued by"), cert.organisation.clone(), VALUE),
+        (("发证日期", "Date of issue"), date(cert.issued), VALUE),
+    ]);
+    if let Some(until) = cert.valid_until {
+        rows.push((("有效期至", "Valid until"), date(until), VALUE));
     }
-    if let Some(seal) = &pics.seal {
-        let top = org_y * 25.4 / 72.0 - 20.0;
-        picture(s, seal, 120.0, top, 40.0, 40.0);
-    }
+    let (y, org_y) = table(p, s, (y + mm(14.0)).max(mm(125.0)), &rows, "颁发机构");
+    seal(s, pics, 120.0, org_y);
     footer(p, s, cert, y)
 }
 
