@@ -4,7 +4,7 @@
 
 use super::{PdfError, Printer};
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::num::NormalizedF32;
 use krilla::paint::{Fill, FillRule, Stroke};
 use krilla::surface::Surface;
@@ -273,6 +273,7 @@ pub(super) fn qr(
             s.draw_path(&p);
         }
     }
+    // In module units (small integers keep the content stream short), placed by a transform.
     let mut pb = PathBuilder::new();
     for (row, line) in colors.chunks(n).enumerate() {
         let mut col = 0;
@@ -285,16 +286,17 @@ pub(super) fn qr(
             while col < n && line[col] == qrcode::Color::Dark {
                 col += 1;
             }
-            let rx = x0 + module * (QUIET + start) as f32;
-            let ry = y0 + module * (QUIET + row) as f32;
-            if let Some(r) = Rect::from_xywh(rx, ry, module * (col - start) as f32, module) {
+            let (rx, ry) = ((QUIET + start) as f32, (QUIET + row) as f32);
+            if let Some(r) = Rect::from_xywh(rx, ry, (col - start) as f32, 1.0) {
                 pb.push_rect(r);
             }
         }
     }
     if let Some(p) = pb.finish() {
+        s.push_transform(&Transform::from_row(module, 0.0, 0.0, module, x0, y0));
         s.set_fill(Some(fill(rgb::Color::black())));
         s.draw_path(&p);
+        s.pop();
     }
     Ok(module * 25.4 / 72.0)
 }

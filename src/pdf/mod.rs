@@ -361,6 +361,72 @@ mod tests {
         shared::<Printer>();
     }
 
+    fn cert() -> PrintedCertificate {
+        let (title_zh, title_en) = default_title(Framework::CnNvq);
+        PrintedCertificate {
+            framework: Framework::CnNvq,
+            title_zh: title_zh.into(),
+            title_en: title_en.into(),
+            holder_name: "王晓明".into(),
+            holder_name_latin: None,
+            id_type: "居民身份证 ID card".into(),
+            id_number: mask_id("330602199001011234"),
+            occupation: "数控铣工".into(),
+            occupation_code: String::new(),
+            specialty: None,
+            level: "3".into(),
+            number: "S000133060200263000042".into(),
+            organisation: "绍兴市职业技能鉴定指导中心".into(),
+            issued: NaiveDate::from_ymd_opt(2026, 10, 12).unwrap(),
+            valid_until: None,
+            photo: None,
+            seal: None,
+            logo: None,
+            qr_text: "HTTPS://VERIFY.EXAMPLE.CN/V/123".into(),
+            query_addresses: default_query_addresses(Framework::CnNvq, "https://verify.example.cn"),
+        }
+    }
+
+    #[test]
+    fn fields_are_checked_before_printing() {
+        let p = Printer::new().unwrap();
+        let c = cert();
+        assert_eq!(c.level_info().unwrap().zh, "三级/高级工");
+        assert!(p.pdf(&c).unwrap().starts_with(b"%PDF-"));
+        let e = p
+            .pdf(&PrintedCertificate {
+                level: "6".into(),
+                ..cert()
+            })
+            .unwrap_err();
+        assert!(e.to_string().starts_with("level: "), "{e}");
+        let e = p
+            .pdf(&PrintedCertificate {
+                holder_name: " ".into(),
+                ..cert()
+            })
+            .unwrap_err();
+        assert_eq!(e.to_string(), "holder_name: is empty");
+        let long = "鑫".repeat(MAX_FIELD_CHARS + 1);
+        let e = p
+            .pdf(&PrintedCertificate {
+                organisation: long,
+                ..cert()
+            })
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("organisation: longer than"),
+            "{e}"
+        );
+        let e = p
+            .pdf(&PrintedCertificate {
+                qr_text: "9".repeat(8000),
+                ..cert()
+            })
+            .unwrap_err();
+        assert!(e.to_string().starts_with("qr_text: "), "{e}");
+    }
+
     #[test]
     fn unprintable_characters_are_named() {
         let p = Printer::new().unwrap();
