@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
-# QR reader; Chromium, for the browser test of the verification page; node and Python with the
-# independent JOSE and Data Integrity libraries of tests/tooling) when they are missing.
+# QR reader; poppler-utils, to render and read printed certificates; Chromium, for the browser
+# test of the verification page; node and Python with the independent JOSE and Data Integrity
+# libraries of tests/tooling) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -17,6 +17,7 @@
 //! - `registry`: the issuer's SQLite registry (`registry`), also a status source;
 //! - `http`: fetching status lists over HTTP(S) (`status::http`);
 //! - `images`: QR images, read from photos and rendered (`qr::read`, `qr::render`);
+//! - `pdf`: printed certificates, one A4 PDF page each (`pdf`; implies `images`);
 //! - `server`: the HTTP service (`server`; implies `registry`, `images`);
 //! - `cli`: the command line and the `skillcert` binary (`cli`; implies all of the above).
 //!
@@ -58,6 +59,8 @@ pub mod issuer;
 pub mod jcs;
 pub mod keys;
 pub mod model;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod private_fs;
 pub mod proof;
 pub mod qr;

@@ -17,7 +17,7 @@ const LAYERS: [(&str, &[&str]); 10] = [
     ("model", &["model", "keys", "request", "roster"]),
     ("proofs", &["proof", "signer", "trust"]),
     ("verification", &["verify"]),
-    ("forms", &["token", "qr", "vcdm", "input"]),
+    ("forms", &["token", "qr", "vcdm", "input", "pdf"]),
     ("issuer", &["issuer"]),
     ("status", &["status"]),
     ("registry", &["registry"]),
@@ -26,7 +26,7 @@ const LAYERS: [(&str, &[&str]); 10] = [
 ];
 
 /// Modules of the core library: they build without any feature, so they never name these.
-const FRONT: [&str; 3] = ["registry", "server", "cli"];
+const FRONT: [&str; 4] = ["registry", "pdf", "server", "cli"];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {

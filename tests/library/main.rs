@@ -21,6 +21,7 @@ mod forms_equivalence;
 mod hostile_trust;
 mod interop_di;
 mod interop_jose;
+mod pdf_print;
 mod qr_images;
 mod qr_roundtrip;
 mod qr_vectors;
