@@ -61,6 +61,8 @@ pub mod keys;
 pub mod model;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "pdf")]
+pub mod printing;
 pub mod private_fs;
 pub mod proof;
 pub mod qr;

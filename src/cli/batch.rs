@@ -18,10 +18,11 @@
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
 use super::outputs::{self, FileFormat, OutputSpec};
+use super::sheets::Sheets;
 use super::status::cli_actor;
 use crate::issuer::{Issued, Issuer};
+use crate::printing;
 use crate::registry::{NewCertificate, RecordState, Registry, Signed, ToSign};
-use crate::request::PrintExtras;
 use crate::roster::{Roster, Row, RowError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,10 @@ pub struct BatchArgs {
     /// Certificates recorded per registry transaction.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub group: u32,
+    /// Also write the PDFs in combined files of N certificates each, in roster order, for the
+    /// print shop (`DIR/sheets/sheet-00001.pdf`, …).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::pdf::MAX_SHEETS as i64))]
+    pub print_sheets: Option<u32>,
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
@@ -59,14 +64,40 @@ struct Tally {
     bytes: u64,
     errors: Vec<RowError>,
     duplicates: Vec<(u64, u64)>,
+    sheets: Vec<PathBuf>,
 }
 
-/// One row's work in a group.
+/// One row's work in a group (with the row's line).
 enum Work {
     /// Not in the registry: record, sign, write.
-    New(NewCertificate),
-    /// Recorded: sign again (pending, or files damaged) and write.
-    Again(ToSign, RecordState),
+    New(u64, NewCertificate),
+    /// Recorded: sign again and write (pending, files damaged), or only print on the sheets.
+    Again(u64, ToSign, Kind),
+}
+
+/// What a recorded row needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Recorded now.
+    New,
+    /// Left pending by a crash.
+    Pending,
+    /// Issued, files missing or damaged.
+    Rewrite,
+    /// Issued with its files: only its page for the print sheets.
+    SheetOnly,
+}
+
+/// A signed certificate, the bytes of its files, and its page for the print sheets.
+type Done = (Issued, u64, Option<crate::pdf::PrintedCertificate>);
+
+/// The roster column of a printed field.
+fn column_of_print(field: &str) -> &str {
+    match field {
+        "program_name" | "holder_name" | "holder_name_latin" | "id_type" | "work_type"
+        | "photo" => field,
+        _ => "",
+    }
 }
 
 fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -101,12 +132,14 @@ struct Run<'a> {
     issuer: &'a Issuer,
     reg: &'a Registry,
     out: &'a Path,
+    roster_dir: PathBuf,
     tmp: PathBuf,
     spec: OutputSpec,
     actor: String,
     jobs: usize,
     seen: HashMap<String, u64>,
     tally: Tally,
+    sheets: Option<Sheets>,
 }
 
 impl Run<'_> {
@@ -137,13 +170,21 @@ impl Run<'_> {
                 Some(r) => {
                     let uuid = r.id.trim_start_matches("urn:uuid:");
                     let sha = r.document_sha256.as_deref();
-                    if r.state == RecordState::Issued
-                        && outputs::files_intact(self.out, uuid, sha, &self.spec)
-                    {
-                        self.tally.already += 1;
-                        continue;
-                    }
-                    work.push(Work::Again(self.reg.to_sign(self.issuer, &r.id)?, r.state));
+                    let kind = match r.state {
+                        RecordState::Pending => Kind::Pending,
+                        RecordState::Issued
+                            if outputs::files_intact(self.out, uuid, sha, &self.spec) =>
+                        {
+                            self.tally.already += 1;
+                            if self.sheets.is_none() {
+                                continue;
+                            }
+                            Kind::SheetOnly
+                        }
+                        RecordState::Issued => Kind::Rewrite,
+                    };
+                    let t = self.reg.to_sign(self.issuer, &r.id)?;
+                    work.push(Work::Again(row.line, t, kind));
                 }
                 None => {
                     let claims = match self.issuer.claims_for(&checked, crate::issuer::now_secs()) {
@@ -157,12 +198,33 @@ impl Run<'_> {
                             continue;
                         }
                     };
-                    let print = print_extras(self.issuer, &row, checked.national_id.as_deref());
-                    work.push(Work::New(NewCertificate {
-                        claims,
-                        batch_key: Some(row.key.clone()),
-                        print: Some(print),
-                    }));
+                    let extras = outputs::extras_for_issuer(
+                        self.issuer,
+                        row.print.clone(),
+                        checked.national_id.as_deref(),
+                        &self.roster_dir,
+                    );
+                    if let Some(ctx) = &self.spec.print {
+                        if let Err((field, message)) =
+                            outputs::check_printable(ctx, &checked, &extras)
+                        {
+                            self.tally.errors.push(RowError {
+                                line: row.line,
+                                column: Some(column_of_print(field).to_owned()),
+                                message,
+                            });
+                            continue;
+                        }
+                    }
+                    let print = serde_json::to_string(&extras).map_err(CliError::refused)?;
+                    work.push(Work::New(
+                        row.line,
+                        NewCertificate {
+                            claims,
+                            batch_key: Some(row.key.clone()),
+                            print: Some(print),
+                        },
+                    ));
                 }
             }
         }
@@ -172,35 +234,55 @@ impl Run<'_> {
     /// Records, signs, writes and marks one group.
     fn group(&mut self, work: Vec<Work>) -> Result<(), CliError> {
         let mut fresh = Vec::new();
-        let mut items: Vec<(ToSign, Option<RecordState>)> = Vec::new();
+        let mut fresh_lines = Vec::new();
+        let mut items: Vec<(u64, ToSign, Kind)> = Vec::new();
         for w in work {
             match w {
-                Work::New(n) => fresh.push(n),
-                Work::Again(t, s) => items.push((t, Some(s))),
+                Work::New(line, n) => {
+                    fresh_lines.push(line);
+                    fresh.push(n);
+                }
+                Work::Again(line, t, k) => items.push((line, t, k)),
             }
         }
         let recorded = self
             .reg
             .record_group(self.issuer, fresh, &self.actor)
             .map_err(CliError::from)?;
-        items.extend(recorded.into_iter().map(|t| (t, None)));
+        items.extend(
+            fresh_lines
+                .into_iter()
+                .zip(recorded)
+                .map(|(l, t)| (l, t, Kind::New)),
+        );
+        // Roster order, for the print sheets.
+        items.sort_by_key(|(line, _, _)| *line);
         let results = self.sign_and_write(&items);
         let mut done: Vec<(Issued, Option<String>)> = Vec::with_capacity(items.len());
-        let mut first_err = None;
-        for ((t, state), r) in items.into_iter().zip(results) {
+        for ((line, t, kind), r) in items.into_iter().zip(results) {
             match r {
-                Ok((issued, bytes)) => {
+                Ok((issued, bytes, page)) => {
                     self.tally.bytes += bytes;
-                    match state {
-                        None => self.tally.issued += 1,
-                        Some(RecordState::Pending) => self.tally.completed += 1,
-                        Some(RecordState::Issued) => self.tally.rewritten += 1,
+                    match kind {
+                        Kind::New => self.tally.issued += 1,
+                        Kind::Pending => self.tally.completed += 1,
+                        Kind::Rewrite => self.tally.rewritten += 1,
+                        Kind::SheetOnly => {}
                     }
-                    done.push((issued, t.note));
+                    if let (Some(sheets), Some(page)) = (&mut self.sheets, page) {
+                        sheets.push(page)?;
+                    }
+                    if kind != Kind::SheetOnly {
+                        done.push((issued, t.note));
+                    }
                 }
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
+                // Recorded but not signed: the row stays pending, and a re-run after fixing
+                // what is wrong (a photo file, say) finishes it.
+                Err(e) => self.tally.errors.push(RowError {
+                    line,
+                    column: None,
+                    message: e.message,
+                }),
             }
         }
         let ids: Vec<String> = done.iter().map(|(i, _)| i.claims.id_urn()).collect();
@@ -214,28 +296,33 @@ impl Run<'_> {
             })
             .collect();
         self.reg.mark_signed_group(self.issuer, &signed)?;
-        match first_err {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     /// Signs every item and writes its files, on `jobs` threads; results in item order.
-    fn sign_and_write(
-        &self,
-        items: &[(ToSign, Option<RecordState>)],
-    ) -> Vec<Result<(Issued, u64), CliError>> {
+    fn sign_and_write(&self, items: &[(u64, ToSign, Kind)]) -> Vec<Result<Done, CliError>> {
         let next = AtomicUsize::new(0);
-        let one = |t: &ToSign| -> Result<(Issued, u64), CliError> {
+        let one = |t: &ToSign, kind: Kind| -> Result<Done, CliError> {
             let issued = self.issuer.sign_all(t.claims.clone(), t.at)?;
-            let files = outputs::render_files(&issued, &self.spec)?;
+            let extras =
+                printing::recorded_extras(t.print.as_deref()).map_err(CliError::refused)?;
+            let page = match (&self.sheets, &self.spec.print) {
+                (Some(_), Some(ctx)) => {
+                    Some(ctx.printed(&issued, &extras).map_err(CliError::refused)?)
+                }
+                _ => None,
+            };
+            if kind == Kind::SheetOnly {
+                return Ok((issued, 0, page));
+            }
+            let files = outputs::render_files(&issued, &extras, &self.spec)?;
             let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
             let tmp = self.tmp.join(issued.claims.id.to_string());
             outputs::write_files(&files, self.out, &tmp)?;
             let _ = std::fs::remove_dir(&tmp);
-            Ok((issued, bytes))
+            Ok((issued, bytes, page))
         };
-        let mut slots: Vec<Option<Result<(Issued, u64), CliError>>> =
+        let mut slots: Vec<Option<Result<Done, CliError>>> =
             (0..items.len()).map(|_| None).collect();
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..self.jobs.min(items.len()).max(1))
@@ -244,8 +331,10 @@ impl Run<'_> {
                         let mut mine = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some((t, _)) = items.get(i) else { break };
-                            mine.push((i, one(t)));
+                            let Some((_, t, kind)) = items.get(i) else {
+                                break;
+                            };
+                            mine.push((i, one(t, *kind)));
                         }
                         mine
                     })
@@ -265,17 +354,6 @@ impl Run<'_> {
     }
 }
 
-/// What the printed page of a roster row carries besides the claims.
-fn print_extras(issuer: &Issuer, row: &Row, national_id: Option<&str>) -> String {
-    let masked = issuer.config().print.id_number == crate::issuer::IdPrint::Masked;
-    let mut p: PrintExtras = row.print.clone();
-    p.id_number = national_id.map(|n| PrintExtras::print_id(n, masked));
-    if p.id_number.is_some() && p.id_type.is_none() {
-        p.id_type = Some("居民身份证".into());
-    }
-    serde_json::to_string(&p).unwrap_or_default()
-}
-
 /// Runs `issue-batch`.
 pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let started = std::time::Instant::now();
@@ -283,6 +361,11 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let reg = Registry::open(&cli.data_dir)?;
     let bytes = read_roster(&args.roster)?;
     let roster = args.roster.display().to_string();
+    let roster_dir = args
+        .roster
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let rows: Vec<_> = Roster::new(&bytes[..])
         .map_err(|e| CliError::unreadable(format!("{roster}: {e}")))?
         .collect();
@@ -298,15 +381,28 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
         issuer: &issuer,
         reg: &reg,
         out: &args.out,
+        roster_dir: roster_dir.clone(),
         tmp: args
             .out
             .join(format!(".skillcert-tmp-{}", std::process::id())),
-        spec: OutputSpec::new(&args.formats, crate::qr::render::DEFAULT_MODULE_SIZE),
+        spec: OutputSpec::new(
+            &args.formats,
+            crate::qr::render::DEFAULT_MODULE_SIZE,
+            &issuer,
+            &roster_dir,
+        )?,
         actor: cli_actor(),
         jobs,
         seen: HashMap::new(),
         tally: Tally::default(),
+        sheets: None,
     };
+    if let Some(n) = args.print_sheets {
+        let ctx = run.spec.print.clone().ok_or_else(|| {
+            CliError::unreadable("--print-sheets needs pdf among --formats".to_owned())
+        })?;
+        run.sheets = Some(Sheets::new(&args.out, n as usize, ctx)?);
+    }
     let bar = super::progress::bar(cli, rows.len() as u64, "issuing");
     let mut rows = rows.into_iter().peekable();
     let mut result = Ok(());
@@ -319,9 +415,17 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
             break;
         }
     }
+    if result.is_ok() {
+        if let Some(sheets) = &mut run.sheets {
+            result = sheets.finish();
+        }
+    }
     bar.finish_and_clear();
     let _ = std::fs::remove_dir_all(&run.tmp);
     result?;
+    if let Some(s) = &run.sheets {
+        run.tally.sheets = s.written();
+    }
     report(cli, &roster, &run.tally, started.elapsed());
     Ok(if run.tally.errors.is_empty() {
         EXIT_OK
@@ -348,6 +452,7 @@ fn report(cli: &Ctx, roster: &str, t: &Tally, took: std::time::Duration) {
                 "duplicates": t.duplicates.iter().map(|(l, f)| serde_json::json!({"line": l, "same_as_line": f})).collect::<Vec<_>>(),
                 "errors": t.errors,
                 "bytes_written": t.bytes, "bytes_per_certificate": per_cert,
+                "sheets": t.sheets,
                 "seconds": (secs * 1000.0).round() / 1000.0,
             })
         );
@@ -364,6 +469,16 @@ fn report(cli: &Ctx, roster: &str, t: &Tally, took: std::time::Duration) {
         if written > 0 {
             println!(
                 "  wrote {written} certificates in {secs:.1} s ({rate:.0}/s), {per_cert} bytes of files each"
+            );
+        }
+        if !t.sheets.is_empty() {
+            println!(
+                "  print sheets: {} files in {}",
+                t.sheets.len(),
+                t.sheets[0]
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
             );
         }
         for (l, f) in &t.duplicates {

@@ -4,7 +4,7 @@ use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use super::outputs::{self, FileFormat, OutputSpec};
 use crate::issuer::{Issued, Issuer};
 use crate::qr::render;
-use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, ProgramRequest};
+use crate::request::{HolderRequest, IssuanceRequest, LevelRequest, PrintExtras, ProgramRequest};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `issue`.
@@ -44,6 +44,15 @@ pub struct IssueArgs {
     #[arg(long, default_value_t = crate::qr::render::DEFAULT_MODULE_SIZE,
           value_parser = clap::value_parser!(u32).range(1..=crate::qr::render::MAX_MODULE_SIZE as i64))]
     pub module_size: u32,
+    /// ID type as printed (default 居民身份证 when --holder-id is given).
+    #[arg(long)]
+    pub id_type: Option<String>,
+    /// 工种/职业方向 printed on the certificate (`--` when absent).
+    #[arg(long)]
+    pub work_type: Option<String>,
+    /// The holder's photo (PNG or JPEG), printed in the photo box.
+    #[arg(long)]
+    pub photo: Option<PathBuf>,
     /// Files to write, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = outputs::ISSUE_FORMATS)]
     pub formats: Vec<FileFormat>,
@@ -74,10 +83,35 @@ impl IssueArgs {
     }
 }
 
+impl IssueArgs {
+    /// What the printed page carries besides the claims; the ID number as the issuer prints it.
+    fn print_extras(
+        &self,
+        issuer: &Issuer,
+        national_id: Option<&str>,
+    ) -> Result<PrintExtras, CliError> {
+        let raw = PrintExtras {
+            id_type: self.id_type.clone(),
+            id_number: None,
+            work_type: self.work_type.clone(),
+            photo: self.photo.as_ref().map(|p| p.display().to_string()),
+        };
+        let raw = raw.checked().map_err(CliError::refused)?;
+        Ok(outputs::extras_for_issuer(
+            issuer,
+            raw,
+            national_id,
+            Path::new("."),
+        ))
+    }
+}
+
 /// Writes the files of one issued certificate into `out` (every format `issue` writes by
 /// default, default QR module size). Returns (kind, path) pairs.
 pub(crate) fn write_outputs(
+    issuer: &Issuer,
     issued: &Issued,
+    extras: &PrintExtras,
     out: &Path,
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
     let formats = [
@@ -86,24 +120,28 @@ pub(crate) fn write_outputs(
         FileFormat::QrPng,
         FileFormat::QrSvg,
         FileFormat::Html,
+        FileFormat::Pdf,
     ];
-    write_outputs_with(
-        issued,
-        out,
-        &OutputSpec::new(&formats, render::DEFAULT_MODULE_SIZE),
-    )
+    let spec = OutputSpec::new(
+        &formats,
+        render::DEFAULT_MODULE_SIZE,
+        issuer,
+        Path::new("."),
+    )?;
+    write_outputs_with(issued, extras, out, &spec)
 }
 
 /// Writes the files `spec` asks for of one issued certificate into `out`. Returns (kind, path)
 /// pairs.
 pub(crate) fn write_outputs_with(
     issued: &Issued,
+    extras: &PrintExtras,
     out: &Path,
     spec: &OutputSpec,
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
     crate::private_fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
-    let files = outputs::render_files(issued, spec)?;
+    let files = outputs::render_files(issued, extras, spec)?;
     let tmp = out.join(format!(".skillcert-tmp-{}", std::process::id()));
     let written = outputs::write_files(&files, out, &tmp);
     let _ = std::fs::remove_dir(&tmp);
@@ -115,16 +153,22 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let checked = args.request().check().map_err(CliError::refused)?;
     // Recorded in the registry (with its status entries) before any file is written.
+    let spec = OutputSpec::new(&args.formats, args.module_size, &issuer, Path::new("."))?;
+    let extras = args.print_extras(&issuer, checked.national_id.as_deref())?;
+    if let Some(ctx) = &spec.print {
+        // Refused before anything is recorded: a name no bundled font has, a bad photo file.
+        outputs::check_printable(ctx, &checked, &extras).map_err(|(_, e)| CliError::refused(e))?;
+    }
     let registry = crate::registry::Registry::open(&cli.data_dir)?;
     let actor = super::status::cli_actor();
+    let print_json = serde_json::to_string(&extras).map_err(CliError::refused)?;
     let opts = crate::registry::IssueOptions {
         actor: Some(&actor),
         batch_key: None,
-        print: None,
+        print: Some(&print_json),
     };
     let issued = registry.issue_with(&issuer, &checked, &opts)?;
-    let spec = OutputSpec::new(&args.formats, args.module_size);
-    let files = write_outputs_with(&issued, &args.out, &spec)?;
+    let files = write_outputs_with(&issued, &extras, &args.out, &spec)?;
     if cli.json {
         let map: serde_json::Map<String, serde_json::Value> = files
             .iter()

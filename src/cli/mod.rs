@@ -11,6 +11,7 @@ mod outputs;
 mod progress;
 mod serve;
 mod settings;
+mod sheets;
 mod status;
 mod status_sources;
 mod verify;

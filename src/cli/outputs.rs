@@ -2,9 +2,13 @@
 //! so that a crash never leaves a half-written file under its final name.
 
 use super::common::CliError;
-use crate::issuer::Issued;
+use crate::issuer::{Issued, Issuer};
+use crate::pdf::{PrintedCertificate, Printer};
+use crate::printing::{self, PrintAssets, PrintError};
 use crate::qr::render;
+use crate::request::PrintExtras;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A file kind `issue` and `issue-batch` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -19,12 +23,14 @@ pub enum FileFormat {
     QrSvg,
     /// `UUID.html`: the printable certificate as one HTML page.
     Html,
+    /// `UUID.pdf`: the printed certificate, one A4 page.
+    Pdf,
 }
 
 /// What `issue` writes unless told otherwise.
-pub(crate) const ISSUE_FORMATS: &str = "document,token,qr-png,qr-svg,html";
+pub(crate) const ISSUE_FORMATS: &str = "document,token,qr-png,qr-svg,html,pdf";
 /// What `issue-batch` writes unless told otherwise.
-pub(crate) const BATCH_FORMATS: &str = "document,token,qr-png";
+pub(crate) const BATCH_FORMATS: &str = "document,token,qr-png,pdf";
 
 impl FileFormat {
     /// The key in `--json` output.
@@ -35,6 +41,7 @@ impl FileFormat {
             FileFormat::QrPng => "qr_png",
             FileFormat::QrSvg => "qr_svg",
             FileFormat::Html => "certificate",
+            FileFormat::Pdf => "pdf",
         }
     }
 
@@ -46,33 +53,89 @@ impl FileFormat {
             FileFormat::QrPng => "qr.png",
             FileFormat::QrSvg => "qr.svg",
             FileFormat::Html => "html",
+            FileFormat::Pdf => "pdf",
         };
         format!("{uuid}.{ext}")
     }
 }
 
-/// How files are made: which ones, the QR module size.
-#[derive(Debug, Clone)]
+/// How files are made: which ones, the QR module size, and what printing needs.
+#[derive(Clone)]
 pub(crate) struct OutputSpec {
     /// The kinds, each once, in the order given.
     pub(crate) formats: Vec<FileFormat>,
     /// Pixels per QR module (PNG) / user units (SVG).
     pub(crate) module_size: u32,
+    /// The printer and the issuer's print settings (when a PDF is wanted).
+    pub(crate) print: Option<PrintCtx>,
+}
+
+/// What making PDFs needs: the printer (fonts parsed once), the issuer's seal, logo and
+/// organisation name, and the folder photo paths are relative to.
+#[derive(Clone)]
+pub(crate) struct PrintCtx {
+    pub(crate) printer: Arc<Printer>,
+    pub(crate) assets: PrintAssets,
+    pub(crate) photo_base: PathBuf,
+}
+
+impl PrintCtx {
+    /// The issuer's print context; photos relative to `photo_base`.
+    pub(crate) fn new(issuer: &Issuer, photo_base: &Path) -> Result<PrintCtx, CliError> {
+        let ctx = PrintCtx {
+            printer: Arc::new(Printer::new().map_err(CliError::refused)?),
+            assets: PrintAssets::load(issuer).map_err(CliError::refused)?,
+            photo_base: photo_base.to_owned(),
+        };
+        // The organisation's name is on every page: refused once, here, if it cannot be printed.
+        let org = ctx
+            .assets
+            .organisation
+            .as_deref()
+            .unwrap_or(&issuer.config().name);
+        ctx.printer
+            .check_printable("organisation", org)
+            .map_err(CliError::refused)?;
+        Ok(ctx)
+    }
+
+    /// The printed certificate of `issued` with `extras` (reads the photo).
+    pub(crate) fn printed(
+        &self,
+        issued: &Issued,
+        extras: &PrintExtras,
+    ) -> Result<PrintedCertificate, PrintError> {
+        let photo = printing::photo_path(extras, &self.photo_base)
+            .map(|p| printing::read_image("photo", &p))
+            .transpose()?;
+        Ok(printing::printed(issued, extras, &self.assets, photo))
+    }
 }
 
 impl OutputSpec {
     /// `formats` without repeats.
-    pub(crate) fn new(formats: &[FileFormat], module_size: u32) -> OutputSpec {
+    pub(crate) fn new(
+        formats: &[FileFormat],
+        module_size: u32,
+        issuer: &Issuer,
+        photo_base: &Path,
+    ) -> Result<OutputSpec, CliError> {
         let mut f = Vec::new();
         for x in formats {
             if !f.contains(x) {
                 f.push(*x);
             }
         }
-        OutputSpec {
+        let print = if f.contains(&FileFormat::Pdf) {
+            Some(PrintCtx::new(issuer, photo_base)?)
+        } else {
+            None
+        };
+        Ok(OutputSpec {
             formats: f,
             module_size,
-        }
+            print,
+        })
     }
 }
 
@@ -87,8 +150,13 @@ pub(crate) struct FileBytes {
     pub(crate) bytes: Vec<u8>,
 }
 
-/// The bytes of every file of `issued` that `spec` asks for.
-pub(crate) fn render_files(issued: &Issued, spec: &OutputSpec) -> Result<Vec<FileBytes>, CliError> {
+/// The bytes of every file of `issued` that `spec` asks for; `extras` is what its printed page
+/// carries besides the claims.
+pub(crate) fn render_files(
+    issued: &Issued,
+    extras: &PrintExtras,
+    spec: &OutputSpec,
+) -> Result<Vec<FileBytes>, CliError> {
     let uuid = issued.claims.id.to_string();
     let mut svg_cache: Option<String> = None;
     let mut svg = |issued: &Issued| -> Result<String, CliError> {
@@ -113,6 +181,14 @@ pub(crate) fn render_files(issued: &Issued, spec: &OutputSpec) -> Result<Vec<Fil
             }
             FileFormat::QrSvg => svg(issued)?.into_bytes(),
             FileFormat::Html => super::certificate::html(issued, &svg(issued)?).into_bytes(),
+            FileFormat::Pdf => {
+                let ctx = spec
+                    .print
+                    .as_ref()
+                    .ok_or_else(|| CliError::refused("pdf: no printer"))?;
+                let page = ctx.printed(issued, extras).map_err(CliError::refused)?;
+                ctx.printer.pdf(&page).map_err(CliError::refused)?
+            }
         };
         out.push(FileBytes {
             format,
@@ -181,4 +257,58 @@ fn document_intact(path: &Path, sha256: Option<&str>) -> bool {
         return false;
     };
     sha256 == Some(hex::encode(h).as_str())
+}
+
+/// The print extras as recorded and printed: the ID number in full or masked (the issuer's
+/// choice), the ID type defaulting to 居民身份证 when an ID is given, the photo as an absolute
+/// path (relative paths are taken from `base`), so that the page can be printed again later.
+pub(crate) fn extras_for_issuer(
+    issuer: &Issuer,
+    mut p: PrintExtras,
+    national_id: Option<&str>,
+    base: &Path,
+) -> PrintExtras {
+    let masked = issuer.config().print.id_number == crate::issuer::IdPrint::Masked;
+    p.id_number = national_id.map(|n| PrintExtras::print_id(n, masked));
+    if p.id_number.is_some() && p.id_type.is_none() {
+        p.id_type = Some("居民身份证".into());
+    }
+    if let Some(photo) = p.photo.take() {
+        let full = base.join(&photo);
+        p.photo = Some(
+            std::path::absolute(&full)
+                .unwrap_or(full)
+                .display()
+                .to_string(),
+        );
+    }
+    p
+}
+
+/// Refuses, before anything is recorded, a certificate whose page cannot be printed: a
+/// character no bundled font has (naming the field), a photo file that cannot be read. The
+/// field is returned with the error (`holder_name`, `photo`, …).
+pub(crate) fn check_printable(
+    ctx: &PrintCtx,
+    req: &crate::request::CheckedRequest,
+    extras: &PrintExtras,
+) -> Result<(), (&'static str, String)> {
+    let texts = [
+        ("holder_name", Some(req.holder_name.as_str())),
+        ("holder_name_latin", req.holder_latin.as_deref()),
+        ("program_name", Some(req.program_name.as_str())),
+        ("id_type", extras.id_type.as_deref()),
+        ("work_type", extras.work_type.as_deref()),
+    ];
+    for (field, text) in texts {
+        if let Some(t) = text {
+            ctx.printer
+                .check_printable(field, t)
+                .map_err(|e| (field, e.to_string()))?;
+        }
+    }
+    if let Some(p) = printing::photo_path(extras, &ctx.photo_base) {
+        printing::read_image("photo", &p).map_err(|e| ("photo", e.to_string()))?;
+    }
+    Ok(())
 }

@@ -145,8 +145,10 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
         let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
         let out: PathBuf = dir.join("demo");
         crate::private_fs::create_dir_all(&out).map_err(io(&out))?;
+        let issuer = backend.issuer();
         for c in certs {
-            let mut files = super::issue::write_outputs(&c.issued, &out)?;
+            let extras = crate::request::PrintExtras::default();
+            let mut files = super::issue::write_outputs(&issuer, &c.issued, &extras, &out)?;
             if !files
                 .iter()
                 .any(|(_, p)| p.to_string_lossy().ends_with(".qr.png"))

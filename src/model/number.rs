@@ -28,7 +28,7 @@ pub const MAX_SERIAL: u32 = 999_999;
 pub const DEFAULT_PREFIX: &str = "SC";
 
 /// China Standard Time, in which the national number's year is counted.
-fn china_time() -> FixedOffset {
+pub fn china_time() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 

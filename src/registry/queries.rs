@@ -144,8 +144,8 @@ pub(super) fn record_in(
     opts: &IssueOptions<'_>,
 ) -> Result<(), RegistryError> {
     let now_s = format_time(&now);
-    let (rl, ri) = allocate(&tx, StatusPurpose::Revocation, &now_s)?;
-    let (sl, si) = allocate(&tx, StatusPurpose::Suspension, &now_s)?;
+    let (rl, ri) = allocate(tx, StatusPurpose::Revocation, &now_s)?;
+    let (sl, si) = allocate(tx, StatusPurpose::Suspension, &now_s)?;
     let base = issuer.public_url();
     claims.status = vec![
         StatusRef {

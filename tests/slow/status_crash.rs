@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const ROWS: usize = 6000;
+const ROWS: usize = 4000;
 const ROUNDS: usize = 8;
 
 fn bin() -> std::path::PathBuf {
