@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
-# QR reader; Chromium, for the browser test of the verification page) when they are missing.
+# QR reader; Chromium, for the browser test of the verification page; zxing-cpp and the Python
+# modules of the photo corpus) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -13,4 +14,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# Pillow, numpy and zxing-cpp for the photo corpus test (tests/library/qr_photos.rs).
+scripts/python-tooling.sh
 cargo test "$@"
