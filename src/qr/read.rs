@@ -18,7 +18,7 @@
 use super::load::load_gray;
 pub use super::load::{sniff, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};
 use super::pixels::{adaptive, blur3, downscale, upscale_3_2};
-use super::{looks_like_qr_text, QrError};
+use super::{looks_like_qr_text, sample, QrError};
 use image::GrayImage;
 use std::time::{Duration, Instant};
 
@@ -149,35 +149,72 @@ enum Found {
     Nothing,
 }
 
-/// Runs the detector on `img`, trying each candidate grid while the budget lasts.
-fn detect(img: &GrayImage, meter: &mut Meter) -> Result<Found, QrError> {
+/// What one decode of a grid gave.
+fn judge(decoded: Result<quircs::Data, quircs::DecodeError>) -> Found {
+    match decoded {
+        Ok(data) if looks_like_qr_text(&data.payload) => match String::from_utf8(data.payload) {
+            Ok(t) => Found::Text(t),
+            Err(_) => Found::Other("the QR code holds text that is not UTF-8".into()),
+        },
+        Ok(_) => Found::Other("the QR code does not hold a skillcert certificate URL".into()),
+        Err(e) => Found::Other(format!("a QR code was found but cannot be read: {e}")),
+    }
+}
+
+/// Decodes `code`; the decoder is third-party code, so a panic is an error, not a crash.
+fn decode(code: &quircs::Code) -> Result<Found, QrError> {
+    std::panic::catch_unwind(|| code.decode())
+        .map(judge)
+        .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))
+}
+
+/// Runs the detector on `img`, trying each candidate grid while the budget lasts: first as
+/// the detector read it, then re-read from `grey` (the base picture, `grey.width() /
+/// img.width()` times larger) with several thresholds ([`sample`](super::sample)).
+fn detect(img: &GrayImage, grey: &GrayImage, meter: &mut Meter) -> Result<Found, QrError> {
     let run = || {
         let mut q = quircs::Quirc::default();
         let (w, h) = (img.width() as usize, img.height() as usize);
-        q.identify(w, h, img.as_raw())
-            .filter_map(Result::ok)
-            .collect::<Vec<_>>()
+        let codes: Vec<_> = q.identify(w, h, img.as_raw()).collect();
+        let grids: Vec<_> = q.grids.iter().map(|g| (g.c, g.grid_size)).collect();
+        (codes, grids)
     };
     // The detector is third-party code: a panic on a hostile image must not take the process
     // down.
-    let codes = std::panic::catch_unwind(run)
+    let (codes, grids) = std::panic::catch_unwind(run)
         .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))?;
+    let scale = f64::from(grey.width()) / f64::from(img.width().max(1));
     let mut found = Found::Nothing;
-    for code in codes {
+    for (code, (c, size)) in codes.into_iter().zip(grids) {
+        let Ok(code) = code else { continue };
         meter.charge(GRID_COST)?;
         meter.stats.grids += 1;
-        let decoded = std::panic::catch_unwind(|| code.decode())
-            .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))?;
-        found = match decoded {
-            Ok(data) if looks_like_qr_text(&data.payload) => {
-                match String::from_utf8(data.payload) {
-                    Ok(t) => return Ok(Found::Text(t)),
-                    Err(_) => Found::Other("the QR code holds text that is not UTF-8".into()),
+        found = match decode(&code)? {
+            Found::Text(t) => return Ok(Found::Text(t)),
+            other => other,
+        };
+        let Ok(size) = usize::try_from(size) else {
+            continue;
+        };
+        let found_grid = sample::Grid { c, size, scale };
+        meter.charge(GRID_COST)?;
+        let refined = sample::refine(grey, &found_grid);
+        for (grid, shift) in [
+            (found_grid, (0.0, 0.0)),
+            (refined, (0.0, 0.0)),
+            (refined, (0.15, 0.15)),
+            (refined, (-0.15, -0.15)),
+        ] {
+            meter.charge(GRID_COST)?;
+            let values = sample::module_values(grey, &grid, shift);
+            for dark in sample::bitmaps(&values, size) {
+                meter.charge(GRID_COST / 4)?;
+                meter.stats.grids += 1;
+                if let Found::Text(t) = decode(&sample::code_of(&dark, size))? {
+                    return Ok(Found::Text(t));
                 }
             }
-            Ok(_) => Found::Other("the QR code does not hold a skillcert certificate URL".into()),
-            Err(e) => Found::Other(format!("a QR code was found but cannot be read: {e}")),
-        };
+        }
     }
     Ok(found)
 }
@@ -209,7 +246,7 @@ pub fn parse_image_within(bytes: &[u8], budget: Budget) -> Result<(String, ReadS
     for pass in passes(side) {
         meter.charge(pass.cost_per_pixel() * pixels)?;
         meter.stats.passes += 1;
-        match detect(&pass.apply(&base, side), &mut meter)? {
+        match detect(&pass.apply(&base, side), &base, &mut meter)? {
             Found::Text(t) => return Ok((t, meter.stats)),
             Found::Other(m) => last = Found::Other(m),
             Found::Nothing => {}
