@@ -13,7 +13,9 @@
 //!   and every candidate grid; when it runs out the read stops with an error that says so.
 //!
 //! Several passes (as is, locally thresholded, blurred, scaled) make photos of paper
-//! certificates work; later passes only run when earlier ones found nothing.
+//! certificates work; later passes only run when earlier ones found nothing. A grid the
+//! detector found but could not decode is re-read from the grey picture after a finer fit
+//! ([`sample`](super::sample)): on blurred, noisy, low-contrast photos that is what reads them.
 
 use super::load::load_gray;
 pub use super::load::{sniff, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};
@@ -35,13 +37,13 @@ pub struct Budget {
 }
 
 impl Default for Budget {
-    /// Three seconds and 600 million units: every pass on the largest image fits (so on this
-    /// budget the work limit never cuts a read short; it bounds custom passes), and a typical
-    /// photo needs a tenth of it.
+    /// Three seconds and 800 million units: every pass on the largest image fits, with every
+    /// candidate grid re-read (so on this budget the work limit never cuts a read short; it
+    /// bounds custom passes), and a typical photo needs a tenth of it.
     fn default() -> Self {
         Budget {
             time: Duration::from_secs(3),
-            work: 600_000_000,
+            work: 800_000_000,
         }
     }
 }
@@ -193,31 +195,75 @@ fn detect(img: &GrayImage, grey: &GrayImage, meter: &mut Meter) -> Result<Found,
             Found::Text(t) => return Ok(Found::Text(t)),
             other => other,
         };
-        let Ok(size) = usize::try_from(size) else {
+        // Versions 1 to 40 only: the size bounds the work of a re-read.
+        let Some(size) = usize::try_from(size)
+            .ok()
+            .filter(|s| (21..=177).contains(s))
+        else {
             continue;
         };
-        let found_grid = sample::Grid { c, size, scale };
-        meter.charge(GRID_COST)?;
-        let refined = sample::refine(grey, &found_grid);
-        for (grid, shift) in [
-            (found_grid, (0.0, 0.0)),
-            (refined, (0.0, 0.0)),
-            (refined, (0.15, 0.15)),
-            (refined, (-0.15, -0.15)),
-        ] {
-            meter.charge(GRID_COST)?;
-            let values = sample::module_values(grey, &grid, shift);
-            for dark in sample::bitmaps(&values, size) {
-                meter.charge(GRID_COST / 4)?;
-                meter.stats.grids += 1;
-                if let Found::Text(t) = decode(&sample::code_of(&dark, size))? {
-                    return Ok(Found::Text(t));
-                }
-            }
+        if let Some(t) = reread(grey, sample::Grid { c, size, scale }, meter)? {
+            return Ok(Found::Text(t));
         }
     }
     Ok(found)
 }
+
+/// Decodes `grid` (moved by `shift` modules) read from `grey`, every way [`sample::codes`]
+/// thresholds it, while the budget lasts.
+fn read_grid(
+    grey: &GrayImage,
+    grid: &sample::Grid,
+    shift: (f64, f64),
+    meter: &mut Meter,
+) -> Result<Option<String>, QrError> {
+    meter.charge(GRID_COST)?;
+    for code in sample::codes(grey, grid, shift) {
+        meter.charge(GRID_COST / 4)?;
+        meter.stats.grids += 1;
+        if let Found::Text(t) = decode(&code)? {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// Re-reads a grid the detector found but could not decode, from the grey picture: as found,
+/// then fitted to the picture (and three small shifts of that), then fitted with one version
+/// fewer or more modules when that fits better. Every fit, grid read and decode is charged.
+fn reread(
+    grey: &GrayImage,
+    found: sample::Grid,
+    meter: &mut Meter,
+) -> Result<Option<String>, QrError> {
+    if let Some(t) = read_grid(grey, &found, (0.0, 0.0), meter)? {
+        return Ok(Some(t));
+    }
+    meter.charge(FIT_COST)?;
+    let (fitted, score) = sample::refine(grey, &found);
+    for shift in [(0.0, 0.0), (0.15, 0.15), (-0.15, -0.15)] {
+        if let Some(t) = read_grid(grey, &fitted, shift, meter)? {
+            return Ok(Some(t));
+        }
+    }
+    for size in [found.size + 4, found.size.saturating_sub(4)] {
+        let Some(other) = found.resized(size) else {
+            continue;
+        };
+        meter.charge(FIT_COST)?;
+        let (fitted, s) = sample::refine(grey, &other);
+        if s > score {
+            if let Some(t) = read_grid(grey, &fitted, (0.0, 0.0), meter)? {
+                return Ok(Some(t));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Work units of fitting one grid ([`sample::refine`]): up to 48 rounds of 16 fitness
+/// evaluations of up to about 1,500 function modules.
+const FIT_COST: u64 = 1_000_000;
 
 /// Work units of decoding one candidate grid (sampling and error correction of up to a
 /// version 40 code).

@@ -62,6 +62,22 @@ impl Grid {
             .then_some(Grid { c, ..*self })
     }
 
+    /// The grid with the same corners and `size` modules across (versions 1 to 40 only): the
+    /// detector counts the modules on its black and white picture, where a blurred timing
+    /// pattern can be miscounted.
+    pub fn resized(&self, size: usize) -> Option<Grid> {
+        if !(21..=177).contains(&size) {
+            return None;
+        }
+        Grid { size, ..*self }.from_corners(self.corners())
+    }
+
+    /// The detection-image positions of the grid's corners, clockwise from (0, 0).
+    fn corners(&self) -> [(f64, f64); 4] {
+        let n = self.size as f64;
+        [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)].map(|(u, v)| self.raw(u, v))
+    }
+
     /// The grey-picture position of grid point (`u`, `v`).
     fn map(&self, u: f64, v: f64) -> (f64, f64) {
         let (x, y) = self.raw(u, v);
@@ -74,7 +90,8 @@ impl Grid {
 /// Bilinear value at (`x`, `y`) (pixel centres at integers), white outside the picture.
 fn bilinear(img: &GrayImage, x: f64, y: f64) -> f32 {
     let (w, h) = (img.width() as i64, img.height() as i64);
-    if !(x.is_finite() && y.is_finite()) {
+    // Far outside (or not a number): white, before any integer arithmetic can overflow.
+    if !(x > -2.0 && y > -2.0 && x < w as f64 + 2.0 && y < h as f64 + 2.0) {
         return 255.0;
     }
     let (x0, y0) = (x.floor(), y.floor());
@@ -95,7 +112,7 @@ fn bilinear(img: &GrayImage, x: f64, y: f64) -> f32 {
 
 /// The grey value of every module, row by row: the mean of its centre and four points a
 /// quarter module from it.
-pub fn module_values(img: &GrayImage, grid: &Grid, shift: (f64, f64)) -> Vec<f32> {
+fn module_values(img: &GrayImage, grid: &Grid, shift: (f64, f64)) -> Vec<f32> {
     let n = grid.size;
     let mut out = Vec::with_capacity(n * n);
     const TAPS: [(f64, f64); 5] = [
@@ -161,7 +178,7 @@ fn function_modules(n: usize) -> Vec<(usize, usize, bool)> {
 
 /// The rows (and columns) of the alignment pattern centres of a code `n` modules across.
 fn alignment_centres(n: usize) -> Vec<usize> {
-    let version = (n - 17) / 4;
+    let version = n.saturating_sub(17) / 4;
     if version < 2 || version > 40 {
         return Vec::new();
     }
@@ -194,14 +211,11 @@ fn fitness(img: &GrayImage, grid: &Grid, modules: &[(usize, usize, bool)]) -> f6
     light / nl.max(1) as f64 - dark / nd.max(1) as f64
 }
 
-/// `grid` with its four corners moved (hill climbing, steps of a half, a quarter and an eighth
-/// of a module) to where the finder and timing patterns fit the grey picture best. At most
-/// 3 x 12 rounds of 16 tries, each a few hundred samples.
-pub fn refine(img: &GrayImage, grid: &Grid) -> Grid {
+/// `grid` with its four corners moved (hill climbing, steps of one, a half, a quarter and an
+/// eighth of a module) to where the finder, timing and alignment patterns fit the grey picture best,
+/// and its fitness. At most 4 x 12 rounds of 16 tries, each reading the function modules.
+pub fn refine(img: &GrayImage, grid: &Grid) -> (Grid, f64) {
     let modules = function_modules(grid.size);
-    if modules.is_empty() {
-        return *grid;
-    }
     let n = grid.size as f64;
     let mut best = *grid;
     let mut score = fitness(img, &best, &modules);
@@ -209,14 +223,13 @@ pub fn refine(img: &GrayImage, grid: &Grid) -> Grid {
         let (a, b) = (grid.raw(0.0, 0.0), grid.raw(n, 0.0));
         ((a.0 - b.0).hypot(a.1 - b.1) / n).max(0.5)
     };
-    for step in [0.5, 0.25, 0.125] {
+    for step in [1.0, 0.5, 0.25, 0.125] {
         let d = step * module_px;
         for _ in 0..12 {
             let mut improved = false;
             for corner in 0..4 {
                 for (dx, dy) in [(d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d)] {
-                    let mut p =
-                        [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)].map(|(u, v)| best.raw(u, v));
+                    let mut p = best.corners();
                     p[corner].0 += dx;
                     p[corner].1 += dy;
                     let Some(g) = best.from_corners(p) else {
@@ -233,7 +246,7 @@ pub fn refine(img: &GrayImage, grid: &Grid) -> Grid {
             }
         }
     }
-    best
+    (best, score)
 }
 
 /// Otsu's threshold of `values` (0–255).
@@ -290,8 +303,31 @@ fn local_means(values: &[f32], n: usize, r: usize) -> Vec<f32> {
     out
 }
 
+/// `values` with `k` times the difference to the mean of each module's four neighbours added.
+fn sharpen(values: &[f32], n: usize, k: f32) -> Vec<f32> {
+    let at = |x: usize, y: usize| values[y * n + x];
+    let mut out = Vec::with_capacity(n * n);
+    for y in 0..n {
+        for x in 0..n {
+            let v = at(x, y);
+            let around = [
+                if x > 0 { at(x - 1, y) } else { v },
+                if x + 1 < n { at(x + 1, y) } else { v },
+                if y > 0 { at(x, y - 1) } else { v },
+                if y + 1 < n { at(x, y + 1) } else { v },
+            ];
+            let mean = around.iter().sum::<f32>() / 4.0;
+            out.push(v + k * (v - mean));
+        }
+    }
+    out
+}
+
 /// The module bitmaps to try for one grid, likeliest first: dark modules are `true`.
-pub fn bitmaps(values: &[f32], n: usize) -> Vec<Vec<bool>> {
+fn bitmaps(values: &[f32], n: usize) -> Vec<Vec<bool>> {
+    if values.len() != n * n || n == 0 {
+        return Vec::new();
+    }
     let global = otsu(values);
     let spread = {
         let (lo, hi) = values
@@ -302,6 +338,18 @@ pub fn bitmaps(values: &[f32], n: usize) -> Vec<Vec<bool>> {
     let local = local_means(values, n, 4);
     let local_wide = local_means(values, n, 8);
     let mut out = Vec::new();
+    // Blur spreads each module into its neighbours: take some of their mean back out.
+    let sharp = sharpen(values, n, 0.6);
+    let sharp_local = local_means(&sharp, n, 4);
+    out.push(
+        sharp
+            .iter()
+            .zip(&sharp_local)
+            .map(|(v, m)| *v < *m)
+            .collect(),
+    );
+    let sharp_global = otsu(&sharp);
+    out.push(sharp.iter().map(|v| *v < sharp_global).collect());
     for bias in [0.0f32, -0.06, 0.06, -0.12, 0.12] {
         let b = bias * spread;
         out.push(
@@ -325,8 +373,18 @@ pub fn bitmaps(values: &[f32], n: usize) -> Vec<Vec<bool>> {
     out
 }
 
+/// The codes to try for `grid` (moved by `shift` modules), likeliest first: its modules read
+/// from `img` and thresholded every way [`bitmaps`] knows.
+pub fn codes(img: &GrayImage, grid: &Grid, shift: (f64, f64)) -> Vec<quircs::Code> {
+    let values = module_values(img, grid, shift);
+    bitmaps(&values, grid.size)
+        .iter()
+        .map(|dark| code_of(dark, grid.size))
+        .collect()
+}
+
 /// A quirc code of `size` modules holding `dark`.
-pub fn code_of(dark: &[bool], size: usize) -> quircs::Code {
+fn code_of(dark: &[bool], size: usize) -> quircs::Code {
     let mut code = quircs::Code {
         size: size as i32,
         ..quircs::Code::default()
@@ -390,11 +448,12 @@ mod tests {
             scale: 1.0,
         };
         let v = module_values(&img, &grid, (0.0, 0.0));
-        let dark: Vec<bool> = bitmaps(&v, 3).remove(1);
-        assert_eq!(
-            dark,
-            vec![true, false, true, false, true, false, true, false, true]
-        );
+        assert!(v[0] < 10.0 && v[1] > 245.0, "{v:?}");
+        let dark = vec![true, false, true, false, true, false, true, false, true];
+        let tries = bitmaps(&v, 3);
+        // The global thresholds (plain and sharpened) read it exactly.
+        assert_eq!(tries[1], dark);
+        assert_eq!(tries[3], dark);
         let code = code_of(&dark, 3);
         assert_eq!(code.cell_bitmap[0], 0b0101_0101);
         assert_eq!(code.cell_bitmap[1], 1);

@@ -20,6 +20,7 @@ mod conformance_vcdm;
 mod forms_equivalence;
 mod hostile_trust;
 mod qr_images;
+mod qr_photos;
 mod qr_roundtrip;
 mod qr_vectors;
 mod qr_zbar;
