@@ -2,13 +2,22 @@
 //! white one.
 //!
 //! The detector (quirc) thresholds the picture once and reads every module from one pixel of
-//! it. On a blurred, noisy or unevenly lit photo that one pixel is often on the wrong side of
-//! the threshold, and the code fails with "too many errors to correct" although its grid was
-//! found exactly. Here every module is read as the average of five points around its centre
-//! (bilinear, in the grey picture, through the detector's own perspective transform), and the
-//! module values are then thresholded several ways: against the mean of the modules around
-//! each one (uneven light), against one global (Otsu) threshold, and each with a small bias
-//! either way. Every variant is one more decode of the same grid, a few thousand operations.
+//! it. On a blurred, noisy or unevenly lit photo that pixel is often on the wrong side of the
+//! threshold, or the grid is off by a fraction of a module, and the code fails with "format
+//! data ECC failure" or "too many errors to correct" although it was found. Here:
+//!
+//! - the grid is fitted to the grey picture ([`refine`]): its four corners move, by hill
+//!   climbing, to where the finder, timing and alignment patterns every code has are darkest
+//!   and lightest as they should be (optionally with one version more or fewer modules:
+//!   [`Grid::resized`]);
+//! - every module is read as the average of five points around its centre (bilinear);
+//! - the module values are thresholded several ways ([`codes`]): against the mean of the
+//!   modules around each (uneven light), against one global (Otsu) threshold, each with a small
+//!   bias either way, and after a module-level sharpening (blur spreads a module into its
+//!   neighbours).
+//!
+//! A fit is a few hundred thousand samples and every variant one more decode of the same grid;
+//! the caller charges both to its budget.
 
 use image::GrayImage;
 
