@@ -45,7 +45,7 @@ impl Grid {
     }
 
     /// The grid whose corners (grid points (0, 0), (n, 0), (n, n), (0, n)) are at `p`.
-    fn from_corners(&self, p: [(f64, f64); 4]) -> Option<Grid> {
+    fn with_corners(&self, p: [(f64, f64); 4]) -> Option<Grid> {
         let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = p;
         let (dx1, dx2, dx3) = (x1 - x2, x3 - x2, x0 - x1 + x2 - x3);
         let (dy1, dy2, dy3) = (y1 - y2, y3 - y2, y0 - y1 + y2 - y3);
@@ -78,7 +78,7 @@ impl Grid {
         if !(21..=177).contains(&size) {
             return None;
         }
-        Grid { size, ..*self }.from_corners(self.corners())
+        Grid { size, ..*self }.with_corners(self.corners())
     }
 
     /// The detection-image positions of the grid's corners, clockwise from (0, 0).
@@ -169,8 +169,8 @@ fn function_modules(n: usize) -> Vec<(usize, usize, bool)> {
     let centres = alignment_centres(n);
     for &cy in &centres {
         for &cx in &centres {
-            let in_finder =
-                (cx < 9 && cy < 9) || (cx > n - 10 && cy < 9) || (cx < 9 && cy > n - 10);
+            // The three corners with a finder pattern have no alignment pattern.
+            let in_finder = (cy < 9 && (cx < 9 || cx > n - 10)) || (cx < 9 && cy > n - 10);
             if in_finder {
                 continue;
             }
@@ -188,7 +188,7 @@ fn function_modules(n: usize) -> Vec<(usize, usize, bool)> {
 /// The rows (and columns) of the alignment pattern centres of a code `n` modules across.
 fn alignment_centres(n: usize) -> Vec<usize> {
     let version = n.saturating_sub(17) / 4;
-    if version < 2 || version > 40 {
+    if !(2..=40).contains(&version) {
         return Vec::new();
     }
     let count = version / 7 + 2;
@@ -241,7 +241,7 @@ pub fn refine(img: &GrayImage, grid: &Grid) -> (Grid, f64) {
                     let mut p = best.corners();
                     p[corner].0 += dx;
                     p[corner].1 += dy;
-                    let Some(g) = best.from_corners(p) else {
+                    let Some(g) = best.with_corners(p) else {
                         continue;
                     };
                     let s = fitness(img, &g, &modules);
