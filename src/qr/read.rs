@@ -15,7 +15,7 @@
 //! Several passes (as is, locally thresholded, blurred, scaled) make photos of paper
 //! certificates work; later passes only run when earlier ones found nothing. A grid the
 //! detector found but could not decode is re-read from the grey picture after a finer fit
-//! ([`sample`](super::sample)): on blurred, noisy, low-contrast photos that is what reads them.
+//! ([`sample`]): on blurred, noisy, low-contrast photos that is what reads them.
 
 use super::load::load_gray;
 pub use super::load::{sniff, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};

@@ -383,7 +383,7 @@ fn bitmaps(values: &[f32], n: usize) -> Vec<Vec<bool>> {
 }
 
 /// The codes to try for `grid` (moved by `shift` modules), likeliest first: its modules read
-/// from `img` and thresholded every way [`bitmaps`] knows.
+/// from `img` and thresholded every way `bitmaps` knows (see the module documentation).
 pub fn codes(img: &GrayImage, grid: &Grid, shift: (f64, f64)) -> Vec<quircs::Code> {
     let values = module_values(img, grid, shift);
     bitmaps(&values, grid.size)
