@@ -2,7 +2,8 @@
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
 # QR reader; poppler-utils, to render and read printed certificates; Chromium, for the browser
 # test of the verification page; node and Python with the independent JOSE and Data Integrity
-# libraries of tests/tooling) when they are missing.
+# libraries of tests/tooling; zxing-cpp and the Python modules of the photo corpus) when they
+# are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -31,4 +32,6 @@ if ! python3 -c 'import joserfc, cryptography' >/dev/null 2>&1; then
   python3 -m pip install -q joserfc cryptography \
     || python3 -m pip install -q --break-system-packages joserfc cryptography
 fi
+# Pillow, numpy and zxing-cpp for the photo corpus test (tests/library/qr_photos.rs).
+scripts/python-tooling.sh
 cargo test "$@"

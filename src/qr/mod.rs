@@ -17,6 +17,8 @@ pub mod pixels;
 pub mod read;
 #[cfg(feature = "images")]
 pub mod render;
+#[cfg(feature = "images")]
+pub mod sample;
 pub mod text;
 pub mod vectors;
 

@@ -13,12 +13,14 @@
 //!   and every candidate grid; when it runs out the read stops with an error that says so.
 //!
 //! Several passes (as is, locally thresholded, blurred, scaled) make photos of paper
-//! certificates work; later passes only run when earlier ones found nothing.
+//! certificates work; later passes only run when earlier ones found nothing. A grid the
+//! detector found but could not decode is re-read from the grey picture after a finer fit
+//! ([`sample`]): on blurred, noisy, low-contrast photos that is what reads them.
 
 use super::load::load_gray;
 pub use super::load::{sniff, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE};
 use super::pixels::{adaptive, blur3, downscale, upscale_3_2};
-use super::{looks_like_qr_text, QrError};
+use super::{looks_like_qr_text, sample, QrError};
 use image::GrayImage;
 use std::time::{Duration, Instant};
 
@@ -35,13 +37,13 @@ pub struct Budget {
 }
 
 impl Default for Budget {
-    /// Three seconds and 600 million units: every pass on the largest image fits (so on this
-    /// budget the work limit never cuts a read short; it bounds custom passes), and a typical
-    /// photo needs a tenth of it.
+    /// Three seconds and 800 million units: every pass on the largest image fits, with every
+    /// candidate grid re-read (so on this budget the work limit never cuts a read short; it
+    /// bounds custom passes), and a typical photo needs a tenth of it.
     fn default() -> Self {
         Budget {
             time: Duration::from_secs(3),
-            work: 600_000_000,
+            work: 800_000_000,
         }
     }
 }
@@ -149,38 +151,119 @@ enum Found {
     Nothing,
 }
 
-/// Runs the detector on `img`, trying each candidate grid while the budget lasts.
-fn detect(img: &GrayImage, meter: &mut Meter) -> Result<Found, QrError> {
+/// What one decode of a grid gave.
+fn judge(decoded: Result<quircs::Data, quircs::DecodeError>) -> Found {
+    match decoded {
+        Ok(data) if looks_like_qr_text(&data.payload) => match String::from_utf8(data.payload) {
+            Ok(t) => Found::Text(t),
+            Err(_) => Found::Other("the QR code holds text that is not UTF-8".into()),
+        },
+        Ok(_) => Found::Other("the QR code does not hold a skillcert certificate URL".into()),
+        Err(e) => Found::Other(format!("a QR code was found but cannot be read: {e}")),
+    }
+}
+
+/// Decodes `code`; the decoder is third-party code, so a panic is an error, not a crash.
+fn decode(code: &quircs::Code) -> Result<Found, QrError> {
+    std::panic::catch_unwind(|| code.decode())
+        .map(judge)
+        .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))
+}
+
+/// Runs the detector on `img`, trying each candidate grid while the budget lasts: first as
+/// the detector read it, then re-read from `grey` (the base picture, `grey.width() /
+/// img.width()` times larger) with several thresholds ([`sample`](super::sample)).
+fn detect(img: &GrayImage, grey: &GrayImage, meter: &mut Meter) -> Result<Found, QrError> {
     let run = || {
         let mut q = quircs::Quirc::default();
         let (w, h) = (img.width() as usize, img.height() as usize);
-        q.identify(w, h, img.as_raw())
-            .filter_map(Result::ok)
-            .collect::<Vec<_>>()
+        let codes: Vec<_> = q.identify(w, h, img.as_raw()).collect();
+        let grids: Vec<_> = q.grids.iter().map(|g| (g.c, g.grid_size)).collect();
+        (codes, grids)
     };
     // The detector is third-party code: a panic on a hostile image must not take the process
     // down.
-    let codes = std::panic::catch_unwind(run)
+    let (codes, grids) = std::panic::catch_unwind(run)
         .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))?;
+    let scale = f64::from(grey.width()) / f64::from(img.width().max(1));
     let mut found = Found::Nothing;
-    for code in codes {
+    for (code, (c, size)) in codes.into_iter().zip(grids) {
+        let Ok(code) = code else { continue };
         meter.charge(GRID_COST)?;
         meter.stats.grids += 1;
-        let decoded = std::panic::catch_unwind(|| code.decode())
-            .map_err(|_| QrError::Image("the QR decoder failed on this image".into()))?;
-        found = match decoded {
-            Ok(data) if looks_like_qr_text(&data.payload) => {
-                match String::from_utf8(data.payload) {
-                    Ok(t) => return Ok(Found::Text(t)),
-                    Err(_) => Found::Other("the QR code holds text that is not UTF-8".into()),
-                }
-            }
-            Ok(_) => Found::Other("the QR code does not hold a skillcert certificate URL".into()),
-            Err(e) => Found::Other(format!("a QR code was found but cannot be read: {e}")),
+        found = match decode(&code)? {
+            Found::Text(t) => return Ok(Found::Text(t)),
+            other => other,
         };
+        // Versions 1 to 40 only: the size bounds the work of a re-read.
+        let Some(size) = usize::try_from(size)
+            .ok()
+            .filter(|s| (21..=177).contains(s))
+        else {
+            continue;
+        };
+        if let Some(t) = reread(grey, sample::Grid { c, size, scale }, meter)? {
+            return Ok(Found::Text(t));
+        }
     }
     Ok(found)
 }
+
+/// Decodes `grid` (moved by `shift` modules) read from `grey`, every way [`sample::codes`]
+/// thresholds it, while the budget lasts.
+fn read_grid(
+    grey: &GrayImage,
+    grid: &sample::Grid,
+    shift: (f64, f64),
+    meter: &mut Meter,
+) -> Result<Option<String>, QrError> {
+    meter.charge(GRID_COST)?;
+    for code in sample::codes(grey, grid, shift) {
+        meter.charge(GRID_COST / 4)?;
+        meter.stats.grids += 1;
+        if let Found::Text(t) = decode(&code)? {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// Re-reads a grid the detector found but could not decode, from the grey picture: as found,
+/// then fitted to the picture (and three small shifts of that), then fitted with one version
+/// fewer or more modules when that fits better. Every fit, grid read and decode is charged.
+fn reread(
+    grey: &GrayImage,
+    found: sample::Grid,
+    meter: &mut Meter,
+) -> Result<Option<String>, QrError> {
+    if let Some(t) = read_grid(grey, &found, (0.0, 0.0), meter)? {
+        return Ok(Some(t));
+    }
+    meter.charge(FIT_COST)?;
+    let (fitted, score) = sample::refine(grey, &found);
+    for shift in [(0.0, 0.0), (0.15, 0.15), (-0.15, -0.15)] {
+        if let Some(t) = read_grid(grey, &fitted, shift, meter)? {
+            return Ok(Some(t));
+        }
+    }
+    for size in [found.size + 4, found.size.saturating_sub(4)] {
+        let Some(other) = found.resized(size) else {
+            continue;
+        };
+        meter.charge(FIT_COST)?;
+        let (fitted, s) = sample::refine(grey, &other);
+        if s > score {
+            if let Some(t) = read_grid(grey, &fitted, (0.0, 0.0), meter)? {
+                return Ok(Some(t));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Work units of fitting one grid ([`sample::refine`]): up to 48 rounds of 16 fitness
+/// evaluations of up to about 1,500 function modules.
+const FIT_COST: u64 = 1_000_000;
 
 /// Work units of decoding one candidate grid (sampling and error correction of up to a
 /// version 40 code).
@@ -209,7 +292,7 @@ pub fn parse_image_within(bytes: &[u8], budget: Budget) -> Result<(String, ReadS
     for pass in passes(side) {
         meter.charge(pass.cost_per_pixel() * pixels)?;
         meter.stats.passes += 1;
-        match detect(&pass.apply(&base, side), &mut meter)? {
+        match detect(&pass.apply(&base, side), &base, &mut meter)? {
             Found::Text(t) => return Ok((t, meter.stats)),
             Found::Other(m) => last = Found::Other(m),
             Found::Nothing => {}

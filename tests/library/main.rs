@@ -23,6 +23,7 @@ mod interop_di;
 mod interop_jose;
 mod pdf_print;
 mod qr_images;
+mod qr_photos;
 mod qr_roundtrip;
 mod qr_vectors;
 mod qr_zbar;
