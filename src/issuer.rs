@@ -214,6 +214,33 @@ impl Issuer {
         self.save_config()
     }
 
+    /// The print extras of a certificate as recorded and printed: the ID number in full or
+    /// masked (the issuer's choice), the ID type defaulting to 居民身份证 when an ID is given, the
+    /// photo as an absolute path (relative paths are taken from `base`), so that the page can
+    /// be printed again later.
+    pub fn print_extras(
+        &self,
+        mut p: crate::request::PrintExtras,
+        national_id: Option<&str>,
+        base: &Path,
+    ) -> crate::request::PrintExtras {
+        let masked = self.config.print.id_number == IdPrint::Masked;
+        p.id_number = national_id.map(|n| crate::request::PrintExtras::print_id(n, masked));
+        if p.id_number.is_some() && p.id_type.is_none() {
+            p.id_type = Some("居民身份证".into());
+        }
+        if let Some(photo) = p.photo.take() {
+            let full = base.join(&photo);
+            p.photo = Some(
+                std::path::absolute(&full)
+                    .unwrap_or(full)
+                    .display()
+                    .to_string(),
+            );
+        }
+        p
+    }
+
     /// Opens the issuer in `dir`.
     pub fn open(dir: &Path) -> Result<Issuer, IssuerError> {
         let path = dir.join("config.json");

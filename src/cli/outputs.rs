@@ -259,30 +259,14 @@ fn document_intact(path: &Path, sha256: Option<&str>) -> bool {
     sha256 == Some(hex::encode(h).as_str())
 }
 
-/// The print extras as recorded and printed: the ID number in full or masked (the issuer's
-/// choice), the ID type defaulting to 居民身份证 when an ID is given, the photo as an absolute
-/// path (relative paths are taken from `base`), so that the page can be printed again later.
+/// The print extras as recorded and printed ([`Issuer::print_extras`]).
 pub(crate) fn extras_for_issuer(
     issuer: &Issuer,
-    mut p: PrintExtras,
+    p: PrintExtras,
     national_id: Option<&str>,
     base: &Path,
 ) -> PrintExtras {
-    let masked = issuer.config().print.id_number == crate::issuer::IdPrint::Masked;
-    p.id_number = national_id.map(|n| PrintExtras::print_id(n, masked));
-    if p.id_number.is_some() && p.id_type.is_none() {
-        p.id_type = Some("居民身份证".into());
-    }
-    if let Some(photo) = p.photo.take() {
-        let full = base.join(&photo);
-        p.photo = Some(
-            std::path::absolute(&full)
-                .unwrap_or(full)
-                .display()
-                .to_string(),
-        );
-    }
-    p
+    issuer.print_extras(p, national_id, base)
 }
 
 /// Refuses, before anything is recorded, a certificate whose page cannot be printed: a

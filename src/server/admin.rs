@@ -68,6 +68,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(issue_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
         )
         .route("/api/v1/admin/certificates/{id}", get(lookup))
+        .route("/api/v1/admin/certificates/{id}/pdf", get(pdf))
         .route("/api/v1/admin/certificates/{id}/revoke", post(revoke))
         .route("/api/v1/admin/certificates/{id}/suspend", post(suspend))
         .route("/api/v1/admin/certificates/{id}/reinstate", post(reinstate))
@@ -410,6 +411,45 @@ pub async fn reinstate(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     change(state, headers, id, body, Change::Reinstate).await
+}
+
+/// `GET /api/v1/admin/certificates/{id}/pdf`: the printed certificate.
+#[utoipa::path(get, path = "/api/v1/admin/certificates/{id}/pdf", tag = "admin",
+    summary = "The printed certificate (one A4 PDF page)",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "urn:uuid:…, the bare UUID, or the certificate number")),
+    responses(
+        (status = 200, description = "the PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "bad id", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody),
+        (status = 404, description = "no such certificate", body = ErrorBody),
+        (status = 422, description = "the certificate cannot be printed (the message says why)", body = ErrorBody),
+    ))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    let Path(id) = id?;
+    let id = parse_id_or_number(&id)?;
+    let backend = state.backend.clone();
+    let (bytes, warning) = blocking(move || backend.pdf(&id)).await?;
+    let mut r = (
+        StatusCode::OK,
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response();
+    if let Some(w) = warning {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&w) {
+            r.headers_mut().insert("x-skillcert-warning", v);
+        }
+    }
+    Ok(r)
 }
 
 /// `GET /api/v1/admin/certificates/{id}`: the record and its history.

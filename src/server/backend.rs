@@ -150,6 +150,45 @@ impl Backend {
             .clone()
     }
 
+    /// The printed certificate (one A4 PDF page) of a certificate found by id or number, as
+    /// `issue` printed it: signed again from the recorded claims (the same bytes with the same
+    /// key), with the print extras recorded with it and the issuer's current print settings.
+    /// A photo file that can no longer be read leaves the photo box empty; the second value
+    /// says so.
+    pub fn pdf(&self, id_or_number: &str) -> Result<(Vec<u8>, Option<String>), ApiError> {
+        use crate::printing::{self, PrintAssets};
+        static PRINTER: std::sync::OnceLock<Result<crate::pdf::Printer, String>> =
+            std::sync::OnceLock::new();
+        let issuer = self.issuer();
+        let t = self.registry.to_sign(&issuer, id_or_number)?;
+        let issued = issuer
+            .sign_all(t.claims, t.at)
+            .map_err(|e| ApiError::Internal(format!("re-signing for print: {e}")))?;
+        let extras = printing::recorded_extras(t.print.as_deref())
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let assets =
+            PrintAssets::load(&issuer).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+        let (photo, warning) = match printing::photo_path(&extras, Path::new("/")) {
+            None => (None, None),
+            Some(p) => match printing::read_image("photo", &p) {
+                Ok(b) => (Some(b), None),
+                Err(_) => (
+                    None,
+                    Some("the photo file could not be read; printed without it".to_owned()),
+                ),
+            },
+        };
+        let page = printing::printed(&issued, &extras, &assets, photo);
+        let printer = PRINTER
+            .get_or_init(|| crate::pdf::Printer::new().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| ApiError::Internal(e.clone()))?;
+        let bytes = printer
+            .pdf(&page)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+        Ok((bytes, warning))
+    }
+
     /// The issuer (as of the last reload).
     pub fn issuer(&self) -> Arc<Issuer> {
         self.current().issuer
@@ -200,9 +239,17 @@ impl Backend {
         Ok(true)
     }
 
-    /// Issues one certificate through the registry.
+    /// Issues one certificate through the registry (with the ID number as the issuer prints
+    /// it, for the printed certificate).
     pub fn issue(&self, req: &CheckedRequest) -> Result<Issued, ApiError> {
-        Ok(self.registry.issue(&self.issuer(), req)?)
+        let issuer = self.issuer();
+        let print = print_json(&issuer, req);
+        let opts = crate::registry::IssueOptions {
+            actor: None,
+            batch_key: None,
+            print: Some(&print),
+        };
+        Ok(self.registry.issue_with(&issuer, req, &opts)?)
     }
 
     /// Applies a status change; returns the certificate's record and history afterwards.
@@ -247,6 +294,17 @@ impl Backend {
             .status_list_credential(&issuer, u64::from(n))?;
         Ok((v.to_string(), issuer.config().status_ttl_secs))
     }
+}
+
+/// The print extras (JSON) of a certificate issued through the API: the ID number as the
+/// issuer prints it.
+pub fn print_json(issuer: &Issuer, req: &CheckedRequest) -> String {
+    let extras = issuer.print_extras(
+        crate::request::PrintExtras::default(),
+        req.national_id.as_deref(),
+        Path::new("."),
+    );
+    serde_json::to_string(&extras).unwrap_or_default()
 }
 
 /// The answer for an issued certificate: id, document, token, QR text and the verification

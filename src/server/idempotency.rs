@@ -184,10 +184,11 @@ pub fn issue(
         Ok(match registry.find_batch_key(&row)? {
             Some(rec) => registry.complete(&issuer, &rec.id)?,
             None => {
+                let print = super::backend::print_json(&issuer, c);
                 let opts = IssueOptions {
                     actor: None,
                     batch_key: Some(&row),
-                    print: None,
+                    print: Some(&print),
                 };
                 registry.issue_with(&issuer, c, &opts)?
             }

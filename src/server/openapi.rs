@@ -69,6 +69,7 @@ impl Modify for OptionalReinstateBody {
         super::admin::issue_one,
         super::admin::issue_batch,
         super::admin::lookup,
+        super::admin::pdf,
         super::admin::revoke,
         super::admin::suspend,
         super::admin::reinstate,

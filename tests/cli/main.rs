@@ -11,5 +11,6 @@
 
 mod cli_core;
 mod cli_forms;
+mod cli_printing;
 mod hostile_status;
 mod status_cli;

@@ -13,6 +13,7 @@ fn admin_routes() -> Vec<(&'static str, String)> {
         ("POST", "/api/v1/admin/certificates".into()),
         ("POST", "/api/v1/admin/certificates/batch".into()),
         ("GET", format!("/api/v1/admin/certificates/{ID}")),
+        ("GET", format!("/api/v1/admin/certificates/{ID}/pdf")),
         ("POST", format!("/api/v1/admin/certificates/{ID}/revoke")),
         ("POST", format!("/api/v1/admin/certificates/{ID}/suspend")),
         ("POST", format!("/api/v1/admin/certificates/{ID}/reinstate")),
@@ -594,4 +595,84 @@ async fn finding_8_admin_auth_before_body() {
     .await;
     assert_eq!(r.assert_error(413), "payload_too_large");
     assert!(read.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn the_printed_certificate_by_id_and_by_number() {
+    let f = fixture();
+    let r = send(
+        &f.state,
+        admin(
+            "POST",
+            "/api/v1/admin/certificates",
+            Some(request_json("王晓明")),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    let id = v["credential_id"].as_str().unwrap().to_owned();
+    let number = v["document"]["credentialSubject"]["licenseNumber"]
+        .as_str()
+        .expect("every certificate has a number")
+        .to_owned();
+    // The look-up finds it by number too (any case).
+    let r = send(
+        &f.state,
+        admin(
+            "GET",
+            &format!("/api/v1/admin/certificates/{}", number.to_lowercase()),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["certificate"]["id"], id.as_str());
+    assert_eq!(r.json()["certificate"]["number"], number.as_str());
+    let mut pdfs = Vec::new();
+    for key in [&id, &number] {
+        let r = send(
+            &f.state,
+            admin(
+                "GET",
+                &format!("/api/v1/admin/certificates/{key}/pdf"),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.headers["content-type"], "application/pdf");
+        assert!(r.body.starts_with(b"%PDF-"));
+        pdfs.push(r.body);
+    }
+    // The same page whichever way it was asked for, and it carries the number as text.
+    assert_eq!(pdfs[0], pdfs[1]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, &pdfs[0]).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/test.sh)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&number), "{text}");
+    assert!(text.contains("王晓明"), "{text}");
+    // Unknown and malformed ids.
+    let r = send(
+        &f.state,
+        admin(
+            "GET",
+            "/api/v1/admin/certificates/S000133060200263999999/pdf",
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.assert_error(404), "not_found");
+    let r = send(
+        &f.state,
+        admin("GET", "/api/v1/admin/certificates/%E7%8E%8B/pdf", None),
+    )
+    .await;
+    r.assert_error(400);
 }
