@@ -61,6 +61,7 @@ pub mod model;
 pub mod private_fs;
 pub mod proof;
 pub mod qr;
+pub mod rdfc;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod request;

@@ -16,6 +16,7 @@ mod common;
 mod conformance_eddsa;
 mod conformance_jcs;
 mod conformance_keys;
+mod conformance_rdfc;
 mod conformance_vcdm;
 mod forms_equivalence;
 mod hostile_trust;
