@@ -151,7 +151,10 @@ pub struct IssuerConfig {
 }
 
 fn default_proofs() -> Vec<String> {
-    proof::Cryptosuite::ALL.iter().map(|c| c.name().to_owned()).collect()
+    proof::Cryptosuite::ALL
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect()
 }
 
 /// A signed certificate in its document form, with its claims.
@@ -472,7 +475,10 @@ impl Issuer {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let distinct = suites.iter().collect::<std::collections::HashSet<_>>().len();
+        let distinct = suites
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len();
         if suites.is_empty() || distinct != suites.len() {
             return Err(IssuerError::Invalid(
                 "config.json proofs: one or more distinct cryptosuites are needed".into(),

@@ -27,7 +27,7 @@ pub const MAX_QUADS: usize = 10_000;
 /// Most blank nodes in one canonicalized document.
 pub const MAX_BLANK_NODES: usize = 1_000;
 /// Most Hash N-Degree Quads calls in one canonicalization.
-pub const MAX_HNDQ_CALLS: usize = 4_000;
+pub const MAX_HNDQ_CALLS: usize = 128;
 /// Work units (elements expanded, terms defined, contexts processed) per document.
 const MAX_WORK: usize = 2_000_000;
 
