@@ -20,6 +20,7 @@ mod conformance_rdfc;
 mod conformance_vcdm;
 mod forms_equivalence;
 mod hostile_trust;
+mod interop_digitalbazaar;
 mod proof_sets;
 mod qr_images;
 mod qr_roundtrip;
