@@ -249,7 +249,7 @@ fn expand_object(
                 "{kpath}: the term is not defined"
             )));
         };
-        if !is_keyword(&ep) && !(ep.contains(':') && is_absolute_iri(&ep)) {
+        if !(is_keyword(&ep) || is_absolute_iri(&ep)) {
             return Err(RdfcError::Dropped(format!(
                 "{kpath}: the term is not defined"
             )));
