@@ -3,6 +3,7 @@
 //! coercion, `@container`, `@language`/`@direction`. `@import`, `@reverse`, `@nest` and index
 //! maps are refused (no bundled context uses them).
 
+use super::iri::{expand_iri, gen_delim_end, is_absolute_iri, is_keyword, looks_like_keyword};
 use super::{contexts, Budget, RdfcError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -49,58 +50,6 @@ pub(super) struct ActiveContext {
     pub language: Option<String>,
     pub direction: Option<String>,
     pub previous: Option<Rc<ActiveContext>>,
-}
-
-/// `true` for a string of the form `@` + letters (a keyword or reserved keyword-like word).
-pub(super) fn looks_like_keyword(s: &str) -> bool {
-    s.len() > 1 && s.starts_with('@') && s[1..].bytes().all(|b| b.is_ascii_alphabetic())
-}
-
-pub(super) fn is_keyword(s: &str) -> bool {
-    matches!(
-        s,
-        "@base"
-            | "@container"
-            | "@context"
-            | "@direction"
-            | "@graph"
-            | "@id"
-            | "@import"
-            | "@included"
-            | "@index"
-            | "@json"
-            | "@language"
-            | "@list"
-            | "@nest"
-            | "@none"
-            | "@prefix"
-            | "@propagate"
-            | "@protected"
-            | "@reverse"
-            | "@set"
-            | "@type"
-            | "@value"
-            | "@version"
-            | "@vocab"
-    )
-}
-
-/// An absolute IRI (`scheme:…`) or a blank node identifier (`_:…`), without white space.
-pub(super) fn is_absolute_iri(s: &str) -> bool {
-    let Some((scheme, rest)) = s.split_once(':') else {
-        return false;
-    };
-    let mut b = scheme.bytes();
-    let first_ok = b
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_');
-    first_ok
-        && (scheme == "_" || b.all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(&c)))
-        && !rest.chars().any(char::is_whitespace)
-}
-
-fn gen_delim_end(iri: &str) -> bool {
-    iri.ends_with([':', '/', '?', '#', '[', ']', '@']) || iri.starts_with("_:")
 }
 
 /// Processing state for one context: the local context and which terms are defined.
@@ -197,45 +146,7 @@ fn process_object(
             return Err(RdfcError::Unsupported(format!("{k} in a context")));
         }
     }
-    if let Some(v) = map.get("@version") {
-        if v.as_f64() != Some(1.1) {
-            return Err(RdfcError::context("@version must be 1.1"));
-        }
-    }
-    if let Some(v) = map.get("@base") {
-        result.base = match v {
-            Value::Null => None,
-            Value::String(s) if is_absolute_iri(s) => Some(s.clone()),
-            _ => return Err(RdfcError::context("@base must be null or an absolute IRI")),
-        };
-    }
-    if let Some(v) = map.get("@vocab") {
-        result.vocab = match v {
-            Value::Null => None,
-            Value::String(s) => {
-                let e = expand_iri(&result, s, true, true)?;
-                match e {
-                    Some(iri) if is_absolute_iri(&iri) => Some(iri),
-                    _ => return Err(RdfcError::context("@vocab must be an absolute IRI")),
-                }
-            }
-            _ => return Err(RdfcError::context("@vocab must be a string or null")),
-        };
-    }
-    if let Some(v) = map.get("@language") {
-        result.language = match v {
-            Value::Null => None,
-            Value::String(s) => Some(s.to_ascii_lowercase()),
-            _ => return Err(RdfcError::context("@language must be a string or null")),
-        };
-    }
-    if let Some(v) = map.get("@direction") {
-        result.direction = match v.as_str() {
-            None if v.is_null() => None,
-            Some(d @ ("ltr" | "rtl")) => Some(d.to_owned()),
-            _ => return Err(RdfcError::context("@direction must be ltr, rtl or null")),
-        };
-    }
+    context_defaults(&mut result, map)?;
     let protected = match map.get("@protected") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -268,6 +179,50 @@ fn process_object(
     Ok(result)
 }
 
+/// `@version`, `@base`, `@vocab`, `@language` and `@direction` of a local context.
+fn context_defaults(result: &mut ActiveContext, map: &Map<String, Value>) -> Result<(), RdfcError> {
+    if let Some(v) = map.get("@version") {
+        if v.as_f64() != Some(1.1) {
+            return Err(RdfcError::context("@version must be 1.1"));
+        }
+    }
+    if let Some(v) = map.get("@base") {
+        result.base = match v {
+            Value::Null => None,
+            Value::String(s) if is_absolute_iri(s) => Some(s.clone()),
+            _ => return Err(RdfcError::context("@base must be null or an absolute IRI")),
+        };
+    }
+    if let Some(v) = map.get("@vocab") {
+        result.vocab = match v {
+            Value::Null => None,
+            Value::String(s) => {
+                let e = expand_iri(result, s, true, true)?;
+                match e {
+                    Some(iri) if is_absolute_iri(&iri) => Some(iri),
+                    _ => return Err(RdfcError::context("@vocab must be an absolute IRI")),
+                }
+            }
+            _ => return Err(RdfcError::context("@vocab must be a string or null")),
+        };
+    }
+    if let Some(v) = map.get("@language") {
+        result.language = match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.to_ascii_lowercase()),
+            _ => return Err(RdfcError::context("@language must be a string or null")),
+        };
+    }
+    if let Some(v) = map.get("@direction") {
+        result.direction = match v.as_str() {
+            None if v.is_null() => None,
+            Some(d @ ("ltr" | "rtl")) => Some(d.to_owned()),
+            _ => return Err(RdfcError::context("@direction must be ltr, rtl or null")),
+        };
+    }
+    Ok(())
+}
+
 struct TermCfg<'a> {
     protected: bool,
     override_protected: bool,
@@ -293,6 +248,49 @@ fn create_term(
     }
     local.defined.insert(term.to_owned(), false);
     let value = local.map.get(term).cloned().unwrap_or(Value::Null);
+    if keyword_term(term, &value)? {
+        local.defined.insert(term.to_owned(), true);
+        return Ok(());
+    }
+    let previous = active.terms.remove(term);
+    let (value, simple) = term_value(term, value)?;
+    let mut def = TermDef {
+        iri: None,
+        prefix: false,
+        protected: match value.get("@protected") {
+            None => cfg.protected,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(RdfcError::context("@protected must be a boolean")),
+        },
+        type_mapping: None,
+        container: Vec::new(),
+        language: None,
+        direction: None,
+        context: None,
+    };
+    if let Some(t) = value.get("@type") {
+        def.type_mapping = Some(type_mapping(active, local, term, t, budget)?);
+    }
+    term_iri(active, local, term, &value, simple, &mut def, cfg, budget)?;
+    term_options(active, term, &value, &mut def, cfg, budget)?;
+    if let Some(prev) = previous {
+        if !cfg.override_protected && prev.protected {
+            if !def.same_but_protected(&prev) {
+                return Err(RdfcError::context(format!(
+                    "protected term redefinition: {term}"
+                )));
+            }
+            def = (*prev).clone();
+        }
+    }
+    active.terms.insert(term.to_owned(), Rc::new(def));
+    local.defined.insert(term.to_owned(), true);
+    Ok(())
+}
+
+/// Keywords as terms: only `@type` may be redefined (as a `@set` container, or protected);
+/// another keyword is an error; a keyword-like word (`@foo`) is ignored (`Ok(true)`).
+fn keyword_term(term: &str, value: &Value) -> Result<bool, RdfcError> {
     if term == "@type" {
         let ok = value.as_object().is_some_and(|o| {
             !o.is_empty()
@@ -303,15 +301,18 @@ fn create_term(
         if !ok {
             return Err(RdfcError::context("keyword redefinition of @type"));
         }
-    } else if is_keyword(term) {
+        return Ok(false);
+    }
+    if is_keyword(term) {
         return Err(RdfcError::context(format!(
             "keyword redefinition of {term}"
         )));
-    } else if looks_like_keyword(term) {
-        local.defined.insert(term.to_owned(), true);
-        return Ok(());
     }
-    let previous = active.terms.remove(term);
+    Ok(looks_like_keyword(term))
+}
+
+/// A term's value as a map (a string `s` is `{"@id": s}`, a simple term), members checked.
+fn term_value(term: &str, value: Value) -> Result<(Map<String, Value>, bool), RdfcError> {
     let (value, simple) = match value {
         Value::Null => (Map::from_iter([("@id".to_owned(), Value::Null)]), false),
         Value::String(s) => (Map::from_iter([("@id".to_owned(), Value::String(s))]), true),
@@ -339,40 +340,38 @@ fn create_term(
             )));
         }
     }
-    let mut def = TermDef {
-        iri: None,
-        prefix: false,
-        protected: match value.get("@protected") {
-            None => cfg.protected,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(RdfcError::context("@protected must be a boolean")),
-        },
-        type_mapping: None,
-        container: Vec::new(),
-        language: None,
-        direction: None,
-        context: None,
-    };
-    if let Some(t) = value.get("@type") {
-        let t = t
-            .as_str()
-            .ok_or_else(|| RdfcError::context(format!("invalid type mapping for {term}")))?;
-        let e = expand_iri_local(active, t, false, true, local, budget)?;
-        match e {
-            Some(e)
-                if matches!(e.as_str(), "@id" | "@json" | "@none" | "@vocab")
-                    || (is_absolute_iri(&e) && !e.starts_with("_:")) =>
-            {
-                def.type_mapping = Some(e)
-            }
-            _ => {
-                return Err(RdfcError::context(format!(
-                    "invalid type mapping for {term}"
-                )))
-            }
+    Ok((value, simple))
+}
+
+fn type_mapping(
+    active: &mut ActiveContext,
+    local: &mut Local<'_>,
+    term: &str,
+    t: &Value,
+    budget: &mut Budget,
+) -> Result<String, RdfcError> {
+    let bad = || RdfcError::context(format!("invalid type mapping for {term}"));
+    let t = t.as_str().ok_or_else(bad)?;
+    match expand_iri_local(active, t, false, true, local, budget)? {
+        Some(e)
+            if matches!(e.as_str(), "@id" | "@json" | "@none" | "@vocab")
+                || (is_absolute_iri(&e) && !e.starts_with("_:")) =>
+        {
+            Ok(e)
         }
+        _ => Err(bad()),
     }
-    term_iri(active, local, term, &value, simple, &mut def, cfg, budget)?;
+}
+
+/// Steps 21–26: container, scoped context, language, direction, prefix flag.
+fn term_options(
+    active: &ActiveContext,
+    term: &str,
+    value: &Map<String, Value>,
+    def: &mut TermDef,
+    cfg: &TermCfg<'_>,
+    budget: &mut Budget,
+) -> Result<(), RdfcError> {
     if let Some(c) = value.get("@container") {
         def.container = container_list(term, c)?;
     }
@@ -402,18 +401,6 @@ fn create_term(
             .as_bool()
             .ok_or_else(|| RdfcError::context(format!("invalid @prefix for {term}")))?;
     }
-    if let Some(prev) = previous {
-        if !cfg.override_protected && prev.protected {
-            if !def.same_but_protected(&prev) {
-                return Err(RdfcError::context(format!(
-                    "protected term redefinition: {term}"
-                )));
-            }
-            def = (*prev).clone();
-        }
-    }
-    active.terms.insert(term.to_owned(), Rc::new(def));
-    local.defined.insert(term.to_owned(), true);
     Ok(())
 }
 
@@ -536,54 +523,4 @@ fn expand_iri_local(
         }
     }
     expand_iri(active, value, document_relative, vocab)
-}
-
-/// IRI expansion (§5.2.2). `Ok(None)`: the value maps to nothing (a keyword-like word or an
-/// explicitly unmapped term).
-pub(super) fn expand_iri(
-    active: &ActiveContext,
-    value: &str,
-    document_relative: bool,
-    vocab: bool,
-) -> Result<Option<String>, RdfcError> {
-    if is_keyword(value) {
-        return Ok(Some(value.to_owned()));
-    }
-    if looks_like_keyword(value) {
-        return Ok(None);
-    }
-    if let Some(d) = active.terms.get(value) {
-        if d.iri.as_deref().is_some_and(is_keyword) || vocab {
-            return Ok(d.iri.clone());
-        }
-    }
-    if let Some(i) = value.get(1..).and_then(|r| r.find(':')) {
-        let (prefix, suffix) = (&value[..=i], &value[i + 2..]);
-        if prefix == "_" || suffix.starts_with("//") {
-            return Ok(Some(value.to_owned()));
-        }
-        if let Some(d) = active.terms.get(prefix) {
-            if let (Some(p), true) = (&d.iri, d.prefix) {
-                return Ok(Some(format!("{p}{suffix}")));
-            }
-        }
-        if is_absolute_iri(value) {
-            return Ok(Some(value.to_owned()));
-        }
-    }
-    if vocab {
-        if let Some(v) = &active.vocab {
-            return Ok(Some(format!("{v}{value}")));
-        }
-    }
-    if document_relative {
-        if let Some(b) = &active.base {
-            if !is_absolute_iri(value) {
-                return Err(RdfcError::Unsupported(format!(
-                    "relative IRI {value} against @base {b}"
-                )));
-            }
-        }
-    }
-    Ok(Some(value.to_owned()))
 }

@@ -2,7 +2,8 @@
 //! define, or a value that expansion would silently drop, is an error naming it, so nothing in
 //! a document can escape the signature by not being turned into RDF.
 
-use super::context::{expand_iri, is_absolute_iri, is_keyword, process, ActiveContext};
+use super::context::{process, ActiveContext};
+use super::iri::{expand_iri, is_absolute_iri, is_keyword};
 use super::{Budget, RdfcError};
 use serde_json::{Map, Value};
 use std::rc::Rc;
@@ -374,26 +375,7 @@ fn expand_keyword(
                 .ok_or_else(|| RdfcError::Dropped(format!("{path}: {s} maps to nothing")))?;
             Value::String(iri)
         }
-        "@type" => {
-            let items: Vec<&Value> = match value {
-                Value::Array(a) => a.iter().collect(),
-                other => vec![other],
-            };
-            let mut types = match result.remove("@type") {
-                Some(Value::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            for t in items {
-                let s = t.as_str().ok_or_else(|| bad("@type must be strings"))?;
-                let iri = expand_iri(type_scoped, s, true, true)?
-                    .filter(|i| is_absolute_iri(i) || i == "@json")
-                    .ok_or_else(|| {
-                        RdfcError::Dropped(format!("{path}: type {s} is not defined"))
-                    })?;
-                types.push(Value::String(iri));
-            }
-            Value::Array(types)
-        }
+        "@type" => expand_types(type_scoped, value, result, path)?,
         "@graph" => Value::Array(as_array(expand(
             active,
             Some("@graph"),
@@ -505,4 +487,32 @@ fn finish_object(
         }
     }
     Ok(Value::Object(result))
+}
+
+/// `@type` of a node: every type an absolute IRI under the type-scoped context, appended to
+/// the types already read.
+fn expand_types(
+    type_scoped: &ActiveContext,
+    value: &Value,
+    result: &mut Map<String, Value>,
+    path: &str,
+) -> Result<Value, RdfcError> {
+    let items: Vec<&Value> = match value {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut types = match result.remove("@type") {
+        Some(Value::Array(a)) => a,
+        _ => Vec::new(),
+    };
+    for t in items {
+        let s = t
+            .as_str()
+            .ok_or_else(|| RdfcError::Syntax(format!("{path}: @type must be strings")))?;
+        let iri = expand_iri(type_scoped, s, true, true)?
+            .filter(|i| is_absolute_iri(i) || i == "@json")
+            .ok_or_else(|| RdfcError::Dropped(format!("{path}: type {s} is not defined")))?;
+        types.push(Value::String(iri));
+    }
+    Ok(Value::Array(types))
 }

@@ -16,6 +16,7 @@
 mod context;
 pub mod contexts;
 mod expand;
+mod iri;
 mod to_rdf;
 
 use serde_json::Value;

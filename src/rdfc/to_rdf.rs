@@ -2,7 +2,7 @@
 //! deserialization to RDF (JSON-LD 1.1 API §8.2), with `rdfDirection` unset (a direction is not
 //! turned into RDF). IRIs are checked by `oxrdf`; one it refuses is an error, never dropped.
 
-use super::context::is_absolute_iri;
+use super::iri::is_absolute_iri;
 use super::{Budget, RdfcError};
 use oxrdf::{BlankNode, Dataset, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use serde_json::{Map, Value};
@@ -57,6 +57,18 @@ struct Target<'a> {
     property: Option<&'a str>,
 }
 
+/// Adds `v` to the target subject's property (no duplicates when `unique`).
+fn add_to_subject(map: &mut NodeMap, t: &Target<'_>, v: Value, unique: bool) {
+    if let (Some(s), Some(p)) = (t.subject, t.property) {
+        let vals = map.node(t.graph, s).entry(p.to_owned()).or_default();
+        if unique {
+            add_unique(vals, v);
+        } else {
+            vals.push(v);
+        }
+    }
+}
+
 fn generate(
     el: &Value,
     map: &mut NodeMap,
@@ -79,20 +91,10 @@ fn generate(
             ))
         }
     };
-    let add_to_subject = |map: &mut NodeMap, v: Value, unique: bool| {
-        if let (Some(s), Some(p)) = (t.subject, t.property) {
-            let vals = map.node(t.graph, s).entry(p.to_owned()).or_default();
-            if unique {
-                add_unique(vals, v);
-            } else {
-                vals.push(v);
-            }
-        }
-    };
     if obj.contains_key("@value") {
         match list {
             Some(l) => l.push(el.clone()),
-            None => add_to_subject(map, el.clone(), true),
+            None => add_to_subject(map, t, el.clone(), true),
         }
         return Ok(());
     }
@@ -105,10 +107,22 @@ fn generate(
         )]));
         match list {
             Some(outer) => outer.push(l),
-            None => add_to_subject(map, l, false),
+            None => add_to_subject(map, t, l, false),
         }
         return Ok(());
     }
+    generate_node(obj, map, t, list, budget)
+}
+
+/// A node object: its node in the graph, a reference from the subject (or list) it is under,
+/// its types, its named graph and its properties.
+fn generate_node(
+    obj: &Map<String, Value>,
+    map: &mut NodeMap,
+    t: &Target<'_>,
+    list: &mut Option<Vec<Value>>,
+    budget: &mut Budget,
+) -> Result<(), RdfcError> {
     let id = match obj.get("@id").and_then(Value::as_str) {
         Some(i) if i.starts_with("_:") => map.blank(Some(i)),
         Some(i) => i.to_owned(),
@@ -121,7 +135,7 @@ fn generate(
     )]));
     match list {
         Some(l) => l.push(reference),
-        None => add_to_subject(map, reference, true),
+        None => add_to_subject(map, t, reference, true),
     }
     if let Some(Value::Array(types)) = obj.get("@type") {
         for ty in types {
@@ -191,6 +205,11 @@ fn double_lexical(f: f64) -> String {
 }
 
 fn literal(obj: &Map<String, Value>) -> Result<Term, RdfcError> {
+    if obj.contains_key("@direction") {
+        // With rdfDirection unset (as Data Integrity uses it), a base direction is not turned
+        // into RDF: it would not be signed, so it is refused (as jsonld.js's safe mode does).
+        return Err(RdfcError::Dropped("a base direction (@direction)".into()));
+    }
     let datatype = obj.get("@type").and_then(Value::as_str);
     let value = &obj["@value"];
     let (lex, dt) = match value {
@@ -210,12 +229,17 @@ fn literal(obj: &Map<String, Value>) -> Result<Term, RdfcError> {
                 .filter(|f| f.is_finite())
                 .ok_or_else(|| RdfcError::Syntax("a number that is not a finite double".into()))?;
             let double = datatype == Some(format!("{XSD}double").as_str());
-            if f.fract() != 0.0 || f.abs() >= 1e21 || double {
+            // jsonld.js's test: a double when JavaScript writes the number with a "." (so
+            // 1e-7, written "1e-7", is an integer, "0"), or when it is at least 1e21.
+            let js = ryu_js::Buffer::new().format(f).to_owned();
+            if js.contains('.') || f.abs() >= 1e21 || double {
                 (
                     double_lexical(f),
                     datatype.map_or(format!("{XSD}double"), str::to_owned),
                 )
             } else {
+                // As JavaScript's toFixed(0): no "-0".
+                let f = if f == 0.0 { 0.0 } else { f };
                 (
                     format!("{f:.0}"),
                     datatype.map_or(format!("{XSD}integer"), str::to_owned),
@@ -353,4 +377,17 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Data
         }
     }
     Ok(ds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::double_lexical;
+
+    #[test]
+    fn doubles_are_written_as_json_ld_writes_them() {
+        assert_eq!(double_lexical(1.1), "1.1E0");
+        assert_eq!(double_lexical(1.0e-7), "1.0E-7");
+        assert_eq!(double_lexical(123456.789), "1.23456789E5");
+        assert_eq!(double_lexical(-2.5e21), "-2.5E21");
+    }
 }

@@ -21,6 +21,7 @@ mod conformance_vcdm;
 mod forms_equivalence;
 mod hostile_trust;
 mod interop_digitalbazaar;
+mod interop_jsonld;
 mod proof_sets;
 mod qr_images;
 mod qr_roundtrip;
