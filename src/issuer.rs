@@ -191,6 +191,7 @@ impl Issuer {
             status_ttl_secs: DEFAULT_STATUS_TTL_SECS,
             numbering: NumberingScheme::default(),
             print: PrintConfig::default(),
+            proofs: config::default_proofs(),
         };
         let issuer = Issuer {
             dir: dir.to_owned(),
@@ -462,12 +463,38 @@ impl Issuer {
         Ok(claims)
     }
 
-    /// Signs the document form of `claims` (`eddsa-jcs-2022`).
+    /// The cryptosuites of issued documents (`config.json` `proofs`), checked.
+    pub fn proof_suites(&self) -> Result<Vec<proof::Cryptosuite>, IssuerError> {
+        let suites = self
+            .config
+            .proofs
+            .iter()
+            .map(|n| {
+                proof::Cryptosuite::from_name(n).ok_or_else(|| {
+                    IssuerError::Invalid(format!("config.json proofs: unknown cryptosuite {n}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let distinct = suites
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if suites.is_empty() || distinct != suites.len() {
+            return Err(IssuerError::Invalid(
+                "config.json proofs: one or more distinct cryptosuites are needed".into(),
+            ));
+        }
+        Ok(suites)
+    }
+
+    /// Signs the document form of `claims` with a proof per configured cryptosuite
+    /// (`eddsa-jcs-2022` and `eddsa-rdfc-2022` by default).
     pub fn sign_document(&self, claims: &Claims, now: DateTime<Utc>) -> Result<Value, IssuerError> {
-        let mut doc = proof::sign_as(&claims.to_document(), self, &now)?;
-        // The Open Badges 3.0 schema wants `proof` as an array: a proof set of one. The
+        let suites = self.proof_suites()?;
+        let mut doc = proof::sign_with(&claims.to_document(), self, &now, &suites)?;
+        // The Open Badges 3.0 schema wants `proof` as an array: a proof set, maybe of one. The
         // signature does not depend on the form (`proof` is removed before hashing).
-        if let Some(p) = doc.get_mut("proof") {
+        if let Some(p) = doc.get_mut("proof").filter(|p| p.is_object()) {
             *p = Value::Array(vec![p.take()]);
         }
         Ok(doc)

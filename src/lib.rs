@@ -1,7 +1,8 @@
 //! # skillcert
 //!
 //! Issue and verify vocational skill certificates as W3C Verifiable Credentials 2.0 that are
-//! also Open Badges 3.0 `OpenBadgeCredential`s, signed with Ed25519 (`eddsa-jcs-2022`).
+//! also Open Badges 3.0 `OpenBadgeCredential`s, signed with Ed25519 (`eddsa-jcs-2022` and
+//! `eddsa-rdfc-2022` Data Integrity proofs).
 //!
 //! Untrusted input becomes an [`verify::UnverifiedCredential`]; only a [`verify::Verifier`]
 //! turns it into a [`verify::VerifiedCredential`], and every check ends in one
@@ -66,6 +67,7 @@ pub mod printing;
 pub mod private_fs;
 pub mod proof;
 pub mod qr;
+pub mod rdfc;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod request;

@@ -234,18 +234,20 @@ impl Verifier {
         // Status lists are fetched only for a credential whose signature verifies with a
         // trusted key in its window: nothing else may make the verifier send a request.
         let mut authentic = found.is_ok();
-        match key {
-            Some(k) if keys::verify_strict(&k, &u.message, &u.signature) => c.push(
+        match key.map(|k| failed_proofs(u, &k)) {
+            Some(None) => c.push(
                 "signature",
                 Outcome::Pass,
-                "Ed25519 signature verifies".into(),
+                format!("Ed25519 signature verifies{}", proof_names(u)),
                 None,
             ),
-            Some(_) => {
+            Some(Some(bad)) => {
                 authentic = false;
                 c.fail(
                     "signature",
-                    "Ed25519 signature does not verify: the credential was altered or not signed by this key".into(),
+                    format!(
+                        "Ed25519 signature does not verify{bad}: the credential was altered or not signed by this key"
+                    ),
                     Verdict::BadSignature,
                 )
             }
@@ -424,4 +426,28 @@ fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
         ),
         None => c.push("valid_until", Outcome::Pass, "no expiry".into(), None),
     }
+}
+
+/// `None` when every signature verifies with `key` (the document form: every proof of its
+/// proof set), else which proofs failed, as text for the check's reason.
+fn failed_proofs(u: &UnverifiedCredential, key: &ed25519_dalek::VerifyingKey) -> Option<String> {
+    if u.proofs.is_empty() {
+        return (!keys::verify_strict(key, &u.message, &u.signature)).then(String::new);
+    }
+    let bad: Vec<&str> = u
+        .proofs
+        .iter()
+        .filter(|p| !keys::verify_strict(key, &p.message, &p.signature))
+        .map(|p| p.cryptosuite.name())
+        .collect();
+    (!bad.is_empty()).then(|| format!(" (proof {})", bad.join(", ")))
+}
+
+/// ` (proofs checked: eddsa-jcs-2022, eddsa-rdfc-2022)` for the document form, else empty.
+fn proof_names(u: &UnverifiedCredential) -> String {
+    if u.proofs.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = u.proofs.iter().map(|p| p.cryptosuite.name()).collect();
+    format!(" (proofs checked: {})", names.join(", "))
 }

@@ -41,6 +41,10 @@ pub struct IssuerConfig {
     pub active_key: String,
     /// Freshness limit of status list credentials, seconds.
     pub status_ttl_secs: u64,
+    /// The Data Integrity cryptosuites an issued document's proof set carries, in order
+    /// (`eddsa-jcs-2022`, `eddsa-rdfc-2022`; both by default, either may be left out).
+    #[serde(default = "default_proofs")]
+    pub proofs: Vec<String>,
     /// How certificates are numbered (default: the general form with prefix `SC`).
     #[serde(default)]
     pub numbering: NumberingScheme,
@@ -77,4 +81,12 @@ pub struct PrintConfig {
     /// The evaluation organisation's filed name (评价机构), when it differs from the issuer name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<String>,
+}
+
+/// Both cryptosuites, JCS first.
+pub(super) fn default_proofs() -> Vec<String> {
+    crate::proof::Cryptosuite::ALL
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect()
 }

@@ -39,8 +39,8 @@ pub struct MalformedReport {
 }
 
 /// A signed credential document: W3C Verifiable Credentials 2.0 / Open Badges 3.0, with an
-/// embedded Data Integrity proof (`eddsa-jcs-2022`). Described by those specifications'
-/// own JSON Schemas, not here.
+/// embedded Data Integrity proof set (`eddsa-jcs-2022` and `eddsa-rdfc-2022`). Described by
+/// those specifications' own JSON Schemas, not here.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(value_type = Object)]
 pub struct CredentialDocument(pub Value);

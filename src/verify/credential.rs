@@ -31,6 +31,9 @@ pub struct UnverifiedCredential {
     pub(super) not_certificate: Option<String>,
     /// For the QR form: the URL prefix it was found behind (`HTTPS://HOST/V/`).
     pub(super) qr_prefix: Option<String>,
+    /// The document form's proofs (a proof set: every one must verify); empty for the other
+    /// forms, whose one signature is `message`/`signature`.
+    pub(super) proofs: Vec<proof::PreparedProof>,
 }
 
 /// What a codec of this crate read from one credential: the parts of an
@@ -87,10 +90,12 @@ impl UnverifiedCredential {
             valid_until: p.valid_until,
             status: p.status,
             qr_prefix: p.qr_prefix,
+            proofs: Vec::new(),
         }
     }
 
-    /// Parses a secured JSON document (`eddsa-jcs-2022`). The error names the field.
+    /// Parses a secured JSON document (`eddsa-jcs-2022` and/or `eddsa-rdfc-2022` proofs). The
+    /// error names the field.
     pub fn from_document_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
         let v = jcs::parse_strict(bytes, MAX_DOCUMENT)?;
         Self::from_document_value(v)
@@ -108,7 +113,11 @@ impl UnverifiedCredential {
         if !doc.is_object() {
             return Err(not_object());
         }
-        let prepared = proof::prepare(&doc)?;
+        let proofs = proof::prepare_set(&doc)?;
+        let prepared = proofs
+            .first()
+            .cloned()
+            .ok_or_else(|| field_err("proof", "missing: the document is not signed"))?;
         let issuer_id = match doc.get("issuer") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Object(o)) => o
@@ -131,7 +140,7 @@ impl UnverifiedCredential {
         };
         let (valid_from, valid_until) = (time("validFrom")?, time("validUntil")?);
         let status = StatusRef::list_from_json(doc.get("credentialStatus"))?;
-        Ok(Self::from_parts(Parts {
+        let mut u = Self::from_parts(Parts {
             format: Format::Document,
             claims: Claims::from_document(&doc).ok(),
             issuer_id,
@@ -144,7 +153,14 @@ impl UnverifiedCredential {
             status,
             document: Some(doc),
             qr_prefix: None,
-        }))
+        });
+        u.proofs = proofs;
+        Ok(u)
+    }
+
+    /// The cryptosuites of the document form's proofs, in order (empty for the other forms).
+    pub fn cryptosuites(&self) -> Vec<proof::Cryptosuite> {
+        self.proofs.iter().map(|p| p.cryptosuite).collect()
     }
 
     /// Verifies: `Ok` only when every check passes; else the report says why not.

@@ -15,7 +15,7 @@ pub enum ParseError {
     /// The document is not strict JSON, or is too large.
     #[error(transparent)]
     Json(#[from] JsonError),
-    /// The document's `eddsa-jcs-2022` proof is missing or malformed.
+    /// The document's proof (or proof set) is missing or malformed, or cannot be canonicalized.
     #[error(transparent)]
     Proof(#[from] ProofError),
     /// A member of the document is missing or wrong.

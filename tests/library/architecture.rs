@@ -15,7 +15,7 @@ const SPLIT: [&str; 2] = ["cli", "server"];
 const LAYERS: [(&str, &[&str]); 10] = [
     ("foundation", &["jcs", "html", "private_fs"]),
     ("model", &["model", "keys", "request", "roster"]),
-    ("proofs", &["proof", "signer", "trust"]),
+    ("proofs", &["proof", "rdfc", "signer", "trust"]),
     ("verification", &["verify"]),
     ("forms", &["token", "qr", "vcdm", "input", "pdf"]),
     ("issuer", &["issuer"]),

@@ -1,0 +1,133 @@
+//! JSON-LD to RDF and RDF Dataset Canonicalization (RDFC-1.0), for the `eddsa-rdfc-2022`
+//! cryptosuite.
+//!
+//! A focused JSON-LD 1.1 processor (expansion and toRdf) covers what the bundled contexts use
+//! ([`contexts::BUNDLED`]: VC 2.0, the VC examples context, Open Badges 3.0.3, and the W3C
+//! citizenship v4rc1 context of the VC-DI-EdDSA test vectors). It never loads a document from
+//! the network: any other context URL is refused. It runs in "safe mode": a property or type
+//! that no context defines, a relative IRI, or anything else that JSON-LD would silently drop
+//! is an error, so every member of a signed document is covered by the RDF that is signed.
+//! The canonical N-Quads come from the `rdf-canon` crate (RDFC-1.0 with SHA-256).
+//!
+//! Work is bounded on hostile input: nesting depth, a work budget over expansion and context
+//! processing, the number of statements and blank nodes, and the number of Hash N-Degree
+//! Quads calls (the step of RDFC-1.0 that is exponential on adversarial graphs).
+
+mod context;
+pub mod contexts;
+mod expand;
+mod iri;
+mod to_rdf;
+
+use serde_json::Value;
+
+/// Deepest JSON nesting expanded.
+pub const MAX_DEPTH: usize = 64;
+/// Most RDF statements in one canonicalized document.
+pub const MAX_QUADS: usize = 10_000;
+/// Most blank nodes in one canonicalized document.
+pub const MAX_BLANK_NODES: usize = 1_000;
+/// Most Hash N-Degree Quads calls in one canonicalization.
+pub const MAX_HNDQ_CALLS: usize = 128;
+/// Work units (elements expanded, terms defined, contexts processed) per document.
+const MAX_WORK: usize = 2_000_000;
+
+/// Why a document could not be turned into canonical N-Quads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RdfcError {
+    /// A context URL that is not bundled (no network loading).
+    #[error("unknown JSON-LD context {0}: only bundled contexts are used")]
+    UnknownContext(String),
+    /// An invalid or refused context.
+    #[error("invalid JSON-LD context: {0}")]
+    Context(String),
+    /// A JSON-LD feature this processor does not implement.
+    #[error("unsupported JSON-LD feature: {0}")]
+    Unsupported(String),
+    /// Something JSON-LD would drop silently (an undefined term, a relative IRI, …).
+    #[error("JSON-LD would drop {0}")]
+    Dropped(String),
+    /// Not valid JSON-LD.
+    #[error("invalid JSON-LD: {0}")]
+    Syntax(String),
+    /// An IRI or blank node that RDF does not accept.
+    #[error("invalid IRI: {0}")]
+    Iri(String),
+    /// A size or work limit was reached.
+    #[error("too much work: {0}")]
+    Limit(String),
+    /// Canonicalization failed (including its call limit).
+    #[error("RDF canonicalization failed: {0}")]
+    Canon(String),
+}
+
+impl RdfcError {
+    fn context(msg: impl Into<String>) -> Self {
+        RdfcError::Context(msg.into())
+    }
+}
+
+/// A work counter: every step spends from it, and running out is an error.
+#[derive(Debug)]
+pub(crate) struct Budget(usize);
+
+impl Budget {
+    fn new() -> Self {
+        Budget(MAX_WORK)
+    }
+    fn spend(&mut self, n: usize) -> Result<(), RdfcError> {
+        self.0 = self.0.checked_sub(n).ok_or_else(|| {
+            RdfcError::Limit(format!("more than {MAX_WORK} JSON-LD processing steps"))
+        })?;
+        Ok(())
+    }
+}
+
+/// The RDF dataset of a JSON-LD document, as (unsorted, not canonical) N-Quads lines.
+pub fn to_nquads(doc: &Value) -> Result<String, RdfcError> {
+    let ds = dataset(doc)?;
+    Ok(ds.iter().map(|q| format!("{q} .\n")).collect())
+}
+
+fn dataset(doc: &Value) -> Result<oxrdf::Dataset, RdfcError> {
+    let mut budget = Budget::new();
+    let expanded = expand::expand_document(doc, &mut budget)?;
+    to_rdf::to_dataset(&expanded, &mut budget)
+}
+
+/// The canonical N-Quads (RDFC-1.0, SHA-256) of a JSON-LD document: every statement
+/// followed by a newline, sorted; blank nodes labelled `_:c14n0`, `_:c14n1`, …
+pub fn canonicalize(doc: &Value) -> Result<String, RdfcError> {
+    let ds = dataset(doc)?;
+    let blanks: std::collections::HashSet<_> = ds
+        .iter()
+        .flat_map(|q| {
+            let s = match q.subject {
+                oxrdf::SubjectRef::BlankNode(b) => Some(b.as_str()),
+                _ => None,
+            };
+            let o = match q.object {
+                oxrdf::TermRef::BlankNode(b) => Some(b.as_str()),
+                _ => None,
+            };
+            let g = match q.graph_name {
+                oxrdf::GraphNameRef::BlankNode(b) => Some(b.as_str()),
+                _ => None,
+            };
+            [s, o, g]
+        })
+        .flatten()
+        .collect();
+    if blanks.len() > MAX_BLANK_NODES {
+        return Err(RdfcError::Limit(format!(
+            "{} blank nodes, more than {MAX_BLANK_NODES}",
+            blanks.len()
+        )));
+    }
+    let options = rdf_canon::CanonicalizationOptions {
+        hndq_call_limit: Some(MAX_HNDQ_CALLS),
+    };
+    rdf_canon::canonicalize_with::<sha2::Sha256>(&ds, &options)
+        .map_err(|e| RdfcError::Canon(e.to_string()))
+}

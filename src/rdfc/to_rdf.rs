@@ -1,0 +1,393 @@
+//! Expanded JSON-LD to an RDF dataset: node map generation (JSON-LD 1.1 §7.2) and
+//! deserialization to RDF (JSON-LD 1.1 API §8.2), with `rdfDirection` unset (a direction is not
+//! turned into RDF). IRIs are checked by `oxrdf`; one it refuses is an error, never dropped.
+
+use super::iri::is_absolute_iri;
+use super::{Budget, RdfcError};
+use oxrdf::{BlankNode, Dataset, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+
+type Node = BTreeMap<String, Vec<Value>>;
+type Graph = BTreeMap<String, Node>;
+
+#[derive(Default)]
+struct NodeMap {
+    graphs: BTreeMap<String, Graph>,
+    labels: HashMap<String, String>,
+    counter: usize,
+}
+
+impl NodeMap {
+    fn blank(&mut self, old: Option<&str>) -> String {
+        if let Some(l) = old.and_then(|o| self.labels.get(o)) {
+            return l.clone();
+        }
+        let new = format!("_:b{}", self.counter);
+        self.counter += 1;
+        if let Some(o) = old {
+            self.labels.insert(o.to_owned(), new.clone());
+        }
+        new
+    }
+
+    fn node(&mut self, graph: &str, id: &str) -> &mut Node {
+        let g = self.graphs.entry(graph.to_owned()).or_default();
+        g.entry(id.to_owned()).or_insert_with(|| {
+            let mut n = Node::new();
+            n.insert("@id".into(), vec![Value::String(id.to_owned())]);
+            n
+        })
+    }
+}
+
+fn add_unique(values: &mut Vec<Value>, v: Value) {
+    if !values.contains(&v) {
+        values.push(v);
+    }
+}
+
+/// Where a generated element goes.
+struct Target<'a> {
+    graph: &'a str,
+    subject: Option<&'a str>,
+    property: Option<&'a str>,
+}
+
+/// Adds `v` to the target subject's property (no duplicates when `unique`).
+fn add_to_subject(map: &mut NodeMap, t: &Target<'_>, v: Value, unique: bool) {
+    if let (Some(s), Some(p)) = (t.subject, t.property) {
+        let vals = map.node(t.graph, s).entry(p.to_owned()).or_default();
+        if unique {
+            add_unique(vals, v);
+        } else {
+            vals.push(v);
+        }
+    }
+}
+
+fn generate(
+    el: &Value,
+    map: &mut NodeMap,
+    t: &Target<'_>,
+    list: &mut Option<Vec<Value>>,
+    budget: &mut Budget,
+) -> Result<(), RdfcError> {
+    budget.spend(1)?;
+    let obj = match el {
+        Value::Array(a) => {
+            for item in a {
+                generate(item, map, t, list, budget)?;
+            }
+            return Ok(());
+        }
+        Value::Object(o) => o,
+        _ => {
+            return Err(RdfcError::Syntax(
+                "an expanded element that is not an object".into(),
+            ))
+        }
+    };
+    if obj.contains_key("@value") {
+        match list {
+            Some(l) => l.push(el.clone()),
+            None => add_to_subject(map, t, el.clone(), true),
+        }
+        return Ok(());
+    }
+    if let Some(items) = obj.get("@list") {
+        let mut inner = Some(Vec::new());
+        generate(items, map, t, &mut inner, budget)?;
+        let l = Value::Object(Map::from_iter([(
+            "@list".to_owned(),
+            Value::Array(inner.unwrap_or_default()),
+        )]));
+        match list {
+            Some(outer) => outer.push(l),
+            None => add_to_subject(map, t, l, false),
+        }
+        return Ok(());
+    }
+    generate_node(obj, map, t, list, budget)
+}
+
+/// A node object: its node in the graph, a reference from the subject (or list) it is under,
+/// its types, its named graph and its properties.
+fn generate_node(
+    obj: &Map<String, Value>,
+    map: &mut NodeMap,
+    t: &Target<'_>,
+    list: &mut Option<Vec<Value>>,
+    budget: &mut Budget,
+) -> Result<(), RdfcError> {
+    let id = match obj.get("@id").and_then(Value::as_str) {
+        Some(i) if i.starts_with("_:") => map.blank(Some(i)),
+        Some(i) => i.to_owned(),
+        None => map.blank(None),
+    };
+    map.node(t.graph, &id);
+    let reference = Value::Object(Map::from_iter([(
+        "@id".to_owned(),
+        Value::String(id.clone()),
+    )]));
+    match list {
+        Some(l) => l.push(reference),
+        None => add_to_subject(map, t, reference, true),
+    }
+    if let Some(Value::Array(types)) = obj.get("@type") {
+        for ty in types {
+            let ty = match ty.as_str() {
+                Some(s) if s.starts_with("_:") => Value::String(map.blank(Some(s))),
+                _ => ty.clone(),
+            };
+            add_unique(
+                map.node(t.graph, &id).entry("@type".into()).or_default(),
+                ty,
+            );
+        }
+    }
+    if let Some(g) = obj.get("@graph") {
+        let inner = Target {
+            graph: &id,
+            subject: None,
+            property: None,
+        };
+        generate(g, map, &inner, &mut None, budget)?;
+    }
+    let mut keys: Vec<&String> = obj.keys().filter(|k| !k.starts_with('@')).collect();
+    keys.sort();
+    for k in keys {
+        let prop = if k.starts_with("_:") {
+            map.blank(Some(k))
+        } else {
+            k.clone()
+        };
+        map.node(t.graph, &id).entry(prop.clone()).or_default();
+        let inner = Target {
+            graph: t.graph,
+            subject: Some(&id),
+            property: Some(&prop),
+        };
+        generate(&obj[k.as_str()], map, &inner, &mut None, budget)?;
+    }
+    Ok(())
+}
+
+fn named(iri: &str) -> Result<NamedNode, RdfcError> {
+    NamedNode::new(iri).map_err(|e| RdfcError::Iri(format!("{iri}: {e}")))
+}
+
+fn subject(id: &str) -> Result<NamedOrBlankNode, RdfcError> {
+    match id.strip_prefix("_:") {
+        Some(b) => Ok(BlankNode::new(b)
+            .map_err(|e| RdfcError::Iri(format!("{id}: {e}")))?
+            .into()),
+        None if is_absolute_iri(id) => Ok(named(id)?.into()),
+        None => Err(RdfcError::Iri(format!("{id}: not an absolute IRI"))),
+    }
+}
+
+/// The canonical lexical form of an `xsd:double` (as JSON-LD's toRdf writes it: `1.1E0`).
+fn double_lexical(f: f64) -> String {
+    let s = format!("{f:.15e}");
+    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let mantissa = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            let frac = frac.trim_end_matches('0');
+            format!("{int}.{}", if frac.is_empty() { "0" } else { frac })
+        }
+        None => format!("{mantissa}.0"),
+    };
+    format!("{mantissa}E{exp}")
+}
+
+fn literal(obj: &Map<String, Value>) -> Result<Term, RdfcError> {
+    if obj.contains_key("@direction") {
+        // With rdfDirection unset (as Data Integrity uses it), a base direction is not turned
+        // into RDF: it would not be signed, so it is refused (as jsonld.js's safe mode does).
+        return Err(RdfcError::Dropped("a base direction (@direction)".into()));
+    }
+    let datatype = obj.get("@type").and_then(Value::as_str);
+    let value = &obj["@value"];
+    let (lex, dt) = match value {
+        _ if datatype == Some("@json") => {
+            let c =
+                crate::jcs::canonicalize(value).map_err(|e| RdfcError::Syntax(e.to_string()))?;
+            let s = String::from_utf8(c).map_err(|e| RdfcError::Syntax(e.to_string()))?;
+            (s, format!("{RDF}JSON"))
+        }
+        Value::Bool(b) => (
+            b.to_string(),
+            datatype.map_or(format!("{XSD}boolean"), str::to_owned),
+        ),
+        Value::Number(n) => {
+            let f = n
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .ok_or_else(|| RdfcError::Syntax("a number that is not a finite double".into()))?;
+            let double = datatype == Some(format!("{XSD}double").as_str());
+            // jsonld.js's test: a double when JavaScript writes the number with a "." (so
+            // 1e-7, written "1e-7", is an integer, "0"), or when it is at least 1e21.
+            let js = ryu_js::Buffer::new().format(f).to_owned();
+            if js.contains('.') || f.abs() >= 1e21 || double {
+                (
+                    double_lexical(f),
+                    datatype.map_or(format!("{XSD}double"), str::to_owned),
+                )
+            } else {
+                // As JavaScript's toFixed(0): no "-0".
+                let f = if f == 0.0 { 0.0 } else { f };
+                (
+                    format!("{f:.0}"),
+                    datatype.map_or(format!("{XSD}integer"), str::to_owned),
+                )
+            }
+        }
+        Value::String(s) => {
+            if let Some(lang) = obj.get("@language").and_then(Value::as_str) {
+                let l = Literal::new_language_tagged_literal(s.clone(), lang)
+                    .map_err(|e| RdfcError::Syntax(format!("language tag {lang}: {e}")))?;
+                return Ok(l.into());
+            }
+            (
+                s.clone(),
+                datatype.map_or(format!("{XSD}string"), str::to_owned),
+            )
+        }
+        _ => return Err(RdfcError::Syntax("an invalid value object".into())),
+    };
+    Ok(Literal::new_typed_literal(lex, named(&dt)?).into())
+}
+
+fn object(
+    item: &Value,
+    quads: &mut Vec<(NamedOrBlankNode, NamedNode, Term)>,
+    next_blank: &mut usize,
+) -> Result<Term, RdfcError> {
+    let obj = item
+        .as_object()
+        .ok_or_else(|| RdfcError::Syntax("an expanded value that is not an object".into()))?;
+    if let Some(Value::Array(items)) = obj.get("@list") {
+        return list(items, quads, next_blank);
+    }
+    if obj.contains_key("@value") {
+        return literal(obj);
+    }
+    let id = obj.get("@id").and_then(Value::as_str).unwrap_or_default();
+    Ok(match subject(id)? {
+        NamedOrBlankNode::NamedNode(n) => n.into(),
+        NamedOrBlankNode::BlankNode(b) => b.into(),
+    })
+}
+
+fn list(
+    items: &[Value],
+    quads: &mut Vec<(NamedOrBlankNode, NamedNode, Term)>,
+    next_blank: &mut usize,
+) -> Result<Term, RdfcError> {
+    let nil = named(&format!("{RDF}nil"))?;
+    if items.is_empty() {
+        return Ok(nil.into());
+    }
+    let nodes: Vec<BlankNode> = items
+        .iter()
+        .map(|_| {
+            *next_blank += 1;
+            BlankNode::new_unchecked(format!("l{next_blank}"))
+        })
+        .collect();
+    let (first, rest) = (
+        named(&format!("{RDF}first"))?,
+        named(&format!("{RDF}rest"))?,
+    );
+    for (i, item) in items.iter().enumerate() {
+        let o = object(item, quads, next_blank)?;
+        quads.push((nodes[i].clone().into(), first.clone(), o));
+        let next: Term = match nodes.get(i + 1) {
+            Some(n) => n.clone().into(),
+            None => nil.clone().into(),
+        };
+        quads.push((nodes[i].clone().into(), rest.clone(), next));
+    }
+    Ok(nodes[0].clone().into())
+}
+
+/// The RDF dataset of an expanded document.
+pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Dataset, RdfcError> {
+    let mut map = NodeMap::default();
+    let top = Target {
+        graph: "@default",
+        subject: None,
+        property: None,
+    };
+    for el in expanded {
+        generate(el, &mut map, &top, &mut None, budget)?;
+    }
+    let mut ds = Dataset::new();
+    let mut next_blank = 0usize;
+    let type_iri = named(&format!("{RDF}type"))?;
+    for (gname, graph) in &map.graphs {
+        let g: GraphName = match gname.as_str() {
+            "@default" => GraphName::DefaultGraph,
+            other => match subject(other)? {
+                NamedOrBlankNode::NamedNode(n) => n.into(),
+                NamedOrBlankNode::BlankNode(b) => b.into(),
+            },
+        };
+        for (id, node) in graph {
+            let s = subject(id)?;
+            let mut quads = Vec::new();
+            for (p, values) in node {
+                if p == "@id" {
+                    continue;
+                }
+                if p == "@type" {
+                    for t in values {
+                        let t = t.as_str().unwrap_or_default();
+                        let o: Term = match subject(t)? {
+                            NamedOrBlankNode::NamedNode(n) => n.into(),
+                            NamedOrBlankNode::BlankNode(b) => b.into(),
+                        };
+                        quads.push((s.clone(), type_iri.clone(), o));
+                    }
+                    continue;
+                }
+                if p.starts_with("_:") {
+                    return Err(RdfcError::Iri(format!("{p}: a blank node property")));
+                }
+                let pn = named(p)?;
+                for v in values {
+                    let o = object(v, &mut quads, &mut next_blank)?;
+                    quads.push((s.clone(), pn.clone(), o));
+                }
+            }
+            budget.spend(quads.len())?;
+            for (qs, qp, qo) in quads {
+                ds.insert(&Quad::new(qs, qp, qo, g.clone()));
+            }
+            if ds.len() > super::MAX_QUADS {
+                return Err(RdfcError::Limit(format!(
+                    "more than {} RDF statements",
+                    super::MAX_QUADS
+                )));
+            }
+        }
+    }
+    Ok(ds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::double_lexical;
+
+    #[test]
+    fn doubles_are_written_as_json_ld_writes_them() {
+        assert_eq!(double_lexical(1.1), "1.1E0");
+        assert_eq!(double_lexical(1.0e-7), "1.0E-7");
+        assert_eq!(double_lexical(123456.789), "1.23456789E5");
+        assert_eq!(double_lexical(-2.5e21), "-2.5E21");
+    }
+}
