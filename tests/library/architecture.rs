@@ -20,13 +20,13 @@ const LAYERS: [(&str, &[&str]); 10] = [
     ("forms", &["token", "qr", "vcdm", "input", "pdf"]),
     ("issuer", &["issuer"]),
     ("status", &["status"]),
-    ("registry", &["registry"]),
+    ("registry", &["registry", "printing"]),
     ("server", &["server"]),
     ("cli", &["cli"]),
 ];
 
 /// Modules of the core library: they build without any feature, so they never name these.
-const FRONT: [&str; 4] = ["registry", "pdf", "server", "cli"];
+const FRONT: [&str; 5] = ["registry", "pdf", "printing", "server", "cli"];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
