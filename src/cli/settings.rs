@@ -4,6 +4,7 @@ use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use crate::issuer::{IdPrint, Issuer, PrintConfig};
 use crate::model::number::NumberingScheme;
 use crate::registry::Registry;
+use std::path::Path;
 
 /// How certificates are numbered (`init` and `settings`).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -76,10 +77,24 @@ pub struct PrintArgs {
 }
 
 impl PrintArgs {
-    fn apply(&self, current: &PrintConfig) -> Option<PrintConfig> {
+    fn apply(&self, current: &PrintConfig) -> Result<Option<PrintConfig>, CliError> {
+        // Images are checked now (not at the next print) and kept by absolute path.
+        for (field, arg) in [("seal", &self.seal), ("logo", &self.logo)] {
+            if let Some(f) = arg.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+                crate::printing::read_image(field, Path::new(f)).map_err(CliError::refused)?;
+            }
+        }
         let mut p = current.clone();
         let mut changed = false;
-        let opt = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
+        let opt = |v: &str| {
+            (!v.trim().is_empty()).then(|| {
+                let t = v.trim();
+                std::path::absolute(t)
+                    .map(|a| a.display().to_string())
+                    .unwrap_or_else(|_| t.to_owned())
+            })
+        };
+        let text = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
         if let Some(m) = &self.id_number {
             p.id_number = if m == "masked" {
                 IdPrint::Masked
@@ -88,17 +103,17 @@ impl PrintArgs {
             };
             changed = true;
         }
-        for (arg, field) in [
-            (&self.seal, &mut p.seal),
-            (&self.logo, &mut p.logo),
-            (&self.organisation, &mut p.organisation),
-        ] {
+        for (arg, field) in [(&self.seal, &mut p.seal), (&self.logo, &mut p.logo)] {
             if let Some(v) = arg {
                 *field = opt(v);
                 changed = true;
             }
         }
-        changed.then_some(p)
+        if let Some(v) = &self.organisation {
+            p.organisation = text(v);
+            changed = true;
+        }
+        Ok(changed.then_some(p))
     }
 }
 
@@ -193,7 +208,7 @@ pub(crate) fn run_settings(cli: &Ctx, args: &SettingsArgs) -> CmdResult {
     if let Some(s) = args.numbering.scheme(&issuer.config().numbering)? {
         issuer.set_numbering(s)?;
     }
-    if let Some(p) = args.print.apply(&issuer.config().print) {
+    if let Some(p) = args.print.apply(&issuer.config().print)? {
         issuer.set_print(p)?;
     }
     show_settings(cli, &issuer);

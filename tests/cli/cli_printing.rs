@@ -141,6 +141,54 @@ fn issue_numbers_prints_and_shows() {
     assert!(text.contains("S000133060200262000002"), "{text}");
     assert!(text.contains("330602********4321"), "{text}");
     assert!(!text.contains("330602199203154321"), "{text}");
+    // A seal must be a readable image when it is set, and is then printed on every page.
+    let (code, _, err) = json(cli(&data).args(["settings", "--seal", "no-such-seal.png"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("seal: "), "{err}");
+    let seal = dir.path().join("seal.png");
+    image::RgbaImage::from_fn(200, 200, |x, y| {
+        let d = (x as i32 - 100).pow(2) + (y as i32 - 100).pow(2);
+        image::Rgba([
+            200,
+            20,
+            20,
+            if (80 * 80..95 * 95).contains(&d) {
+                220
+            } else {
+                0
+            },
+        ])
+    })
+    .save(&seal)
+    .unwrap();
+    let (code, st, err) = json(cli(&data).arg("settings").arg("--seal").arg(&seal));
+    assert_eq!(code, 0, "{err}");
+    assert!(st["print"]["seal"].as_str().unwrap().ends_with("seal.png"));
+    let (code, v3, err) = json(
+        cli(&data)
+            .args([
+                "issue",
+                "--holder",
+                "赵六",
+                "--program",
+                "焊工 Welder",
+                "--level",
+                "5",
+            ])
+            .args(["--formats", "pdf", "--out"])
+            .arg(&out),
+    );
+    assert_eq!(code, 0, "{err}");
+    let with_seal = std::fs::metadata(v3["files"]["pdf"].as_str().unwrap())
+        .unwrap()
+        .len();
+    let without = std::fs::metadata(v2["files"]["pdf"].as_str().unwrap())
+        .unwrap()
+        .len();
+    assert!(
+        with_seal > without,
+        "the seal image is in the PDF: {with_seal} vs {without}"
+    );
     // Bad numbering codes are refused, naming the field; nothing changes.
     let (code, _, err) = json(cli(&data).args([
         "settings",
