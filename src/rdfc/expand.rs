@@ -25,6 +25,70 @@ pub(super) fn expand_document(doc: &Value, budget: &mut Budget) -> Result<Vec<Va
     })
 }
 
+thread_local! {
+    /// Processed top-level contexts made only of bundled context URLs: the same for every
+    /// document that names them, so processed once per thread (the bundled contexts are part
+    /// of the binary; a failed processing is not kept).
+    static ROOT_CONTEXTS: std::cell::RefCell<Vec<(Vec<String>, Rc<ActiveContext>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Most processed top-level contexts kept per thread.
+const ROOT_CONTEXTS_KEPT: usize = 8;
+
+/// The cache key of a top-level `@context` processed on the initial (empty) active context: its
+/// URLs, when it is one URL or an array of URLs.
+fn root_context_key(active: &ActiveContext, ctx: &Value) -> Option<Vec<String>> {
+    let initial = active.terms.is_empty()
+        && active.vocab.is_none()
+        && active.base.is_none()
+        && active.language.is_none()
+        && active.direction.is_none()
+        && active.previous.is_none();
+    if !initial {
+        return None;
+    }
+    match ctx {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => None,
+    }
+}
+
+/// The processed top-level context for `key`, kept per thread.
+fn root_context(
+    key: Vec<String>,
+    ctx: &Value,
+    budget: &mut Budget,
+) -> Result<Rc<ActiveContext>, RdfcError> {
+    budget.spend(key.len())?;
+    if let Some(found) = ROOT_CONTEXTS.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, a)| a.clone())
+    }) {
+        return Ok(found);
+    }
+    let processed = Rc::new(process(
+        &ActiveContext::default(),
+        ctx,
+        &mut Vec::new(),
+        false,
+        true,
+        true,
+        budget,
+    )?);
+    ROOT_CONTEXTS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= ROOT_CONTEXTS_KEPT {
+            c.remove(0);
+        }
+        c.push((key, processed.clone()));
+    });
+    Ok(processed)
+}
+
 fn as_array(v: Value) -> Vec<Value> {
     match v {
         Value::Array(a) => a,
@@ -187,15 +251,18 @@ fn object_contexts(
         )?);
     }
     if let Some(ctx) = map.get("@context") {
-        active = Rc::new(process(
-            &active,
-            ctx,
-            &mut Vec::new(),
-            false,
-            true,
-            true,
-            budget,
-        )?);
+        active = match root_context_key(&active, ctx) {
+            Some(key) => root_context(key, ctx, budget)?,
+            None => Rc::new(process(
+                &active,
+                ctx,
+                &mut Vec::new(),
+                false,
+                true,
+                true,
+                budget,
+            )?),
+        };
     }
     let type_scoped = active.clone();
     let mut keys: Vec<&String> = map.keys().collect();
