@@ -6,7 +6,8 @@
 //! exactly one QR payload.
 
 use super::number::{put_number, read_number};
-use super::text::{compact_text, decode_compact_text};
+use super::reader::Reader;
+use super::text::compact_text;
 use super::QrError;
 use crate::keys::{self, did_web_for};
 use crate::model::{
@@ -323,54 +324,6 @@ fn secs_u32(field: &str, t: &DateTime<Utc>) -> Result<u32, QrError> {
 }
 
 // ---------------------------------------------------------------- reading
-
-pub(super) struct Reader<'a> {
-    b: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub(super) fn take(&mut self, at: &str, n: usize) -> Result<&'a [u8], QrError> {
-        if self.b.len() - self.pos < n {
-            return Err(err(at, format!("truncated at byte {}", self.pos)));
-        }
-        let s = &self.b[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
-    }
-    pub(super) fn u8(&mut self, at: &str) -> Result<u8, QrError> {
-        Ok(self.take(at, 1)?[0])
-    }
-    fn varint(&mut self, at: &str) -> Result<u64, QrError> {
-        let mut v = 0u64;
-        for i in 0..10 {
-            let b = self.u8(at)?;
-            if i == 9 && b > 1 {
-                return Err(err(at, "varint overflows 64 bits"));
-            }
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                if i > 0 && b == 0 {
-                    return Err(err(at, "varint is not minimal"));
-                }
-                return Ok(v);
-            }
-        }
-        Err(err(at, "varint too long"))
-    }
-    fn bytes(&mut self, at: &str) -> Result<&'a [u8], QrError> {
-        let n = self.varint(at)?;
-        let n = usize::try_from(n).map_err(|_| err(at, "length out of range"))?;
-        self.take(at, n)
-    }
-    fn utf8(&mut self, at: &str) -> Result<String, QrError> {
-        let b = self.bytes(at)?;
-        String::from_utf8(b.to_vec()).map_err(|_| err(at, "not UTF-8"))
-    }
-    fn text(&mut self, at: &str) -> Result<String, QrError> {
-        decode_compact_text(self.bytes(at)?).map_err(|r| err(at, r.to_string()))
-    }
-}
 
 /// Decodes a payload (`body ‖ signature`). Refuses anything that is not the canonical
 /// encoding of valid claims. Does not check the signature.

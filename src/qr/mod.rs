@@ -15,6 +15,7 @@ mod number;
 pub mod pixels;
 #[cfg(feature = "images")]
 pub mod read;
+mod reader;
 #[cfg(feature = "images")]
 pub mod render;
 #[cfg(feature = "images")]

@@ -1,6 +1,6 @@
 //! The certificate number in the QR body (see `docs/FORMAT.md`, "Certificate number").
 
-use super::format::Reader;
+use super::reader::Reader;
 use super::QrError;
 use crate::model::number::{china_year, NationalNumber};
 use crate::model::{Claims, Level};
