@@ -72,6 +72,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/admin/certificates"),
     ("POST", "/api/v1/admin/certificates/batch"),
     ("GET", "/api/v1/admin/certificates/{id}"),
+    ("GET", "/api/v1/admin/certificates/{id}/pdf"),
     ("POST", "/api/v1/admin/certificates/{id}/revoke"),
     ("POST", "/api/v1/admin/certificates/{id}/suspend"),
     ("POST", "/api/v1/admin/certificates/{id}/reinstate"),

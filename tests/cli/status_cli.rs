@@ -402,7 +402,10 @@ fn registry_commands_refuse_clearly() {
     let err = String::from_utf8_lossy(&o.get_output().stderr).to_string();
     assert!(err.contains("no such certificate"), "{err}");
     cmd(&f.data).args(["reinstate", &f.ids[0]]).assert().code(1);
-    cmd(&f.data).args(["suspend", "not an id!"]).assert().code(2);
+    cmd(&f.data)
+        .args(["suspend", "not an id!"])
+        .assert()
+        .code(2);
     // A word could be a certificate number: looked up, and not found.
     cmd(&f.data).args(["suspend", "not-an-id"]).assert().code(1);
     cmd(&f.data).args(["revoke", &f.ids[0]]).assert().code(2); // --reason is required

@@ -418,6 +418,16 @@ async fn admin_answers(d: &mut Described) {
     d.send(req("POST", base, Some("application/json"), "{}"))
         .await;
     d.send(admin("GET", &format!("{base}/{id}"), None)).await;
+    let pdf = d
+        .send(admin("GET", &format!("{base}/{id}/pdf"), None))
+        .await;
+    assert_eq!(pdf.status, 200, "{}", pdf.text());
+    d.send(admin(
+        "GET",
+        &format!("{base}/urn:uuid:00000000-0000-4000-8000-000000000000/pdf"),
+        None,
+    ))
+    .await;
     d.send(admin("GET", &format!("{base}/not-an-id"), None))
         .await;
     d.send(admin(
