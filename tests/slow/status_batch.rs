@@ -53,12 +53,13 @@ fn sample_roster_bad_rows_and_reruns() {
         .arg(&lists)
         .assert()
         .success();
-    // The default --formats of issue-batch: document, token, QR PNG.
+    // The default --formats of issue-batch: document, token, QR PNG, PDF.
     let all: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(all.len(), 18, "{all:?}");
+    let all: Vec<_> = all.into_iter().filter(|p| p.is_file()).collect();
+    assert_eq!(all.len(), 24, "{all:?}");
     let docs: Vec<_> = all
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".credential.json"))
