@@ -473,8 +473,9 @@ fn report(cli: &Ctx, roster: &str, t: &Tally, took: std::time::Duration) {
         }
         if !t.sheets.is_empty() {
             println!(
-                "  print sheets: {} files in {}",
+                "  print sheets: {} file{} in {}",
                 t.sheets.len(),
+                if t.sheets.len() == 1 { "" } else { "s" },
                 t.sheets[0]
                     .parent()
                     .map(|p| p.display().to_string())

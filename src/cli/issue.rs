@@ -176,10 +176,13 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
             .collect();
         println!(
             "{}",
-            serde_json::json!({"credential_id": issued.claims.id_urn(), "files": map, "qr_text": issued.qr_text})
+            serde_json::json!({"credential_id": issued.claims.id_urn(), "number": issued.claims.number, "files": map, "qr_text": issued.qr_text})
         );
     } else {
         println!("Issued {}", issued.claims.id_urn());
+        if let Some(n) = &issued.claims.number {
+            println!("  number      {n}");
+        }
         for (k, p) in &files {
             println!("  {k:<11} {}", p.display());
         }

@@ -98,6 +98,7 @@ fn issue_numbers_prints_and_shows() {
         serde_json::from_slice(&std::fs::read(v["files"]["document"].as_str().unwrap()).unwrap())
             .unwrap();
     assert_eq!(doc["credentialSubject"]["licenseNumber"], number);
+    assert_eq!(v["number"], number);
     // The verification summary carries the number.
     let (code, r, _) = json(
         cli(&data)
