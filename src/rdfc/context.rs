@@ -3,7 +3,7 @@
 //! coercion, `@container`, `@language`/`@direction`. `@import`, `@reverse`, `@nest` and index
 //! maps are refused (no bundled context uses them).
 
-use super::iri::{expand_iri, gen_delim_end, is_absolute_iri, is_keyword, looks_like_keyword};
+use super::iri::{gen_delim_end, is_absolute_iri, is_keyword, looks_like_keyword};
 use super::{contexts, Budget, RdfcError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -523,4 +523,54 @@ fn expand_iri_local(
         }
     }
     expand_iri(active, value, document_relative, vocab)
+}
+
+/// IRI expansion (§5.2.2). `Ok(None)`: the value maps to nothing (a keyword-like word or an
+/// explicitly unmapped term).
+pub(super) fn expand_iri(
+    active: &ActiveContext,
+    value: &str,
+    document_relative: bool,
+    vocab: bool,
+) -> Result<Option<String>, RdfcError> {
+    if is_keyword(value) {
+        return Ok(Some(value.to_owned()));
+    }
+    if looks_like_keyword(value) {
+        return Ok(None);
+    }
+    if let Some(d) = active.terms.get(value) {
+        if d.iri.as_deref().is_some_and(is_keyword) || vocab {
+            return Ok(d.iri.clone());
+        }
+    }
+    if let Some(i) = value.get(1..).and_then(|r| r.find(':')) {
+        let (prefix, suffix) = (&value[..=i], &value[i + 2..]);
+        if prefix == "_" || suffix.starts_with("//") {
+            return Ok(Some(value.to_owned()));
+        }
+        if let Some(d) = active.terms.get(prefix) {
+            if let (Some(p), true) = (&d.iri, d.prefix) {
+                return Ok(Some(format!("{p}{suffix}")));
+            }
+        }
+        if is_absolute_iri(value) {
+            return Ok(Some(value.to_owned()));
+        }
+    }
+    if vocab {
+        if let Some(v) = &active.vocab {
+            return Ok(Some(format!("{v}{value}")));
+        }
+    }
+    if document_relative {
+        if let Some(b) = &active.base {
+            if !is_absolute_iri(value) {
+                return Err(RdfcError::Unsupported(format!(
+                    "relative IRI {value} against @base {b}"
+                )));
+            }
+        }
+    }
+    Ok(Some(value.to_owned()))
 }

@@ -2,8 +2,9 @@
 //! define, or a value that expansion would silently drop, is an error naming it, so nothing in
 //! a document can escape the signature by not being turned into RDF.
 
+use super::context::expand_iri;
 use super::context::{process, ActiveContext};
-use super::iri::{expand_iri, is_absolute_iri, is_keyword};
+use super::iri::{is_absolute_iri, is_keyword};
 use super::{Budget, RdfcError};
 use serde_json::{Map, Value};
 use std::rc::Rc;

@@ -1,7 +1,5 @@
-//! JSON-LD keywords and IRI expansion (JSON-LD 1.1 §5.2.2).
-
-use super::context::ActiveContext;
-use super::RdfcError;
+//! JSON-LD keywords and IRI shapes (JSON-LD 1.1); IRI expansion itself needs the active
+//! context and is `context::expand_iri`.
 
 /// `true` for a string of the form `@` + letters (a keyword or reserved keyword-like word).
 pub(super) fn looks_like_keyword(s: &str) -> bool {
@@ -53,54 +51,4 @@ pub(super) fn is_absolute_iri(s: &str) -> bool {
 
 pub(super) fn gen_delim_end(iri: &str) -> bool {
     iri.ends_with([':', '/', '?', '#', '[', ']', '@']) || iri.starts_with("_:")
-}
-
-/// IRI expansion (§5.2.2). `Ok(None)`: the value maps to nothing (a keyword-like word or an
-/// explicitly unmapped term).
-pub(super) fn expand_iri(
-    active: &ActiveContext,
-    value: &str,
-    document_relative: bool,
-    vocab: bool,
-) -> Result<Option<String>, RdfcError> {
-    if is_keyword(value) {
-        return Ok(Some(value.to_owned()));
-    }
-    if looks_like_keyword(value) {
-        return Ok(None);
-    }
-    if let Some(d) = active.terms.get(value) {
-        if d.iri.as_deref().is_some_and(is_keyword) || vocab {
-            return Ok(d.iri.clone());
-        }
-    }
-    if let Some(i) = value.get(1..).and_then(|r| r.find(':')) {
-        let (prefix, suffix) = (&value[..=i], &value[i + 2..]);
-        if prefix == "_" || suffix.starts_with("//") {
-            return Ok(Some(value.to_owned()));
-        }
-        if let Some(d) = active.terms.get(prefix) {
-            if let (Some(p), true) = (&d.iri, d.prefix) {
-                return Ok(Some(format!("{p}{suffix}")));
-            }
-        }
-        if is_absolute_iri(value) {
-            return Ok(Some(value.to_owned()));
-        }
-    }
-    if vocab {
-        if let Some(v) = &active.vocab {
-            return Ok(Some(format!("{v}{value}")));
-        }
-    }
-    if document_relative {
-        if let Some(b) = &active.base {
-            if !is_absolute_iri(value) {
-                return Err(RdfcError::Unsupported(format!(
-                    "relative IRI {value} against @base {b}"
-                )));
-            }
-        }
-    }
-    Ok(Some(value.to_owned()))
 }
