@@ -198,8 +198,7 @@ impl Run<'_> {
                             continue;
                         }
                     };
-                    let extras = outputs::extras_for_issuer(
-                        self.issuer,
+                    let extras = self.issuer.print_extras(
                         row.print.clone(),
                         checked.national_id.as_deref(),
                         &self.roster_dir,

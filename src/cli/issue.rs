@@ -97,12 +97,7 @@ impl IssueArgs {
             photo: self.photo.as_ref().map(|p| p.display().to_string()),
         };
         let raw = raw.checked().map_err(CliError::refused)?;
-        Ok(outputs::extras_for_issuer(
-            issuer,
-            raw,
-            national_id,
-            Path::new("."),
-        ))
+        Ok(issuer.print_extras(raw, national_id, Path::new(".")))
     }
 }
 

@@ -259,16 +259,6 @@ fn document_intact(path: &Path, sha256: Option<&str>) -> bool {
     sha256 == Some(hex::encode(h).as_str())
 }
 
-/// The print extras as recorded and printed ([`Issuer::print_extras`]).
-pub(crate) fn extras_for_issuer(
-    issuer: &Issuer,
-    p: PrintExtras,
-    national_id: Option<&str>,
-    base: &Path,
-) -> PrintExtras {
-    issuer.print_extras(p, national_id, base)
-}
-
 /// Refuses, before anything is recorded, a certificate whose page cannot be printed: a
 /// character no bundled font has (naming the field), a photo file that cannot be read. The
 /// field is returned with the error (`holder_name`, `photo`, …).

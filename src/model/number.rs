@@ -169,6 +169,12 @@ pub fn check_general(field: &str, number: &str) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// Whether `s` has the shape of a certificate number (national or general form); says nothing
+/// of whether it matches any certificate. Front ends tell numbers from ids with it.
+pub fn is_number_shape(s: &str) -> bool {
+    NationalNumber::parse(s).is_some() || check_general("number", s).is_ok()
+}
+
 /// How an issuer numbers its certificates (`numbering` in its `config.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scheme", rename_all = "kebab-case", deny_unknown_fields)]

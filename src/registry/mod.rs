@@ -386,9 +386,7 @@ impl Registry {
             return normalize_id(s);
         }
         let number = s.to_ascii_uppercase();
-        if crate::model::number::check_general("number", &number).is_err()
-            && crate::model::number::NationalNumber::parse(&number).is_none()
-        {
+        if !crate::model::number::is_number_shape(&number) {
             return Err(RegistryError::BadId(s.chars().take(80).collect()));
         }
         queries::id_of_number(&self.lock(), &number)?.ok_or_else(|| RegistryError::NotFound(number))

@@ -282,9 +282,7 @@ pub fn parse_id_or_number(s: &str) -> Result<String, ApiError> {
         return Ok(format!("urn:uuid:{u}"));
     }
     let n = s.trim().to_ascii_uppercase();
-    let number = crate::model::number::NationalNumber::parse(&n).is_some()
-        || crate::model::number::check_general("number", &n).is_ok();
-    if number {
+    if crate::model::number::is_number_shape(&n) {
         Ok(n)
     } else {
         Err(ApiError::BadRequest(
