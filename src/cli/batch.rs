@@ -314,7 +314,8 @@ impl Run<'_> {
             if kind == Kind::SheetOnly {
                 return Ok((issued, 0, page));
             }
-            let files = outputs::render_files(&issued, &extras, &self.spec)?;
+            // The sheets' page (photo read once) is the PDF's page too.
+            let files = outputs::render_files(&issued, &extras, &self.spec, page.as_ref())?;
             let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
             let tmp = self.tmp.join(issued.claims.id.to_string());
             outputs::write_files(&files, self.out, &tmp)?;

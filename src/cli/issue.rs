@@ -136,7 +136,7 @@ pub(crate) fn write_outputs_with(
 ) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
     crate::private_fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
-    let files = outputs::render_files(issued, extras, spec)?;
+    let files = outputs::render_files(issued, extras, spec, None)?;
     let tmp = out.join(format!(".skillcert-tmp-{}", std::process::id()));
     let written = outputs::write_files(&files, out, &tmp);
     let _ = std::fs::remove_dir(&tmp);

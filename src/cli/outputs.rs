@@ -151,11 +151,12 @@ pub(crate) struct FileBytes {
 }
 
 /// The bytes of every file of `issued` that `spec` asks for; `extras` is what its printed page
-/// carries besides the claims.
+/// carries besides the claims, `page` the page when the caller has made it already.
 pub(crate) fn render_files(
     issued: &Issued,
     extras: &PrintExtras,
     spec: &OutputSpec,
+    page: Option<&PrintedCertificate>,
 ) -> Result<Vec<FileBytes>, CliError> {
     let uuid = issued.claims.id.to_string();
     let mut svg_cache: Option<String> = None;
@@ -186,8 +187,13 @@ pub(crate) fn render_files(
                     .print
                     .as_ref()
                     .ok_or_else(|| CliError::refused("pdf: no printer"))?;
-                let page = ctx.printed(issued, extras).map_err(CliError::refused)?;
-                ctx.printer.pdf(&page).map_err(CliError::refused)?
+                match page {
+                    Some(p) => ctx.printer.pdf(p),
+                    None => ctx
+                        .printer
+                        .pdf(&ctx.printed(issued, extras).map_err(CliError::refused)?),
+                }
+                .map_err(CliError::refused)?
             }
         };
         out.push(FileBytes {
