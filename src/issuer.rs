@@ -343,6 +343,7 @@ impl Issuer {
             status_origins: crate::trust::url_origin(self.public_url())
                 .into_iter()
                 .collect(),
+            ..TrustedIssuer::default()
         });
         t
     }

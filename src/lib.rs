@@ -51,6 +51,7 @@
 // Reports are returned by value on the cold path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod authority;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "server")]

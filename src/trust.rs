@@ -91,7 +91,7 @@ pub const DEFAULT_COMPROMISE_GRACE_DAYS: u32 = 30;
 pub const MAX_COMPROMISE_GRACE_DAYS: u32 = 3660;
 
 /// A trusted issuer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TrustedIssuer {
     /// Issuer id (DID or URL).
     pub id: String,
@@ -108,6 +108,30 @@ pub struct TrustedIssuer {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub status_origins: Vec<String>,
+    /// Schemes: what the issuer is accredited for (absent: unrestricted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
+    /// Schemes: certificates signed before this are not accredited.
+    #[serde(
+        default,
+        rename = "accreditedFrom",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accredited_from: Option<DateTime<Utc>>,
+    /// Schemes: certificates signed from this time on are not accredited.
+    #[serde(
+        default,
+        rename = "accreditedUntil",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accredited_until: Option<DateTime<Utc>>,
+    /// Schemes: the accreditation is suspended for certificates signed from this time on.
+    #[serde(
+        default,
+        rename = "suspendedFrom",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub suspended_from: Option<DateTime<Utc>>,
 }
 
 /// A `SkillcertTrustList`.
@@ -118,6 +142,19 @@ pub struct TrustList {
     pub list_type: String,
     /// Always 1.
     pub version: u32,
+    /// Schemes: the authority that signs the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<Authority>,
+    /// Schemes: the list counts from this time.
+    #[serde(default, rename = "validFrom", skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Schemes: the list's freshness limit; past it the list does not count.
+    #[serde(
+        default,
+        rename = "validUntil",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub valid_until: Option<DateTime<Utc>>,
     /// The issuers.
     pub issuers: Vec<TrustedIssuer>,
 }
@@ -137,6 +174,13 @@ pub enum Untrusted {
     OutsideWindow(String),
     /// The key was compromised when it signed.
     Compromised(String),
+    /// The issuer was not accredited (or its accreditation was suspended) when it signed.
+    NotAccredited(String),
+    /// The certificate is outside what the issuer is accredited for.
+    OutOfScope(String),
+    /// The issuer is listed only in trust lists that do not count (not signed by their anchor,
+    /// or not fresh).
+    ListNotInForce(String),
 }
 
 impl std::fmt::Display for Untrusted {
@@ -144,8 +188,11 @@ impl std::fmt::Display for Untrusted {
         match self {
             Untrusted::UnknownIssuer(i) => write!(f, "issuer {i} is not in the trust list"),
             Untrusted::UnknownKey(k) => write!(f, "key {k} is not a trusted key of the issuer"),
-            Untrusted::OutsideWindow(w) => write!(f, "{w}"),
-            Untrusted::Compromised(w) => write!(f, "{w}"),
+            Untrusted::OutsideWindow(w)
+            | Untrusted::Compromised(w)
+            | Untrusted::NotAccredited(w)
+            | Untrusted::OutOfScope(w)
+            | Untrusted::ListNotInForce(w) => write!(f, "{w}"),
         }
     }
 }
@@ -188,23 +235,32 @@ impl TrustList {
         TrustList {
             list_type: "SkillcertTrustList".into(),
             version: 1,
+            authority: None,
+            valid_from: None,
+            valid_until: None,
             issuers: vec![],
         }
     }
 
     /// Parses and checks a trust list (every key must decode).
     pub fn parse(bytes: &[u8]) -> Result<Self, TrustError> {
-        let v = jcs::parse_strict(bytes, MAX_TRUST_LIST)?;
-        let list: TrustList =
-            serde_json::from_value(v).map_err(|e| TrustError::Shape(e.to_string()))?;
-        if list.list_type != "SkillcertTrustList" {
+        Self::from_value(jcs::parse_strict(bytes, MAX_TRUST_LIST)?)
+    }
+
+    /// The checks of [`TrustList::parse`] on a deserialized list.
+    pub(crate) fn check(&self) -> Result<(), TrustError> {
+        if self.list_type != "SkillcertTrustList" {
             return Err(TrustError::Shape("type: must be SkillcertTrustList".into()));
         }
-        if list.version != 1 {
+        if self.version != 1 {
             return Err(TrustError::Shape("version: only version 1 is known".into()));
         }
-        list.check_keys()?;
-        Ok(list)
+        if let (Some(f), Some(u)) = (self.valid_from, self.valid_until) {
+            if u < f {
+                return Err(TrustError::Shape("validUntil: before validFrom".into()));
+            }
+        }
+        self.check_keys()
     }
 
     /// Every key decodes, is a Multikey, has an id of its own issuer and belongs to one issuer
@@ -462,7 +518,11 @@ pub fn url_origin(url: &str) -> Option<String> {
     })
 }
 
+mod scheme;
+mod store;
 mod window;
+pub use scheme::{verify_signed, Authority, Scope, ScopeFacts, TrustAnchor};
+pub use store::{FoundIn, Standing, TrustSource, TrustStore};
 pub use window::{SigningTime, TimeSource};
 
 #[cfg(test)]

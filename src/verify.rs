@@ -7,7 +7,7 @@
 
 use crate::keys;
 use crate::model::{format_time, Claims, StatusPurpose};
-use crate::trust::{ParsedKeys, TrustList};
+use crate::trust::{ScopeFacts, TrustStore};
 use chrono::{DateTime, Utc};
 use report::{format_name, Checks};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub use certificate::certificate_problem;
 pub(crate) use credential::Parts;
 pub use credential::{Rejected, UnverifiedCredential, VerifiedCredential};
 pub use error::{ParseError, QrError, TokenError};
-pub use report::{Check, Format, Outcome, Report};
+pub use report::{AccreditedBy, Check, Format, Outcome, Report};
 pub use source::{NoStatusSource, Registered, StatusBit, StatusLookupError, StatusSource};
 pub use summary::Summary;
 pub use verdict::Verdict;
@@ -35,8 +35,7 @@ pub const MAX_DOCUMENT: usize = 256 << 10;
 /// Checks credentials against a trust list and status sources.
 #[derive(Clone)]
 pub struct Verifier {
-    trust: Arc<TrustList>,
-    keys: Arc<ParsedKeys>,
+    trust: Arc<TrustStore>,
     status: Arc<dyn StatusSource>,
     now: Option<DateTime<Utc>>,
     accept_stale: bool,
@@ -45,7 +44,7 @@ pub struct Verifier {
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
-            .field("issuers", &self.trust.issuers.len())
+            .field("trust_lists", &self.trust.sources().len())
             .field("accept_stale", &self.accept_stale)
             .finish()
     }
@@ -85,8 +84,7 @@ impl VerifierBuilder {
     /// The verifier, or why it would be misconfigured (an empty trust list, unless
     /// [`allow_empty_trust_list`](Self::allow_empty_trust_list) was called).
     pub fn build(self) -> Result<Verifier, VerifierError> {
-        let has_key = self.v.trust.issuers.iter().any(|i| !i.keys.is_empty());
-        if !has_key && !self.allow_empty_trust {
+        if !self.v.trust.names_a_key() && !self.allow_empty_trust {
             return Err(VerifierError::EmptyTrustList);
         }
         Ok(self.v)
@@ -106,12 +104,12 @@ pub enum VerifierError {
 }
 
 impl Verifier {
-    /// A builder over a trust list.
-    pub fn builder(trust: TrustList) -> VerifierBuilder {
+    /// A builder over a trust list (a [`TrustList`](crate::trust::TrustList) given directly)
+    /// or several ([`TrustStore`]: lists signed by their authorities, with scopes).
+    pub fn builder(trust: impl Into<TrustStore>) -> VerifierBuilder {
         VerifierBuilder {
             v: Verifier {
-                keys: Arc::new(trust.parsed_keys()),
-                trust: Arc::new(trust),
+                trust: Arc::new(trust.into()),
                 status: Arc::new(NoStatusSource),
                 now: None,
                 accept_stale: false,
@@ -120,8 +118,8 @@ impl Verifier {
         }
     }
 
-    /// The trust list.
-    pub fn trust(&self) -> &TrustList {
+    /// The trust lists.
+    pub fn trust(&self) -> &TrustStore {
         &self.trust
     }
 
@@ -172,7 +170,7 @@ impl Verifier {
             ),
             Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
         }
-        let authentic = self.check_key(u, now, &mut c);
+        let (authentic, accredited_by) = self.check_key(u, now, &mut c);
         self.check_registry(u, &mut c);
         check_qr_host(u, &mut c);
         check_dates(u, now, &mut c);
@@ -204,79 +202,166 @@ impl Verifier {
             summary: u.summary.clone(),
             checks: c.checks,
             notes: c.notes,
+            accredited_by,
         }
     }
 
-    /// Issuer, key, signature and the key's signing window; whether all of them passed (the
-    /// credential is authentic).
-    fn check_key(&self, u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) -> bool {
-        let found = self
-            .trust
-            .find_key_parsed(&self.keys, &u.issuer_id, &u.key_id);
-        let key = match &found {
+    /// Issuer, key, signature, the key's signing window and (under a scheme) the issuer's
+    /// accreditation; whether all of them passed (the credential is authentic and its issuer
+    /// trusted for it), and the accreditation it was trusted under.
+    fn check_key(
+        &self,
+        u: &UnverifiedCredential,
+        now: DateTime<Utc>,
+        c: &mut Checks,
+    ) -> (bool, Option<AccreditedBy>) {
+        let found = self.trust.find(&u.issuer_id, &u.key_id, now);
+        let candidates = match found {
             Ok(f) => {
+                let first = &f[0];
                 c.push(
                     "issuer",
                     Outcome::Pass,
-                    format!("{} is trusted ({})", u.issuer_id, f.issuer.name),
+                    match first.source.standing() {
+                        crate::trust::Standing::Direct => {
+                            format!("{} is trusted ({})", u.issuer_id, first.found.issuer.name)
+                        }
+                        _ => format!(
+                            "{} is trusted ({}) under {}",
+                            u.issuer_id,
+                            first.found.issuer.name,
+                            first.source.describe()
+                        ),
+                    },
                     None,
                 );
-                Some(f.public)
+                f
             }
             Err(e) => {
                 c.fail("issuer", e.to_string(), Verdict::UntrustedIssuer);
                 // A did:key names its own key: the signature can still be checked.
-                keys::parse_did_key(&u.key_id)
+                let own = keys::parse_did_key(&u.key_id)
                     .ok()
-                    .filter(|_| u.key_id.starts_with(&u.issuer_id))
+                    .filter(|_| u.key_id.starts_with(&u.issuer_id));
+                match own.map(|k| failed_proofs(u, &k)) {
+                    Some(failed) => push_signature(u, failed, c),
+                    None => c.push(
+                        "signature",
+                        Outcome::Skip,
+                        "no trusted key to check the signature with".into(),
+                        None,
+                    ),
+                };
+                return (false, None);
             }
         };
-        // Status lists are fetched only for a credential whose signature verifies with a
-        // trusted key in its window: nothing else may make the verifier send a request.
-        let mut authentic = found.is_ok();
-        match key.map(|k| failed_proofs(u, &k)) {
-            Some(None) => c.push(
-                "signature",
-                Outcome::Pass,
-                format!("Ed25519 signature verifies{}", proof_names(u)),
-                None,
-            ),
-            Some(Some(bad)) => {
-                authentic = false;
-                c.fail(
-                    "signature",
-                    format!(
-                        "Ed25519 signature does not verify{bad}: the credential was altered or not signed by this key"
-                    ),
-                    Verdict::BadSignature,
-                )
+        // Lists may disagree on a key id's public key: only entries whose key verifies the
+        // signature count. Each distinct key is checked once.
+        let mut failed = None;
+        let mut good = Vec::with_capacity(candidates.len());
+        for f in &candidates {
+            let same = good
+                .iter()
+                .any(|g: &&crate::trust::FoundIn<'_>| g.found.public == f.found.public);
+            if same {
+                good.push(f);
+                continue;
             }
-            None => c.push(
-                "signature",
-                Outcome::Skip,
-                "no trusted key to check the signature with".into(),
+            match failed_proofs(u, &f.found.public) {
+                None => good.push(f),
+                Some(bad) => failed = failed.or(Some(bad)),
+            }
+        }
+        if good.is_empty() {
+            push_signature(u, failed, c);
+            let all: Vec<_> = candidates.iter().collect();
+            self.check_windows(u, now, &all, c);
+            return (false, None);
+        }
+        push_signature(u, None, c);
+        self.check_windows(u, now, &good, c)
+    }
+
+    /// The key's signing window and the issuer's accreditation, for the entries whose key
+    /// verified the signature: the first entry that passes both decides; when none does, the
+    /// first entry's failures are reported.
+    fn check_windows(
+        &self,
+        u: &UnverifiedCredential,
+        now: DateTime<Utc>,
+        good: &[&crate::trust::FoundIn<'_>],
+        c: &mut Checks,
+    ) -> (bool, Option<AccreditedBy>) {
+        let facts = u
+            .claims
+            .as_ref()
+            .map(ScopeFacts::of_claims)
+            .or_else(|| u.document.as_ref().map(ScopeFacts::of_document))
+            .unwrap_or_default();
+        let judged: Vec<_> = good
+            .iter()
+            .map(|f| {
+                let window = f.found.check_window(&u.signing_time, now);
+                let accreditation =
+                    f.found
+                        .issuer
+                        .check_accreditation(&facts, &u.signing_time, now);
+                (f, window, accreditation)
+            })
+            .collect();
+        let pick = judged
+            .iter()
+            .find(|(_, w, a)| w.is_ok() && a.is_ok())
+            .unwrap_or(&judged[0]);
+        let (f, window, accreditation) = pick;
+        match window {
+            Ok(()) => c.push(
+                "key_window",
+                Outcome::Pass,
+                format!(
+                    "key {} was valid at {}",
+                    f.found.key.id,
+                    u.signing_time.judged_at(now).1
+                ),
                 None,
             ),
+            Err(e) => c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer),
         }
-        if let Ok(f) = &found {
-            match f.check_window(&u.signing_time, now) {
+        let issuer = f.found.issuer;
+        let scheme = f.source.is_signed()
+            || issuer.scope.is_some()
+            || issuer.accredited_from.is_some()
+            || issuer.accredited_until.is_some()
+            || issuer.suspended_from.is_some();
+        if scheme {
+            match accreditation {
                 Ok(()) => c.push(
-                    "key_window",
+                    "accreditation",
                     Outcome::Pass,
                     format!(
-                        "key {} was valid at {}",
-                        f.key.id,
-                        u.signing_time.judged_at(now).1
+                        "accredited by {} for {}",
+                        f.source.describe(),
+                        issuer.scope.clone().unwrap_or_default().describe()
                     ),
                     None,
                 ),
-                Err(e) => {
-                    authentic = false;
-                    c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer)
-                }
+                Err(e) => c.fail("accreditation", e.to_string(), Verdict::UntrustedIssuer),
             }
         }
-        authentic
+        let ok = window.is_ok() && accreditation.is_ok();
+        let by = f
+            .source
+            .list()
+            .authority
+            .as_ref()
+            .filter(|_| ok && f.source.is_signed())
+            .map(|a| AccreditedBy {
+                authority: a.id.clone(),
+                authority_name: a.name.clone(),
+                scope: issuer.scope.clone().unwrap_or_default().describe(),
+                accredited_from: issuer.accredited_from.as_ref().map(format_time),
+            });
+        (ok, by)
     }
 
     /// The issuer's own registry, when the status source holds it: a certificate of this
@@ -425,6 +510,26 @@ fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
             None,
         ),
         None => c.push("valid_until", Outcome::Pass, "no expiry".into(), None),
+    }
+}
+
+/// The `signature` check: `failed` is [`failed_proofs`]' answer.
+fn push_signature(u: &UnverifiedCredential, failed: Option<String>, c: &mut Checks) {
+    match failed {
+        None => c.push(
+            "signature",
+            Outcome::Pass,
+            format!("Ed25519 signature verifies{}", proof_names(u)),
+            None,
+        ),
+        Some(bad) => c.fail(
+            "signature",
+            format!(
+                "Ed25519 signature does not verify{bad}: the credential was altered or not \
+                 signed by this key"
+            ),
+            Verdict::BadSignature,
+        ),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 all inputs valid / command done, 1 some input not valid / command refused,
 //! 2 input unreadable or usage error.
 
+mod authority;
 mod batch;
 mod certificate;
 mod common;
@@ -95,6 +96,12 @@ pub enum Command {
         #[command(subcommand)]
         command: status::StatusCommand,
     },
+    /// An authority: accredits issuers with scopes, publishes its signed trust list.
+    Authority {
+        /// Subcommand.
+        #[command(subcommand)]
+        command: authority::AuthorityCommand,
+    },
 }
 
 /// `trust` subcommands.
@@ -183,6 +190,7 @@ fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
         Command::Status {
             command: status::StatusCommand::Export { out },
         } => status::run_export(cli, out),
+        Command::Authority { command } => authority::run(cli, command),
     }
 }
 

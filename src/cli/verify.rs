@@ -2,7 +2,7 @@
 
 use super::common::{exit_code_after, CliError, CmdResult, Ctx, EXIT_OK, EXIT_UNREADABLE};
 use crate::issuer::Issuer;
-use crate::trust::TrustList;
+use crate::trust::{TrustAnchor, TrustList, TrustStore};
 use crate::verify::{Rejected, Report, VerifiedCredential, Verifier};
 use std::path::PathBuf;
 
@@ -14,9 +14,14 @@ pub(crate) const MAX_INPUT_FILE: u64 = 8 << 20;
 pub struct VerifyArgs {
     /// Document files, tokens (file or text), QR URLs, or images of QR codes.
     pub inputs: Vec<String>,
-    /// Trust list (default: the issuer of the data dir).
-    #[arg(long)]
-    pub trust: Option<PathBuf>,
+    /// Trust list file or http(s) URL (repeatable; default: the issuer of the data dir).
+    #[arg(long, value_name = "FILE|URL")]
+    pub trust: Vec<String>,
+    /// The key of the authority that must have signed the --trust list given in the same
+    /// position (did:key:z6Mk… or METHOD=z6Mk…, as `skillcert authority key` prints it; `-`
+    /// for an unsigned list). Give none, or one per --trust.
+    #[arg(long, value_name = "ANCHOR")]
+    pub trust_anchor: Vec<String>,
     /// Status list credential files (repeatable).
     #[arg(long)]
     pub status: Vec<PathBuf>,
@@ -65,8 +70,8 @@ pub(crate) fn read_input(arg: &str) -> Result<Vec<u8>, Unreadable> {
 pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, CliError> {
     // Without --trust the CLI trusts the issuer of its own data dir, and that issuer's own
     // registry is the authority on its status lists (no network needed).
-    let (trust, registry) = match &args.trust {
-        Some(p) => (TrustList::load(p).map_err(CliError::unreadable)?, None),
+    let (store, registry) = match trust_store(args)? {
+        Some(store) => (store, None),
         None => match Issuer::open(&cli.data_dir) {
             Ok(i) => {
                 let registry =
@@ -76,14 +81,18 @@ pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, C
                     &i.config().id,
                     i.public_url(),
                 );
-                (i.trust_list(), Some(source))
+                (TrustStore::from(i.trust_list()), Some(source))
             }
-            Err(crate::issuer::IssuerError::NotInitialised(_)) => (TrustList::empty(), None),
+            Err(crate::issuer::IssuerError::NotInitialised(_)) => {
+                (TrustStore::from(TrustList::empty()), None)
+            }
             Err(e) => return Err(CliError::unreadable(super::common::issuer_message(&e))),
         },
     };
     // Status: --status files and the own registry (both, when both hold a list: the more
-    // severe wins), else HTTP (with a cache in the data dir) unless --offline.
+    // severe wins), else HTTP (with a cache in the data dir) unless --offline. Status lists
+    // are checked against the issuers of every list that is not refused.
+    let trust = store.merged();
     let files = crate::status::FileStatusSource::load(&trust, &args.status)
         .map_err(CliError::unreadable)?;
     let http = (!args.offline).then(|| {
@@ -100,13 +109,46 @@ pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, C
     };
     // The CLI's contract: with no issuer in the data dir and no --trust (or a trust list that
     // names nobody), nobody is trusted and every credential is `untrusted_issuer`.
-    let mut b = Verifier::builder(trust)
+    let mut b = Verifier::builder(store)
         .status_source(std::sync::Arc::new(source))
         .allow_empty_trust_list();
     if args.accept_stale {
         b = b.accept_stale_status_lists();
     }
     b.build().map_err(CliError::unreadable)
+}
+
+/// The trust lists of `--trust` / `--trust-anchor` (`None`: no `--trust`). Each list is read
+/// once (file or URL); with an anchor, a list whose proof does not verify is kept as refused,
+/// so that every verdict can say why its issuers are not trusted.
+pub(crate) fn trust_store(args: &VerifyArgs) -> Result<Option<TrustStore>, CliError> {
+    if args.trust.is_empty() {
+        if !args.trust_anchor.is_empty() {
+            return Err(CliError::unreadable(
+                "--trust-anchor: give the trust list it signed with --trust",
+            ));
+        }
+        return Ok(None);
+    }
+    if !args.trust_anchor.is_empty() && args.trust_anchor.len() != args.trust.len() {
+        return Err(CliError::unreadable(format!(
+            "--trust-anchor: give one per --trust, in the same order (`-` for an unsigned \
+             list): {} --trust, {} --trust-anchor",
+            args.trust.len(),
+            args.trust_anchor.len()
+        )));
+    }
+    let mut store = TrustStore::new();
+    for (i, location) in args.trust.iter().enumerate() {
+        let anchor = match args.trust_anchor.get(i).map(String::as_str) {
+            None | Some("-") => None,
+            Some(a) => Some(TrustAnchor::parse(a).map_err(CliError::unreadable)?),
+        };
+        let source = crate::status::trust_feed::read_source(location, anchor.as_ref())
+            .map_err(CliError::unreadable)?;
+        store.push(source);
+    }
+    Ok(Some(store))
 }
 
 /// Prints one report, human or JSON.
@@ -140,6 +182,12 @@ pub(crate) fn print_report(cli: &Ctx, input: &str, r: &Report) {
     });
     line("level", &level);
     line("issuer", &s.issuer_name.clone().or(s.issuer.clone()));
+    line(
+        "accredited",
+        &r.accredited_by
+            .as_ref()
+            .map(|a| format!("by {} for {}", a.authority_name, a.scope)),
+    );
     line(
         "valid",
         &s.valid_from.as_ref().map(|f| {

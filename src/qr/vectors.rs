@@ -154,7 +154,7 @@ pub fn trust_list() -> TrustList {
             id,
             name: name.into(),
             keys: vec![k(vm, key)],
-            status_origins: vec![],
+            ..TrustedIssuer::default()
         });
     }
     tl

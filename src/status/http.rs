@@ -27,10 +27,13 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 /// credential's issuer ([`TrustList::check_status_url`]); any other URL is refused without a
 /// request.
 pub struct HttpStatusSource {
-    trust: Arc<TrustList>,
+    trust: std::sync::RwLock<Arc<TrustList>>,
     agent: ureq::Agent,
     cache: Mutex<HashMap<String, CacheEntry>>,
     disk: Option<DiskCache>,
+    /// One lock per URL being fetched: concurrent lookups of one list that is not cached (or
+    /// no longer fresh) wait for one request instead of each sending their own.
+    in_flight: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for HttpStatusSource {
@@ -69,10 +72,27 @@ impl HttpStatusSource {
             .build()
             .into();
         HttpStatusSource {
-            trust,
+            trust: std::sync::RwLock::new(trust),
             agent,
             cache: Mutex::new(HashMap::new()),
             disk: cache_dir.map(DiskCache::new),
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The trust list lists are checked against.
+    pub fn trust(&self) -> Arc<TrustList> {
+        self.trust.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Checks lists against `trust` from now on (a portal's scheme list was renewed). When it
+    /// differs from the one in use, the in-memory cache is emptied: every copy's proof was
+    /// judged against the old list.
+    pub fn set_trust(&self, trust: Arc<TrustList>) {
+        let mut t = self.trust.write().unwrap_or_else(|p| p.into_inner());
+        if **t != *trust {
+            *t = trust;
+            self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
         }
     }
 
@@ -123,7 +143,7 @@ impl HttpStatusSource {
             .map_err(|e| Unavailable(format!("status list {url} could not be read: {e}")))?;
         let list = StatusListCredential::parse(&bytes)
             .map_err(|e| Refused(format!("status list {url} is malformed: {e}")))?;
-        let checked = Arc::new(CheckedList::new(list, &self.trust, url.to_owned()));
+        let checked = Arc::new(CheckedList::new(list, &self.trust(), url.to_owned()));
         let entry = CacheEntry::fetched(checked, Arc::from(bytes), now, policy, new_etag);
         Ok(Fetched::New(entry, policy))
     }
@@ -131,20 +151,58 @@ impl HttpStatusSource {
     /// The list at `url` as of `now`: fresh from cache, or revalidated, or fetched, or the
     /// cached copy marked as not revalidated when the server cannot be reached.
     pub fn list(&self, url: &str, now: DateTime<Utc>) -> Result<Listed, StatusLookupError> {
+        if let Some(fresh) = self.fresh_copy(url, now).0 {
+            return Ok(fresh);
+        }
+        // One request at a time per URL; whoever waited finds the copy the first one fetched.
+        let gate = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(url.to_owned())
+            .or_default()
+            .clone();
+        let _turn = gate.lock().unwrap_or_else(|p| p.into_inner());
+        let (fresh, cached) = self.fresh_copy(url, now);
+        let result = match fresh {
+            Some(f) => Ok(f),
+            None => self.refetch(url, cached, now),
+        };
+        drop(_turn);
+        let mut m = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if Arc::strong_count(&gate) <= 2 {
+            m.remove(url);
+        }
+        result
+    }
+
+    /// The cached copy of `url` (memory, else disk), as a fresh answer when it is fresh.
+    fn fresh_copy(&self, url: &str, now: DateTime<Utc>) -> (Option<Listed>, Option<CacheEntry>) {
         let cached = self
             .cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(url)
             .cloned();
-        let cached = cached.or_else(|| self.disk.as_ref()?.read(url, &self.trust));
+        let cached = cached.or_else(|| self.disk.as_ref()?.read(url, &self.trust()));
         if let Some(c) = cached.as_ref().filter(|c| c.is_fresh(now)) {
             self.remember(url, c.clone(), Store::MemoryOnly);
-            return Ok(Listed {
+            let listed = Listed {
                 list: c.list.clone(),
                 unrevalidated: None,
-            });
+            };
+            return (Some(listed), cached);
         }
+        (None, cached)
+    }
+
+    /// Revalidates or fetches `url`; falls back to `cached` (marked) when the server fails.
+    fn refetch(
+        &self,
+        url: &str,
+        cached: Option<CacheEntry>,
+        now: DateTime<Utc>,
+    ) -> Result<Listed, StatusLookupError> {
         let etag = cached.as_ref().and_then(|c| c.etag.as_deref());
         let fresh = match (self.fetch(url, etag, now), cached.clone()) {
             (Ok(Fetched::NotModified(policy, new_etag)), Some(c)) => {
@@ -243,7 +301,7 @@ impl StatusSource for HttpStatusSource {
         now: DateTime<Utc>,
     ) -> Result<StatusBit, StatusLookupError> {
         // Only from an origin the trust list allows for the issuer: no request otherwise.
-        self.trust
+        self.trust()
             .check_status_url(issuer_id, &entry.list_url)
             .map_err(|e| StatusLookupError::OriginNotAllowed(e.to_string()))?;
         let listed = self.list(&entry.list_url, now)?;

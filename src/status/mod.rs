@@ -16,6 +16,8 @@ pub mod http;
 #[cfg(feature = "http")]
 pub mod http_cache;
 pub mod source;
+#[cfg(feature = "http")]
+pub mod trust_feed;
 
 pub use bitstring::{Bitstring, MIN_LIST_BITS};
 pub use credential::{CheckedList, StatusListCredential};

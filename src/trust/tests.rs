@@ -152,6 +152,7 @@ fn finding_6_status_origins() {
         name: String::new(),
         keys: vec![],
         status_origins: vec!["https://status.example.cn".into()],
+        ..TrustedIssuer::default()
     });
     let id = "did:web:localhost%3A8443:a";
     assert_eq!(

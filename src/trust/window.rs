@@ -59,7 +59,7 @@ impl TimeSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SigningTime {
     claimed: Option<(DateTime<Utc>, TimeSource)>,
-    valid_from: Option<DateTime<Utc>>,
+    pub(super) valid_from: Option<DateTime<Utc>>,
 }
 
 impl SigningTime {

@@ -64,6 +64,25 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// Caveats the reader must see (for example: a stale status list was accepted).
     pub notes: Vec<String>,
+    /// Under a scheme: the authority whose signed trust list accredits the issuer, and for
+    /// what (absent when the issuer is trusted directly, or not at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accredited_by: Option<AccreditedBy>,
+}
+
+/// The accreditation a credential was trusted under (see [`Report::accredited_by`]).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccreditedBy {
+    /// The authority's DID.
+    pub authority: String,
+    /// Its display name.
+    pub authority_name: String,
+    /// What the issuer is accredited for, in words (`frameworks cn-nvq; levels 2, 3`).
+    pub scope: String,
+    /// Start of the accreditation, if the list gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accredited_from: Option<String>,
 }
 
 impl Report {
@@ -81,6 +100,7 @@ impl Report {
                 fails_as: Some(Verdict::Malformed),
             }],
             notes: vec![],
+            accredited_by: None,
         }
     }
 

@@ -18,7 +18,7 @@ const LAYERS: [(&str, &[&str]); 10] = [
     ("proofs", &["proof", "rdfc", "signer", "trust"]),
     ("verification", &["verify"]),
     ("forms", &["token", "qr", "vcdm", "input", "pdf"]),
-    ("issuer", &["issuer"]),
+    ("issuer", &["issuer", "authority"]),
     ("status", &["status"]),
     ("registry", &["registry", "printing"]),
     ("server", &["server"]),

@@ -39,7 +39,7 @@ fn jose_verifier() -> Verifier {
             compromised_from: None,
             compromise_grace_days: None,
         }],
-        status_origins: vec![],
+        ..TrustedIssuer::default()
     });
     Verifier::builder(t).build().unwrap()
 }
