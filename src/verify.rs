@@ -359,6 +359,7 @@ impl Verifier {
                 authority: a.id.clone(),
                 authority_name: a.name.clone(),
                 scope: issuer.scope.clone().unwrap_or_default().describe(),
+                scope_zh: issuer.scope.clone().unwrap_or_default().describe_zh(),
                 accredited_from: issuer.accredited_from.as_ref().map(format_time),
             });
         (ok, by)

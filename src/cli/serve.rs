@@ -34,6 +34,15 @@ pub struct ServeArgs {
     /// 127.0.0.1:9090 (port 0: any free port). Without it metrics are not served.
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<String>,
+    /// Run a scheme's verification portal instead of an issuer's site: verify the
+    /// certificates of every issuer this trust list (file or http(s) URL) accredits.
+    /// Repeatable (several schemes).
+    #[arg(long, value_name = "FILE|URL")]
+    pub trust: Vec<String>,
+    /// The key of the authority that must have signed the --trust list in the same position
+    /// (as `skillcert authority key` prints it; `-` for an unsigned list).
+    #[arg(long, value_name = "ANCHOR")]
+    pub trust_anchor: Vec<String>,
 }
 
 fn bind(addr: &str, flag: &str) -> Result<(std::net::TcpListener, SocketAddr), CliError> {
@@ -135,6 +144,15 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
         Some(a) => Some(bind(a, "--metrics-addr")?),
         None => None,
     };
+    if args.trust.is_empty() && !args.trust_anchor.is_empty() {
+        return Err(CliError::unreadable(
+            "--trust-anchor: give the trust list it signed with --trust",
+        ));
+    }
+    if !args.trust.is_empty() {
+        let state = portal_state(cli, args, local)?;
+        return run_state(listener, local, metrics, state);
+    }
     let metrics_url = metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics"));
     let dir = &cli.data_dir;
     let mut demo_out = Vec::new();
@@ -248,12 +266,81 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     let _ = out.flush();
     drop(out);
     let state = AppState::new(backend, Some(hash));
+    run_state(listener, local, metrics, state)
+}
+
+/// Serves `state` until a signal.
+fn run_state(
+    listener: std::net::TcpListener,
+    local: SocketAddr,
+    metrics: Option<(std::net::TcpListener, SocketAddr)>,
+    state: AppState,
+) -> CmdResult {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::unreadable(format!("tokio runtime: {e}")))?;
     rt.block_on(serve_until_signal(listener, local, metrics, state))?;
     Ok(EXIT_OK)
+}
+
+/// The state of a scheme's portal (`serve --trust … --trust-anchor …`): no issuer, no demo;
+/// the data dir only caches status lists.
+fn portal_state(cli: &Ctx, args: &ServeArgs, local: SocketAddr) -> Result<AppState, CliError> {
+    use crate::status::trust_feed::TrustFeed;
+    let verify_args = super::verify::VerifyArgs {
+        trust: args.trust.clone(),
+        trust_anchor: args.trust_anchor.clone(),
+        ..super::verify::VerifyArgs::default()
+    };
+    let anchors = super::verify::anchors(&verify_args)?;
+    let feeds: Vec<TrustFeed> = args
+        .trust
+        .iter()
+        .zip(anchors)
+        .map(|(location, anchor)| TrustFeed::new(location, anchor))
+        .collect();
+    let dir = &cli.data_dir;
+    crate::private_fs::create_dir_all(dir).map_err(io(dir))?;
+    let public = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
+    let portal = server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))
+        .map_err(CliError::unreadable)?;
+    let url = format!("http://{local}");
+    let lists: Vec<serde_json::Value> = portal
+        .feeds()
+        .iter()
+        .map(|f| {
+            let cur = f.current();
+            let list = cur.as_ref().map(|s| s.list());
+            json!({"location": f.location(),
+                   "authority": list.and_then(|l| l.authority.as_ref()).map(|a| &a.name),
+                   "issuers": list.map_or(0, |l| l.issuers.len()),
+                   "in_force": cur.as_ref().map(|s| s.in_force(chrono::Utc::now())
+                        .err().unwrap_or_else(|| "yes".into()))})
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if cli.json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"url": url, "portal": true, "trust_lists": lists})
+        );
+    } else {
+        let _ = writeln!(out, "skillcert serve: scheme portal listening on {url}");
+        for l in &lists {
+            let _ = writeln!(
+                out,
+                "Trust list {}: {} issuer(s) accredited by {} (in force: {})",
+                l["location"].as_str().unwrap_or(""),
+                l["issuers"],
+                l["authority"].as_str().unwrap_or("(no authority)"),
+                l["in_force"].as_str().unwrap_or("no")
+            );
+        }
+    }
+    let _ = out.flush();
+    Ok(AppState::portal(portal))
 }
 
 /// Serves the site on `listener`, and the metrics on theirs (if any), until SIGTERM or ctrl-c;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub(crate) const MAX_INPUT_FILE: u64 = 8 << 20;
 
 /// Arguments of `verify`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct VerifyArgs {
     /// Document files, tokens (file or text), QR URLs, or images of QR codes.
     pub inputs: Vec<String>,
@@ -130,6 +130,17 @@ pub(crate) fn trust_store(args: &VerifyArgs) -> Result<Option<TrustStore>, CliEr
         }
         return Ok(None);
     }
+    let mut store = TrustStore::new();
+    for (location, anchor) in args.trust.iter().zip(anchors(args)?) {
+        let source = crate::status::trust_feed::read_source(location, anchor.as_ref())
+            .map_err(CliError::unreadable)?;
+        store.push(source);
+    }
+    Ok(Some(store))
+}
+
+/// The anchor of each `--trust` (`None`: unsigned, `-` or no anchors at all).
+pub(crate) fn anchors(args: &VerifyArgs) -> Result<Vec<Option<TrustAnchor>>, CliError> {
     if !args.trust_anchor.is_empty() && args.trust_anchor.len() != args.trust.len() {
         return Err(CliError::unreadable(format!(
             "--trust-anchor: give one per --trust, in the same order (`-` for an unsigned \
@@ -138,17 +149,14 @@ pub(crate) fn trust_store(args: &VerifyArgs) -> Result<Option<TrustStore>, CliEr
             args.trust_anchor.len()
         )));
     }
-    let mut store = TrustStore::new();
-    for (i, location) in args.trust.iter().enumerate() {
-        let anchor = match args.trust_anchor.get(i).map(String::as_str) {
-            None | Some("-") => None,
-            Some(a) => Some(TrustAnchor::parse(a).map_err(CliError::unreadable)?),
-        };
-        let source = crate::status::trust_feed::read_source(location, anchor.as_ref())
-            .map_err(CliError::unreadable)?;
-        store.push(source);
-    }
-    Ok(Some(store))
+    (0..args.trust.len())
+        .map(|i| match args.trust_anchor.get(i).map(String::as_str) {
+            None | Some("-") => Ok(None),
+            Some(a) => TrustAnchor::parse(a)
+                .map(Some)
+                .map_err(CliError::unreadable),
+        })
+        .collect()
 }
 
 /// Prints one report, human or JSON.

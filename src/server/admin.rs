@@ -134,7 +134,7 @@ pub async fn issue_one(
         Err(replay) => return Ok(replay),
     };
     let checked = check_request(parse_json(&body, MAX_REQUEST)?, "")?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
     let (answer, id) = blocking(move || {
         let issued = match idempotency::issue(&backend, claim.as_ref(), &[checked])? {
             Issuance::Replay(a) => return Ok((a, None)),
@@ -234,7 +234,7 @@ pub async fn issue_batch(
         Err(replay) => return Ok(replay),
     };
     let checked = parse_batch(&body)?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
     let (answer, failed) = blocking(move || {
         let done = match idempotency::issue(&backend, claim.as_ref(), &checked)? {
             Issuance::Replay(a) => return Ok((a, None)),
@@ -329,7 +329,7 @@ async fn change(
     let id = parse_id(&id)?;
     let body = body?;
     let reason = reason_of(&headers, &body, what != Change::Reinstate)?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
     let a = actor.clone();
     let out = blocking(move || backend.change(&id, what, &reason, &a)).await?;
     tracing::info!(actor = %actor, credential_id = %id, change = what.as_str(), "status changed");
@@ -431,7 +431,7 @@ pub async fn pdf(
     authorize(&state, &headers)?;
     let Path(id) = id?;
     let id = parse_id_or_number(&id)?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
     let (bytes, warning) = blocking(move || backend.pdf(&id)).await?;
     let mut r = (
         StatusCode::OK,
@@ -469,7 +469,7 @@ pub async fn lookup(
     authorize(&state, &headers)?;
     let Path(id) = id?;
     let id = parse_id_or_number(&id)?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
     let out = blocking(move || backend.lookup(&id)).await?;
     Ok(json_status(StatusCode::OK, &out))
 }

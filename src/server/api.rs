@@ -37,7 +37,8 @@ pub const IMAGE_WAIT: Duration = Duration::from_secs(5);
 /// [`Budget`](crate::qr::read::Budget), so a permit is never held for long.
 pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, ApiError> {
     let image = crate::qr::looks_like_image(&bytes);
-    let report = if !image && bytes.len() <= INLINE_LIMIT {
+    // A portal may fetch status lists over the network: never on the async workers.
+    let report = if !image && bytes.len() <= INLINE_LIMIT && state.portal.is_none() {
         check(state, &bytes)
     } else {
         let permit = if image {
@@ -57,6 +58,29 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
     Ok(report)
 }
 
+/// Verifies the payload of a QR code opened at `/V/{payload}`: on an issuer's site as the
+/// issuer's own QR text; on a portal as any accredited issuer's, without the check that the
+/// QR points to the issuer's own address (the reader opened the portal on purpose).
+pub async fn verify_qr_payload(state: &AppState, payload: &str) -> Result<Report, ApiError> {
+    let Some(portal) = state.portal.clone() else {
+        let issuer = state.issuer_site()?.issuer();
+        let text = super::backend::qr_text_for(&issuer, payload);
+        return verify_bytes(state, text.into_bytes()).await;
+    };
+    let text = format!("{}/V/{payload}", portal.public_url());
+    let verifier = state.verifier();
+    let report = blocking(move || {
+        let r = match crate::input::parse_bytes(text.as_bytes()) {
+            Ok(u) => verifier.check(u.without_qr_address()),
+            Err(e) => Report::from(e),
+        };
+        Ok::<_, ApiError>(r)
+    })
+    .await?;
+    state.metrics.verdict(report.verdict);
+    Ok(report)
+}
+
 /// One of the service's image decoders, waiting at most [`IMAGE_WAIT`] for it (then 503).
 async fn image_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
     tokio::time::timeout(IMAGE_WAIT, state.image_permits.clone().acquire_owned())
@@ -68,7 +92,7 @@ async fn image_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePer
 }
 
 fn check(state: &AppState, bytes: &[u8]) -> Report {
-    crate::input::verify_bytes(&state.backend.verifier(), bytes)
+    crate::input::verify_bytes(&state.verifier(), bytes)
         .map_or_else(Rejected::into_report, VerifiedCredential::into_report)
 }
 

@@ -67,6 +67,9 @@ pub enum NotReady {
     /// The check itself failed to run.
     #[error("the readiness check failed")]
     CheckFailed,
+    /// A portal's trust list is missing or does not count.
+    #[error("{0}")]
+    TrustList(String),
 }
 
 /// The last readiness check and the lock that lets one run at a time.

@@ -173,6 +173,8 @@ pub struct Words {
     pub cert_number: &'static str,
     /// "ID number bound (hashed)".
     pub id_bound: &'static str,
+    /// "Accredited by" (the scheme's authority).
+    pub accredited_by: &'static str,
     /// "Why".
     pub why: &'static str,
     /// "All checks".
@@ -209,6 +211,7 @@ pub fn words(l: Lang) -> &'static Words {
         cert_id: "证书标识",
         cert_number: "证书编号",
         id_bound: "已绑定身份证件（加盐哈希）",
+        accredited_by: "认可机构",
         why: "原因",
         checks: "全部检查项",
         another: "查验其他证书",
@@ -232,6 +235,7 @@ pub fn words(l: Lang) -> &'static Words {
         cert_id: "Certificate id",
         cert_number: "Certificate number",
         id_bound: "National ID bound (salted hash)",
+        accredited_by: "Accredited by",
         why: "Why",
         checks: "All checks",
         another: "Verify another certificate",

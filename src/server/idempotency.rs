@@ -126,11 +126,8 @@ pub async fn start(
     let Some(key) = key_of(headers)? else {
         return Ok(Start::Go(None));
     };
-    let claim = state
-        .backend
-        .in_flight()
-        .claim(key, request_hash(route, body))?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
+    let claim = backend.in_flight().claim(key, request_hash(route, body))?;
     let (k, h) = (claim.key.clone(), claim.request_sha256.clone());
     let known = blocking(move || Ok(backend.registry().idempotency_lookup(&k, &h)?)).await?;
     match known {

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod parse_errors;
+pub mod portal;
 pub mod ready;
 pub mod schemas;
 pub mod state;
@@ -38,6 +39,7 @@ use errors::ApiError;
 use listen::serve_connections;
 pub use listen::SHUTDOWN_GRACE;
 pub use state::{image_concurrency, AppState, Limits, HEADER_READ_TIMEOUT};
+use std::sync::Arc;
 use std::time::Duration;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -214,31 +216,38 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Pick up a key rotated by the CLI while the service runs.
-    let backend = state.backend.clone();
-    let reloader = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(CONFIG_POLL);
-        loop {
-            tick.tick().await;
-            let b = backend.clone();
-            match tokio::task::spawn_blocking(move || b.reload_if_changed()).await {
-                Ok(Ok(true)) => tracing::info!(
-                    active_key = %backend.issuer().config().active_key,
-                    "issuer config changed on disk: reloaded"
-                ),
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => tracing::error!(
-                    error = %e,
-                    "issuer config changed on disk but cannot be loaded; still using the previous one"
-                ),
-                Err(_) => {}
-            }
-        }
-    });
+    // An issuer's site picks up a key rotated by the CLI while it runs; a portal renews its
+    // trust lists before they go stale.
+    let background = match (&state.backend, &state.portal) {
+        (Some(backend), _) => tokio::spawn(reload_loop(backend.clone())),
+        (None, Some(portal)) => tokio::spawn(portal::refresh_loop(portal.clone())),
+        (None, None) => tokio::spawn(async {}),
+    };
     let header_timeout = state.limits.header_read_timeout;
     let r = serve_connections(listener, app(state), header_timeout, shutdown).await;
-    reloader.abort();
+    background.abort();
     r
+}
+
+/// Re-reads the issuer's config when it changes on disk, until the process ends.
+async fn reload_loop(backend: Arc<backend::Backend>) {
+    let mut tick = tokio::time::interval(CONFIG_POLL);
+    loop {
+        tick.tick().await;
+        let b = backend.clone();
+        match tokio::task::spawn_blocking(move || b.reload_if_changed()).await {
+            Ok(Ok(true)) => tracing::info!(
+                active_key = %backend.issuer().config().active_key,
+                "issuer config changed on disk: reloaded"
+            ),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::error!(
+                error = %e,
+                "issuer config changed on disk but cannot be loaded; still using the previous one"
+            ),
+            Err(_) => {}
+        }
+    }
 }
 
 /// Completes on SIGTERM or ctrl-c.

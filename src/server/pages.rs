@@ -7,7 +7,6 @@
 //! which escapes every value; this module decides what the pages show.
 
 use super::api::{read_image_field, verify_bytes};
-use super::backend::qr_text_for;
 use super::bodies::{ErrorBody, MalformedReport};
 use super::errors::ApiError;
 use super::i18n::{tone, verdict_text, words, Lang, Tone, Words};
@@ -190,10 +189,34 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         explanation,
         fails: r.failure_reasons(),
         notes: &r.notes,
-        rows: (r.summary.holder.is_some() || r.summary.program.is_some())
-            .then(|| claim_rows(lang, &r.summary)),
+        rows: (r.summary.holder.is_some() || r.summary.program.is_some()).then(|| {
+            let mut rows = claim_rows(lang, &r.summary);
+            if let Some(a) = &r.accredited_by {
+                rows.push(accreditation_row(lang, a));
+            }
+            rows
+        }),
         checks,
     })
+}
+
+/// The row naming the authority that accredits the issuer, and for what.
+fn accreditation_row(lang: Lang, a: &crate::verify::AccreditedBy) -> Row {
+    use crate::model::text::display_safe;
+    let name = if a.authority_name.is_empty() {
+        &a.authority
+    } else {
+        &a.authority_name
+    };
+    let scope = match lang {
+        Lang::Zh => &a.scope_zh,
+        Lang::En => &a.scope,
+    };
+    Row {
+        key: words(lang).accredited_by,
+        value: display_safe(name).into_owned(),
+        small: Some(display_safe(scope).into_owned()),
+    }
 }
 
 /// The claims of the verification page. Bidi controls and invisible characters in names are
@@ -361,8 +384,7 @@ pub async fn qr_page(
             "the QR payload is longer than {MAX_QR_PAYLOAD} characters"
         )));
     }
-    let text = qr_text_for(&state.backend.issuer(), &payload);
-    let report = verify_bytes(&state, text.into_bytes()).await?;
+    let report = super::api::verify_qr_payload(&state, &payload).await?;
     if wants_html(&headers) {
         let lang = lang_of(&q, &headers);
         let sw = format!("?lang={}", lang.other().code());

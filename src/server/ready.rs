@@ -84,11 +84,16 @@ pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
         (status = 503, description = "not ready; the reason names the failed check", body = ReadyBody),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let backend = state.backend.clone();
     let min_free = state.limits.min_free_bytes;
-    let r = tokio::task::spawn_blocking(move || readiness(&backend, min_free))
-        .await
-        .unwrap_or(Err(NotReady::CheckFailed));
+    let r = match (state.backend.clone(), state.portal.clone()) {
+        (Some(backend), _) => tokio::task::spawn_blocking(move || readiness(&backend, min_free))
+            .await
+            .unwrap_or(Err(NotReady::CheckFailed)),
+        (None, Some(portal)) => portal
+            .readiness(chrono::Utc::now())
+            .map_err(NotReady::TrustList),
+        (None, None) => Err(NotReady::CheckFailed),
+    };
     let (status, body) = match r {
         Ok(()) => (
             StatusCode::OK,

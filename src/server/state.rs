@@ -2,6 +2,9 @@
 
 use super::backend::Backend;
 use super::counters::Metrics;
+use super::errors::ApiError;
+use super::portal::Portal;
+use crate::verify::Verifier;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,8 +48,12 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The issuer, its registry and the verifier for its credentials.
-    pub backend: Arc<Backend>,
+    /// An issuer's site: the issuer, its registry and the verifier for its credentials
+    /// (`None` for a scheme's portal).
+    pub backend: Option<Arc<Backend>>,
+    /// A scheme's portal: its trust lists and the verifier over them (`None` for an issuer's
+    /// site).
+    pub portal: Option<Arc<Portal>>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// SHA-256 of the admin token; `None`: the admin API refuses everything.
@@ -60,7 +67,14 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("issuer", &self.backend.issuer().config().id)
+            .field(
+                "issuer",
+                &self
+                    .backend
+                    .as_ref()
+                    .map(|b| b.issuer().config().id.clone()),
+            )
+            .field("portal", &self.portal.is_some())
             .field("admin", &self.admin_hash.is_some())
             .finish()
     }
@@ -70,11 +84,47 @@ impl AppState {
     /// The state over a backend, with the SHA-256 of the admin token (if any).
     pub fn new(backend: Backend, admin_hash: Option<[u8; 32]>) -> AppState {
         AppState {
-            backend: Arc::new(backend),
+            backend: Some(Arc::new(backend)),
+            portal: None,
             metrics: Arc::new(Metrics::default()),
             admin_hash,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+        }
+    }
+
+    /// The state of a scheme's portal (no issuer, no admin API).
+    pub fn portal(portal: Portal) -> AppState {
+        AppState {
+            backend: None,
+            portal: Some(Arc::new(portal)),
+            metrics: Arc::new(Metrics::default()),
+            admin_hash: None,
+            limits: Limits::default(),
+            image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+        }
+    }
+
+    /// The issuer's backend; on a portal, a 404 that says there is no issuer here.
+    pub fn issuer_site(&self) -> Result<&Arc<Backend>, ApiError> {
+        self.backend.as_ref().ok_or_else(|| {
+            ApiError::NotFound(
+                "this is a scheme's verification portal: it has no issuer of its own".into(),
+            )
+        })
+    }
+
+    /// The verifier of this site: the issuer's own, or the portal's over its trust lists.
+    pub fn verifier(&self) -> Arc<Verifier> {
+        match (&self.backend, &self.portal) {
+            (Some(b), _) => b.verifier(),
+            (None, Some(p)) => p.verifier(),
+            (None, None) => Arc::new(
+                Verifier::builder(crate::trust::TrustStore::new())
+                    .allow_empty_trust_list()
+                    .build()
+                    .expect("an empty trust list is allowed"),
+            ),
         }
     }
 

@@ -119,7 +119,7 @@ pub async fn did_json(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let doc = did_document(&state.backend.issuer()).ok_or_else(|| {
+    let doc = did_document(&state.issuer_site()?.issuer()).ok_or_else(|| {
         ApiError::NotFound("this issuer is a did:key issuer: it has no did:web document".into())
     })?;
     Ok(cached_json(
@@ -138,13 +138,16 @@ pub async fn did_json(
         (status = 200, description = "JWK set", body = JwkSet, content_type = "application/jwk-set+json", headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "not modified (If-None-Match)"),
     ))]
-pub async fn jwks_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    cached_json(
+pub async fn jwks_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    Ok(cached_json(
         &headers,
-        jwks(&state.backend.issuer()).to_string(),
+        jwks(&state.issuer_site()?.issuer()).to_string(),
         "application/jwk-set+json",
         300,
-    )
+    ))
 }
 
 /// `GET /trust.json`.
@@ -156,12 +159,12 @@ pub async fn jwks_json(State(state): State<AppState>, headers: HeaderMap) -> Res
         (status = 304, description = "not modified (If-None-Match)"),
     ))]
 pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    cached_json(
-        &headers,
-        state.backend.issuer().trust_list().to_json_pretty(),
-        "application/json",
-        300,
-    )
+    let body = match (&state.backend, &state.portal) {
+        (Some(b), _) => b.issuer().trust_list().to_json_pretty(),
+        (None, Some(p)) => p.trust_json(),
+        (None, None) => crate::trust::TrustList::empty().to_json_pretty(),
+    };
+    cached_json(&headers, body, "application/json", 300)
 }
 
 /// `GET /status/{list}`: the signed status list credential.
@@ -188,7 +191,7 @@ pub async fn status_list(
         .ok()
         .filter(|_| name.len() <= 9 && name.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| ApiError::NotFound("status lists are numbered: /status/1".into()))?;
-    let backend = state.backend.clone();
+    let backend = state.issuer_site()?.clone();
     let (body, ttl) = blocking(move || backend.status_list(n)).await?;
     Ok(cached_json(
         &headers,
@@ -203,11 +206,21 @@ pub async fn status_list(
     summary = "Liveness: the process answers (see /readyz for whether it can issue)",
     responses((status = 200, description = "ok", body = HealthBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let issuer = state.backend.issuer();
-    let c = issuer.config();
+    // A portal names the authorities of its lists instead of an issuer.
+    let who = match (&state.backend, &state.portal) {
+        (Some(b), _) => b.issuer().config().id.clone(),
+        (None, Some(p)) => p
+            .feeds()
+            .iter()
+            .filter_map(|f| f.current())
+            .filter_map(|s| s.list().authority.as_ref().map(|a| a.id.clone()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (None, None) => String::new(),
+    };
     let mut r = to_json(&HealthBody {
         status: "ok",
-        issuer: c.id.clone(),
+        issuer: who,
         version: env!("CARGO_PKG_VERSION"),
     })
     .into_response();

@@ -76,6 +76,32 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// [`Scope::describe`] in Chinese: `职业标准 cn-nvq；职业编码 6-18-01-01；等级 3、4`.
+    pub fn describe_zh(&self) -> String {
+        let list = |v: &Vec<String>| {
+            if v.is_empty() {
+                "无".to_owned()
+            } else {
+                v.join("、")
+            }
+        };
+        let parts: Vec<String> = [
+            ("职业标准", &self.frameworks),
+            ("职业编码", &self.programs),
+            ("等级", &self.levels),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", list(v))))
+        .collect();
+        if parts.is_empty() {
+            "不限职业标准、职业和等级".to_owned()
+        } else {
+            parts.join("；")
+        }
+    }
+}
+
 /// What a certificate says that a [`Scope`] judges.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScopeFacts {

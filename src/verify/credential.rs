@@ -67,6 +67,15 @@ pub(crate) struct Parts {
 }
 
 impl UnverifiedCredential {
+    /// The same credential, forgetting the URL its QR text was found behind: for a verifier
+    /// that was handed the payload on purpose (a scheme's portal opened at `/V/{payload}`),
+    /// where the issuer's own address is not the one the reader is at, and no warning about
+    /// the QR pointing elsewhere applies.
+    pub fn without_qr_address(mut self) -> Self {
+        self.qr_prefix = None;
+        self
+    }
+
     /// The credential a codec read: display claims and whether it is a skill certificate are
     /// derived here, the same way for every form.
     pub(crate) fn from_parts(p: Parts) -> Self {

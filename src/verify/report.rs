@@ -80,6 +80,8 @@ pub struct AccreditedBy {
     pub authority_name: String,
     /// What the issuer is accredited for, in words (`frameworks cn-nvq; levels 2, 3`).
     pub scope: String,
+    /// The same in Chinese (`职业标准 cn-nvq；职业编码 6-18-01-01；等级 3、4`).
+    pub scope_zh: String,
     /// Start of the accreditation, if the list gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accredited_from: Option<String>,
