@@ -26,11 +26,11 @@ if [ tests/tooling/package-lock.json -nt tests/tooling/node_modules/.package-loc
   echo "installing tests/tooling node packages (needed by the interop tests)"
   (cd tests/tooling && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# Python joserfc and cryptography (the joserfc interop tests).
-if ! python3 -c 'import joserfc, cryptography' >/dev/null 2>&1; then
-  echo "installing joserfc, cryptography (needed by the interop tests)"
-  python3 -m pip install -q joserfc cryptography \
-    || python3 -m pip install -q --break-system-packages joserfc cryptography
+# Python joserfc, cryptography and rfc8785 (the joserfc and trust list interop tests).
+if ! python3 -c 'import joserfc, cryptography, rfc8785' >/dev/null 2>&1; then
+  echo "installing joserfc, cryptography, rfc8785 (needed by the interop tests)"
+  python3 -m pip install -q joserfc cryptography rfc8785 \
+    || python3 -m pip install -q --break-system-packages joserfc cryptography rfc8785
 fi
 # Pillow, numpy and zxing-cpp for the photo corpus test (tests/library/qr_photos.rs).
 scripts/python-tooling.sh
