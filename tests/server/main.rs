@@ -15,5 +15,6 @@ mod server_api;
 mod server_browser;
 mod server_e2e;
 mod server_openapi;
+mod server_portal;
 mod server_robustness;
 mod server_support;

@@ -419,7 +419,7 @@ async fn status_lists_are_served_signed_and_cacheable() {
     )
     .await
     .json();
-    let lists = f.state.backend.registry().lists().unwrap();
+    let lists = f.state.issuer_site().unwrap().registry().lists().unwrap();
     assert!(lists.len() >= 2);
     let rev = lists
         .iter()
@@ -487,7 +487,7 @@ async fn status_lists_are_served_signed_and_cacheable() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("list.json");
     std::fs::write(&p, &r.body).unwrap();
-    let trust = f.state.backend.issuer().trust_list();
+    let trust = f.state.issuer_site().unwrap().issuer().trust_list();
     let src = skillcert::status::source::FileStatusSource::load(&trust, &[p]).unwrap();
     let v = skillcert::verify::Verifier::builder(trust)
         .status_source(std::sync::Arc::new(src))
@@ -508,14 +508,23 @@ async fn key_rotated_by_the_cli_is_picked_up_without_restart() {
     let f = fixture();
     let before = issue(&f.state, "王一");
     let vm = |i: &skillcert::issuer::Issued| i.document["proof"][0]["verificationMethod"].clone();
-    assert!(matches!(f.state.backend.reload_if_changed(), Ok(false)));
+    assert!(matches!(
+        f.state.issuer_site().unwrap().reload_if_changed(),
+        Ok(false)
+    ));
 
     // `skillcert key rotate` in another process: another Issuer over the same data dir.
     let mut cli = skillcert::issuer::Issuer::open(f.dir.path()).unwrap();
     let new_key = cli.rotate_key().unwrap();
     assert_ne!(vm(&before), json!(new_key));
-    assert!(matches!(f.state.backend.reload_if_changed(), Ok(true)));
-    assert!(matches!(f.state.backend.reload_if_changed(), Ok(false)));
+    assert!(matches!(
+        f.state.issuer_site().unwrap().reload_if_changed(),
+        Ok(true)
+    ));
+    assert!(matches!(
+        f.state.issuer_site().unwrap().reload_if_changed(),
+        Ok(false)
+    ));
 
     // New certificates are signed with the new key, and did.json asserts it.
     let after = issue(&f.state, "王二");
@@ -539,7 +548,7 @@ async fn key_rotated_by_the_cli_is_picked_up_without_restart() {
         f.dir.path().join("config.json"),
     )
     .unwrap();
-    assert!(f.state.backend.reload_if_changed().is_err());
+    assert!(f.state.issuer_site().unwrap().reload_if_changed().is_err());
     assert_eq!(verdict_of(&f, &after.document).await, "valid");
 }
 

@@ -395,7 +395,7 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn did_document_jwks_and_trust_list() {
     let f = fixture();
-    let cfg = f.state.backend.issuer().config().clone();
+    let cfg = f.state.issuer_site().unwrap().issuer().config().clone();
     let r = send(&f.state, req("GET", "/.well-known/did.json", None, "")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.content_type(), "application/did+json");

@@ -368,7 +368,15 @@ fn keyed(uri: &str, key: &str, body: &serde_json::Value) -> Request<Body> {
 #[tokio::test]
 async fn finding_8_idempotency_key_replays_first_answer() {
     let f = fixture();
-    let count = || f.state.backend.registry().ids().unwrap().len();
+    let count = || {
+        f.state
+            .issuer_site()
+            .unwrap()
+            .registry()
+            .ids()
+            .unwrap()
+            .len()
+    };
     let one = "/api/v1/admin/certificates";
     let body = request_json("王晓明");
     let first = send(&f.state, keyed(one, "order-2024-0001", &body)).await;
@@ -459,13 +467,22 @@ async fn finding_8_idempotency_key_resumes_after_a_crash() {
     assert_eq!(r.assert_error(409), "conflict");
     let (_, checked) = skillcert::request::IssuanceRequest::from_value(body.clone()).unwrap();
     let Issuance::Done(done) =
-        idempotency::issue(&f.state.backend, Some(&claim), &[checked]).unwrap()
+        idempotency::issue(f.state.issuer_site().unwrap(), Some(&claim), &[checked]).unwrap()
     else {
         panic!("issued")
     };
     let issued = done.into_iter().next().unwrap().unwrap();
     drop(claim); // the process dies: no answer stored
-    assert_eq!(f.state.backend.registry().ids().unwrap().len(), 1);
+    assert_eq!(
+        f.state
+            .issuer_site()
+            .unwrap()
+            .registry()
+            .ids()
+            .unwrap()
+            .len(),
+        1
+    );
     // The retry: the same certificate, byte for byte, and still one in the registry.
     let r = send(&f.state, keyed(one, "cut-off", &body)).await;
     assert_eq!(r.status, 201, "{}", r.text());
@@ -473,7 +490,16 @@ async fn finding_8_idempotency_key_resumes_after_a_crash() {
     let v = r.json();
     assert_eq!(v["credential_id"], issued.claims.id_urn());
     assert_eq!(v["document"], issued.document);
-    assert_eq!(f.state.backend.registry().ids().unwrap().len(), 1);
+    assert_eq!(
+        f.state
+            .issuer_site()
+            .unwrap()
+            .registry()
+            .ids()
+            .unwrap()
+            .len(),
+        1
+    );
     // From now on, the stored answer.
     let again = send(&f.state, keyed(one, "cut-off", &body)).await;
     assert_eq!(again.body, r.body);

@@ -46,7 +46,7 @@ pub fn request_json(holder: &str) -> serde_json::Value {
 /// Issues one certificate through the backend.
 pub fn issue(state: &AppState, holder: &str) -> Issued {
     let (_, checked) = IssuanceRequest::from_value(request_json(holder)).unwrap();
-    state.backend.issue(&checked).unwrap()
+    state.issuer_site().unwrap().issue(&checked).unwrap()
 }
 
 /// The response of one request.
@@ -154,7 +154,8 @@ pub fn browser_pages(state: &AppState) -> Vec<(&'static str, String, &'static st
     let valid = issue(state, "王晓明");
     let revoked = issue(state, "赵强");
     state
-        .backend
+        .issuer_site()
+        .unwrap()
         .change(
             &revoked.claims.id,
             skillcert::server::backend::Change::Revoke,
@@ -207,14 +208,21 @@ pub struct Loopback {
 
 impl Loopback {
     pub fn start(state: AppState) -> Loopback {
+        Loopback::start_on(std::net::TcpListener::bind("127.0.0.1:0").unwrap(), state)
+    }
+
+    /// Serves on a listener bound beforehand (an issuer whose base URL names its port).
+    pub fn start_on(listener: std::net::TcpListener, state: AppState) -> Loopback {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let listener = {
+            let _g = rt.enter();
+            tokio::net::TcpListener::from_std(listener).unwrap()
+        };
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = rt.spawn(skillcert::server::serve(listener, state, async {
