@@ -217,6 +217,12 @@ impl StatusListCredential {
     }
 }
 
+/// How far ahead of the verifier's clock a status list's `validFrom` may be (5 minutes): the
+/// issuer's clock may run ahead, and a list is often made (at the next second) during the very
+/// check that fetched it. A list dated ahead never hides anything: it only carries statuses
+/// at least as new as the verifier asked for.
+pub const CLOCK_SKEW_SECS: i64 = 300;
+
 /// A status list credential together with the outcome of its proof check.
 #[derive(Debug, Clone)]
 pub struct CheckedList {
@@ -273,7 +279,7 @@ impl CheckedList {
             )));
         }
         if let Some(f) = l.valid_from {
-            if now < f {
+            if now + chrono::Duration::seconds(CLOCK_SKEW_SECS) < f {
                 return Err(refused(format!(
                     "status list {} is not valid before {}",
                     l.id,

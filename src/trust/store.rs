@@ -12,6 +12,9 @@ use super::{
     MAX_TRUST_LIST,
 };
 use crate::jcs;
+
+/// How far ahead of the verifier's clock a signed list's `validFrom` may be (5 minutes).
+pub const CLOCK_SKEW_SECS: i64 = 300;
 use crate::model::format_time;
 use chrono::{DateTime, Utc};
 
@@ -109,7 +112,9 @@ impl TrustSource {
                             .into(),
                     );
                 };
-                if let Some(from) = self.list.valid_from.filter(|f| now < *f) {
+                // The authority's clock may run a little ahead (as for status lists).
+                let skew = chrono::Duration::seconds(CLOCK_SKEW_SECS);
+                if let Some(from) = self.list.valid_from.filter(|f| now + skew < *f) {
                     return Err(format!("it is not valid before {}", format_time(&from)));
                 }
                 if now > until {

@@ -131,11 +131,12 @@ fn portal_verifies_every_accredited_issuer_and_fails_closed() {
     let threads: Vec<_> = (0..200)
         .map(|_| {
             let (a, base, token) = (a.clone(), base.clone(), welder.token.clone());
-            std::thread::spawn(move || verify(&a, &base, &token)["verdict"].clone())
+            std::thread::spawn(move || verify(&a, &base, &token))
         })
         .collect();
     for t in threads {
-        assert_eq!(t.join().unwrap(), "valid");
+        let r = t.join().unwrap();
+        assert_eq!(r["verdict"], "valid", "{r}");
     }
     assert_eq!(
         weld.status_fetches() - before,
