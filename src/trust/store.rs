@@ -14,7 +14,7 @@ use super::{
 use crate::jcs;
 
 /// How far ahead of the verifier's clock a signed list's `validFrom` may be (5 minutes).
-pub const CLOCK_SKEW_SECS: i64 = 300;
+const CLOCK_SKEW_SECS: i64 = 300;
 use crate::model::format_time;
 use chrono::{DateTime, Utc};
 

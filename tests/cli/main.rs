@@ -12,5 +12,6 @@
 mod cli_core;
 mod cli_forms;
 mod cli_printing;
+mod cli_schemes;
 mod hostile_status;
 mod status_cli;
