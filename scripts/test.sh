@@ -2,8 +2,8 @@
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
 # QR reader; poppler-utils, to render and read printed certificates; Chromium, for the browser
 # test of the verification page; node and Python with the independent JOSE and Data Integrity
-# libraries of tests/tooling; zxing-cpp and the Python modules of the photo corpus) when they
-# are missing.
+# libraries of tests/tooling; zxing-cpp and the Python modules of the photo corpus; jq and curl,
+# which the README's scheme demo uses) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -13,6 +13,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -9,5 +9,6 @@
 )]
 #![forbid(unsafe_code)]
 
+mod readme_scheme;
 mod status_batch;
 mod status_crash;
