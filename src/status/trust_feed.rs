@@ -230,3 +230,6 @@ pub fn read_source(location: &str, anchor: Option<&TrustAnchor>) -> Result<Trust
         .map(|s| (*s).clone())
         .ok_or_else(|| format!("{location}: no trust list"))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+use super::*;
+use crate::authority::{Authority, Grant};
+use crate::trust::{ScopeFacts, SigningTime};
+use chrono::Duration as Days;
+use std::io::{Read, Write};
+
+struct Fixture {
+    _dirs: Vec<tempfile::TempDir>,
+    authority: Authority,
+    issuer_id: String,
+    file: std::path::PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut authority = Authority::init(dirs[0].path(), "HRSS", None, "t").unwrap();
+    let issuer =
+        crate::issuer::Issuer::init(dirs[1].path(), "CNC", Some("https://cnc.example.cn")).unwrap();
+    authority
+        .accredit(&issuer.trust_list(), &Grant::default(), "t")
+        .unwrap();
+    let file = dirs[2].path().join("scheme.json");
+    Fixture {
+        issuer_id: issuer.config().id.clone(),
+        _dirs: dirs,
+        authority,
+        file,
+    }
+}
+
+impl Fixture {
+    /// Publishes at `t` for `days` into the file; returns the bytes.
+    fn publish(&self, t: DateTime<Utc>, days: u32) -> Vec<u8> {
+        let v = self.authority.publish(t, days, "t").unwrap();
+        let b = serde_json::to_vec(&v).unwrap();
+        std::fs::write(&self.file, &b).unwrap();
+        b
+    }
+
+    fn feed(&self) -> TrustFeed {
+        TrustFeed::new(self.file.to_str().unwrap(), Some(self.authority.anchor()))
+    }
+
+    fn suspended_in(&self, feed: &TrustFeed) -> bool {
+        let cur = feed.current().unwrap();
+        cur.list()
+            .issuer(&self.issuer_id)
+            .unwrap()
+            .suspended_from
+            .is_some()
+    }
+}
+
+#[test]
+fn a_feed_keeps_the_list_in_force_until_a_better_one_comes() {
+    let mut f = fixture();
+    let t0 = crate::model::now_secs();
+    f.publish(t0, 7);
+    let feed = f.feed();
+    assert_eq!(feed.refresh(t0), Ok(Refreshed::Replaced));
+    assert_eq!(feed.refresh(t0), Ok(Refreshed::Unchanged));
+    // A tampered list does not replace the good one.
+    let mut v: serde_json::Value = serde_json::from_slice(&f.publish(t0, 7)).unwrap();
+    v["issuers"][0]["name"] = "forged".into();
+    std::fs::write(&f.file, serde_json::to_vec(&v).unwrap()).unwrap();
+    let t1 = t0 + Days::days(1);
+    assert!(
+        matches!(feed.refresh(t1), Ok(Refreshed::Kept(why)) if why.contains("does not verify"))
+    );
+    assert!(feed.current().unwrap().in_force(t1).is_ok());
+    // A newer good list (a suspension) replaces it…
+    f.authority
+        .suspend(&f.issuer_id.clone(), t1, "audit", "t")
+        .unwrap();
+    let newer = f.publish(t1, 7);
+    assert_eq!(feed.refresh(t1), Ok(Refreshed::Replaced));
+    assert!(f.suspended_in(&feed));
+    // …and a replayed older list cannot roll the suspension back.
+    f.authority
+        .reinstate(&f.issuer_id.clone(), "", "t")
+        .unwrap();
+    let old = f.authority.publish(t0, 7, "t").unwrap();
+    std::fs::write(&f.file, serde_json::to_vec(&old).unwrap()).unwrap();
+    assert!(matches!(feed.refresh(t1), Ok(Refreshed::Kept(why)) if why.contains("older")));
+    assert!(f.suspended_in(&feed));
+    // The source disappears: the list in force stays until it expires, then it counts no more.
+    std::fs::remove_file(&f.file).unwrap();
+    assert!(matches!(feed.refresh(t1), Ok(Refreshed::Kept(_))));
+    assert_eq!(feed.current_bytes().as_deref(), Some(&newer[..]));
+    let expired = t1 + Days::days(8);
+    assert!(feed.current().unwrap().in_force(expired).is_err());
+    let facts = ScopeFacts::default();
+    let e = feed.current().unwrap();
+    let entry = e.list().issuer(&f.issuer_id).unwrap();
+    assert!(entry
+        .check_accreditation(&facts, &SigningTime::document(Some(t1), None), t1)
+        .is_err());
+    // Renewed well before it goes stale: half the time left, within the bounds.
+    assert_eq!(
+        feed.next_refresh(t1),
+        MIN_REFRESH,
+        "the last read failed: retry soon"
+    );
+    std::fs::write(&f.file, &newer).unwrap();
+    assert_eq!(feed.refresh(t1), Ok(Refreshed::Unchanged));
+    assert_eq!(feed.next_refresh(t1), MAX_REFRESH);
+    assert_eq!(
+        feed.next_refresh(t1 + Days::days(7) - Days::minutes(10)),
+        std::time::Duration::from_secs(300)
+    );
+    // A feed whose first read fails has nothing: an error, not an empty list.
+    let missing = TrustFeed::new("/nonexistent/scheme.json", None);
+    assert!(missing.refresh(t1).is_err());
+    assert!(missing.current().is_none());
+}
+
+/// A loopback server answering GET with `body` and ETag "v1" (304 to `If-None-Match: "v1"`);
+/// returns its URL and the requests it saw.
+fn serve(body: Vec<u8>) -> (String, std::sync::Arc<Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/trust.json", listener.local_addr().unwrap());
+    let seen: std::sync::Arc<Mutex<Vec<String>>> = Default::default();
+    let s2 = seen.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let req = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+            s2.lock().unwrap().push(req.clone());
+            let resp = if req.contains("if-none-match: \"v1\"") {
+                b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n".to_vec()
+            } else {
+                let mut r = format!(
+                    "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
+                r.extend_from_slice(&body);
+                r
+            };
+            let _ = s.write_all(&resp);
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn a_url_feed_revalidates_with_its_etag() {
+    let f = fixture();
+    let t0 = crate::model::now_secs();
+    let (url, seen) = serve(f.publish(t0, 7));
+    let feed = TrustFeed::new(&url, Some(f.authority.anchor()));
+    assert_eq!(feed.refresh(t0), Ok(Refreshed::Replaced));
+    assert_eq!(feed.refresh(t0), Ok(Refreshed::Unchanged));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[1].contains("if-none-match: \"v1\""), "{}", seen[1]);
+    assert!(feed.current().unwrap().is_signed());
+}
