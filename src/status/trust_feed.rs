@@ -59,6 +59,9 @@ pub enum Refreshed {
     Kept(String),
 }
 
+/// A fetched list and its ETag.
+type Body = (Vec<u8>, Option<String>);
+
 fn is_url(s: &str) -> bool {
     s.starts_with("https://") || s.starts_with("http://")
 }
@@ -156,7 +159,7 @@ impl TrustFeed {
     }
 
     /// GET with `If-None-Match`; `None` on 304.
-    fn fetch(&self, etag: Option<&str>) -> Result<Option<(Vec<u8>, Option<String>)>, String> {
+    fn fetch(&self, etag: Option<&str>) -> Result<Option<Body>, String> {
         let url = &self.location;
         let mut req = self.agent.get(url).header("Accept", "application/json");
         if let Some(t) = etag {

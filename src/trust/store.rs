@@ -261,8 +261,11 @@ impl TrustStore {
 impl TrustList {
     /// A list from parsed JSON (see [`TrustList::parse`]).
     pub fn from_value(v: serde_json::Value) -> Result<Self, TrustError> {
-        let list: TrustList =
-            serde_json::from_value(v).map_err(|e| TrustError::Shape(e.to_string()))?;
+        // The error names the member: `issuers[0].scope.programs: invalid type: …`.
+        let list: TrustList = serde_path_to_error::deserialize(v).map_err(|e| {
+            let path = e.path().to_string();
+            TrustError::Shape(format!("{path}: {}", e.into_inner()))
+        })?;
         list.check()?;
         Ok(list)
     }

@@ -203,3 +203,26 @@ fn facts_of_documents_strip_our_framework_prefix_only() {
         ScopeFacts::default()
     );
 }
+
+#[test]
+fn malformed_scheme_members_are_refused_naming_the_member() {
+    let (k, a) = authority_key();
+    let mut v = signed_list(&k, &a);
+    v["issuers"][0]["scope"]["programs"] = serde_json::json!("6-18-01-01");
+    let e = TrustSource::anchored(&serde_json::to_vec(&v).unwrap(), &a, "x").unwrap_err();
+    assert!(e.to_string().contains("issuers[0].scope.programs"), "{e}");
+    let mut v = signed_list(&k, &a);
+    v["validUntil"] = serde_json::json!("next week");
+    let e = TrustSource::anchored(&serde_json::to_vec(&v).unwrap(), &a, "x").unwrap_err();
+    assert!(e.to_string().contains("validUntil"), "{e}");
+    let mut v = signed_list(&k, &a);
+    v["validUntil"] = serde_json::json!("2026-11-01T00:00:00Z");
+    let e = TrustSource::anchored(&serde_json::to_vec(&v).unwrap(), &a, "x").unwrap_err();
+    assert!(e.to_string().contains("before validFrom"), "{e}");
+    for bad in [&b"{"[..], b"[]", b"{\"type\":\"SkillcertTrustList\",\"version\":1}"] {
+        assert!(TrustSource::anchored(bad, &a, "x").is_err());
+    }
+    // Too large.
+    let big = vec![b' '; crate::trust::MAX_TRUST_LIST + 1];
+    assert!(TrustSource::anchored(&big, &a, "x").is_err());
+}
