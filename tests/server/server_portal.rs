@@ -215,6 +215,34 @@ fn portal_verifies_every_accredited_issuer_and_fails_closed() {
     assert_eq!(r["verdict"], "status_unknown", "{r}");
     assert_eq!(verify(&a, &base, &welder.token)["verdict"], "valid");
 
+    // The authority suspends the CNC centre and publishes: once the portal re-reads its list,
+    // what the centre signs from then on is untrusted there.
+    std::thread::sleep(Duration::from_millis(1100));
+    authority
+        .suspend(
+            &cnc.issuer.config().id,
+            skillcert::issuer::now_secs(),
+            "audit",
+            "t",
+        )
+        .unwrap();
+    let renewed = authority
+        .publish(skillcert::issuer::now_secs(), 7, "t")
+        .unwrap();
+    std::fs::write(&list, renewed.to_string()).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    let third = cnc.issue("周杰", "6-18-01-01");
+    let portal = pstate.portal.clone().unwrap();
+    let outcomes = portal.refresh(chrono::Utc::now());
+    assert!(matches!(
+        outcomes[0],
+        Ok(skillcert::status::trust_feed::Refreshed::Replaced)
+    ));
+    let r = verify(&a, &base, &third.token);
+    assert_eq!(r["verdict"], "untrusted_issuer", "{r}");
+    assert!(r.to_string().contains("suspended from"), "{r}");
+    assert_eq!(verify(&a, &base, &welder.token)["verdict"], "valid");
+
     // No admin API, no issuer keys; the list in force is served as read.
     let g = a
         .get(&format!(
@@ -239,11 +267,27 @@ fn portal_verifies_every_accredited_issuer_and_fails_closed() {
         .body_mut()
         .read_to_string()
         .unwrap();
-    assert_eq!(served, signed.to_string());
+    assert_eq!(served, renewed.to_string());
     assert_eq!(
         a.get(&format!("{base}/readyz")).call().unwrap().status(),
         200
     );
     psrv.stop();
     weld.server.unwrap().stop();
+}
+
+#[test]
+fn a_portal_whose_list_is_stale_is_not_ready_and_trusts_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let authority = Authority::init(dir.path(), "HRSS", None, "t").unwrap();
+    let old = skillcert::issuer::now_secs() - chrono::Duration::days(10);
+    let list = dir.path().join("old.json");
+    std::fs::write(&list, authority.publish(old, 7, "t").unwrap().to_string()).unwrap();
+    let feed = TrustFeed::new(list.to_str().unwrap(), Some(authority.anchor()));
+    let portal = Portal::new(vec![feed], "http://portal.example", None).unwrap();
+    let why = portal.readiness(chrono::Utc::now()).unwrap_err();
+    assert!(why.contains("past its freshness limit"), "{why}");
+    // A list that cannot be read at all: the portal does not start.
+    let feed = TrustFeed::new("/nonexistent/scheme.json", Some(authority.anchor()));
+    assert!(Portal::new(vec![feed], "http://portal.example", None).is_err());
 }
