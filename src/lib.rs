@@ -71,6 +71,7 @@ pub mod qr;
 pub mod rdfc;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod reporting;
 pub mod request;
 #[cfg(feature = "server")]
 pub mod roster;

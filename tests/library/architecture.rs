@@ -19,7 +19,7 @@ const LAYERS: [(&str, &[&str]); 10] = [
     ("verification", &["verify"]),
     ("forms", &["token", "qr", "vcdm", "input", "pdf"]),
     ("issuer", &["issuer", "authority"]),
-    ("status", &["status"]),
+    ("status", &["status", "reporting"]),
     ("registry", &["registry", "printing"]),
     ("server", &["server"]),
     ("cli", &["cli"]),
