@@ -36,4 +36,7 @@ if ! python3 -c 'import joserfc, cryptography, rfc8785' >/dev/null 2>&1; then
 fi
 # Pillow, numpy and zxing-cpp for the photo corpus test (tests/library/qr_photos.rs).
 scripts/python-tooling.sh
+# PostgreSQL for the register tests (the same suite runs on SQLite and PostgreSQL).
+SKILLCERT_TEST_POSTGRES="$(scripts/postgres.sh)"
+export SKILLCERT_TEST_POSTGRES
 cargo test "$@"

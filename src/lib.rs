@@ -70,6 +70,8 @@ pub mod proof;
 pub mod qr;
 pub mod rdfc;
 #[cfg(feature = "registry")]
+pub mod register;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod reporting;
 pub mod request;

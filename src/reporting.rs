@@ -250,7 +250,9 @@ pub fn verify_bundle(
     let body: BundleBody = serde_path_to_error::deserialize(&raw)
         .map_err(|e| bad(format!("{}: {}", e.path(), e.inner())))?;
     if body.kind != BUNDLE_TYPE || body.version != 1 {
-        return Err(bad(format!("type/version: must be {BUNDLE_TYPE} version 1")));
+        return Err(bad(format!(
+            "type/version: must be {BUNDLE_TYPE} version 1"
+        )));
     }
     if body.items.is_empty() || body.items.len() > MAX_ITEMS {
         return Err(bad(format!("items: between 1 and {MAX_ITEMS}")));
@@ -271,7 +273,10 @@ pub fn verify_bundle(
         )));
     }
     let when = SigningTime::document(Some(body.created), None);
-    if !good.iter().any(|f| f.found.check_window(&when, now).is_ok()) {
+    if !good
+        .iter()
+        .any(|f| f.found.check_window(&when, now).is_ok())
+    {
         return Err(untrusted(format!(
             "key {} was not valid at the bundle's time {}",
             p.verification_method,
@@ -410,7 +415,9 @@ pub fn verify_receipt(v: &Value, pinned: Option<&str>) -> Result<Receipt, Report
     let r: Receipt = serde_path_to_error::deserialize(v)
         .map_err(|e| bad(format!("receipt {}: {}", e.path(), e.inner())))?;
     if r.kind != RECEIPT_TYPE || r.version != 1 {
-        return Err(bad(format!("receipt: type must be {RECEIPT_TYPE} version 1")));
+        return Err(bad(format!(
+            "receipt: type must be {RECEIPT_TYPE} version 1"
+        )));
     }
     let p = crate::proof::prepare(v).map_err(|e| bad(format!("receipt: {e}")))?;
     let did = p.verification_method.split('#').next().unwrap_or_default();

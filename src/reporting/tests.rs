@@ -26,7 +26,9 @@ fn world(programs: &[&str]) -> World {
     a.accredit(&issuer.trust_list(), &grant, "t").unwrap();
     let now = crate::model::now_secs();
     let bytes = serde_json::to_vec(&a.publish(now, 7, "t").unwrap()).unwrap();
-    let trust = TrustSource::anchored(&bytes, &a.anchor(), "x").unwrap().into();
+    let trust = TrustSource::anchored(&bytes, &a.anchor(), "x")
+        .unwrap()
+        .into();
     World {
         _dirs: dirs,
         issuer,
@@ -59,7 +61,13 @@ fn record(w: &World, code: &str) -> Item {
 }
 
 fn bundle(w: &World, items: &[Item]) -> Vec<u8> {
-    let v = sign_bundle(&w.issuer, &w.issuer.config().id, items, crate::model::now_secs()).unwrap();
+    let v = sign_bundle(
+        &w.issuer,
+        &w.issuer.config().id,
+        items,
+        crate::model::now_secs(),
+    )
+    .unwrap();
     serde_json::to_vec(&v).unwrap()
 }
 
@@ -89,7 +97,10 @@ fn bundles_verify_and_receipts_name_what_was_received() {
     assert!(verify_receipt(&receipt, Some("did:key:z6MkOther")).is_err());
     let mut edited = receipt.clone();
     edited["items"][0]["digest"] = "00".repeat(32).into();
-    assert!(matches!(verify_receipt(&edited, None), Err(ReportError::Untrusted(_))));
+    assert!(matches!(
+        verify_receipt(&edited, None),
+        Err(ReportError::Untrusted(_))
+    ));
 }
 
 #[test]
@@ -98,17 +109,29 @@ fn foreign_keys_scope_and_tampering_are_refused_with_the_item() {
     let now = crate::model::now_secs();
     // Out of scope.
     let e = verify_bundle(&bundle(&w, &[record(&w, "6-25-04-08")]), &w.trust, now).unwrap_err();
-    assert!(matches!(&e, ReportError::OutOfScope(m) if m.contains("items[0]") && m.contains("6-25-04-08")), "{e}");
+    assert!(
+        matches!(&e, ReportError::OutOfScope(m) if m.contains("items[0]") && m.contains("6-25-04-08")),
+        "{e}"
+    );
     // Tampered after signing.
     let mut v: Value = serde_json::from_slice(&bundle(&w, &[record(&w, "6-18-01-01")])).unwrap();
     v["items"][0]["holderName"] = "李四".into();
     let e = verify_bundle(&serde_json::to_vec(&v).unwrap(), &w.trust, now).unwrap_err();
-    assert!(matches!(&e, ReportError::Untrusted(m) if m.contains("does not verify")), "{e}");
+    assert!(
+        matches!(&e, ReportError::Untrusted(m) if m.contains("does not verify")),
+        "{e}"
+    );
     // Signed by a key the list does not name for the issuer.
     let rogue = SecretKey::from_seed(&[6; 32]);
     let vm = format!("{}#key-9", w.issuer.config().id);
     let items = [record(&w, "6-18-01-01")];
-    let v = sign_bundle(&KeySigner::new(&rogue, &vm), &w.issuer.config().id, &items, now).unwrap();
+    let v = sign_bundle(
+        &KeySigner::new(&rogue, &vm),
+        &w.issuer.config().id,
+        &items,
+        now,
+    )
+    .unwrap();
     let e = verify_bundle(&serde_json::to_vec(&v).unwrap(), &w.trust, now).unwrap_err();
     assert!(matches!(&e, ReportError::Untrusted(_)), "{e}");
     // Shapes.
@@ -120,7 +143,9 @@ fn foreign_keys_scope_and_tampering_are_refused_with_the_item() {
 #[test]
 fn id_numbers_match_only_their_salted_hash() {
     let w = world(&["6-18-01-01"]);
-    let Item::Certificate(r) = record(&w, "6-18-01-01") else { unreachable!() };
+    let Item::Certificate(r) = record(&w, "6-18-01-01") else {
+        unreachable!()
+    };
     assert!(r.id_matches("330602199001011234"));
     assert!(r.id_matches(" 330602199001011234 "));
     assert!(!r.id_matches("330602199001011235"));

@@ -20,13 +20,13 @@ const LAYERS: [(&str, &[&str]); 10] = [
     ("forms", &["token", "qr", "vcdm", "input", "pdf"]),
     ("issuer", &["issuer", "authority"]),
     ("status", &["status", "reporting"]),
-    ("registry", &["registry", "printing"]),
+    ("registry", &["registry", "printing", "register"]),
     ("server", &["server"]),
     ("cli", &["cli"]),
 ];
 
 /// Modules of the core library: they build without any feature, so they never name these.
-const FRONT: [&str; 5] = ["registry", "pdf", "printing", "server", "cli"];
+const FRONT: [&str; 6] = ["registry", "register", "pdf", "printing", "server", "cli"];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {

@@ -1,0 +1,204 @@
+//! The portal's register: what accredited issuers reported, append-only, and the national-style
+//! query over it. Embedded SQLite by default (`DATA_DIR/register.sqlite`), PostgreSQL with
+//! `--database postgres://…` (feature `postgres`); one schema, migrations versioned in code
+//! ([`db::MIGRATIONS`]), the same tests on both.
+//!
+//! - [`Register::ingest`]: a bundle checked by [`crate::reporting::verify_bundle`] is stored in
+//!   one transaction with the receipt the portal signs for it. An item already held (same
+//!   issuer, key and digest) is not stored again; a bundle received before gets the receipt it
+//!   got then. So a resent or interrupted report is harmless, and several portal processes
+//!   may ingest into one PostgreSQL at once (the unique constraints decide).
+//! - A status change is accepted only for a certificate the register holds (from an earlier
+//!   bundle or earlier in the same bundle); otherwise the whole bundle is refused.
+//! - Items are never updated or deleted (triggers refuse it); a correction is a new item.
+//! - [`Register::query`]: by certificate number **and** holder name (an ID number, if given,
+//!   must match the salted hash); "no such certificate", "name does not match" and "ID does not
+//!   match" are one and the same answer.
+
+mod db;
+#[cfg(feature = "postgres")]
+mod pg;
+mod sqlite;
+
+pub use db::{Db, DbError, StoredItem, MIGRATIONS};
+
+use crate::reporting::{sign_receipt, CertificateRecord, Item, StatusChange, VerifiedBundle};
+use crate::signer::Signer;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::Path;
+
+/// A register over one database.
+pub struct Register {
+    db: Box<dyn Db>,
+}
+
+impl std::fmt::Debug for Register {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Register")
+            .field("backend", &self.db.backend())
+            .finish()
+    }
+}
+
+/// Why a bundle was not stored (nothing of it was).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// A status change for a certificate the register does not hold.
+    #[error("items[{index}]: status change of {credential}, which this register does not hold (report the certificate first)")]
+    UnknownCertificate {
+        /// Index of the item.
+        index: usize,
+        /// The certificate.
+        credential: String,
+    },
+    /// The receipt could not be signed.
+    #[error("receipt: {0}")]
+    Receipt(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// One certificate the query found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Found {
+    /// The issuer that reported it.
+    pub issuer: String,
+    /// The latest record of it.
+    pub record: CertificateRecord,
+    /// Its status changes as reported, oldest first.
+    pub changes: Vec<StatusChange>,
+    /// When the register first received it.
+    pub first_reported: String,
+}
+
+/// Normalises a holder name for comparison: NFC-insensitive enough for what people type:
+/// surrounding and repeated white space ignored, Latin letters case-folded.
+fn norm_name(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+impl Register {
+    /// The register at `url` (`postgres://…`), or in `dir/register.sqlite` when `url` is
+    /// `None`. Migrates the schema.
+    pub fn open(dir: &Path, url: Option<&str>) -> Result<Register, DbError> {
+        let db: Box<dyn Db> = match url {
+            None => Box::new(sqlite::SqliteDb::open(&dir.join("register.sqlite"))?),
+            #[cfg(feature = "postgres")]
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Box::new(pg::PgDb::open(u)?)
+            }
+            Some(u) => {
+                return Err(DbError::Config(format!(
+                    "--database {}: not a postgres:// URL this build can use",
+                    u.split('@').next_back().unwrap_or("")
+                )))
+            }
+        };
+        Ok(Register { db })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.db.backend()
+    }
+
+    /// Stores a verified bundle and returns the portal's receipt for it (the earlier one when
+    /// the same bundle came before).
+    pub fn ingest(
+        &self,
+        bundle: &VerifiedBundle,
+        portal: &dyn Signer,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, IngestError> {
+        if let Some(r) = self.db.receipt_for(&bundle.digest)? {
+            return Ok(r);
+        }
+        let receipt =
+            sign_receipt(portal, bundle, now).map_err(|e| IngestError::Receipt(e.to_string()))?;
+        let items: Vec<StoredItem> = bundle
+            .items
+            .iter()
+            .map(|i| StoredItem::of(&bundle.issuer, i))
+            .collect();
+        let stored = self.db.ingest(
+            &bundle.issuer,
+            &bundle.digest,
+            &items,
+            &receipt,
+            &crate::model::format_time(&now),
+        )?;
+        match stored {
+            Ok(r) => Ok(r),
+            Err(index) => Err(IngestError::UnknownCertificate {
+                index,
+                credential: bundle.items[index].credential_id().to_owned(),
+            }),
+        }
+    }
+
+    /// The certificates with this number whose holder name is `name` (and whose salted ID hash
+    /// matches `id`, if given). Empty for every kind of mismatch alike.
+    pub fn query(&self, number: &str, name: &str, id: Option<&str>) -> Result<Vec<Found>, DbError> {
+        let number = number.trim();
+        if number.is_empty() || number.len() > 64 || name.trim().is_empty() || name.len() > 400 {
+            return Ok(Vec::new());
+        }
+        let want = norm_name(name);
+        let mut out: Vec<Found> = Vec::new();
+        for row in self.db.by_number(number)? {
+            let Ok(Item::Certificate(record)) = serde_json::from_str::<Item>(&row.body) else {
+                continue;
+            };
+            if norm_name(&record.holder_name) != want {
+                continue;
+            }
+            if id.is_some_and(|i| !record.id_matches(i)) {
+                continue;
+            }
+            // The latest record of each certificate counts (a correction replaces the view,
+            // never the stored item).
+            out.retain(|f| {
+                f.record.credential_id != record.credential_id || f.issuer != row.issuer
+            });
+            let changes = self
+                .db
+                .changes(&row.issuer, &record.credential_id)?
+                .iter()
+                .filter_map(|b| match serde_json::from_str::<Item>(b) {
+                    Ok(Item::Status(s)) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            let first = self.db.first_received(&row.issuer, &record.credential_id)?;
+            out.push(Found {
+                issuer: row.issuer,
+                record,
+                changes,
+                first_reported: first.unwrap_or(row.received_at),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every stored item in order, for the department's systems.
+    pub fn export(
+        &self,
+        each: &mut dyn FnMut(&db::Row) -> Result<(), DbError>,
+    ) -> Result<u64, DbError> {
+        self.db.export(each)
+    }
+
+    /// Items held.
+    pub fn count(&self) -> Result<u64, DbError> {
+        self.db.count()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! The register's suite, run on SQLite here and on PostgreSQL by `tests/library/register_pg.rs`
+//! (the same [`suite`]).
+
+use super::*;
+
+#[test]
+fn the_suite_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Register::open(dir.path(), None).unwrap();
+    suite::run(&reg);
+}
+
+/// The suite, public to the crate's tests so that it runs on every backend.
+pub(super) mod suite {
+    use super::*;
+    use crate::keys::SecretKey;
+    use crate::reporting::{verify_receipt, StatusEntry};
+    use crate::signer::KeySigner;
+
+    fn record(id: &str, number: &str, name: &str) -> Item {
+        Item::Certificate(CertificateRecord {
+            credential_id: id.into(),
+            number: Some(number.into()),
+            holder_name: name.into(),
+            holder_id_hash: None,
+            program: "数控车工".into(),
+            program_code: Some("6-18-01-01".into()),
+            framework: "cn-nvq".into(),
+            level: "3".into(),
+            issued: crate::model::now_secs(),
+            valid_from: crate::model::now_secs(),
+            valid_until: None,
+            signing_key: "did:web:x#key-1".into(),
+            document_sha256: "ab".repeat(32),
+            status: vec![StatusEntry {
+                purpose: "revocation".into(),
+                list: "https://x/status/1".into(),
+                index: 7,
+            }],
+        })
+    }
+
+    fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {
+        VerifiedBundle {
+            issuer: issuer.into(),
+            key_id: format!("{issuer}#key-1"),
+            created: crate::model::now_secs(),
+            items,
+            digest: format!("{tag:0>64}"),
+        }
+    }
+
+    /// Every behaviour the register promises, on `reg` (empty).
+    pub(in crate::register) fn run(reg: &Register) {
+        let key = SecretKey::from_seed(&[3; 32]);
+        let vm = crate::keys::did_key_vm(&key.public());
+        let portal = KeySigner::new(&key, &vm);
+        let now = crate::model::now_secs();
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let id = |n: u32| format!("urn:uuid:{unique}-{n}");
+        let num = |n: u32| format!("S{unique}{n}");
+        let a = format!("did:web:a-{unique}");
+        let b1 = bundle(
+            &a,
+            vec![
+                record(&id(1), &num(1), "王晓明"),
+                record(&id(2), &num(2), "李娜"),
+            ],
+            &format!("1{unique}"),
+        );
+        let r1 = reg.ingest(&b1, &portal, now).unwrap();
+        let receipt = verify_receipt(&r1, None).unwrap();
+        assert_eq!(receipt.items.len(), 2);
+        let before = reg.count().unwrap();
+        // The same bundle again: the same receipt, nothing stored twice.
+        assert_eq!(reg.ingest(&b1, &portal, now).unwrap(), r1);
+        assert_eq!(reg.count().unwrap(), before);
+        // A new bundle resending one item and adding a revocation: one new row.
+        let revoke = Item::Status(StatusChange {
+            credential_id: id(1),
+            change: "revoke".into(),
+            at: now,
+            seq: 9,
+        });
+        let b2 = bundle(
+            &a,
+            vec![record(&id(1), &num(1), "王晓明"), revoke],
+            &format!("2{unique}"),
+        );
+        reg.ingest(&b2, &portal, now).unwrap();
+        assert_eq!(reg.count().unwrap(), before + 1);
+        // A status change of an unknown certificate: refused, nothing stored.
+        let orphan = Item::Status(StatusChange {
+            credential_id: id(99),
+            change: "suspend".into(),
+            at: now,
+            seq: 10,
+        });
+        let b3 = bundle(
+            &a,
+            vec![record(&id(3), &num(3), "赵强"), orphan],
+            &format!("3{unique}"),
+        );
+        let err = reg.ingest(&b3, &portal, now).unwrap_err();
+        assert!(err.to_string().contains("items[1]"), "{err}");
+        assert_eq!(reg.count().unwrap(), before + 1);
+        assert!(reg.query(&num(3), "赵强", None).unwrap().is_empty());
+        // The query: number and name, both; the same (empty) answer for every mismatch.
+        let found = reg.query(&num(1), " 王晓明 ", None).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].changes.len(), 1);
+        assert_eq!(found[0].changes[0].change, "revoke");
+        assert!(reg.query(&num(1), "王小明", None).unwrap().is_empty());
+        assert!(reg.query("S-none", "王晓明", None).unwrap().is_empty());
+        assert!(reg.query(&num(1), "", None).unwrap().is_empty());
+        assert!(
+            reg.query(&num(1), "王晓明", Some("330602199001011234"))
+                .unwrap()
+                .is_empty(),
+            "no ID hash held: an ID never matches"
+        );
+        // A correction (same key, new digest) is a new item; the query shows the latest.
+        let mut fixed = record(&id(2), &num(2), "李娜");
+        if let Item::Certificate(r) = &mut fixed {
+            r.program = "数控铣工".into();
+        }
+        reg.ingest(
+            &bundle(&a, vec![fixed], &format!("4{unique}")),
+            &portal,
+            now,
+        )
+        .unwrap();
+        let found = reg.query(&num(2), "李娜", None).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].record.program, "数控铣工");
+        // Export: every row, in order of arrival.
+        let mut mine = Vec::new();
+        reg.export(&mut |r| {
+            if r.issuer == a {
+                mine.push(r.item.clone());
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(mine.len(), 4, "{mine:?}");
+        assert_eq!(mine[2], "status:9");
+    }
+}
+
+/// The same suite on PostgreSQL: `SKILLCERT_TEST_POSTGRES` names the server `scripts/test.sh`
+/// starts (`scripts/postgres.sh`). Without it the test fails: it never skips.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_suite_on_postgres() {
+    let url = std::env::var("SKILLCERT_TEST_POSTGRES").expect(
+        "SKILLCERT_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts \
+         PostgreSQL (scripts/postgres.sh)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Register::open(dir.path(), Some(&url)).unwrap();
+    assert_eq!(reg.backend(), "postgres");
+    suite::run(&reg);
+}
