@@ -6,7 +6,7 @@ use super::RegistryError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: lists, certificates, status entries, append-only events, list credential cache.
 const V1: &str = r#"
@@ -99,6 +99,30 @@ CREATE TABLE number_series (
     series       TEXT    PRIMARY KEY,
     next_serial  INTEGER NOT NULL CHECK (next_serial >= 1)
 );
+"#;
+
+/// Reporting to registers (`skillcert report`): portals' pinned keys, their receipts, and
+/// which items each receipt acknowledged.
+const V4: &str = r#"
+CREATE TABLE report_portals (
+    portal      TEXT PRIMARY KEY,
+    portal_key  TEXT NOT NULL
+);
+CREATE TABLE report_receipts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    portal      TEXT NOT NULL,
+    bundle      TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    json        TEXT NOT NULL
+);
+CREATE TABLE report_acks (
+    portal  TEXT NOT NULL,
+    item    TEXT NOT NULL,
+    digest  TEXT NOT NULL,
+    receipt INTEGER NOT NULL REFERENCES report_receipts(id),
+    PRIMARY KEY (portal, item, digest)
+) WITHOUT ROWID;
+CREATE INDEX report_acks_by_item ON report_acks(portal, item);
 "#;
 
 /// Applies the missing migrations; returns the schema version.

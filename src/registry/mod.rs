@@ -31,6 +31,7 @@ mod group;
 pub mod idempotency;
 pub mod migrations;
 mod queries;
+mod reports;
 mod status_source;
 
 use crate::issuer::{Issued, Issuer, IssuerError};
@@ -43,6 +44,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 pub use group::{NewCertificate, Signed, ToSign};
+pub use reports::{ReceiptCheck, Reported};
 pub use status_source::RegistryStatusSource;
 
 /// File name of the registry in the data dir.
