@@ -10,6 +10,7 @@ mod common;
 mod issue;
 mod outputs;
 mod progress;
+mod report;
 mod serve;
 mod settings;
 mod sheets;
@@ -95,6 +96,14 @@ pub enum Command {
         /// Subcommand.
         #[command(subcommand)]
         command: status::StatusCommand,
+    },
+    /// Report issued certificates and status changes to a register (a scheme's portal).
+    Report(report::ReportArgs),
+    /// A portal's register.
+    Register {
+        /// Subcommand.
+        #[command(subcommand)]
+        command: report::RegisterCommand,
     },
     /// An authority: accredits issuers with scopes, publishes its signed trust list.
     Authority {
@@ -191,6 +200,8 @@ fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
             command: status::StatusCommand::Export { out },
         } => status::run_export(cli, out),
         Command::Authority { command } => authority::run(cli, command),
+        Command::Report(args) => report::run(cli, args),
+        Command::Register { command } => report::run_register(cli, command),
     }
 }
 

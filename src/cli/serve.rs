@@ -43,6 +43,15 @@ pub struct ServeArgs {
     /// (as `skillcert authority key` prints it; `-` for an unsigned list).
     #[arg(long, value_name = "ANCHOR")]
     pub trust_anchor: Vec<String>,
+    /// A portal's register on PostgreSQL (default: SQLite in the data dir).
+    #[arg(long, value_name = "postgres://…", requires = "trust")]
+    pub database: Option<String>,
+    /// An issuer's site: report to this portal on a schedule (as `skillcert report --to`).
+    #[arg(long, value_name = "PORTAL_URL", conflicts_with = "trust")]
+    pub report_to: Option<String>,
+    /// Seconds between two scheduled reports.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub report_every: u64,
 }
 
 fn bind(addr: &str, flag: &str) -> Result<(std::net::TcpListener, SocketAddr), CliError> {
@@ -266,7 +275,41 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     let _ = out.flush();
     drop(out);
     let state = AppState::new(backend, Some(hash));
+    if let Some(portal) = &args.report_to {
+        spawn_reporter(dir.clone(), portal.clone(), args.report_every);
+    }
     run_state(listener, local, metrics, state)
+}
+
+/// The portal's receipt key, `DATA_DIR/portal-key.secret` (created on first use, 0600).
+fn portal_key(dir: &Path) -> Result<crate::keys::SecretKey, CliError> {
+    let path = dir.join("portal-key.secret");
+    if path.exists() {
+        return crate::keys::SecretKey::load(&path).map_err(CliError::unreadable);
+    }
+    let key = crate::keys::SecretKey::generate();
+    key.write_new(&path).map_err(CliError::unreadable)?;
+    Ok(key)
+}
+
+/// Reports to `portal` every `every` seconds in the background (an issuer's `serve
+/// --report-to`); failures are logged and retried next time.
+fn spawn_reporter(dir: PathBuf, portal: String, every: u64) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(every.max(1)));
+        let run = || -> Result<super::report::Sent, String> {
+            let issuer = Issuer::open(&dir).map_err(|e| e.to_string())?;
+            let registry = crate::registry::Registry::open(&dir).map_err(|e| e.to_string())?;
+            super::report::report_to(&issuer, &registry, &portal, crate::reporting::MAX_ITEMS)
+        };
+        match run() {
+            Ok(s) if s.items > 0 => {
+                tracing::info!(portal = %portal, items = s.items, bundles = s.bundles, "reported")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(portal = %portal, error = %e, "report failed; retrying later"),
+        }
+    });
 }
 
 /// Serves `state` until a signal.
@@ -303,8 +346,12 @@ fn portal_state(cli: &Ctx, args: &ServeArgs, local: SocketAddr) -> Result<AppSta
     let dir = &cli.data_dir;
     crate::private_fs::create_dir_all(dir).map_err(io(dir))?;
     let public = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
-    let portal = server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))
+    let register = crate::register::Register::open(dir, args.database.as_deref())
         .map_err(CliError::unreadable)?;
+    let key = portal_key(dir)?;
+    let portal = server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))
+        .map_err(CliError::unreadable)?
+        .with_register(server::portal::PortalRegister::new(register, key));
     let url = format!("http://{local}");
     let lists: Vec<serde_json::Value> = portal
         .feeds()

@@ -96,10 +96,11 @@ pub(crate) fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
     let r = reg.get(&a.id)?;
     let events = reg.history(&a.id)?;
+    let reported = reg.reported(&r.id)?;
     if cli.json {
         println!(
             "{}",
-            serde_json::json!({"certificate": r, "events": events})
+            serde_json::json!({"certificate": r, "events": events, "reported": reported})
         );
         return Ok(EXIT_OK);
     }
@@ -116,6 +117,13 @@ pub(crate) fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
     );
     if let Some(h) = &r.document_sha256 {
         println!("  sha256    {h}");
+    }
+    for p in &reported {
+        println!(
+            "  reported {} to {} (receipt {}, `skillcert report --verify-receipts` checks it)",
+            p.item, p.portal, p.receipt
+        );
+        println!("           received {}", p.received);
     }
     for e in &events {
         println!(

@@ -189,7 +189,9 @@ impl Registry {
             {
                 Ok(r) => r,
                 Err(e) => {
-                    check.problems.push(format!("receipt {n} from {portal}: {e}"));
+                    check
+                        .problems
+                        .push(format!("receipt {n} from {portal}: {e}"));
                     continue;
                 }
             };
@@ -218,7 +220,10 @@ impl Registry {
         if let Some(id) = key.strip_prefix("certificate:") {
             return record_item(&conn, id);
         }
-        match key.strip_prefix("status:").and_then(|s| s.parse::<i64>().ok()) {
+        match key
+            .strip_prefix("status:")
+            .and_then(|s| s.parse::<i64>().ok())
+        {
             Some(seq) => status_item(&conn, seq),
             None => Err(RegistryError::Invalid(format!("no such item {key}"))),
         }

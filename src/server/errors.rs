@@ -46,6 +46,13 @@ pub enum ApiError {
     /// 503: a part of the service is not available (for example: no registry).
     #[error("{0}")]
     Unavailable(String),
+    /// 403: authenticated by signature, but not allowed (a bundle from an issuer the portal's
+    /// trust lists do not accredit).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 429: too many requests from this client; retry after this many seconds.
+    #[error("too many requests: try again in {0} s")]
+    TooManyRequests(u64),
     /// 500: an unexpected failure; the details are logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -65,6 +72,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +92,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Unprocessable(_) => "invalid_request",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -132,6 +143,11 @@ impl IntoResponse for ApiError {
             tracing::error!(detail = %detail, "internal error");
         }
         let mut r = json_response(self.status(), self.code(), &self.to_string());
+        if let ApiError::TooManyRequests(secs) = &self {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         if matches!(self, ApiError::Unauthorized) {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

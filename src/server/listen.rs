@@ -24,7 +24,7 @@ pub(super) async fn serve_connections(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             conn = listener.accept() => match conn {
                 Ok(c) => c,
                 Err(e) => {
@@ -37,10 +37,14 @@ pub(super) async fn serve_connections(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service =
-            TowerToHyperService::new(app.clone().map_request(
-                |r: hyper::Request<hyper::body::Incoming>| r.map(axum::body::Body::new),
-            ));
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |r: hyper::Request<hyper::body::Incoming>| {
+                // The client's address, for per-client limits (the register query).
+                let mut r = r.map(axum::body::Body::new);
+                r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                r
+            },
+        ));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();

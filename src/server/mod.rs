@@ -24,7 +24,9 @@ pub mod openapi;
 pub mod pages;
 pub mod parse_errors;
 pub mod portal;
+mod query_page;
 pub mod ready;
+pub mod register_api;
 pub mod schemas;
 pub mod state;
 pub mod wellknown;
@@ -71,6 +73,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/api/v1/openapi.json"),
+    ("POST", "/api/v1/register/bundles"),
+    ("GET", "/api/v1/query"),
+    ("GET", "/query"),
     ("POST", "/api/v1/admin/certificates"),
     ("POST", "/api/v1/admin/certificates/batch"),
     ("GET", "/api/v1/admin/certificates/{id}"),
@@ -105,6 +110,13 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(wellknown::healthz))
         .route("/readyz", get(ready::readyz))
         .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route(
+            "/api/v1/register/bundles",
+            post(register_api::post_bundle)
+                .layer(DefaultBodyLimit::max(crate::reporting::MAX_BUNDLE)),
+        )
+        .route("/api/v1/query", get(register_api::query_api))
+        .route("/query", get(register_api::query_page))
         .merge(admin::routes(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -81,19 +81,19 @@ pub fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// What the frame of every page (`templates/page.html`) shows.
-struct Frame<'a> {
-    tag: &'static str,
-    title: &'a str,
-    css: &'static str,
-    code: &'static str,
-    site: &'static str,
-    switch_href: &'a str,
-    other_tag: &'static str,
-    other_name: &'static str,
+pub(super) struct Frame<'a> {
+    pub(super) tag: &'static str,
+    pub(super) title: &'a str,
+    pub(super) css: &'static str,
+    pub(super) code: &'static str,
+    pub(super) site: &'static str,
+    pub(super) switch_href: &'a str,
+    pub(super) other_tag: &'static str,
+    pub(super) other_name: &'static str,
 }
 
 impl<'a> Frame<'a> {
-    fn new(lang: Lang, title: &'a str, switch_href: &'a str) -> Frame<'a> {
+    pub(super) fn new(lang: Lang, title: &'a str, switch_href: &'a str) -> Frame<'a> {
         let other = lang.other();
         Frame {
             tag: lang.tag(),
@@ -110,7 +110,7 @@ impl<'a> Frame<'a> {
 
 /// Renders a page template. Rendering into a `String` fails only if a value's `Display`
 /// fails, which none here does.
-fn render(t: &impl Template) -> String {
+pub(super) fn render(t: &impl Template) -> String {
     t.render().unwrap_or_else(|e| {
         tracing::error!(error = %e, "a page template failed to render");
         String::new()

@@ -26,6 +26,38 @@ pub struct Portal {
     status: Arc<HttpStatusSource>,
     verifier: RwLock<Arc<Verifier>>,
     public_url: String,
+    register: Option<PortalRegister>,
+    limiter: super::register_api::RateLimiter,
+}
+
+/// The register a portal keeps, and the key it signs receipts with.
+pub struct PortalRegister {
+    /// The register.
+    pub register: Arc<crate::register::Register>,
+    key: crate::keys::SecretKey,
+    verification_method: String,
+}
+
+impl PortalRegister {
+    /// The register with the portal's receipt key (its `did:key`).
+    pub fn new(register: crate::register::Register, key: crate::keys::SecretKey) -> Self {
+        let verification_method = crate::keys::did_key_vm(&key.public());
+        PortalRegister {
+            register: Arc::new(register),
+            key,
+            verification_method,
+        }
+    }
+
+    /// The signer of receipts.
+    pub fn signer(&self) -> crate::signer::KeySigner<'_> {
+        crate::signer::KeySigner::new(&self.key, &self.verification_method)
+    }
+
+    /// The portal's DID (receipts are signed by it).
+    pub fn did(&self) -> String {
+        crate::keys::did_key(&self.key.public())
+    }
 }
 
 impl std::fmt::Debug for Portal {
@@ -61,9 +93,27 @@ impl Portal {
             status,
             verifier: RwLock::new(Arc::new(empty_verifier())),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            register: None,
+            limiter: Default::default(),
         };
         portal.rebuild();
         Ok(portal)
+    }
+
+    /// The same portal keeping a register (`POST /api/v1/register/bundles`, the query).
+    pub fn with_register(mut self, register: PortalRegister) -> Self {
+        self.register = Some(register);
+        self
+    }
+
+    /// Per-client limits of the register query.
+    pub fn limiter(&self) -> &super::register_api::RateLimiter {
+        &self.limiter
+    }
+
+    /// The register, if the portal keeps one.
+    pub fn register(&self) -> Option<&PortalRegister> {
+        self.register.as_ref()
     }
 
     /// The verifier over the lists in force.
