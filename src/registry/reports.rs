@@ -124,6 +124,16 @@ impl Registry {
         Ok(r.items.len())
     }
 
+    /// Every item `portal` acknowledged, with the digest its receipt names.
+    pub fn acknowledged(&self, portal: &str) -> Result<Vec<(String, String)>, RegistryError> {
+        let conn = self.lock();
+        let mut q = conn.prepare("SELECT item, digest FROM report_acks WHERE portal = ?1")?;
+        let rows = q.query_map([portal.trim_end_matches('/')], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The portal's key, once a receipt has pinned it.
     pub fn portal_key(&self, portal: &str) -> Result<Option<String>, RegistryError> {
         Ok(self

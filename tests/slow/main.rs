@@ -10,5 +10,6 @@
 #![forbid(unsafe_code)]
 
 mod readme_scheme;
+mod register_e2e;
 mod status_batch;
 mod status_crash;
