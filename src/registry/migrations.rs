@@ -6,7 +6,7 @@ use super::RegistryError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: lists, certificates, status entries, append-only events, list credential cache.
 const V1: &str = r#"
@@ -99,6 +99,13 @@ CREATE TABLE number_series (
     series       TEXT    PRIMARY KEY,
     next_serial  INTEGER NOT NULL CHECK (next_serial >= 1)
 );
+"#;
+
+/// Version 4: the reason an issuer chose to publish with a revocation or suspension (shown on
+/// the verification page; `reason` stays internal). Added by ALTER, so the append-only
+/// triggers of `events` are untouched.
+const V4: &str = r#"
+ALTER TABLE events ADD COLUMN public_reason TEXT;
 "#;
 
 /// Applies the missing migrations; returns the schema version.

@@ -31,7 +31,8 @@ pub const MAX_QR_PAYLOAD: usize = 8192;
 
 const CSS: &str = "\
 *{box-sizing:border-box}\
-body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;background:#f4f5f7;color:#1b1f24}\
+@font-face{font-family:'Skillcert UI';src:url(/assets/ui-font.woff) format('woff');font-display:swap}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei','Skillcert UI',sans-serif;background:#f4f5f7;color:#1b1f24}\
 header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#fff;border-bottom:1px solid #dde1e6;font-size:.95rem}\
 header a{color:#0b57d0}\
 main{max-width:40rem;margin:0 auto;padding:1rem}\
@@ -45,9 +46,13 @@ dt{font-size:.85rem;color:#5f6368;margin-top:.6rem}\
 dd{margin:0 0 .5rem;font-size:1.1rem;font-weight:600;word-break:break-word}\
 dd small{display:block;font-weight:400;color:#3c4043;font-size:.9rem}\
 .why{background:#fff;border-left:6px solid #c5221f;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}\
+.why.green{border-left-color:#137333}\
 .why.amber{border-left-color:#b26a00;background:#fff}\
 details{background:#fff;border-radius:12px;padding:.6rem 1rem;font-size:.9rem}\
-td{padding:.2rem .4rem;vertical-align:top}\
+summary{cursor:pointer;color:#0b57d0}\
+table{border-collapse:collapse;width:100%;table-layout:fixed}\
+td{padding:.2rem .4rem;vertical-align:top;overflow-wrap:anywhere}\
+td:first-child{width:3.2rem}td:nth-child(2){width:7.5rem}\
 .pass{color:#137333}.fail{color:#c5221f}.skip,.warn{color:#b26a00}\
 form{background:#fff;border-radius:12px;padding:1rem;margin-bottom:1rem}\
 textarea{width:100%;min-height:8rem;font:14px monospace}\
@@ -55,13 +60,13 @@ button{margin-top:.6rem;padding:.6rem 1.4rem;font-size:1rem;border:0;border-radi
 footer{text-align:center;font-size:.85rem;color:#5f6368;padding:1rem}";
 
 /// The Content-Security-Policy of every page: nothing but the inline style sheet (by hash),
-/// images from data URLs, and forms posting to this site.
+/// images from data URLs, the site's own web font, and forms posting to this site.
 pub fn csp() -> &'static str {
     static CSP: OnceLock<String> = OnceLock::new();
     CSP.get_or_init(|| {
         let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
         format!(
-            "default-src 'none'; style-src 'sha256-{h}'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+            "default-src 'none'; style-src 'sha256-{h}'; img-src data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         )
     })
 }
@@ -150,8 +155,7 @@ struct ReportPage<'a> {
     verdict: &'static str,
     icon: &'static str,
     head: &'static str,
-    explanation: &'static str,
-    fails: Vec<&'a str>,
+    message: &'a str,
     notes: &'a [String],
     rows: Option<Vec<Row>>,
     checks: Vec<CheckRow<'a>>,
@@ -159,7 +163,7 @@ struct ReportPage<'a> {
 
 /// The verification page for a report.
 pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
-    let (head, explanation) = verdict_text(r.verdict, lang);
+    let (head, _) = verdict_text(r.verdict, lang);
     let t = tone(r.verdict);
     let icon = match t {
         Tone::Green => "✓",
@@ -187,8 +191,10 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         verdict: r.verdict.as_str(),
         icon,
         head,
-        explanation,
-        fails: r.failure_reasons(),
+        message: match lang {
+            Lang::Zh => &r.message_zh,
+            Lang::En => &r.message_en,
+        },
         notes: &r.notes,
         rows: (r.summary.holder.is_some() || r.summary.program.is_some())
             .then(|| claim_rows(lang, &r.summary)),
@@ -233,13 +239,13 @@ fn claim_rows(lang: Lang, s: &Summary) -> Vec<Row> {
         row(w.issuer, i.clone(), s.issuer.clone().filter(|x| x != i));
     }
     if let Some(f) = &s.valid_from {
-        row(w.valid_from, date(f), None);
+        row(w.valid_from, date(lang, f), None);
     }
     if s.valid_from.is_some() {
         let until = s
             .valid_until
             .as_deref()
-            .map_or(w.no_expiry.to_owned(), date);
+            .map_or(w.no_expiry.to_owned(), |d| date(lang, d));
         row(w.valid_until, until, None);
     }
     if let Some(id) = &s.credential_id {
@@ -282,8 +288,16 @@ fn position_zh(f: Framework, value: &str) -> Option<String> {
     })
 }
 
-fn date(rfc3339: &str) -> String {
-    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+/// A date as its reader writes it (`2026年12月2日`, `2 December 2026`; China Standard Time);
+/// text that is not an RFC 3339 time is shown as it is.
+fn date(lang: Lang, rfc3339: &str) -> String {
+    match crate::model::parse_time("date", rfc3339) {
+        Ok(t) => match lang {
+            Lang::Zh => crate::verify::date_zh(&t),
+            Lang::En => crate::verify::date_en(&t),
+        },
+        Err(_) => rfc3339.to_owned(),
+    }
 }
 
 /// The home page: paste a token or upload a photo.
@@ -471,6 +485,10 @@ mod tests {
         let p = report_page(Lang::En, &r, "?lang=zh");
         assert!(p.contains("data-verdict=\"malformed\""));
         assert!(p.contains("&lt;script&gt;x&lt;/script&gt;"));
+        // The reason is a technical check: it is inside the folded details, after the message.
+        let details = p.find("<details>").expect("a details section");
+        assert!(p.find("&lt;script&gt;").unwrap() > details);
+        assert!(p.find(r.message_en.as_str()).unwrap() < details);
         assert!(!p.contains("<script>"));
     }
 }

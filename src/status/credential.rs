@@ -293,6 +293,7 @@ impl CheckedList {
             set,
             stale: l.is_stale(now),
             source: self.source.clone(),
+            change: None,
         })
     }
 }
