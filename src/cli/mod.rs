@@ -6,6 +6,7 @@
 mod batch;
 mod certificate;
 mod common;
+mod demo_table;
 mod issue;
 mod outputs;
 mod progress;

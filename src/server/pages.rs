@@ -29,15 +29,28 @@ use std::sync::OnceLock;
 /// Longest `/V/{payload}` accepted (a version-40 QR holds at most 4,296 alphanumeric characters).
 pub const MAX_QR_PAYLOAD: usize = 8192;
 
-const CSS: &str = "\
+/// The style sheet: the system's fonts first, then the site's own (`super::assets`): the UI
+/// subset, then the printed certificate's whole font for names the subset lacks.
+fn css() -> &'static str {
+    static CSS: OnceLock<String> = OnceLock::new();
+    CSS.get_or_init(|| {
+        format!(
+            "@font-face{{font-family:'Skillcert UI';src:url({}) format('woff')}}\
+             @font-face{{font-family:'Skillcert CJK';src:url({}) format('opentype')}}{CSS_RULES}",
+            super::assets::ui_font_path(),
+            super::assets::cjk_font_path()
+        )
+    })
+}
+
+const CSS_RULES: &str = "\
 *{box-sizing:border-box}\
-@font-face{font-family:'Skillcert UI';src:url(/assets/ui-font.woff) format('woff');font-display:swap}\
-body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei','Skillcert UI',sans-serif;background:#f4f5f7;color:#1b1f24}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei','Skillcert UI','Skillcert CJK',sans-serif;background:#f4f5f7;color:#1b1f24}\
 header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#fff;border-bottom:1px solid #dde1e6;font-size:.95rem}\
 header a{color:#0b57d0}\
 main{max-width:40rem;margin:0 auto;padding:1rem}\
 .banner{border-radius:14px;padding:1.2rem 1.2rem 1rem;color:#fff;text-align:center;margin-bottom:1rem}\
-.banner .icon{font-size:3.2rem;line-height:1;font-weight:700}\
+.banner .icon svg{width:3.2rem;height:3.2rem}\
 .banner h1{margin:.3rem 0;font-size:1.9rem}\
 .banner p{margin:0;font-size:1.05rem}\
 .green{background:#137333}.amber{background:#b26a00}.red{background:#c5221f}\
@@ -64,7 +77,7 @@ footer{text-align:center;font-size:.85rem;color:#5f6368;padding:1rem}";
 pub fn csp() -> &'static str {
     static CSP: OnceLock<String> = OnceLock::new();
     CSP.get_or_init(|| {
-        let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
+        let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(css().as_bytes()));
         format!(
             "default-src 'none'; style-src 'sha256-{h}'; img-src data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         )
@@ -104,7 +117,7 @@ impl<'a> Frame<'a> {
         Frame {
             tag: lang.tag(),
             title,
-            css: CSS,
+            css: css(),
             code: lang.code(),
             site: words(lang).site,
             switch_href,
@@ -161,14 +174,19 @@ struct ReportPage<'a> {
     checks: Vec<CheckRow<'a>>,
 }
 
+const ICON_CHECK: &str = r##"<svg viewBox="0 0 24 24"><path d="M4 12.5l5 5L20 6.5" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
+const ICON_BANG: &str = r##"<svg viewBox="0 0 24 24"><path d="M12 4v10" stroke="#fff" stroke-width="3.2" stroke-linecap="round"/><circle cx="12" cy="19.5" r="1.9" fill="#fff"/></svg>"##;
+const ICON_CROSS: &str = r##"<svg viewBox="0 0 24 24"><path d="M6 6l12 12M18 6L6 18" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>"##;
+
 /// The verification page for a report.
 pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
     let (head, _) = verdict_text(r.verdict, lang);
     let t = tone(r.verdict);
+    // Drawn, not typed: no font needs a glyph for them.
     let icon = match t {
-        Tone::Green => "✓",
-        Tone::Amber => "!",
-        Tone::Red => "✕",
+        Tone::Green => ICON_CHECK,
+        Tone::Amber => ICON_BANG,
+        Tone::Red => ICON_CROSS,
     };
     let checks = r
         .checks
