@@ -73,7 +73,10 @@ mod tests {
             "verify_url": "http://127.0.0.1:8080/V/123",
             "files": {"token": "/d/demo/u.jwt", "pdf": "/d/demo/u.pdf"}}]);
         let t = table(d.as_array().unwrap());
-        assert!(t.contains("赵强 → revoked → http://127.0.0.1:8080/V/123"), "{t}");
+        assert!(
+            t.contains("赵强 → revoked → http://127.0.0.1:8080/V/123"),
+            "{t}"
+        );
         let pdf = t.find("printable certificate").unwrap();
         assert!(pdf < t.find("token (vc+jwt)").unwrap(), "{t}");
         assert!(t.contains("u.pdf"), "{t}");

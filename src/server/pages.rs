@@ -31,6 +31,10 @@ pub const MAX_QR_PAYLOAD: usize = 8192;
 
 /// The style sheet: the system's fonts first, then the site's own (`super::assets`): the UI
 /// subset, then the printed certificate's whole font for names the subset lacks.
+///
+/// The list names no generic `system-ui`: on a system without Chinese fonts, Chromium drew
+/// boxes for the Chinese text it laid out with `system-ui` before the web font had loaded
+/// (seen in the browser test's screenshots), and never redrew it.
 fn css() -> &'static str {
     static CSS: OnceLock<String> = OnceLock::new();
     CSS.get_or_init(|| {
@@ -45,7 +49,7 @@ fn css() -> &'static str {
 
 const CSS_RULES: &str = "\
 *{box-sizing:border-box}\
-body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei','Skillcert UI','Skillcert CJK',sans-serif;background:#f4f5f7;color:#1b1f24}\
+body{margin:0;font:16px/1.5 -apple-system,'Segoe UI',Roboto,'Helvetica Neue','PingFang SC','Noto Sans CJK SC','Microsoft YaHei','Skillcert UI','Skillcert CJK',sans-serif;background:#f4f5f7;color:#1b1f24}\
 header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#fff;border-bottom:1px solid #dde1e6;font-size:.95rem}\
 header a{color:#0b57d0}\
 main{max-width:40rem;margin:0 auto;padding:1rem}\
@@ -472,6 +476,17 @@ mod tests {
             "共 3 级中的第 2 级（1 最低，3 最高）"
         );
         assert!(position_zh(Framework::Eqf, "9").is_none());
+    }
+
+    #[test]
+    fn the_fonts_are_named_after_the_system_fonts_and_without_system_ui() {
+        let body = css().split("body{").nth(1).unwrap();
+        let family = body.split(';').next().unwrap();
+        assert!(!family.contains("system-ui"), "{family}");
+        let ui = family.find("'Skillcert UI'").unwrap();
+        assert!(family.find("'Microsoft YaHei'").unwrap() < ui, "{family}");
+        assert!(ui < family.find("'Skillcert CJK'").unwrap(), "{family}");
+        assert!(css().contains(&super::super::assets::ui_font_path()));
     }
 
     #[test]
