@@ -13,4 +13,5 @@ mod cli_core;
 mod cli_forms;
 mod cli_printing;
 mod hostile_status;
+mod readme;
 mod status_cli;
