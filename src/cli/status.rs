@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `revoke`.
 #[derive(Debug, clap::Args)]
 pub struct RevokeArgs {
-    /// Certificate id (`urn:uuid:…` as printed, or the bare UUID).
+    /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
     /// Why (required; revocation is final). Internal: kept in the registry's history.
     #[arg(long)]
@@ -22,7 +22,7 @@ pub struct RevokeArgs {
 /// Arguments of `suspend` and `reinstate`.
 #[derive(Debug, clap::Args)]
 pub struct ChangeArgs {
-    /// Certificate id (`urn:uuid:…` as printed, or the bare UUID).
+    /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
     /// Why. Internal: kept in the registry's history.
     #[arg(long)]

@@ -14,4 +14,5 @@ mod cli_forms;
 mod cli_printing;
 mod hostile_status;
 mod readme;
+mod snapshots;
 mod status_cli;
