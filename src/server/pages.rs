@@ -481,7 +481,7 @@ mod tests {
     #[test]
     fn the_fonts_are_named_after_the_system_fonts_and_without_system_ui() {
         let body = css().split("body{").nth(1).unwrap();
-        let family = body.split(';').next().unwrap();
+        let family = body.split(';').find(|d| d.starts_with("font:")).unwrap();
         assert!(!family.contains("system-ui"), "{family}");
         let ui = family.find("'Skillcert UI'").unwrap();
         assert!(family.find("'Microsoft YaHei'").unwrap() < ui, "{family}");
