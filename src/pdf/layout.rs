@@ -246,26 +246,35 @@ fn attestation(p: &Printer, s: &mut Surface<'_>, cert: &PrintedCertificate, y: f
     const ZH: &str = "经评价，持证人达到本证书所载职业技能等级的要求，特发此证。";
     const EN: &str = "The holder has been assessed and meets the requirements of the skill level \
                       stated on this certificate.";
-    let top = y + mm(4.0);
-    if top + mm(30.0) > mm(224.0) {
+    let top = y + mm(3.0);
+    if top + mm(26.0) > mm(228.0) {
         return y;
     }
     draw::rule(s, mm(LEFT), mm(RIGHT), top, 0.3, GREY);
     let width = mm(RIGHT - LEFT);
-    let mut ty = p.paragraph(s, mm(LEFT), top + mm(7.0), width, VALUE.sized(11.0), 1, ZH);
+    let mut ty = p.paragraph(s, mm(LEFT), top + mm(6.5), width, VALUE.sized(11.0), 1, ZH);
     ty = p.paragraph(
         s,
         mm(LEFT),
-        ty + mm(3.0),
+        ty + mm(2.5),
         width,
         Style::new(8.5, GREY),
         1,
         EN,
     );
-    ty += mm(8.0);
-    let signed = format!("{}　　{}", cert.organisation, date(cert.issued));
-    p.text(s, mm(VALUE_X), ty, VALUE.sized(11.0), Align::Left, &signed);
-    ty
+    ty += mm(7.5);
+    let day = cert.issued.format("%Y年%-m月%-d日");
+    let signed = format!("{}　{day}", cert.organisation);
+    // One line, shrunk to fit (a long organisation name).
+    p.paragraph(
+        s,
+        mm(VALUE_X),
+        ty,
+        mm(RIGHT - VALUE_X),
+        VALUE.sized(11.0),
+        1,
+        &signed,
+    )
 }
 
 /// The QR code and the query addresses, at the bottom of the page (below `y`, in points).
