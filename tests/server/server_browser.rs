@@ -356,6 +356,18 @@ fn chromium_shows_the_verdicts_with_every_glyph() {
         );
         assert!(dom.contains("<details>"), "{name}: the checks are folded");
     }
+    // The Chinese text really is drawn with the served font: with web fonts disabled the same
+    // page shows boxes (saved as `valid-zh-no-web-fonts.png`), so it looks different.
+    let (_, path, _, _) = pages.iter().find(|p| p.0 == "valid-zh").unwrap();
+    let blocked = shots.join("valid-zh-no-web-fonts.png");
+    let _ = std::fs::remove_file(&blocked);
+    let args = [
+        "--disable-remote-fonts".into(),
+        format!("--screenshot={}", blocked.display()),
+    ];
+    run_chromium(&fonts, &bin, &profile, &args, &format!("{base}{path}"));
+    let changed = changed_share(&shots.join("valid-zh.png"), &blocked);
+    assert!(changed > 0.02, "the web fonts change nothing ({changed})");
     // status_unknown: the issuer's status lists cannot be read.
     server_support::break_status_lists(f.dir.path());
     let (_, valid_path, _, _) = pages.iter().find(|p| p.0 == "valid-zh").unwrap();
@@ -368,6 +380,15 @@ fn chromium_shows_the_verdicts_with_every_glyph() {
         assert!(text.contains(words), "{name}: {text}");
     }
     srv.stop();
+}
+
+/// The share of pixels that differ between two screenshots of the same size.
+fn changed_share(a: &Path, b: &Path) -> f64 {
+    let a = image::open(a).unwrap().to_rgb8();
+    let b = image::open(b).unwrap().to_rgb8();
+    assert_eq!(a.dimensions(), b.dimensions());
+    let differ = a.pixels().zip(b.pixels()).filter(|(x, y)| x != y).count();
+    differ as f64 / f64::from(a.width() * a.height())
 }
 
 /// The DOM without the certificate's own data: the claim values (`<dd>`), the check reasons
