@@ -41,6 +41,7 @@ impl StatusSource for AllClear {
             set: false,
             stale: false,
             source: e.list_url.clone(),
+            change: None,
         })
     }
 }

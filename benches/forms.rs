@@ -33,6 +33,7 @@ impl StatusSource for Clear {
             set: false,
             stale: false,
             source: "bench".into(),
+            change: None,
         })
     }
 }

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
 # QR reader; poppler-utils, to render and read printed certificates; Chromium, for the browser
-# test of the verification page; node and Python with the independent JOSE and Data Integrity
-# libraries of tests/tooling; zxing-cpp and the Python modules of the photo corpus; jq and curl,
-# which the README's scheme demo uses) when they are missing.
+# test of the verification page, and fontconfig's fc-list to run it without Chinese fonts; jq
+# and curl, which the README's commands use; node and Python with the independent JOSE and Data
+# Integrity libraries of tests/tooling; zxing-cpp and the Python modules of the photo corpus;
+# PostgreSQL, for the register tests) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
-command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""

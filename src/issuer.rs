@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 pub use crate::keys::{did_web_for, BaseUrlError};
-pub use crate::model::{add_years, now_secs};
+pub use crate::model::{add_years, end_of_day_years, now_secs};
 
 /// Public URL of an issuer created without `--base-url` (where `skillcert serve` listens by default).
 pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
@@ -428,10 +428,10 @@ impl Issuer {
                 Some(u - Duration::nanoseconds(i64::from(u.timestamp_subsec_nanos())))
             }
             Validity::Years(0) => None,
-            Validity::Years(y) => Some(add_years(valid_from, y)),
+            Validity::Years(y) => Some(end_of_day_years(valid_from, y)),
             Validity::Default => match req.framework.default_valid_years() {
                 0 => None,
-                y => Some(add_years(valid_from, y)),
+                y => Some(end_of_day_years(valid_from, y)),
             },
         };
         let claims = Claims {

@@ -15,6 +15,7 @@ use std::sync::Arc;
 mod certificate;
 mod credential;
 mod error;
+mod explain;
 mod report;
 mod source;
 mod summary;
@@ -24,8 +25,11 @@ pub use certificate::certificate_problem;
 pub(crate) use credential::Parts;
 pub use credential::{Rejected, UnverifiedCredential, VerifiedCredential};
 pub use error::{ParseError, QrError, TokenError};
+pub use explain::{date_en, date_zh};
 pub use report::{AccreditedBy, Check, Format, Outcome, Report};
-pub use source::{NoStatusSource, Registered, StatusBit, StatusLookupError, StatusSource};
+pub use source::{
+    NoStatusSource, Registered, StatusBit, StatusChange, StatusLookupError, StatusSource,
+};
 pub use summary::Summary;
 pub use verdict::Verdict;
 
@@ -195,15 +199,34 @@ impl Verifier {
                 .filter(|c| c.outcome == Outcome::Fail)
                 .filter_map(|c| c.fails_as),
         );
+        let facts = explain::Facts {
+            change: c
+                .changes
+                .iter()
+                .find(|(v, _)| *v == verdict)
+                .map(|(_, ch)| ch.clone()),
+            valid_from: u.valid_from,
+            valid_until: u.valid_until,
+            untrusted: deciding_check(&c.checks, verdict).and_then(|name| match name {
+                "issuer" => Some(explain::UntrustedWhy::Issuer),
+                "key_window" => Some(explain::UntrustedWhy::KeyWindow),
+                "registry" => Some(explain::UntrustedWhy::Registry),
+                "accreditation" => Some(explain::UntrustedWhy::Accreditation),
+                _ => None,
+            }),
+        };
         Report {
             verdict,
             valid: verdict == Verdict::Valid,
             format: u.format,
             summary: u.summary.clone(),
+            message_zh: String::new(),
+            message_en: String::new(),
             checks: c.checks,
             notes: c.notes,
             accredited_by,
         }
+        .explained(&facts)
     }
 
     /// Issuer, key, signature, the key's signing window and (under a scheme) the issuer's
@@ -444,12 +467,23 @@ impl Verifier {
                             ""
                         }
                     );
+                    if let (true, Some(change)) = (bit.set, bit.change) {
+                        c.changes.push((set_verdict, change));
+                    }
                     c.push(&name, outcome, reason, bit.set.then_some(set_verdict));
                 }
                 Err(why) => c.fail(&name, why.to_string(), Verdict::StatusUnknown),
             }
         }
     }
+}
+
+/// The name of the first failed check that leads to `verdict`.
+fn deciding_check(checks: &[Check], verdict: Verdict) -> Option<&str> {
+    checks
+        .iter()
+        .find(|c| c.outcome == Outcome::Fail && c.fails_as == Some(verdict))
+        .map(|c| c.name.as_str())
 }
 
 /// For the QR form: whether the URL it was found behind is the issuer's own. A genuine payload

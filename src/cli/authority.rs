@@ -124,7 +124,7 @@ pub(crate) fn parse_time_arg(flag: &str, s: &str) -> Result<DateTime<Utc>, CliEr
 /// Runs an `authority` subcommand.
 pub(crate) fn run(cli: &Ctx, command: &AuthorityCommand) -> CmdResult {
     let dir = &cli.data_dir;
-    let actor = cli_actor();
+    let actor = cli_actor(cli);
     match command {
         AuthorityCommand::Init { name, base_url } => {
             let a = Authority::init(dir, name, base_url.as_deref(), &actor)?;

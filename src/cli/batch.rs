@@ -391,7 +391,7 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
             &issuer,
             &roster_dir,
         )?,
-        actor: cli_actor(),
+        actor: cli_actor(cli),
         jobs,
         seen: HashMap::new(),
         tally: Tally::default(),

@@ -4,7 +4,6 @@
 //! by askama, which escapes every value.
 
 use crate::issuer::Issued;
-use crate::model::format_time;
 use crate::verify::Summary;
 use askama::Template;
 
@@ -56,16 +55,25 @@ pub(crate) fn html(issued: &Issued, svg: &str) -> String {
         framework: c.level.framework.title(),
         position: &position,
         issuer: &c.issuer.name,
-        from: format_time(&c.valid_from),
+        from: both_dates(&c.valid_from),
         until: c
             .valid_until
             .as_ref()
-            .map_or_else(|| "无期限 no expiry".to_owned(), format_time),
+            .map_or_else(|| "长期有效 no expiry".to_owned(), both_dates),
         svg,
         id: c.id_urn(),
     };
     // Rendering into a String fails only if a value's Display fails; none here does.
     page.render().expect("the certificate template renders")
+}
+
+/// `2026年12月2日 2 December 2026` (China Standard Time, as the verification pages show it).
+fn both_dates(t: &chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{} {}",
+        crate::verify::date_zh(t),
+        crate::verify::date_en(t)
+    )
 }
 
 #[cfg(test)]
@@ -97,6 +105,10 @@ mod tests {
             "<svg class=\"qr\" role=\"img\" aria-label=\"QR code\" viewBox=\"0 0 1 1\"><rect/></svg>"
         ));
         assert!(page.contains(&issued.claims.id_urn()));
+        // Dates as people write them, never raw timestamps.
+        let from = super::both_dates(&issued.claims.valid_from);
+        assert!(page.contains(&format!("<td>{from} – ")), "{page}");
+        assert!(!page.contains(&crate::model::format_time(&issued.claims.valid_from)));
         assert!(page.starts_with("<!DOCTYPE html>\n") && page.ends_with("</html>\n"));
     }
 }

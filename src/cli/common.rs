@@ -21,6 +21,8 @@ pub struct Ctx {
     pub data_dir: PathBuf,
     /// Machine-readable JSON output (`--json`).
     pub json: bool,
+    /// Who makes the changes this command records (`--actor`; default: the OS user).
+    pub actor: Option<String>,
 }
 
 /// A command failure: message and exit code.

@@ -155,7 +155,7 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
         outputs::check_printable(ctx, &checked, &extras).map_err(|(_, e)| CliError::refused(e))?;
     }
     let registry = crate::registry::Registry::open(&cli.data_dir)?;
-    let actor = super::status::cli_actor();
+    let actor = super::status::cli_actor(cli);
     let print_json = serde_json::to_string(&extras).map_err(CliError::refused)?;
     let opts = crate::registry::IssueOptions {
         actor: Some(&actor),

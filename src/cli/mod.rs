@@ -7,6 +7,7 @@ mod authority;
 mod batch;
 mod certificate;
 mod common;
+mod demo_table;
 mod issue;
 mod outputs;
 mod progress;
@@ -18,6 +19,9 @@ mod status;
 mod status_sources;
 mod verify;
 mod verify_batch;
+
+mod help;
+use help::*;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +43,10 @@ pub struct Cli {
     /// Machine-readable JSON output on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Who makes the changes recorded in the registry's history (`cli:NAME`; default: the OS
+    /// user, from $USER, else the account of the process's user id).
+    #[arg(long, global = true, env = "SKILLCERT_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -48,6 +56,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an issuer: key pair, config, registry.
+    #[command(after_help = HELP_INIT)]
     Init {
         /// Issuer display name.
         #[arg(long)]
@@ -60,38 +69,51 @@ pub enum Command {
         numbering: settings::NumberingArgs,
     },
     /// Show or change how certificates are numbered and printed.
+    #[command(after_help = HELP_SETTINGS)]
     Settings(settings::SettingsArgs),
     /// Show a certificate from the registry, found by number or id, with its history.
+    #[command(after_help = HELP_SHOW)]
     Show(settings::ShowArgs),
     /// Issue one certificate.
+    #[command(after_help = HELP_ISSUE)]
     Issue(issue::IssueArgs),
     /// Verify certificates: document files, tokens, QR URLs, images of QR codes.
+    #[command(after_help = HELP_VERIFY)]
     Verify(verify::VerifyArgs),
     /// Trust lists.
+    #[command(after_help = HELP_TRUST)]
     Trust {
         /// Subcommand.
         #[command(subcommand)]
         command: TrustCommand,
     },
     /// The HTTP service: verification site and admin API (demo issuer on an empty data dir).
+    #[command(after_help = HELP_SERVE)]
     Serve(serve::ServeArgs),
     /// Issuer keys.
+    #[command(after_help = HELP_KEY)]
     Key {
         /// Subcommand.
         #[command(subcommand)]
         command: KeyCommand,
     },
     /// Issue every row of a roster CSV (resumable, idempotent).
+    #[command(after_help = HELP_ISSUE_BATCH)]
     IssueBatch(batch::BatchArgs),
     /// Revoke a certificate (final).
+    #[command(after_help = HELP_REVOKE)]
     Revoke(status::RevokeArgs),
     /// Suspend a certificate (can be lifted with reinstate).
+    #[command(after_help = HELP_SUSPEND)]
     Suspend(status::ChangeArgs),
     /// Lift a suspension.
+    #[command(after_help = HELP_REINSTATE)]
     Reinstate(status::ChangeArgs),
     /// Show a certificate's registry record and every status change.
+    #[command(after_help = HELP_HISTORY)]
     History(status::HistoryArgs),
     /// Status lists.
+    #[command(after_help = HELP_STATUS)]
     Status {
         /// Subcommand.
         #[command(subcommand)]
@@ -117,6 +139,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
     /// Write a trust list holding this issuer and its keys.
+    #[command(after_help = HELP_TRUST)]
     Export {
         /// Output file (default: stdout).
         #[arg(long)]
@@ -129,6 +152,7 @@ pub enum TrustCommand {
 pub enum KeyCommand {
     /// Start a new signing key; earlier certificates stay verifiable. The retired key's secret
     /// file is overwritten and removed (its public key stays in the config).
+    #[command(after_help = HELP_KEY)]
     Rotate {
         /// Keep the retired secret key file (0600). Not recommended: whoever copies it can sign
         /// certificates dated inside the key's old signing life.
@@ -159,6 +183,7 @@ pub fn run(cli: Cli) -> i32 {
     let ctx = Ctx {
         data_dir: cli.data_dir.clone(),
         json: cli.json,
+        actor: cli.actor.clone(),
     };
     let result = dispatch(&ctx, &cli.command);
     match result {

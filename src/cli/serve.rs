@@ -252,18 +252,7 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
                 "Demo issuer created with sample certificates in {}:",
                 dir.join("demo").display()
             );
-            for d in &demo_json {
-                let _ = writeln!(
-                    out,
-                    "  {:<9} {}  {}",
-                    d["state"].as_str().unwrap_or(""),
-                    d["holder"].as_str().unwrap_or(""),
-                    d["verify_url"]
-                        .as_str()
-                        .or(d["credential_id"].as_str())
-                        .unwrap_or("")
-                );
-            }
+            let _ = write!(out, "{}", super::demo_table::table(&demo_json));
             if let Some(qr) = demo_json
                 .iter()
                 .find_map(|d| d["files"]["qr_png"].as_str().or(d["files"]["qr"].as_str()))

@@ -2,33 +2,40 @@
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use crate::issuer::Issuer;
-use crate::registry::{CertificateRecord, Registry};
+use crate::registry::{CertificateRecord, Registry, StatusAction};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `revoke`.
 #[derive(Debug, clap::Args)]
 pub struct RevokeArgs {
-    /// Certificate id (`urn:uuid:…` as printed, or the bare UUID).
+    /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
-    /// Why (required; revocation is final).
+    /// Why (required; revocation is final). Internal: kept in the registry's history.
     #[arg(long)]
     pub reason: String,
+    /// The reason shown to whoever verifies the certificate (on the verification page, in the
+    /// API's answer and in `verify`'s output). Optional; publish only what the holder may read.
+    #[arg(long, value_name = "TEXT")]
+    pub public_reason: Option<String>,
 }
 
 /// Arguments of `suspend` and `reinstate`.
 #[derive(Debug, clap::Args)]
 pub struct ChangeArgs {
-    /// Certificate id (`urn:uuid:…` as printed, or the bare UUID).
+    /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
-    /// Why.
+    /// Why. Internal: kept in the registry's history.
     #[arg(long)]
     pub reason: Option<String>,
+    /// `suspend` only: the reason shown to whoever verifies the certificate.
+    #[arg(long, value_name = "TEXT")]
+    pub public_reason: Option<String>,
 }
 
 /// Arguments of `history`.
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
-    /// Certificate id (`urn:uuid:…` as printed, or the bare UUID).
+    /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
 }
 
@@ -43,13 +50,67 @@ pub enum StatusCommand {
     },
 }
 
-/// Who makes a change from the command line: `cli:$USER`.
-pub(crate) fn cli_actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    let user: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
+/// Who makes a change from the command line: `cli:NAME`, NAME from `--actor`, else the OS
+/// user (`$USER`, `$USERNAME`, else the account name of the process's user id, else `uid N`).
+/// Never a silent `unknown`: when nothing names the user, the actor says so.
+pub(crate) fn cli_actor(cli: &Ctx) -> String {
+    let user = cli
+        .actor
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| env_user("USER"))
+        .or_else(|| env_user("USERNAME"))
+        .or_else(os_user)
+        .unwrap_or_else(|| "unnamed (no --actor, no $USER)".into());
+    let user: String = user
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
     format!("cli:{user}")
+}
+
+fn env_user(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|u| !u.trim().is_empty())
+}
+
+/// The account name of the process's user id (from /etc/passwd), else `uid N`.
+#[cfg(unix)]
+fn os_user() -> Option<String> {
+    let uid = rustix::process::getuid().as_raw();
+    let name = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+        p.lines().find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            (f.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+        })
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
+}
+
+#[cfg(not(unix))]
+fn os_user() -> Option<String> {
+    None
+}
+
+/// A status in words: `active`, `suspended`, `revoked`.
+pub(crate) fn status_word(s: crate::registry::CertStatus) -> &'static str {
+    use crate::registry::CertStatus;
+    match s {
+        CertStatus::Active => "active",
+        CertStatus::Suspended => "suspended",
+        CertStatus::Revoked => "revoked",
+    }
+}
+
+/// Whether the certificate is signed yet, in words.
+fn state_word(s: crate::registry::RecordState) -> &'static str {
+    use crate::registry::RecordState;
+    match s {
+        RecordState::Issued => "issued",
+        RecordState::Pending => "pending (recorded, not signed yet)",
+    }
 }
 
 /// Opens the issuer (to be sure there is one) and its registry.
@@ -63,14 +124,30 @@ fn print_record(cli: &Ctx, verb: &str, r: &CertificateRecord) {
     if cli.json {
         println!("{}", serde_json::to_string(r).expect("serializable"));
     } else {
-        println!("{verb} {}: now {:?}", r.id, r.status);
+        let number = r
+            .number
+            .as_deref()
+            .map(|n| format!(" (No. {n})"))
+            .unwrap_or_default();
+        println!(
+            "{verb} {}{number}, {}: now {}",
+            r.id,
+            r.holder_name,
+            status_word(r.status)
+        );
     }
 }
 
 /// Runs `revoke`.
 pub(crate) fn run_revoke(cli: &Ctx, a: &RevokeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
-    let r = reg.revoke(&a.id, &a.reason, &cli_actor())?;
+    let r = reg.change_status(
+        &a.id,
+        StatusAction::Revoke,
+        Some(&a.reason),
+        a.public_reason.as_deref(),
+        &cli_actor(cli),
+    )?;
     print_record(cli, "Revoked", &r);
     Ok(EXIT_OK)
 }
@@ -78,7 +155,13 @@ pub(crate) fn run_revoke(cli: &Ctx, a: &RevokeArgs) -> CmdResult {
 /// Runs `suspend`.
 pub(crate) fn run_suspend(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
-    let r = reg.suspend(&a.id, a.reason.as_deref(), &cli_actor())?;
+    let r = reg.change_status(
+        &a.id,
+        StatusAction::Suspend,
+        a.reason.as_deref(),
+        a.public_reason.as_deref(),
+        &cli_actor(cli),
+    )?;
     print_record(cli, "Suspended", &r);
     Ok(EXIT_OK)
 }
@@ -86,7 +169,13 @@ pub(crate) fn run_suspend(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
 /// Runs `reinstate`.
 pub(crate) fn run_reinstate(cli: &Ctx, a: &ChangeArgs) -> CmdResult {
     let (_, reg) = open(cli)?;
-    let r = reg.reinstate(&a.id, a.reason.as_deref(), &cli_actor())?;
+    let r = reg.change_status(
+        &a.id,
+        StatusAction::Reinstate,
+        a.reason.as_deref(),
+        a.public_reason.as_deref(),
+        &cli_actor(cli),
+    )?;
     print_record(cli, "Reinstated", &r);
     Ok(EXIT_OK)
 }
@@ -104,12 +193,18 @@ pub(crate) fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
         );
         return Ok(EXIT_OK);
     }
-    println!("{}  {:?}, {:?}", r.id, r.status, r.state);
-    println!("  holder    {}", r.holder_name);
     println!(
-        "  program   {} (level {} {})",
-        r.program, r.framework, r.level
+        "{}  {}, {}",
+        r.id,
+        status_word(r.status),
+        state_word(r.state)
     );
+    if let Some(n) = &r.number {
+        println!("  number    {n}");
+    }
+    println!("  holder    {}", r.holder_name);
+    println!("  program   {}", r.program);
+    println!("  level     {}", level_words(&r.framework, &r.level));
     println!("  issued    {} with {}", r.issued_at, r.key_id);
     println!(
         "  status    revocation list {} index {}, suspension list {} index {}",
@@ -137,8 +232,22 @@ pub(crate) fn run_history(cli: &Ctx, a: &HistoryArgs) -> CmdResult {
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default()
         );
+        if let Some(p) = &e.public_reason {
+            println!("          shown to verifiers: {p}");
+        }
     }
     Ok(EXIT_OK)
+}
+
+/// A level as people read it: `3 (高级工 / Advanced) — cn-nvq`.
+pub(crate) fn level_words(framework: &str, level: &str) -> String {
+    let info = crate::model::Framework::from_id(framework)
+        .and_then(|f| f.level(level))
+        .map(|(_, i)| i);
+    match info {
+        Some(i) => format!("{level} ({} / {}) — {framework}", i.zh, i.en),
+        None => format!("{level} — {framework}"),
+    }
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {

@@ -3,7 +3,7 @@
 use super::common::{exit_code_after, CliError, CmdResult, Ctx, EXIT_OK, EXIT_UNREADABLE};
 use crate::issuer::Issuer;
 use crate::trust::{TrustAnchor, TrustList, TrustStore};
-use crate::verify::{Rejected, Report, VerifiedCredential, Verifier};
+use crate::verify::{Rejected, Report, Verdict, VerifiedCredential, Verifier};
 use std::path::PathBuf;
 
 /// Largest input file read (8 MiB: photos of certificates).
@@ -174,22 +174,31 @@ pub(crate) fn print_report(cli: &Ctx, input: &str, r: &Report) {
             println!("  {k:<10} {}", crate::model::text::display_safe(v));
         }
     };
+    println!("  {}", r.message_zh);
+    println!("  {}", r.message_en);
     line("holder", &s.holder);
     line("program", &s.program);
     let level = s.level.as_ref().map(|l| {
-        let name = [s.level_name_zh.as_deref(), s.level_name_en.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        format!(
-            "{l} {name} [{}] {}",
-            s.level_framework.as_deref().unwrap_or("?"),
-            s.level_position.as_deref().unwrap_or("")
-        )
+        let name = match (s.level_name_zh.as_deref(), s.level_name_en.as_deref()) {
+            (Some(zh), Some(en)) => format!(" ({zh} / {en})"),
+            (Some(n), None) | (None, Some(n)) => format!(" ({n})"),
+            (None, None) => String::new(),
+        };
+        let framework = s
+            .level_framework
+            .as_deref()
+            .map(|f| format!(" — {f}"))
+            .unwrap_or_default();
+        format!("{l}{name}{framework}")
     });
     line("level", &level);
+    line("number", &s.number);
     line("issuer", &s.issuer_name.clone().or(s.issuer.clone()));
+    let day = |t: &str| {
+        crate::model::parse_time("t", t)
+            .map(|t| crate::verify::date_en(&t))
+            .unwrap_or_else(|_| t.to_owned())
+    };
     line(
         "accredited",
         &r.accredited_by
@@ -200,8 +209,9 @@ pub(crate) fn print_report(cli: &Ctx, input: &str, r: &Report) {
         "valid",
         &s.valid_from.as_ref().map(|f| {
             format!(
-                "{f} .. {}",
-                s.valid_until.as_deref().unwrap_or("(no expiry)")
+                "{} – {}",
+                day(f),
+                s.valid_until.as_deref().map_or("no end date".into(), day)
             )
         }),
     );
@@ -230,6 +240,7 @@ pub(crate) fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
     }
     let verifier = build_verifier(cli, args)?;
     let mut code = EXIT_OK;
+    let mut tally = Tally::default();
     for input in &args.inputs {
         let bytes = match read_input(input) {
             Ok(b) => b,
@@ -239,6 +250,7 @@ pub(crate) fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
                 }
                 eprintln!("skillcert: {m}");
                 code = EXIT_UNREADABLE;
+                tally.unreadable += 1;
                 continue;
             }
         };
@@ -246,6 +258,43 @@ pub(crate) fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
             .map_or_else(Rejected::into_report, VerifiedCredential::into_report);
         print_report(cli, input, &report);
         code = exit_code_after(code, &report);
+        tally.add(report.verdict);
+    }
+    if !cli.json && args.inputs.len() > 1 {
+        println!("{}", tally.line());
     }
     Ok(code)
+}
+
+/// How many inputs ended in each verdict, for the summary line after several inputs.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    counts: Vec<(Verdict, usize)>,
+    unreadable: usize,
+}
+
+impl Tally {
+    fn add(&mut self, v: Verdict) {
+        match self.counts.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, n)) => *n += 1,
+            None => self.counts.push((v, 1)),
+        }
+    }
+
+    /// `21 checked: 18 valid, 2 revoked, 1 suspended` (verdicts in the order of
+    /// [`Verdict::ALL`], then the inputs that could not be read).
+    pub(crate) fn line(&self) -> String {
+        let checked: usize = self.counts.iter().map(|(_, n)| n).sum::<usize>() + self.unreadable;
+        let mut parts: Vec<String> = Verdict::ALL
+            .iter()
+            .filter_map(|v| {
+                let (_, n) = self.counts.iter().find(|(x, _)| x == v)?;
+                Some(format!("{n} {v}"))
+            })
+            .collect();
+        if self.unreadable > 0 {
+            parts.push(format!("{} unreadable", self.unreadable));
+        }
+        format!("{checked} checked: {}", parts.join(", "))
+    }
 }

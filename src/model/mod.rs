@@ -15,7 +15,7 @@ pub mod text;
 mod time;
 
 pub use levels::{Framework, LevelInfo};
-pub use time::{add_years, now_secs};
+pub use time::{add_years, end_of_day_years, now_secs};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::{json, Map, Value};

@@ -235,7 +235,46 @@ fn national(
     let (y, org_y) = table(p, s, y, &rows, "评价机构");
     // Over the organisation's name, as a stamp is placed.
     seal(s, pics, 112.0, org_y);
+    let y = attestation(p, s, cert, y);
     footer(p, s, cert, y)
+}
+
+/// What the national certificate states, under its table (the space above the QR code), with
+/// the organisation and the date of issue, as a signed statement ends: drawn only when it fits.
+/// Returns the y below it (points).
+fn attestation(p: &Printer, s: &mut Surface<'_>, cert: &PrintedCertificate, y: f32) -> f32 {
+    const ZH: &str = "经评价，持证人达到本证书所载职业技能等级的要求，特发此证。";
+    const EN: &str = "The holder has been assessed and meets the requirements of the skill level \
+                      stated on this certificate.";
+    let top = y + mm(3.0);
+    if top + mm(26.0) > mm(228.0) {
+        return y;
+    }
+    draw::rule(s, mm(LEFT), mm(RIGHT), top, 0.3, GREY);
+    let width = mm(RIGHT - LEFT);
+    let mut ty = p.paragraph(s, mm(LEFT), top + mm(6.5), width, VALUE.sized(11.0), 1, ZH);
+    ty = p.paragraph(
+        s,
+        mm(LEFT),
+        ty + mm(2.5),
+        width,
+        Style::new(8.5, GREY),
+        1,
+        EN,
+    );
+    ty += mm(7.5);
+    let day = cert.issued.format("%Y年%-m月%-d日");
+    let signed = format!("{}　{day}", cert.organisation);
+    // One line, shrunk to fit (a long organisation name).
+    p.paragraph(
+        s,
+        mm(VALUE_X),
+        ty,
+        mm(RIGHT - VALUE_X),
+        VALUE.sized(11.0),
+        1,
+        &signed,
+    )
 }
 
 /// The QR code and the query addresses, at the bottom of the page (below `y`, in points).

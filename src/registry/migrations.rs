@@ -6,7 +6,7 @@ use super::RegistryError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1: lists, certificates, status entries, append-only events, list credential cache.
 const V1: &str = r#"
@@ -101,9 +101,16 @@ CREATE TABLE number_series (
 );
 "#;
 
-/// Reporting to registers (`skillcert report`): portals' pinned keys, their receipts, and
-/// which items each receipt acknowledged.
+/// Version 4: the reason an issuer chose to publish with a revocation or suspension (shown on
+/// the verification page; `reason` stays internal). Added by ALTER, so the append-only
+/// triggers of `events` are untouched.
 const V4: &str = r#"
+ALTER TABLE events ADD COLUMN public_reason TEXT;
+"#;
+
+/// Version 5: reporting to registers (`skillcert report`): portals' pinned keys, their receipts, and
+/// which items each receipt acknowledged.
+const V5: &str = r#"
 CREATE TABLE report_portals (
     portal      TEXT PRIMARY KEY,
     portal_key  TEXT NOT NULL

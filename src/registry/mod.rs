@@ -175,6 +175,8 @@ pub struct Event {
     pub at: String,
     /// Who (`cli:alice`, `api:…`).
     pub actor: String,
+    /// The reason published with a revocation or suspension (shown to whoever verifies).
+    pub public_reason: Option<String>,
 }
 
 /// One status list.
@@ -190,6 +192,29 @@ pub struct ListInfo {
     pub used: u64,
     /// Bumped on every bit change.
     pub version: u64,
+}
+
+/// A status change ([`Registry::change_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusAction {
+    /// Revoke (final).
+    Revoke,
+    /// Suspend (may be lifted).
+    Suspend,
+    /// Lift a suspension.
+    Reinstate,
+}
+
+impl StatusAction {
+    /// The event's action word: `revoke`, `suspend`, `reinstate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusAction::Revoke => "revoke",
+            StatusAction::Suspend => "suspend",
+            StatusAction::Reinstate => "reinstate",
+        }
+    }
 }
 
 /// Options of [`Registry::issue_with`].
@@ -428,8 +453,7 @@ impl Registry {
         reason: &str,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let reason = cli_reason(Some(reason), true)?;
-        self.change(id, "revoke", reason, actor)
+        self.change_status(id, StatusAction::Revoke, Some(reason), None, actor)
     }
 
     /// Suspends `id`. Refused for a revoked or already suspended certificate.
@@ -439,8 +463,7 @@ impl Registry {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let reason = cli_reason(reason, false)?;
-        self.change(id, "suspend", reason, actor)
+        self.change_status(id, StatusAction::Suspend, reason, None, actor)
     }
 
     /// Lifts a suspension of `id`. Refused for a revoked, unknown or not suspended certificate.
@@ -450,23 +473,53 @@ impl Registry {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
-        let reason = cli_reason(reason, false)?;
-        self.change(id, "reinstate", reason, actor)
+        self.change_status(id, StatusAction::Reinstate, reason, None, actor)
     }
 
-    fn change(
+    /// Applies a status change of `id`: `reason` is internal (required to revoke), and
+    /// `public_reason` (revoke and suspend only) is shown to whoever verifies the certificate.
+    /// Both are checked as [`check_reason`] does.
+    pub fn change_status(
         &self,
         id: &str,
-        action: &str,
-        reason: Option<String>,
+        action: StatusAction,
+        reason: Option<&str>,
+        public_reason: Option<&str>,
         actor: &str,
     ) -> Result<CertificateRecord, RegistryError> {
+        let reason = cli_reason(reason, action == StatusAction::Revoke)?;
+        let public_reason =
+            check_reason("--public-reason", public_reason, false).map_err(|e| match e {
+                ReasonError::Missing => RegistryError::Invalid("--public-reason: empty".into()),
+                ReasonError::Invalid(e) => RegistryError::Invalid(e.to_string()),
+            })?;
+        if public_reason.is_some() && action == StatusAction::Reinstate {
+            return Err(RegistryError::Invalid(
+                "--public-reason: only a revocation or a suspension publishes a reason".into(),
+            ));
+        }
         let id = self.resolve(id)?;
         let actor = crate::model::normalize_text("actor", actor, 200)
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let mut conn = self.lock();
-        queries::change(&mut conn, &id, action, reason.as_deref(), &actor)?;
+        queries::change(
+            &mut conn,
+            &id,
+            action.as_str(),
+            (reason.as_deref(), public_reason.as_deref()),
+            &actor,
+        )?;
         queries::get(&conn, &id)
+    }
+
+    /// When the status bit at `(list, idx)` was last set, and the reason published with it;
+    /// `None` when the bit is clear or no event set it.
+    pub fn last_change(
+        &self,
+        list: u64,
+        idx: u32,
+    ) -> Result<Option<(String, Option<String>)>, RegistryError> {
+        queries::last_change(&self.lock(), list, idx)
     }
 
     /// Every status list.

@@ -371,7 +371,8 @@ pub(super) fn ids_where(conn: &Connection, cond: &str) -> Result<Vec<String>, Re
 
 pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<Event>, RegistryError> {
     let mut q = conn.prepare(
-        "SELECT seq, action, reason, at, actor FROM events WHERE certificate = ?1 ORDER BY seq",
+        "SELECT seq, action, reason, at, actor, public_reason FROM events WHERE certificate = ?1 \
+         ORDER BY seq",
     )?;
     let ev = q
         .query_map([id], |r| {
@@ -381,6 +382,7 @@ pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<Event>, Registr
                 reason: r.get(2)?,
                 at: r.get(3)?,
                 actor: r.get(4)?,
+                public_reason: r.get(5)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -392,9 +394,10 @@ pub(super) fn change(
     conn: &mut Connection,
     id: &str,
     action: &str,
-    reason: Option<&str>,
+    reasons: (Option<&str>, Option<&str>),
     actor: &str,
 ) -> Result<(), RegistryError> {
+    let (reason, public_reason) = reasons;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let rec = get(&tx, id)?;
     let ((list, idx), value) = match (action, rec.status) {
@@ -417,17 +420,38 @@ pub(super) fn change(
         [list],
     )?;
     tx.execute(
-        "INSERT INTO events (certificate, action, reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (certificate, action, reason, at, actor, public_reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             id,
             action,
             reason,
             format_time(&crate::issuer::now_secs()),
-            actor
+            actor,
+            public_reason
         ],
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// When the bit at `(list, idx)` was last set (the latest `revoke` or `suspend` event of its
+/// certificate, by the entry's purpose) and the reason published with it.
+pub(super) fn last_change(
+    conn: &Connection,
+    list: u64,
+    idx: u32,
+) -> Result<Option<(String, Option<String>)>, RegistryError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT e.at, e.public_reason FROM status_entries s JOIN events e \
+             ON e.certificate = s.certificate \
+             AND e.action = CASE s.purpose WHEN 'revocation' THEN 'revoke' ELSE 'suspend' END \
+             WHERE s.list = ?1 AND s.idx = ?2 AND s.is_set = 1 ORDER BY e.seq DESC LIMIT 1",
+        )?
+        .query_row(params![list, idx], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row)
 }
 
 pub(super) fn lists(conn: &Connection) -> Result<Vec<ListInfo>, RegistryError> {

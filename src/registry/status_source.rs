@@ -5,7 +5,7 @@
 use super::Registry;
 use crate::model::{Claims, StatusPurpose, StatusRef};
 use crate::status::{Bitstring, MIN_LIST_BITS};
-use crate::verify::{Registered, StatusBit, StatusLookupError, StatusSource};
+use crate::verify::{Registered, StatusBit, StatusChange, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -103,10 +103,23 @@ impl StatusSource for RegistryStatusSource {
                 entry.index
             )));
         }
+        let set = bits.get(entry.index as usize).unwrap_or(false);
+        let change = if set {
+            self.registry
+                .last_change(n, entry.index)
+                .map_err(|e| StatusLookupError::Unavailable(e.to_string()))?
+                .and_then(|(at, public_reason)| {
+                    let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
+                    Some(StatusChange { at, public_reason })
+                })
+        } else {
+            None
+        };
         Ok(StatusBit {
-            set: bits.get(entry.index as usize).unwrap_or(false),
+            set,
             stale: false,
             source: format!("registry list {n}"),
+            change,
         })
     }
 

@@ -366,3 +366,64 @@ fn a_pending_certificate_keeps_its_serial() {
     );
     assert!(dup.is_err());
 }
+
+#[test]
+fn the_status_source_knows_when_and_the_published_reason() {
+    use super::{RegistryStatusSource, StatusAction};
+    use crate::verify::StatusSource;
+    let (_d, issuer, reg) = setup();
+    let reg = std::sync::Arc::new(reg);
+    let a = reg.issue(&issuer, &req("甲")).unwrap();
+    let id = &issuer.config().id;
+    let src = RegistryStatusSource::new(reg.clone(), id, issuer.public_url());
+    let now = chrono::Utc::now();
+    let bit = |i: usize| src.status(&a.claims.status[i], id, now).unwrap();
+    assert_eq!(bit(0).change, None, "nothing set, nothing to tell");
+    let urn = a.claims.id_urn();
+    reg.change_status(&urn, StatusAction::Suspend, None, Some("复核中"), "t")
+        .unwrap();
+    let change = bit(1).change.expect("the suspension's time");
+    assert!((now - change.at).num_seconds().abs() < 5);
+    assert_eq!(change.public_reason.as_deref(), Some("复核中"));
+    assert_eq!(bit(0).change, None, "the revocation bit is not set");
+    // A reinstatement clears it; a reason is published only with a revocation or suspension.
+    let refused = reg.change_status(&urn, StatusAction::Reinstate, None, Some("x"), "t");
+    assert!(matches!(refused, Err(RegistryError::Invalid(m)) if m.contains("--public-reason")));
+    reg.change_status(&urn, StatusAction::Reinstate, None, None, "t")
+        .unwrap();
+    assert_eq!(bit(1).change, None);
+    // The internal reason stays in the history only.
+    reg.change_status(&urn, StatusAction::Revoke, Some("internal"), None, "t")
+        .unwrap();
+    let change = bit(0).change.expect("the revocation's time");
+    assert_eq!(change.public_reason, None);
+    let events = reg.history(&urn).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.reason.as_deref()),
+        ("revoke", Some("internal"))
+    );
+    assert!(reg
+        .change_status(&urn, StatusAction::Revoke, None, None, "t")
+        .is_err());
+}
+
+#[test]
+fn a_version_3_registry_is_migrated_and_keeps_its_events() {
+    let (d, issuer, reg) = setup();
+    let a = reg.issue(&issuer, &req("甲")).unwrap();
+    reg.revoke(&a.claims.id_urn(), "fraud", "t").unwrap();
+    drop(reg);
+    // Back to version 3: the column of version 4 removed, as a registry written before it.
+    let conn = rusqlite::Connection::open(d.path().join(REGISTRY_FILE)).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;
+         ALTER TABLE events DROP COLUMN public_reason; PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let reg = Registry::open(d.path()).unwrap();
+    let events = reg.history(&a.claims.id_urn()).unwrap();
+    assert_eq!(events.last().unwrap().reason.as_deref(), Some("fraud"));
+    assert_eq!(events.last().unwrap().public_reason, None);
+}

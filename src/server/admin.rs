@@ -291,30 +291,55 @@ pub fn parse_id_or_number(s: &str) -> Result<String, ApiError> {
     }
 }
 
-fn reason_of(headers: &HeaderMap, body: &[u8], required: bool) -> Result<String, ApiError> {
+/// The internal reason and the public one of a status change body.
+struct Reasons {
+    reason: String,
+    public_reason: Option<String>,
+}
+
+fn reason_of(headers: &HeaderMap, body: &[u8], what: Change) -> Result<Reasons, ApiError> {
+    let required = what != Change::Reinstate;
     if body.is_empty() && !required {
-        return Ok(String::new());
+        return Ok(Reasons {
+            reason: String::new(),
+            public_reason: None,
+        });
     }
     require_json(headers)?;
     let v = parse_json(body, 16 << 10)?;
     let obj = v
         .as_object()
         .ok_or_else(|| ApiError::Unprocessable("$: send {\"reason\": \"...\"}".into()))?;
-    if let Some(k) = obj.keys().find(|k| k.as_str() != "reason") {
+    let known: &[&str] = if required {
+        &["reason", "public_reason"]
+    } else {
+        &["reason"]
+    };
+    if let Some(k) = obj.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(ApiError::Unprocessable(format!("{k}: unknown field")));
     }
-    let reason = match obj.get("reason") {
-        Some(Value::String(s)) => Some(s.as_str()),
-        None => None,
-        Some(_) => return Err(ApiError::Unprocessable("reason: must be a string".into())),
+    let text = |field: &str, required: bool| -> Result<Option<String>, ApiError> {
+        let value = match obj.get(field) {
+            Some(Value::String(s)) => Some(s.as_str()),
+            None => None,
+            Some(_) => {
+                return Err(ApiError::Unprocessable(format!(
+                    "{field}: must be a string"
+                )))
+            }
+        };
+        match check_reason(field, value, required) {
+            Ok(r) => Ok(r),
+            Err(ReasonError::Missing) => Err(ApiError::Unprocessable(format!(
+                "{field}: required, a non-empty string"
+            ))),
+            Err(ReasonError::Invalid(e)) => Err(ApiError::Unprocessable(e.to_string())),
+        }
     };
-    match check_reason("reason", reason, required) {
-        Ok(r) => Ok(r.unwrap_or_default()),
-        Err(ReasonError::Missing) => Err(ApiError::Unprocessable(
-            "reason: required, a non-empty string".into(),
-        )),
-        Err(ReasonError::Invalid(e)) => Err(ApiError::Unprocessable(e.to_string())),
-    }
+    Ok(Reasons {
+        reason: text("reason", required)?.unwrap_or_default(),
+        public_reason: text("public_reason", false)?,
+    })
 }
 
 async fn change(
@@ -328,15 +353,18 @@ async fn change(
     let Path(id) = id?;
     let id = parse_id(&id)?;
     let body = body?;
-    let reason = reason_of(&headers, &body, what != Change::Reinstate)?;
+    let r = reason_of(&headers, &body, what)?;
     let backend = state.issuer_site()?.clone();
     let a = actor.clone();
-    let out = blocking(move || backend.change(&id, what, &reason, &a)).await?;
+    let out =
+        blocking(move || backend.change(&id, what, (&r.reason, r.public_reason.as_deref()), &a))
+            .await?;
     tracing::info!(actor = %actor, credential_id = %id, change = what.as_str(), "status changed");
     Ok(json_status(StatusCode::OK, &out))
 }
 
-/// `POST /api/v1/admin/certificates/{id}/revoke` (body `{"reason": …}`, required).
+/// `POST /api/v1/admin/certificates/{id}/revoke` (body `{"reason": …}`, required, and an
+/// optional `public_reason` shown on the verification page).
 #[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/revoke", tag = "admin",
     summary = "Revoke (final)",
     security(("bearer" = [])),

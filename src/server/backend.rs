@@ -257,16 +257,19 @@ impl Backend {
         &self,
         id: &uuid::Uuid,
         change: Change,
-        reason: &str,
+        (reason, public_reason): (&str, Option<&str>),
         actor: &str,
     ) -> Result<CertificateBody, ApiError> {
+        use crate::registry::StatusAction;
         let id = format!("urn:uuid:{id}");
         let reason = Some(reason).filter(|r| !r.is_empty());
-        match change {
-            Change::Revoke => self.registry.revoke(&id, reason.unwrap_or(""), actor)?,
-            Change::Suspend => self.registry.suspend(&id, reason, actor)?,
-            Change::Reinstate => self.registry.reinstate(&id, reason, actor)?,
+        let action = match change {
+            Change::Revoke => StatusAction::Revoke,
+            Change::Suspend => StatusAction::Suspend,
+            Change::Reinstate => StatusAction::Reinstate,
         };
+        self.registry
+            .change_status(&id, action, reason, public_reason, actor)?;
         self.lookup_urn(&id)
     }
 

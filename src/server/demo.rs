@@ -78,13 +78,21 @@ pub fn create(
         let checked = row.check()?;
         let issued = backend.issue(&checked)?;
         let change = match i {
-            1 => Some((Change::Revoke, "demo: a revoked sample")),
-            2 => Some((Change::Suspend, "demo: a suspended sample")),
+            1 => Some((
+                Change::Revoke,
+                "demo: a revoked sample",
+                "演示：考核结果作废 (demo: the assessment result was annulled)",
+            )),
+            2 => Some((
+                Change::Suspend,
+                "demo: a suspended sample",
+                "演示：复核中 (demo: under review)",
+            )),
             _ => None,
         };
         let state = match change {
-            Some((c, reason)) => {
-                backend.change(&issued.claims.id, c, reason, "demo")?;
+            Some((c, reason, public)) => {
+                backend.change(&issued.claims.id, c, (reason, Some(public)), "demo")?;
                 if c == Change::Revoke {
                     "revoked"
                 } else {

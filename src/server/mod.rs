@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assets;
 pub mod backend;
 pub mod bodies;
 mod counters;
@@ -61,6 +62,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;
 /// Every route: (method, path template). The OpenAPI test checks both ways against this list.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
+    ("GET", "/assets/{file}"),
     ("GET", "/V/{payload}"),
     ("POST", "/verify"),
     ("POST", "/verify/image"),
@@ -92,6 +94,7 @@ pub fn app(state: AppState) -> Router {
     let image_limit = DefaultBodyLimit::max(api::MAX_IMAGE_BODY + (64 << 10));
     Router::new()
         .route("/", get(pages::home))
+        .route("/assets/{file}", get(assets::asset))
         .route("/V/{payload}", get(pages::qr_page))
         .route("/verify", post(pages::verify_form).layer(verify_limit))
         .route(

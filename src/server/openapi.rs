@@ -54,6 +54,7 @@ impl Modify for OptionalReinstateBody {
     ),
     paths(
         super::pages::home,
+        super::assets::asset,
         super::pages::qr_page,
         super::pages::verify_form,
         super::pages::verify_image_form,

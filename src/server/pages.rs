@@ -28,14 +28,32 @@ use std::sync::OnceLock;
 /// Longest `/V/{payload}` accepted (a version-40 QR holds at most 4,296 alphanumeric characters).
 pub const MAX_QR_PAYLOAD: usize = 8192;
 
-const CSS: &str = "\
+/// The style sheet: the system's fonts first, then the site's own (`super::assets`): the UI
+/// subset, then the printed certificate's whole font for names the subset lacks.
+///
+/// The list names no generic `system-ui`: on a system without Chinese fonts, Chromium drew
+/// boxes for the Chinese text it laid out with `system-ui` before the web font had loaded
+/// (seen in the browser test's screenshots), and never redrew it.
+fn css() -> &'static str {
+    static CSS: OnceLock<String> = OnceLock::new();
+    CSS.get_or_init(|| {
+        format!(
+            "@font-face{{font-family:'Skillcert UI';src:url({}) format('woff')}}\
+             @font-face{{font-family:'Skillcert CJK';src:url({}) format('opentype')}}{CSS_RULES}",
+            super::assets::ui_font_path(),
+            super::assets::cjk_font_path()
+        )
+    })
+}
+
+const CSS_RULES: &str = "\
 *{box-sizing:border-box}\
-body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;background:#f4f5f7;color:#1b1f24}\
+body{margin:0;font:16px/1.5 -apple-system,'Segoe UI',Roboto,'Helvetica Neue','PingFang SC','Noto Sans CJK SC','Microsoft YaHei','Skillcert UI','Skillcert CJK',sans-serif;background:#f4f5f7;color:#1b1f24}\
 header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#fff;border-bottom:1px solid #dde1e6;font-size:.95rem}\
 header a{color:#0b57d0}\
 main{max-width:40rem;margin:0 auto;padding:1rem}\
 .banner{border-radius:14px;padding:1.2rem 1.2rem 1rem;color:#fff;text-align:center;margin-bottom:1rem}\
-.banner .icon{font-size:3.2rem;line-height:1;font-weight:700}\
+.banner .icon svg{width:3.2rem;height:3.2rem}\
 .banner h1{margin:.3rem 0;font-size:1.9rem}\
 .banner p{margin:0;font-size:1.05rem}\
 .green{background:#137333}.amber{background:#b26a00}.red{background:#c5221f}\
@@ -44,9 +62,13 @@ dt{font-size:.85rem;color:#5f6368;margin-top:.6rem}\
 dd{margin:0 0 .5rem;font-size:1.1rem;font-weight:600;word-break:break-word}\
 dd small{display:block;font-weight:400;color:#3c4043;font-size:.9rem}\
 .why{background:#fff;border-left:6px solid #c5221f;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}\
+.why.green{border-left-color:#137333}\
 .why.amber{border-left-color:#b26a00;background:#fff}\
 details{background:#fff;border-radius:12px;padding:.6rem 1rem;font-size:.9rem}\
-td{padding:.2rem .4rem;vertical-align:top}\
+summary{cursor:pointer;color:#0b57d0}\
+table{border-collapse:collapse;width:100%;table-layout:fixed}\
+td{padding:.2rem .4rem;vertical-align:top;overflow-wrap:anywhere}\
+td:first-child{width:3.2rem}td:nth-child(2){width:7.5rem}\
 .pass{color:#137333}.fail{color:#c5221f}.skip,.warn{color:#b26a00}\
 form{background:#fff;border-radius:12px;padding:1rem;margin-bottom:1rem}\
 textarea{width:100%;min-height:8rem;font:14px monospace}\
@@ -54,13 +76,13 @@ button{margin-top:.6rem;padding:.6rem 1.4rem;font-size:1rem;border:0;border-radi
 footer{text-align:center;font-size:.85rem;color:#5f6368;padding:1rem}";
 
 /// The Content-Security-Policy of every page: nothing but the inline style sheet (by hash),
-/// images from data URLs, and forms posting to this site.
+/// images from data URLs, the site's own web font, and forms posting to this site.
 pub fn csp() -> &'static str {
     static CSP: OnceLock<String> = OnceLock::new();
     CSP.get_or_init(|| {
-        let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
+        let h = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(css().as_bytes()));
         format!(
-            "default-src 'none'; style-src 'sha256-{h}'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+            "default-src 'none'; style-src 'sha256-{h}'; img-src data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         )
     })
 }
@@ -98,7 +120,7 @@ impl<'a> Frame<'a> {
         Frame {
             tag: lang.tag(),
             title,
-            css: CSS,
+            css: css(),
             code: lang.code(),
             site: words(lang).site,
             switch_href,
@@ -149,21 +171,25 @@ struct ReportPage<'a> {
     verdict: &'static str,
     icon: &'static str,
     head: &'static str,
-    explanation: &'static str,
-    fails: Vec<&'a str>,
+    message: &'a str,
     notes: &'a [String],
     rows: Option<Vec<Row>>,
     checks: Vec<CheckRow<'a>>,
 }
 
+const ICON_CHECK: &str = r##"<svg viewBox="0 0 24 24"><path d="M4 12.5l5 5L20 6.5" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
+const ICON_BANG: &str = r##"<svg viewBox="0 0 24 24"><path d="M12 4v10" stroke="#fff" stroke-width="3.2" stroke-linecap="round"/><circle cx="12" cy="19.5" r="1.9" fill="#fff"/></svg>"##;
+const ICON_CROSS: &str = r##"<svg viewBox="0 0 24 24"><path d="M6 6l12 12M18 6L6 18" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>"##;
+
 /// The verification page for a report.
 pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
-    let (head, explanation) = verdict_text(r.verdict, lang);
+    let (head, _) = verdict_text(r.verdict, lang);
     let t = tone(r.verdict);
+    // Drawn, not typed: no font needs a glyph for them.
     let icon = match t {
-        Tone::Green => "✓",
-        Tone::Amber => "!",
-        Tone::Red => "✕",
+        Tone::Green => ICON_CHECK,
+        Tone::Amber => ICON_BANG,
+        Tone::Red => ICON_CROSS,
     };
     let checks = r
         .checks
@@ -186,8 +212,10 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
         verdict: r.verdict.as_str(),
         icon,
         head,
-        explanation,
-        fails: r.failure_reasons(),
+        message: match lang {
+            Lang::Zh => &r.message_zh,
+            Lang::En => &r.message_en,
+        },
         notes: &r.notes,
         rows: (r.summary.holder.is_some() || r.summary.program.is_some()).then(|| {
             let mut rows = claim_rows(lang, &r.summary);
@@ -256,13 +284,13 @@ fn claim_rows(lang: Lang, s: &Summary) -> Vec<Row> {
         row(w.issuer, i.clone(), s.issuer.clone().filter(|x| x != i));
     }
     if let Some(f) = &s.valid_from {
-        row(w.valid_from, date(f), None);
+        row(w.valid_from, date(lang, f), None);
     }
     if s.valid_from.is_some() {
         let until = s
             .valid_until
             .as_deref()
-            .map_or(w.no_expiry.to_owned(), date);
+            .map_or(w.no_expiry.to_owned(), |d| date(lang, d));
         row(w.valid_until, until, None);
     }
     if let Some(id) = &s.credential_id {
@@ -305,8 +333,16 @@ fn position_zh(f: Framework, value: &str) -> Option<String> {
     })
 }
 
-fn date(rfc3339: &str) -> String {
-    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+/// A date as its reader writes it (`2026年12月2日`, `2 December 2026`; China Standard Time);
+/// text that is not an RFC 3339 time is shown as it is.
+fn date(lang: Lang, rfc3339: &str) -> String {
+    match crate::model::parse_time("date", rfc3339) {
+        Ok(t) => match lang {
+            Lang::Zh => crate::verify::date_zh(&t),
+            Lang::En => crate::verify::date_en(&t),
+        },
+        Err(_) => rfc3339.to_owned(),
+    }
 }
 
 /// The home page: paste a token or upload a photo.
@@ -465,6 +501,17 @@ mod tests {
     }
 
     #[test]
+    fn the_fonts_are_named_after_the_system_fonts_and_without_system_ui() {
+        let body = css().split("body{").nth(1).unwrap();
+        let family = body.split(';').find(|d| d.starts_with("font:")).unwrap();
+        assert!(!family.contains("system-ui"), "{family}");
+        let ui = family.find("'Skillcert UI'").unwrap();
+        assert!(family.find("'Microsoft YaHei'").unwrap() < ui, "{family}");
+        assert!(ui < family.find("'Skillcert CJK'").unwrap(), "{family}");
+        assert!(css().contains(&super::super::assets::ui_font_path()));
+    }
+
+    #[test]
     fn csp_pins_the_style_sheet() {
         let c = csp();
         assert!(c.starts_with("default-src 'none'; style-src 'sha256-"));
@@ -493,6 +540,10 @@ mod tests {
         let p = report_page(Lang::En, &r, "?lang=zh");
         assert!(p.contains("data-verdict=\"malformed\""));
         assert!(p.contains("&lt;script&gt;x&lt;/script&gt;"));
+        // The reason is a technical check: it is inside the folded details, after the message.
+        let details = p.find("<details>").expect("a details section");
+        assert!(p.find("&lt;script&gt;").unwrap() > details);
+        assert!(p.find(r.message_en.as_str()).unwrap() < details);
         assert!(!p.contains("<script>"));
     }
 }

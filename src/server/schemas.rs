@@ -94,7 +94,7 @@ impl PartialSchema for BatchRequest {
 
 impl ToSchema for BatchRequest {}
 
-/// `{"reason": …}` with the reason required.
+/// `{"reason": …, "public_reason": …}` with the reason required (revoke, suspend).
 pub struct ReasonRequired;
 /// `{"reason": …}` with the reason optional.
 pub struct ReasonOptional;
@@ -110,7 +110,16 @@ fn reason_body(required: bool) -> RefOr<Schema> {
         )
         .additional_properties(Some(AdditionalProperties::FreeForm(false)));
     if required {
-        o = o.required("reason");
+        o = o.required("reason").property(
+            "public_reason",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(MAX_REASON_CHARS))
+                .description(Some(
+                    "optional: the reason shown to whoever verifies the certificate \
+                     (`reason` stays internal)",
+                )),
+        );
     }
     o.into()
 }

@@ -299,6 +299,7 @@ impl CheckedList {
             set,
             stale: l.is_stale(now),
             source: self.source.clone(),
+            change: None,
         })
     }
 }

@@ -60,6 +60,11 @@ pub struct Report {
     /// The claims shown.
     #[serde(flatten)]
     pub summary: Summary,
+    /// What the verdict means, in Chinese, for the person who reads it (with the date of a
+    /// revocation or suspension and the issuer's published reason, when known).
+    pub message_zh: String,
+    /// What the verdict means, in English.
+    pub message_en: String,
     /// Every check.
     pub checks: Vec<Check>,
     /// Caveats the reader must see (for example: a stale status list was accepted).
@@ -95,6 +100,8 @@ impl Report {
             valid: false,
             format,
             summary: Summary::default(),
+            message_zh: String::new(),
+            message_en: String::new(),
             checks: vec![Check {
                 name: "parse".into(),
                 outcome: Outcome::Fail,
@@ -104,6 +111,15 @@ impl Report {
             notes: vec![],
             accredited_by: None,
         }
+        .explained(&super::explain::Facts::default())
+    }
+
+    /// The report with its messages set from its verdict and `facts`.
+    pub(super) fn explained(mut self, facts: &super::explain::Facts) -> Report {
+        let (zh, en) = super::explain::explain(self.verdict, facts);
+        self.message_zh = zh;
+        self.message_en = en;
+        self
     }
 
     /// The reasons of the failed checks, joined.
@@ -124,11 +140,12 @@ impl From<ParseError> for Report {
     }
 }
 
-/// The checks of one run, and its notes.
+/// The checks of one run, its notes, and the status changes its status checks found.
 #[derive(Default)]
 pub(super) struct Checks {
     pub(super) checks: Vec<Check>,
     pub(super) notes: Vec<String>,
+    pub(super) changes: Vec<(Verdict, super::StatusChange)>,
 }
 
 impl Checks {

@@ -12,6 +12,19 @@ pub struct StatusBit {
     pub stale: bool,
     /// Where the list came from (file, URL, cache, registry).
     pub source: String,
+    /// When the bit was last set and the reason the issuer published, when the source knows
+    /// them (the issuer's own registry does; a status list credential does not).
+    pub change: Option<StatusChange>,
+}
+
+/// What an issuer's registry knows of the status change that set a bit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// When the certificate was revoked or suspended.
+    pub at: DateTime<Utc>,
+    /// The reason the issuer chose to publish (`revoke --public-reason`); the internal reason
+    /// is never here.
+    pub public_reason: Option<String>,
 }
 
 /// What an issuer's own registry says of a credential of that issuer.

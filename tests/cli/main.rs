@@ -14,4 +14,6 @@ mod cli_forms;
 mod cli_printing;
 mod cli_schemes;
 mod hostile_status;
+mod readme;
+mod snapshots;
 mod status_cli;

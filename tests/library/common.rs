@@ -21,6 +21,7 @@ impl StatusSource for FixedStatus {
             set: self.0,
             stale: false,
             source: "test list".into(),
+            change: None,
         })
     }
 }

@@ -188,7 +188,7 @@ fn portal_verifies_every_accredited_issuer_and_fails_closed() {
     cnc.state
         .issuer_site()
         .unwrap()
-        .change(&lathe.claims.id, Change::Revoke, "fraud", "test")
+        .change(&lathe.claims.id, Change::Revoke, ("fraud", None), "test")
         .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {

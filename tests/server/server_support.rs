@@ -149,47 +149,93 @@ pub fn blank_png() -> Vec<u8> {
 }
 
 /// Verification pages of real certificates for the browser test: (name, path, verdict, words
-/// the banner shows).
-pub fn browser_pages(state: &AppState) -> Vec<(&'static str, String, &'static str, &'static str)> {
+/// the banner shows), in Chinese and English: valid, revoked, suspended, expired and
+/// untrusted_issuer. (`status_unknown` needs a registry that cannot be read: see
+/// [`break_status_lists`].)
+pub fn browser_pages(state: &AppState) -> Vec<(String, String, &'static str, &'static str)> {
+    use skillcert::server::backend::Change;
     let valid = issue(state, "王晓明");
     let revoked = issue(state, "赵强");
-    state
-        .issuer_site()
-        .unwrap()
-        .change(
-            &revoked.claims.id,
-            skillcert::server::backend::Change::Revoke,
-            "test: revoked",
-            "test",
-        )
-        .unwrap();
-    let path = |i: &Issued| qr_path(i);
-    vec![
+    let suspended = issue(state, "孙丽");
+    for (c, what, public) in [
+        (&revoked, Change::Revoke, "考核舞弊 assessment fraud"),
+        (&suspended, Change::Suspend, "复核中 under review"),
+    ] {
+        state
+            .issuer_site()
+            .unwrap()
+            .change(&c.claims.id, what, ("test", Some(public)), "test")
+            .unwrap();
+    }
+    let mut old = request_json("刘芳");
+    old["valid_from"] = "2019-03-01T00:00:00Z".into();
+    old["valid_years"] = 3.into();
+    let (_, checked) = IssuanceRequest::from_value(old).unwrap();
+    let expired = state.issuer_site().unwrap().issue(&checked).unwrap();
+    // Another issuer, unknown to this site.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Issuer::init(
+        other_dir.path(),
+        "Other Centre",
+        Some("https://other.example"),
+    )
+    .unwrap();
+    let (_, checked) = IssuanceRequest::from_value(request_json("周杰")).unwrap();
+    let untrusted = other.issue_unregistered(&checked).unwrap();
+    let mut pages = Vec::new();
+    for (name, i, verdict, zh, en) in [
+        ("valid", &valid, "valid", "证书有效", "Valid certificate"),
         (
-            "valid-zh",
-            format!("{}?lang=zh", path(&valid)),
-            "valid",
-            "证书有效",
-        ),
-        (
-            "valid-en",
-            format!("{}?lang=en", path(&valid)),
-            "valid",
-            "Valid certificate",
-        ),
-        (
-            "revoked-zh",
-            format!("{}?lang=zh", path(&revoked)),
+            "revoked",
+            &revoked,
             "revoked",
             "证书已撤销",
-        ),
-        (
-            "revoked-en",
-            format!("{}?lang=en", path(&revoked)),
-            "revoked",
             "Certificate revoked",
         ),
-    ]
+        (
+            "suspended",
+            &suspended,
+            "suspended",
+            "证书已暂停",
+            "Certificate suspended",
+        ),
+        (
+            "expired",
+            &expired,
+            "expired",
+            "证书已过期",
+            "Certificate expired",
+        ),
+        (
+            "untrusted_issuer",
+            &untrusted,
+            "untrusted_issuer",
+            "发证机构不受信任",
+            "Not from a trusted issuer",
+        ),
+    ] {
+        pages.push((
+            format!("{name}-zh"),
+            format!("{}?lang=zh", qr_path(i)),
+            verdict,
+            zh,
+        ));
+        pages.push((
+            format!("{name}-en"),
+            format!("{}?lang=en", qr_path(i)),
+            verdict,
+            en,
+        ));
+    }
+    pages
+}
+
+/// Makes the registry's status lists unreadable (its `status_entries` table renamed), so that
+/// every status check of this issuer answers `status_unknown`.
+pub fn break_status_lists(dir: &std::path::Path) {
+    let c = rusqlite::Connection::open(dir.join("registry.sqlite")).unwrap();
+    c.execute_batch("ALTER TABLE status_entries RENAME TO status_entries_unreadable")
+        .unwrap();
 }
 
 /// The path of a certificate's verification page (`/V/{payload}` of its QR text).
