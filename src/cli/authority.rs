@@ -47,6 +47,9 @@ pub enum AuthorityCommand {
         reason: String,
     },
     /// Lift a suspension (what the issuer signed during it counts again).
+    #[command(
+        after_help = "Example:\n  skillcert --data-dir hrss authority reinstate did:web:weld.example.cn --reason 'audit closed'"
+    )]
     Reinstate {
         /// The issuer's id (DID).
         issuer: String,
@@ -67,8 +70,12 @@ pub enum AuthorityCommand {
         valid_days: u32,
     },
     /// List accreditations and the history.
+    #[command(after_help = "Example:\n  skillcert --data-dir hrss authority show")]
     Show,
     /// Print the trust anchor verifiers are given (`--trust-anchor`).
+    #[command(
+        after_help = "Example:\n  ANCHOR=$(skillcert --data-dir hrss authority key)\n  skillcert verify CERT.jwt --trust scheme.json --trust-anchor \"$ANCHOR\""
+    )]
     Key,
 }
 

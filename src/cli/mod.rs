@@ -122,12 +122,18 @@ pub enum Command {
     /// Report issued certificates and status changes to a register (a scheme's portal).
     Report(report::ReportArgs),
     /// A portal's register.
+    #[command(
+        after_help = "Example:\n  skillcert --data-dir portal register export --format jsonl --out register.jsonl"
+    )]
     Register {
         /// Subcommand.
         #[command(subcommand)]
         command: report::RegisterCommand,
     },
     /// An authority: accredits issuers with scopes, publishes its signed trust list.
+    #[command(
+        after_help = "Example:\n  skillcert --data-dir hrss authority init --name '浙江省职业技能鉴定指导中心'\n  skillcert --data-dir hrss authority accredit cnc-trust.json --programs 6-18-01-01\n  skillcert --data-dir hrss authority publish --out scheme.json"
+    )]
     Authority {
         /// Subcommand.
         #[command(subcommand)]

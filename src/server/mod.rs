@@ -26,6 +26,7 @@ pub mod pages;
 pub mod parse_errors;
 pub mod portal;
 mod query_page;
+pub mod rate_limit;
 pub mod ready;
 pub mod register_api;
 pub mod schemas;

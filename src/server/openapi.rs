@@ -74,6 +74,9 @@ impl Modify for OptionalReinstateBody {
         super::admin::revoke,
         super::admin::suspend,
         super::admin::reinstate,
+        super::register_api::post_bundle,
+        super::register_api::query_api,
+        super::register_api::query_page,
     ),
     modifiers(&BearerScheme, &OptionalReinstateBody)
 )]

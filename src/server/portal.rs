@@ -27,7 +27,7 @@ pub struct Portal {
     verifier: RwLock<Arc<Verifier>>,
     public_url: String,
     register: Option<PortalRegister>,
-    limiter: super::register_api::RateLimiter,
+    limiter: super::rate_limit::RateLimiter,
 }
 
 /// The register a portal keeps, and the key it signs receipts with.
@@ -107,7 +107,7 @@ impl Portal {
     }
 
     /// Per-client limits of the register query.
-    pub fn limiter(&self) -> &super::register_api::RateLimiter {
+    pub fn limiter(&self) -> &super::rate_limit::RateLimiter {
         &self.limiter
     }
 

@@ -4,9 +4,9 @@
 //!
 //! The query never enumerates: number and name are both required, and "no such certificate",
 //! "the name does not match" and "the ID does not match" get the same 404 answer. Each client
-//! address may ask [`QUERY_BURST`] queries at once and one more every
-//! [`QUERY_REFILL`] (429 with `Retry-After` beyond that).
+//! address is rate-limited ([`super::rate_limit`]: 429 with `Retry-After` beyond its share).
 
+use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
 use super::i18n::Lang;
 use super::state::AppState;
@@ -18,41 +18,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// Queries a client may make at once.
-pub const QUERY_BURST: u32 = 20;
-/// One more query per this interval.
-pub const QUERY_REFILL: Duration = Duration::from_secs(3);
-
-/// Per-client token buckets.
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    /// `Ok` when `client` may query now, else how long to wait.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let mut m = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() > 100_000 {
-            m.retain(|_, (_, t)| now.duration_since(*t) < QUERY_REFILL * QUERY_BURST);
-        }
-        let (tokens, last) = m.entry(client).or_insert((f64::from(QUERY_BURST), now));
-        let refill = now.duration_since(*last).as_secs_f64() / QUERY_REFILL.as_secs_f64();
-        *tokens = (*tokens + refill).min(f64::from(QUERY_BURST));
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(QUERY_REFILL.mul_f64(1.0 - *tokens))
-        }
-    }
-}
+use std::time::Instant;
 
 fn json(status: StatusCode, v: &serde_json::Value) -> Response {
     let mut r = (status, v.to_string()).into_response();
@@ -64,6 +31,17 @@ fn json(status: StatusCode, v: &serde_json::Value) -> Response {
 }
 
 /// `POST /api/v1/register/bundles`.
+#[utoipa::path(post, path = "/api/v1/register/bundles", tag = "register",
+    summary = "A portal's register: a bundle of certificate records and status changes signed by an accredited issuer",
+    request_body(content = Object, content_type = "application/json", description = "a SkillcertReportBundle with an eddsa-jcs-2022 proof by the issuer's key"),
+    responses(
+        (status = 200, description = "stored (or held already): the portal's signed receipt", body = super::schemas::ReceiptDocument),
+        (status = 400, description = "not a bundle; the message names the member", body = ErrorBody),
+        (status = 403, description = "not from a key of an issuer the portal's trust lists accredit, or the signature does not verify", body = ErrorBody),
+        (status = 404, description = "this site keeps no register", body = ErrorBody),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 422, description = "a record outside the issuer's scope or accreditation, or a status change of an unknown certificate; nothing was stored", body = ErrorBody),
+    ))]
 pub async fn post_bundle(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let portal = state
         .portal
@@ -223,6 +201,19 @@ const NOT_FOUND: &str =
     "no certificate with this number and holder name (and ID number, if given) is in the register";
 
 /// `GET /api/v1/query?number=&name=[&id=]`.
+#[utoipa::path(get, path = "/api/v1/query", tag = "register",
+    summary = "The national-style query: a certificate by number and holder name (and ID number)",
+    params(
+        ("number" = String, Query, description = "certificate number"),
+        ("name" = String, Query, description = "holder name"),
+        ("id" = Option<String>, Query, description = "national ID number, checked against the salted hash"),
+    ),
+    responses(
+        (status = 200, description = "what the register holds, with the current status", body = super::schemas::QueryAnswer),
+        (status = 400, description = "number or name missing", body = ErrorBody),
+        (status = 404, description = "no such certificate, or the name or ID does not match (one answer for all), or no register here", body = ErrorBody),
+        (status = 429, description = "too many queries from this client (Retry-After)", body = ErrorBody),
+    ))]
 pub async fn query_api(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -240,12 +231,30 @@ pub async fn query_api(
 }
 
 /// `GET /query`: the form, and the answer when number and name are given.
+#[utoipa::path(get, path = "/query", tag = "register",
+    summary = "The query page (zh/en, no JavaScript)",
+    params(
+        ("number" = Option<String>, Query, description = "certificate number"),
+        ("name" = Option<String>, Query, description = "holder name"),
+        ("id" = Option<String>, Query, description = "national ID number (optional)"),
+        ("lang" = Option<String>, Query, description = "zh or en"),
+    ),
+    responses(
+        (status = 200, description = "the form, and what was found", body = String, content_type = "text/html"),
+        (status = 400, description = "number or name missing", body = String, content_type = "text/html"),
+        (status = 404, description = "nothing found (the page says so; HTML), or no register here (JSON)",
+            content((String = "text/html"), (ErrorBody = "application/json"))),
+        (status = 429, description = "too many queries from this client", body = ErrorBody),
+    ))]
 pub async fn query_page(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     q: Query<QueryParams>,
 ) -> Result<Response, ApiError> {
+    if state.portal.is_none() {
+        return Err(ApiError::NotFound("this site keeps no register".into()));
+    }
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let client = peer.map(|Extension(ConnectInfo(a))| a.ip());
     let asked = q.number.as_deref().is_some_and(|n| !n.trim().is_empty())

@@ -162,3 +162,69 @@ pub struct StatusListCredential(pub Value);
 #[derive(ToSchema)]
 #[schema(value_type = Object)]
 pub struct OpenApiDocument(pub Value);
+
+/// A portal's signed receipt for a bundle (`SkillcertReportReceipt`).
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct ReceiptDocument {
+    /// `SkillcertReportReceipt`.
+    #[schema(rename = "type")]
+    kind: String,
+    /// 1.
+    version: u32,
+    /// The portal's `did:key`.
+    portal: String,
+    /// The issuer whose bundle it was.
+    issuer: String,
+    /// Hex SHA-256 of the bundle.
+    bundle: String,
+    /// When the portal stored it.
+    received: String,
+    /// Each item of the bundle: its key and digest.
+    items: Vec<ReceiptEntry>,
+    /// `eddsa-jcs-2022` Data Integrity proof by the portal's key.
+    #[schema(value_type = Object)]
+    proof: Value,
+}
+
+/// One item a receipt names.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct ReceiptEntry {
+    /// `certificate:<id>` or `status:<seq>`.
+    item: String,
+    /// Hex SHA-256 of the item's JCS form.
+    digest: String,
+}
+
+/// The register's answer to a query.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct QueryAnswer {
+    /// The certificates with this number and holder name.
+    found: Vec<FoundCertificate>,
+}
+
+/// A certificate the register holds.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct FoundCertificate {
+    /// The issuer's id.
+    issuer: String,
+    /// The issuer's name in the portal's trust list.
+    issuer_name: Option<String>,
+    /// The latest record the issuer reported (id, number, holder, program, level, dates, key,
+    /// document digest, status entries).
+    #[schema(value_type = Object)]
+    record: Value,
+    /// Reported status changes, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    status_changes: Vec<Value>,
+    /// When the register first received it.
+    first_reported: String,
+    /// `active`, `revoked`, `suspended` or `status_unknown` (the issuer's status list and the
+    /// reported changes together).
+    current_status: String,
+    /// Why the status could not be confirmed, if it could not.
+    status_notes: Vec<String>,
+}

@@ -113,9 +113,9 @@ impl CacheEntry {
         }
         match self.max_age {
             None => true,
-            Some(a) => {
-                now >= self.fetched_at && now < self.fetched_at + Duration::seconds(a as i64)
-            }
+            // A copy fetched after `now` (by a concurrent check that started later) is newer
+            // than what was asked for: fresh too, so concurrent checks share one fetch.
+            Some(a) => now < self.fetched_at + Duration::seconds(a as i64),
         }
     }
 

@@ -266,6 +266,7 @@ async fn every_field_of_real_answers_is_described() {
     page_answers(&mut d).await;
     admin_answers(&mut d).await;
     key_and_ops_answers(&mut d).await;
+    register_answers(&mut d).await;
 
     assert!(d.problems.is_empty(), "{:#?}", d.problems);
     // A route added without a request here fails: its answers would go unchecked.
@@ -474,4 +475,24 @@ async fn key_and_ops_answers(d: &mut Described) {
                 .await;
         }
     }
+}
+
+/// The register's routes on an issuer's site (which keeps no register): 404s, described.
+/// (Their answers on a portal are checked by `tests/slow/register_e2e.rs`.)
+async fn register_answers(d: &mut Described) {
+    let r = d
+        .send(req(
+            "POST",
+            "/api/v1/register/bundles",
+            Some("application/json"),
+            "{}",
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = d
+        .send(req("GET", "/api/v1/query?number=S1&name=x", None, ""))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = d.send(req("GET", "/query", None, "")).await;
+    assert_eq!(r.status, 404);
 }
