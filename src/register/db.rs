@@ -24,10 +24,12 @@ CREATE TABLE register_items (
 CREATE INDEX register_items_by_number ON register_items(number);
 CREATE INDEX register_items_by_credential ON register_items(issuer, credential, kind);
 CREATE TABLE register_receipts (
-    bundle      TEXT PRIMARY KEY,
+    bundle      TEXT NOT NULL,
+    portal      TEXT NOT NULL,
     issuer      TEXT NOT NULL,
     json        TEXT NOT NULL,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (bundle, portal)
 );
 CREATE TRIGGER register_items_no_update BEFORE UPDATE ON register_items
     BEGIN SELECT RAISE(ABORT, 'register items are append-only'); END;
@@ -52,10 +54,12 @@ CREATE TABLE register_items (
 CREATE INDEX register_items_by_number ON register_items(number);
 CREATE INDEX register_items_by_credential ON register_items(issuer, credential, kind);
 CREATE TABLE register_receipts (
-    bundle      TEXT PRIMARY KEY,
+    bundle      TEXT NOT NULL,
+    portal      TEXT NOT NULL,
     issuer      TEXT NOT NULL,
     json        TEXT NOT NULL,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (bundle, portal)
 );
 CREATE FUNCTION register_append_only() RETURNS trigger AS $$
 BEGIN RAISE EXCEPTION 'register items are append-only'; END $$ LANGUAGE plpgsql;
@@ -142,15 +146,18 @@ pub struct Row {
 pub trait Db: Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
-    /// The receipt stored for a bundle digest.
-    fn receipt_for(&self, bundle: &str) -> Result<Option<Value>, DbError>;
+    /// The receipt `portal` (its DID: instances sharing a key are one portal) stored for a
+    /// bundle digest.
+    fn receipt_for(&self, bundle: &str, portal: &str) -> Result<Option<Value>, DbError>;
     /// In one transaction: every item not yet held, and the receipt; returns the receipt
     /// stored for the bundle (this one, or one stored first by a concurrent ingestion).
     /// `Ok(Err(i))`: item `i` is a status change of a certificate not held; nothing stored.
+    #[allow(clippy::too_many_arguments, reason = "one row's columns")]
     fn ingest(
         &self,
         issuer: &str,
         bundle: &str,
+        portal: &str,
         items: &[StoredItem],
         receipt: &Value,
         at: &str,

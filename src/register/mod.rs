@@ -116,7 +116,13 @@ impl Register {
         portal: &dyn Signer,
         now: DateTime<Utc>,
     ) -> Result<serde_json::Value, IngestError> {
-        if let Some(r) = self.db.receipt_for(&bundle.digest)? {
+        let did = portal
+            .verification_method()
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(r) = self.db.receipt_for(&bundle.digest, &did)? {
             return Ok(r);
         }
         let receipt =
@@ -129,6 +135,7 @@ impl Register {
         let stored = self.db.ingest(
             &bundle.issuer,
             &bundle.digest,
+            &did,
             &items,
             &receipt,
             &crate::model::format_time(&now),

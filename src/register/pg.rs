@@ -95,12 +95,12 @@ impl Db for PgDb {
         "postgres"
     }
 
-    fn receipt_for(&self, bundle: &str) -> Result<Option<Value>, DbError> {
+    fn receipt_for(&self, bundle: &str, portal: &str) -> Result<Option<Value>, DbError> {
         let r = self
             .client()
             .query_opt(
-                "SELECT json FROM register_receipts WHERE bundle = $1",
-                &[&bundle],
+                "SELECT json FROM register_receipts WHERE bundle = $1 AND portal = $2",
+                &[&bundle, &portal],
             )
             .map_err(e)?;
         r.map(|r| parse(r.get(0))).transpose()
@@ -110,6 +110,7 @@ impl Db for PgDb {
         &self,
         issuer: &str,
         bundle: &str,
+        portal: &str,
         items: &[StoredItem],
         receipt: &Value,
         at: &str,
@@ -153,15 +154,15 @@ impl Db for PgDb {
             .map_err(e)?;
         }
         tx.execute(
-            "INSERT INTO register_receipts (bundle, issuer, json, received_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
-            &[&bundle, &issuer, &receipt.to_string(), &at],
+            "INSERT INTO register_receipts (bundle, portal, issuer, json, received_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[&bundle, &portal, &issuer, &receipt.to_string(), &at],
         )
         .map_err(e)?;
         let json: String = tx
             .query_one(
-                "SELECT json FROM register_receipts WHERE bundle = $1",
-                &[&bundle],
+                "SELECT json FROM register_receipts WHERE bundle = $1 AND portal = $2",
+                &[&bundle, &portal],
             )
             .map_err(e)?
             .get(0);

@@ -85,12 +85,12 @@ impl Db for SqliteDb {
         "sqlite"
     }
 
-    fn receipt_for(&self, bundle: &str) -> Result<Option<Value>, DbError> {
+    fn receipt_for(&self, bundle: &str, portal: &str) -> Result<Option<Value>, DbError> {
         let json: Option<String> = self
             .conn()
             .query_row(
-                "SELECT json FROM register_receipts WHERE bundle = ?1",
-                [bundle],
+                "SELECT json FROM register_receipts WHERE bundle = ?1 AND portal = ?2",
+                [bundle, portal],
                 |r| r.get(0),
             )
             .optional()
@@ -102,6 +102,7 @@ impl Db for SqliteDb {
         &self,
         issuer: &str,
         bundle: &str,
+        portal: &str,
         items: &[StoredItem],
         receipt: &Value,
         at: &str,
@@ -147,15 +148,15 @@ impl Db for SqliteDb {
             }
         }
         tx.execute(
-            "INSERT INTO register_receipts (bundle, issuer, json, received_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO NOTHING",
-            params![bundle, issuer, receipt.to_string(), at],
+            "INSERT INTO register_receipts (bundle, portal, issuer, json, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            params![bundle, portal, issuer, receipt.to_string(), at],
         )
         .map_err(e)?;
         let json: String = tx
             .query_row(
-                "SELECT json FROM register_receipts WHERE bundle = ?1",
-                [bundle],
+                "SELECT json FROM register_receipts WHERE bundle = ?1 AND portal = ?2",
+                [bundle, portal],
                 |r| r.get(0),
             )
             .map_err(e)?;

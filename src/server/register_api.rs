@@ -99,7 +99,8 @@ async fn run_query(
     if let Err(wait) = portal.limiter().check(client, Instant::now()) {
         return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
     }
-    let (Some(number), Some(name)) = (q.number.clone(), q.name.clone()) else {
+    let given = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let (Some(number), Some(name)) = (given(&q.number), given(&q.name)) else {
         return Err(ApiError::BadRequest(
             "give both number and name (and optionally id)".into(),
         ));
