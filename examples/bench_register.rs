@@ -42,7 +42,7 @@ fn main() {
     let run = uuid::Uuid::new_v4().simple().to_string();
     let key = issuer.config().active_key.clone();
     let record = |i: usize| {
-        Item::Certificate(CertificateRecord {
+        Item::Certificate(Box::new(CertificateRecord {
             credential_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
             number: Some(format!("B{}{i:07}", &run[..8])),
             holder_name: format!("持证人{i}"),
@@ -61,7 +61,7 @@ fn main() {
                 list: "https://bench.example.cn/status/1".into(),
                 index: i as u64,
             }],
-        })
+        }))
     };
     let t = Instant::now();
     let bundles: Vec<Vec<u8>> = (0..n.div_ceil(1000))

@@ -112,7 +112,7 @@ pub struct StatusChange {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Item {
     /// A certificate record.
-    Certificate(CertificateRecord),
+    Certificate(Box<CertificateRecord>),
     /// A status change.
     Status(StatusChange),
 }

@@ -185,7 +185,7 @@ impl Register {
             let first = self.db.first_received(&row.issuer, &record.credential_id)?;
             out.push(Found {
                 issuer: row.issuer,
-                record,
+                record: *record,
                 changes,
                 first_reported: first.unwrap_or(row.received_at),
             });

@@ -18,7 +18,7 @@ pub(super) mod suite {
     use crate::signer::KeySigner;
 
     fn record(id: &str, number: &str, name: &str) -> Item {
-        Item::Certificate(CertificateRecord {
+        Item::Certificate(Box::new(CertificateRecord {
             credential_id: id.into(),
             number: Some(number.into()),
             holder_name: name.into(),
@@ -37,7 +37,7 @@ pub(super) mod suite {
                 list: "https://x/status/1".into(),
                 index: 7,
             }],
-        })
+        }))
     }
 
     fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {

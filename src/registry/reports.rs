@@ -246,12 +246,12 @@ fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, RegistryEr
     let issued = crate::model::parse_time("issued_at", &rec.issued_at)
         .map_err(|e| RegistryError::Corrupt(format!("{id}: {e}")))?;
     let sha = rec.document_sha256.clone().unwrap_or_default();
-    Ok(Item::Certificate(CertificateRecord::of_claims(
+    Ok(Item::Certificate(Box::new(CertificateRecord::of_claims(
         &claims,
         issued,
         &rec.key_id,
         &sha,
-    )))
+    ))))
 }
 
 /// The status change recorded as event `seq`.

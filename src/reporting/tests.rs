@@ -52,12 +52,12 @@ fn record(w: &World, code: &str) -> Item {
         ((), (), w.issuer.sign_all(c, now).unwrap())
     };
     let doc = serde_json::to_vec(&issued.document).unwrap();
-    Item::Certificate(CertificateRecord::of_claims(
+    Item::Certificate(Box::new(CertificateRecord::of_claims(
         &issued.claims,
         crate::model::now_secs(),
         &w.issuer.config().active_key,
         &hex::encode(Sha256::digest(&doc)),
-    ))
+    )))
 }
 
 fn bundle(w: &World, items: &[Item]) -> Vec<u8> {

@@ -36,3 +36,26 @@ impl RateLimiter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_gets_its_burst_then_one_per_refill_and_others_are_unaffected() {
+        let l = RateLimiter::default();
+        let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let t0 = Instant::now();
+        for _ in 0..QUERY_BURST {
+            assert!(l.check(a, t0).is_ok());
+        }
+        let wait = l.check(a, t0).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= QUERY_REFILL);
+        assert!(l.check(b, t0).is_ok(), "another client has its own bucket");
+        assert!(
+            l.check(a, t0 + QUERY_REFILL).is_ok(),
+            "one more after a refill"
+        );
+        assert!(l.check(a, t0 + QUERY_REFILL).is_err());
+    }
+}

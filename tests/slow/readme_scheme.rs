@@ -51,6 +51,11 @@ fn the_readme_scheme_demo_runs_as_written() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("HTTP 422"),
+        "the welding institute's report is refused: {stderr}"
+    );
+    assert!(dir.path().join("register.csv").is_file());
     let verdicts: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.trim().strip_prefix("\"verdict\": \""))
@@ -62,6 +67,8 @@ fn the_readme_scheme_demo_runs_as_written() {
         "{stdout}"
     );
     for w in [
+        "\"current_status\": \"active\"",
+        "every one matches",
         "not accredited for program 6-25-04-08",
         "suspended from",
         "浙江省职业技能鉴定指导中心",
