@@ -3,9 +3,22 @@
 
 use super::i18n::Lang;
 use super::pages::{render, Frame};
-use super::register_api::QueryParams;
+use serde::Deserialize;
 use askama::Template;
 use serde_json::Value;
+
+/// The query's parameters.
+#[derive(Debug, Deserialize)]
+pub struct QueryParams {
+    /// Certificate number.
+    pub number: Option<String>,
+    /// Holder name.
+    pub name: Option<String>,
+    /// National ID number (optional).
+    pub id: Option<String>,
+    /// Page language.
+    pub lang: Option<String>,
+}
 
 /// The words of the page.
 struct Words {

@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use serde::Deserialize;
+pub use super::query_page::QueryParams;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
@@ -70,19 +70,6 @@ pub async fn post_bundle(State(state): State<AppState>, body: Bytes) -> Result<R
     })
     .await?;
     Ok(json(StatusCode::OK, &receipt))
-}
-
-/// The query's parameters.
-#[derive(Debug, Deserialize)]
-pub struct QueryParams {
-    /// Certificate number.
-    pub number: Option<String>,
-    /// Holder name.
-    pub name: Option<String>,
-    /// National ID number (optional).
-    pub id: Option<String>,
-    /// Page language.
-    pub lang: Option<String>,
 }
 
 /// Runs a query for `client`, rate-limited: the found certificates with their current status.

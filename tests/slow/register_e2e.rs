@@ -45,8 +45,10 @@ fn ok(c: &mut Command) -> String {
 fn issuer(dir: &Path, name: &str, code: &str, rows: usize, tag: &str) {
     // Each issuer its own did:web (no server: status lists cannot be had, which the register
     // reports as status_unknown unless a revocation was reported).
+    // Unique per run: the PostgreSQL register outlives a test run.
     let host = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let url = format!("https://{host}.example.cn");
+    let run = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let url = format!("https://{host}-{run}.example.cn");
     ok(sk(dir).args(["init", "--name", name, "--base-url", &url]));
     let mut s = String::from("holder_name,holder_name_latin,national_id,program_code,program_name,level_framework,level,valid_years,email\n");
     for i in 0..rows {
