@@ -3,8 +3,8 @@
 
 use super::i18n::Lang;
 use super::pages::{render, Frame};
-use serde::Deserialize;
 use askama::Template;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The query's parameters.

@@ -9,6 +9,7 @@
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
 use super::i18n::Lang;
+pub use super::query_page::QueryParams;
 use super::state::AppState;
 use crate::register::{Found, IngestError};
 use crate::reporting::{verify_bundle, ReportError};
@@ -17,7 +18,6 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-pub use super::query_page::QueryParams;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
