@@ -219,7 +219,11 @@ fn malformed_scheme_members_are_refused_naming_the_member() {
     v["validUntil"] = serde_json::json!("2026-11-01T00:00:00Z");
     let e = TrustSource::anchored(&serde_json::to_vec(&v).unwrap(), &a, "x").unwrap_err();
     assert!(e.to_string().contains("before validFrom"), "{e}");
-    for bad in [&b"{"[..], b"[]", b"{\"type\":\"SkillcertTrustList\",\"version\":1}"] {
+    for bad in [
+        &b"{"[..],
+        b"[]",
+        b"{\"type\":\"SkillcertTrustList\",\"version\":1}",
+    ] {
         assert!(TrustSource::anchored(bad, &a, "x").is_err());
     }
     // Too large.
