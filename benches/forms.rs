@@ -129,7 +129,11 @@ fn forms(c: &mut Criterion) {
         .collect();
     g.throughput(Throughput::Elements(64));
     g.bench_function("keys_verify_many_64", |b| {
-        b.iter(|| assert!(skillcert::keys::verify_many(black_box(&checks)).iter().all(|b| *b)))
+        b.iter(|| {
+            assert!(skillcert::keys::verify_many(black_box(&checks))
+                .iter()
+                .all(|b| *b))
+        })
     });
     g.finish();
 }

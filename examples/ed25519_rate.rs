@@ -2,7 +2,10 @@
 //! message one at a time, and `keys::verify_many` (batches, with the pre-checks that keep it
 //! exactly `verify_strict`). Prints `verify_strict <per second>` and `verify_many <per second>`.
 
-#![allow(clippy::unwrap_used, reason = "a benchmark tool: a failed unwrap is a failed run")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a benchmark tool: a failed unwrap is a failed run"
+)]
 
 use ed25519_dalek::{Signer, SigningKey};
 use skillcert::keys::{self, SignatureCheck};
