@@ -74,7 +74,7 @@ read -r cnt secs < <(python3 scripts/bench_verify.py documents "$work")
 pydocs=$(echo "$cnt / $secs" | bc -l)
 
 line() { printf '%-44s %9.0f/s  %s\n' "$1" "$2" "$3"; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+ratio() { echo "$1 / ($2)" | bc -l | xargs printf '%.2f'; }
 for form in tokens documents qr; do
   r=${rate[$form]} r1=${rate[$form.1]}
   line "skillcert verify --batch $form ($cores cores)" "$r" "per core $(ratio "$r" "$cores * $strict")x raw"

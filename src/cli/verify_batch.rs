@@ -112,7 +112,9 @@ fn read_chunks(
     work: &std::sync::mpsc::SyncSender<Chunk>,
     slots: &std::sync::mpsc::SyncSender<()>,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::with_capacity(1 << 16, input);
+    // As large as a chunk: from a file, chunks are full; from a pipe, a chunk is what the
+    // writer had written (a read returns what is there).
+    let mut reader = BufReader::with_capacity(CHUNK_BYTES, input);
     let mut buf = Vec::new();
     let (mut seq, mut line_no) = (0u64, 0usize);
     let mut lines = Vec::new();

@@ -42,8 +42,11 @@ fn reference(c: &Case) -> bool {
         .is_some_and(|k| keys::verify_strict(k, &c.message, &c.signature))
 }
 
+/// Signed messages: (message, signature).
+type Signed = Vec<(Vec<u8>, [u8; 64])>;
+
 /// Valid signatures to surround a case with; `variant` changes them, and so the batch.
-fn fillers(variant: u32, n: usize) -> (VerifyingKey, Vec<(Vec<u8>, [u8; 64])>) {
+fn fillers(variant: u32, n: usize) -> (VerifyingKey, Signed) {
     let sk = SigningKey::from_bytes(&[0x42; 32]);
     let sigs = (0..n)
         .map(|i| {
