@@ -52,7 +52,15 @@ fn forms(c: &mut Criterion) {
         claims.issuer.url.as_deref(),
     )
     .unwrap();
-    let issued = issuer.sign_all(claims, now_secs()).unwrap();
+    let issued = issuer.sign_all(claims.clone(), now_secs()).unwrap();
+    // 64 different certificates, for the batch path.
+    let many: Vec<_> = (0..64)
+        .map(|_| {
+            let mut c = claims.clone();
+            c.id = uuid::Uuid::new_v4();
+            issuer.sign_all(c, now_secs()).unwrap()
+        })
+        .collect();
     let verifier = Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(Clear))
         .build()
@@ -67,6 +75,28 @@ fn forms(c: &mut Criterion) {
             assert_eq!(verifier.check(u).verdict, Verdict::Valid);
         })
     });
+    g.throughput(Throughput::Elements(many.len() as u64));
+    g.bench_function("verify_token_check_many_64", |b| {
+        b.iter(|| {
+            let us: Vec<_> = many
+                .iter()
+                .map(|i| UnverifiedCredential::from_token(black_box(&i.token)).unwrap())
+                .collect();
+            let reports = verifier.check_many(&us);
+            assert!(reports.iter().all(|r| r.verdict == Verdict::Valid));
+        })
+    });
+    g.bench_function("verify_qr_text_check_many_64", |b| {
+        b.iter(|| {
+            let us: Vec<_> = many
+                .iter()
+                .map(|i| UnverifiedCredential::from_qr_text(black_box(&i.qr_text)).unwrap())
+                .collect();
+            let reports = verifier.check_many(&us);
+            assert!(reports.iter().all(|r| r.verdict == Verdict::Valid));
+        })
+    });
+    g.throughput(Throughput::Elements(1));
     g.bench_function("verify_qr_text", |b| {
         b.iter(|| {
             let u = UnverifiedCredential::from_qr_text(black_box(&issued.qr_text)).unwrap();
@@ -85,6 +115,26 @@ fn forms(c: &mut Criterion) {
     let sig: Signature = key.sign(&msg);
     g.bench_function("ed25519_dalek_verify_strict", |b| {
         b.iter(|| vk.verify_strict(black_box(&msg), black_box(&sig)).unwrap())
+    });
+    // The batch path's raw rate: 64 different messages, pre-checks included.
+    let msgs: Vec<[u8; 64]> = (0..64u8).map(|i| [i; 64]).collect();
+    let sigs: Vec<[u8; 64]> = msgs.iter().map(|m| key.sign(m).to_bytes()).collect();
+    let checks: Vec<_> = msgs
+        .iter()
+        .zip(&sigs)
+        .map(|(m, s)| skillcert::keys::SignatureCheck {
+            key: &vk,
+            message: m,
+            signature: s,
+        })
+        .collect();
+    g.throughput(Throughput::Elements(64));
+    g.bench_function("keys_verify_many_64", |b| {
+        b.iter(|| {
+            assert!(skillcert::keys::verify_many(black_box(&checks))
+                .iter()
+                .all(|b| *b))
+        })
     });
     g.finish();
 }

@@ -10,6 +10,9 @@ use std::io::Write;
 use std::path::Path;
 use zeroize::Zeroizing;
 
+mod batch;
+pub use batch::{verify_many, SignatureCheck, BATCH};
+
 /// Multicodec prefix of an Ed25519 public key (`ed01`).
 pub const ED25519_PUB_PREFIX: [u8; 2] = [0xed, 0x01];
 /// Multicodec prefix of an Ed25519 secret seed (`8026`).

@@ -16,6 +16,7 @@ mod certificate;
 mod credential;
 mod error;
 mod explain;
+mod many;
 mod report;
 mod source;
 mod summary;
@@ -139,7 +140,7 @@ impl Verifier {
     /// Verifies: a [`VerifiedCredential`] only when every check passes; else a [`Rejected`]
     /// whose report says why.
     pub fn verify(&self, u: UnverifiedCredential) -> Result<VerifiedCredential, Rejected> {
-        let report = self.run(&u);
+        let report = self.run(&u, self.now(), &Strict);
         if report.verdict == Verdict::Valid {
             Ok(VerifiedCredential::new(u, report))
         } else {
@@ -155,9 +156,8 @@ impl Verifier {
         }
     }
 
-    /// Runs every check and gives the report.
-    fn run(&self, u: &UnverifiedCredential) -> Report {
-        let now = self.now();
+    /// Runs every check as of `now` and gives the report; `sigs` answers the signature checks.
+    fn run(&self, u: &UnverifiedCredential, now: DateTime<Utc>, sigs: &dyn Signatures) -> Report {
         let mut c = Checks::default();
         c.push(
             "parse",
@@ -174,7 +174,7 @@ impl Verifier {
             ),
             Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
         }
-        let (authentic, accredited_by) = self.check_key(u, now, &mut c);
+        let (authentic, accredited_by) = self.check_key(u, now, sigs, &mut c);
         self.check_registry(u, &mut c);
         check_qr_host(u, &mut c);
         check_dates(u, now, &mut c);
@@ -236,6 +236,7 @@ impl Verifier {
         &self,
         u: &UnverifiedCredential,
         now: DateTime<Utc>,
+        sigs: &dyn Signatures,
         c: &mut Checks,
     ) -> (bool, Option<AccreditedBy>) {
         let found = self.trust.find(&u.issuer_id, &u.key_id, now);
@@ -266,7 +267,7 @@ impl Verifier {
                 let own = keys::parse_did_key(&u.key_id)
                     .ok()
                     .filter(|_| u.key_id.starts_with(&u.issuer_id));
-                match own.map(|k| failed_proofs(u, &k)) {
+                match own.map(|k| failed_proofs(u, &k, sigs)) {
                     Some(failed) => push_signature(u, failed, c),
                     None => c.push(
                         "signature",
@@ -290,7 +291,7 @@ impl Verifier {
                 good.push(f);
                 continue;
             }
-            match failed_proofs(u, &f.found.public) {
+            match failed_proofs(u, &f.found.public, sigs) {
                 None => good.push(f),
                 Some(bad) => failed = failed.or(Some(bad)),
             }
@@ -570,17 +571,36 @@ fn push_signature(u: &UnverifiedCredential, failed: Option<String>, c: &mut Chec
 
 /// `None` when every signature verifies with `key` (the document form: every proof of its
 /// proof set), else which proofs failed, as text for the check's reason.
-fn failed_proofs(u: &UnverifiedCredential, key: &ed25519_dalek::VerifyingKey) -> Option<String> {
+fn failed_proofs(
+    u: &UnverifiedCredential,
+    key: &ed25519_dalek::VerifyingKey,
+    sigs: &dyn Signatures,
+) -> Option<String> {
     if u.proofs.is_empty() {
-        return (!keys::verify_strict(key, &u.message, &u.signature)).then(String::new);
+        return (!sigs.verifies(key, &u.message, &u.signature)).then(String::new);
     }
     let bad: Vec<&str> = u
         .proofs
         .iter()
-        .filter(|p| !keys::verify_strict(key, &p.message, &p.signature))
+        .filter(|p| !sigs.verifies(key, &p.message, &p.signature))
         .map(|p| p.cryptosuite.name())
         .collect();
     (!bad.is_empty()).then(|| format!(" (proof {})", bad.join(", ")))
+}
+
+/// Answers "does this signature verify with this key": [`Strict`] checks it there and then;
+/// a batch ([`Verifier::check_many`]) answers from results computed beforehand.
+trait Signatures {
+    fn verifies(&self, key: &ed25519_dalek::VerifyingKey, msg: &[u8], sig: &[u8; 64]) -> bool;
+}
+
+/// Each signature checked when asked, with [`keys::verify_strict`].
+struct Strict;
+
+impl Signatures for Strict {
+    fn verifies(&self, key: &ed25519_dalek::VerifyingKey, msg: &[u8], sig: &[u8; 64]) -> bool {
+        keys::verify_strict(key, msg, sig)
+    }
 }
 
 /// ` (proofs checked: eddsa-jcs-2022, eddsa-rdfc-2022)` for the document form, else empty.

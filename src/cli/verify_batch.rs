@@ -1,14 +1,46 @@
-//! `skillcert verify --batch FILE`: the auditor's bulk path. One token or QR text per line
-//! (`-` = stdin), one compact JSON verdict per line on stdout (the `verify --json` object plus
+//! `skillcert verify --batch FILE`: the auditor's bulk path. One credential per line (`-` =
+//! stdin), one compact JSON verdict per line on stdout (the `verify --json` object plus
 //! `line`), streaming, with a size limit per line.
+//!
+//! Every core works: a reader thread cuts the input into chunks of lines, worker threads
+//! (one per core) parse a chunk and check it with [`Verifier::check_many`] (signatures in
+//! batches), and this thread writes the chunks' verdicts in input order. Memory is bounded
+//! whatever the input's length: at most [`IN_FLIGHT_PER_WORKER`] chunks per worker exist at
+//! once (read, being checked, or waiting for their turn to be written), each of at most
+//! [`CHUNK_LINES`] lines or about [`CHUNK_BYTES`] bytes (one line may be up to [`MAX_LINE`]).
 
 use super::common::{exit_code_after, CliError, CmdResult, EXIT_OK};
 use crate::input::trim_ascii;
-use crate::verify::{Format, Report, Verifier};
+use crate::verify::{Format, Rejected, Report, UnverifiedCredential, Verifier};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
 
 /// Longest line accepted (a token of the largest document).
 pub(crate) const MAX_LINE: usize = crate::token::MAX_TOKEN;
+/// Most lines in a chunk.
+const CHUNK_LINES: usize = 256;
+/// A chunk is closed once it holds this many bytes.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Chunks in flight per worker thread.
+const IN_FLIGHT_PER_WORKER: usize = 3;
+
+/// One input line: its number and its bytes, or `None` when it was longer than [`MAX_LINE`].
+type Line = (usize, Option<Vec<u8>>);
+
+/// Lines read together, numbered in input order.
+struct Chunk {
+    seq: u64,
+    lines: Vec<Line>,
+}
+
+/// A chunk's verdicts: the output text and the exit code they call for.
+struct Done {
+    seq: u64,
+    text: String,
+    code: i32,
+}
 
 /// One line: its bytes, or `None` when it was longer than [`MAX_LINE`] (the rest is skipped).
 fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<Option<()>>> {
@@ -37,55 +69,166 @@ fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<
 
 /// Verifies every line of `source` (a file path or `-`).
 pub(crate) fn run(verifier: &Verifier, source: &str) -> CmdResult {
-    let input: Box<dyn Read> = if source == "-" {
-        Box::new(std::io::stdin().lock())
+    let input: Box<dyn Read + Send> = if source == "-" {
+        Box::new(std::io::stdin())
     } else {
         Box::new(
             std::fs::File::open(source)
                 .map_err(|e| CliError::unreadable(format!("{source}: {e}")))?,
         )
     };
-    let mut reader = BufReader::with_capacity(1 << 16, input);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut code = EXIT_OK;
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let (work_tx, work_rx) = sync_channel::<Chunk>(workers);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = channel::<Done>();
+    // A slot is taken per chunk read and given back once it is written: the bound on memory.
+    let (slot_tx, slot_rx) = sync_channel::<()>(workers * IN_FLIGHT_PER_WORKER);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || read_chunks(input, &work_tx, &slot_tx));
+        for _ in 0..workers {
+            let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
+            s.spawn(move || check_chunks(verifier, &rx, &tx));
+        }
+        // Only the workers hold these now: when they are gone, the reader's sends fail.
+        drop(work_rx);
+        drop(done_tx);
+        let written = write_in_order(&done_rx, &slot_rx);
+        // Unblock the reader and the workers if writing stopped early.
+        drop(slot_rx);
+        drop(done_rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the reader thread panicked")));
+        let code = written?;
+        read.map_err(|e| CliError::unreadable(format!("{source}: {e}")))?;
+        Ok(code)
+    })
+}
+
+/// The reader: chunks of lines, each taking a slot first. A chunk is sent early when no more
+/// input is waiting, so that a slow writer of lines (someone typing) sees each verdict soon.
+fn read_chunks(
+    input: Box<dyn Read + Send>,
+    work: &std::sync::mpsc::SyncSender<Chunk>,
+    slots: &std::sync::mpsc::SyncSender<()>,
+) -> std::io::Result<()> {
+    // As large as a chunk: from a file, chunks are full; from a pipe, a chunk is what the
+    // writer had written (a read returns what is there).
+    let mut reader = BufReader::with_capacity(CHUNK_BYTES, input);
     let mut buf = Vec::new();
-    let mut line_no = 0usize;
-    while let Some(ok) = next_line(&mut reader, &mut buf)
-        .map_err(|e| CliError::unreadable(format!("{source}: {e}")))?
-    {
+    let (mut seq, mut line_no) = (0u64, 0usize);
+    let mut lines = Vec::new();
+    let mut bytes = 0usize;
+    let mut send = |lines: &mut Vec<Line>, bytes: &mut usize| -> bool {
+        let chunk = Chunk {
+            seq,
+            lines: std::mem::take(lines),
+        };
+        seq += 1;
+        *bytes = 0;
+        slots.send(()).is_ok() && work.send(chunk).is_ok()
+    };
+    while let Some(ok) = next_line(&mut reader, &mut buf)? {
         line_no += 1;
-        let report = match ok {
-            None => Report::malformed(
+        let line = ok.map(|()| trim_ascii(&buf).to_vec());
+        if line.as_ref().is_some_and(Vec::is_empty) {
+            continue;
+        }
+        bytes += line.as_ref().map_or(0, Vec::len);
+        lines.push((line_no, line));
+        let full = lines.len() >= CHUNK_LINES || bytes >= CHUNK_BYTES;
+        if (full || reader.buffer().is_empty()) && !send(&mut lines, &mut bytes) {
+            return Ok(());
+        }
+    }
+    if !lines.is_empty() {
+        send(&mut lines, &mut bytes);
+    }
+    Ok(())
+}
+
+/// A worker: checks chunks until there are no more (or no one to hand them to).
+fn check_chunks(
+    verifier: &Verifier,
+    work: &Mutex<Receiver<Chunk>>,
+    done: &std::sync::mpsc::Sender<Done>,
+) {
+    loop {
+        let next = match work.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(chunk) = next else { return };
+        if done.send(check_chunk(verifier, chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// One chunk's verdicts: every line parsed, the credentials checked together, the reports
+/// written in line order with `line` added.
+fn check_chunk(verifier: &Verifier, chunk: Chunk) -> Done {
+    let mut parsed: Vec<UnverifiedCredential> = Vec::with_capacity(chunk.lines.len());
+    let mut early: Vec<Option<Report>> = Vec::with_capacity(chunk.lines.len());
+    for (line_no, line) in &chunk.lines {
+        let report = match line {
+            None => Some(Report::malformed(
                 Format::Token,
                 format!("line {line_no}: longer than {MAX_LINE} bytes"),
-            ),
-            Some(()) => {
-                let text = trim_ascii(&buf);
-                if text.is_empty() {
-                    continue;
+            )),
+            Some(text) => match crate::input::parse_bytes(text) {
+                Ok(u) => {
+                    parsed.push(u);
+                    None
                 }
-                match crate::input::verify_bytes(verifier, text) {
-                    Ok(verified) => verified.into_report(),
-                    Err(rejected) => {
-                        let unreadable = rejected.parse_error().is_some();
-                        let mut r = rejected.into_report();
-                        if unreadable {
-                            for c in &mut r.checks {
-                                c.reason = format!("line {line_no}: {}", c.reason);
-                            }
-                        }
-                        r
+                Err(e) => {
+                    let mut r = Rejected::from(e).into_report();
+                    for c in &mut r.checks {
+                        c.reason = format!("line {line_no}: {}", c.reason);
                     }
+                    Some(r)
                 }
-            }
+            },
+        };
+        early.push(report);
+    }
+    let mut checked = verifier.check_many(&parsed).into_iter();
+    let mut text = String::new();
+    let mut code = EXIT_OK;
+    for ((line_no, _), early) in chunk.lines.iter().zip(early) {
+        let Some(report) = early.or_else(|| checked.next()) else {
+            continue;
         };
         code = exit_code_after(code, &report);
-        let mut v = serde_json::to_value(&report).expect("serializable");
-        v["line"] = line_no.into();
-        writeln!(out, "{v}").map_err(|e| CliError::unreadable(format!("stdout: {e}")))?;
-        out.flush()
-            .map_err(|e| CliError::unreadable(format!("stdout: {e}")))?;
+        let json = serde_json::to_string(&report).expect("serializable");
+        // The `verify --json` object with `line` added last.
+        text.push_str(json.strip_suffix('}').unwrap_or(&json));
+        text.push_str(&format!(",\"line\":{line_no}}}\n"));
+    }
+    Done {
+        seq: chunk.seq,
+        text,
+        code,
+    }
+}
+
+/// Writes the chunks' verdicts in input order, giving back a slot per chunk written; the exit
+/// code of them all.
+fn write_in_order(done: &Receiver<Done>, slots: &Receiver<()>) -> CmdResult {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+    let (mut next, mut code) = (0u64, EXIT_OK);
+    let fail = |e: std::io::Error| CliError::unreadable(format!("stdout: {e}"));
+    for d in done {
+        waiting.insert(d.seq, d);
+        while let Some(d) = waiting.remove(&next) {
+            out.write_all(d.text.as_bytes()).map_err(fail)?;
+            code = code.max(d.code);
+            next += 1;
+            let _ = slots.recv();
+        }
+        out.flush().map_err(fail)?;
     }
     Ok(code)
 }

@@ -9,6 +9,7 @@
 )]
 #![forbid(unsafe_code)]
 
+mod batch_parallel;
 mod cli_core;
 mod cli_forms;
 mod cli_printing;

@@ -34,6 +34,7 @@ mod qr_vectors;
 mod qr_zbar;
 mod schemas;
 mod schemes;
+mod speccheck;
 mod status_vectors;
 mod token_vectors;
 mod tooling;

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Verification speed, side by side in one run: makes N independent credentials of each form
+# (tokens signed with Python joserfc, eddsa-jcs-2022 documents with Python cryptography + rfc8785,
+# QR texts re-signed with cryptography; all by a key of the script, after a skillcert-issued
+# template), then verifies them with `skillcert verify --batch` (release build; all cores, and
+# one core through taskset), Python joserfc and node jose (tokens), Python cryptography + rfc8785
+# (documents, signature only), and prints rates and ratios next to the raw Ed25519 rates of this
+# machine (examples/ed25519_rate.rs). Usage: scripts/bench-verify.sh [N] (default 20000).
+# BEFORE=path/to/older/skillcert also runs that binary on the same inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-20000}"
+work="${BENCH_DIR:-target/bench-verify}"
+rm -rf "$work" && mkdir -p "$work/template"
+python3 -c "import joserfc, cryptography, rfc8785" 2>/dev/null \
+  || python3 -m pip install -q joserfc cryptography rfc8785 2>/dev/null \
+  || python3 -m pip install -q --break-system-packages joserfc cryptography rfc8785
+if [ ! -d tests/tooling/node_modules/jose ]; then
+  (cd tests/tooling && npm ci --no-audit --no-fund --loglevel=error)
+fi
+cargo build --release --quiet --bin skillcert --example ed25519_rate
+bin=target/release/skillcert
+data="$work/issuer"
+"$bin" --data-dir "$data" init --name "Benchmark Centre" --base-url https://verify.example.cn >/dev/null
+"$bin" --data-dir "$data" --json issue --holder "张三" --holder-latin "Zhang San" \
+  --program "焊工 Welder" --program-code 6-29-03-01 --level 3 --formats document,token \
+  --out "$work/template/out" >"$work/template/issued.json"
+python3 - "$work/template" <<'PY'
+import json, sys, shutil
+t = sys.argv[1]
+j = json.load(open(f"{t}/issued.json"))
+shutil.copy(j["files"]["document"], f"{t}/document.json")
+shutil.copy(j["files"]["token"], f"{t}/token.txt")
+open(f"{t}/qr.txt", "w").write(j["qr_text"])
+PY
+"$bin" --data-dir "$data" status export --out "$work/template/lists" >/dev/null
+python3 scripts/bench_verify.py make "$work" "$n"
+status=()
+for f in "$work"/lists/*.json; do status+=(--status "$f"); done
+cores=$(nproc)
+echo "N=$n, $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r _ strict < <("target/release/examples/ed25519_rate" | grep verify_strict)
+read -r _ many < <("target/release/examples/ed25519_rate" | grep verify_many)
+printf '%-44s %9.0f/s\n' "raw verify_strict (one core)" "$strict" "raw verify_many, batches (one core)" "$many"
+
+# skillcert: rate of `verify --batch FILE` (wall time of the process); every verdict must be valid.
+run_skillcert() { # binary file [taskset args...]
+  local b="$1" f="$2"; shift 2
+  local auditor; auditor=$(mktemp -d)
+  local start end
+  start=$(date +%s.%N)
+  "$@" "$b" --data-dir "$auditor" verify --batch "$f" --trust "$work/trust.json" "${status[@]}" \
+    --offline >"$work/out.jsonl"
+  end=$(date +%s.%N)
+  rm -rf "$auditor"
+  local bad; bad=$(grep -vc '"verdict":"valid"' "$work/out.jsonl" || true)
+  [ "$bad" = 0 ] || { echo "$bad verdicts not valid in $f:"; grep -v '"verdict":"valid"' "$work/out.jsonl" | head -2; exit 1; }
+  echo "$(wc -l <"$f") / ($end - $start)" | bc -l
+}
+declare -A rate
+for form in tokens documents qr; do
+  rate[$form]=$(run_skillcert "$bin" "$work/$form.txt")
+  rate[$form.1]=$(run_skillcert "$bin" "$work/$form.txt" taskset -c 0)
+  if [ -n "${BEFORE:-}" ]; then
+    rate[$form.before]=$(run_skillcert "$BEFORE" "$work/$form.txt")
+    rate[$form.before1]=$(run_skillcert "$BEFORE" "$work/$form.txt" taskset -c 0)
+  fi
+done
+read -r cnt secs < <(python3 scripts/bench_verify.py joserfc "$work")
+joserfc=$(echo "$cnt / $secs" | bc -l)
+read -r cnt secs < <(cd tests/tooling && node jose_bench.mjs "../../$work/tokens.txt" "../../$work/jwk.json")
+jose=$(echo "$cnt / $secs" | bc -l)
+read -r cnt secs < <(python3 scripts/bench_verify.py documents "$work")
+pydocs=$(echo "$cnt / $secs" | bc -l)
+
+line() { printf '%-44s %9.0f/s  %s\n' "$1" "$2" "$3"; }
+ratio() { echo "$1 / ($2)" | bc -l | xargs printf '%.2f'; }
+for form in tokens documents qr; do
+  r=${rate[$form]} r1=${rate[$form.1]}
+  line "skillcert verify --batch $form ($cores cores)" "$r" "per core $(ratio "$r" "$cores * $strict")x raw"
+  line "skillcert verify --batch $form (1 core)" "$r1" "$(ratio "$r1" "$strict")x raw verify_strict"
+  if [ -n "${BEFORE:-}" ]; then
+    line "  before: $form ($cores cores)" "${rate[$form.before]}" "after/before $(ratio "$r" "${rate[$form.before]}")x"
+    line "  before: $form (1 core)" "${rate[$form.before1]}" "after/before $(ratio "$r1" "${rate[$form.before1]}")x"
+  fi
+done
+line "python joserfc, tokens (1 core)" "$joserfc" "skillcert batch / joserfc $(ratio "${rate[tokens]}" "$joserfc")x"
+line "node jose, tokens (1 core)" "$jose" "skillcert batch / jose $(ratio "${rate[tokens]}" "$jose")x"
+line "python cryptography+rfc8785, documents" "$pydocs" "skillcert batch / it $(ratio "${rate[documents]}" "$pydocs")x"
