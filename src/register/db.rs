@@ -7,9 +7,15 @@ use serde_json::Value;
 /// The schema, one entry per version: (SQLite, PostgreSQL). Items are append-only.
 pub const MIGRATIONS: &[(&str, &str)] = &[(SQLITE_V1, PG_V1)];
 
-const SQLITE_V1: &str = r#"
+/// Version 1's tables, the same on both databases but for the type of the arrival counter.
+macro_rules! v1_tables {
+    ($seq:literal) => {
+        concat!(
+            "
 CREATE TABLE register_items (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq         ",
+            $seq,
+            ",
     issuer      TEXT NOT NULL,
     item        TEXT NOT NULL,
     digest      TEXT NOT NULL,
@@ -31,41 +37,30 @@ CREATE TABLE register_receipts (
     received_at TEXT NOT NULL,
     PRIMARY KEY (bundle, portal)
 );
-CREATE TRIGGER register_items_no_update BEFORE UPDATE ON register_items
+"
+        )
+    };
+}
+
+/// Version 1 on SQLite: the tables, and triggers that refuse updates and deletes of items.
+const SQLITE_V1: &str = concat!(
+    v1_tables!("INTEGER PRIMARY KEY AUTOINCREMENT"),
+    "CREATE TRIGGER register_items_no_update BEFORE UPDATE ON register_items
     BEGIN SELECT RAISE(ABORT, 'register items are append-only'); END;
 CREATE TRIGGER register_items_no_delete BEFORE DELETE ON register_items
     BEGIN SELECT RAISE(ABORT, 'register items are append-only'); END;
-"#;
+"
+);
 
-const PG_V1: &str = r#"
-CREATE TABLE register_items (
-    seq         BIGSERIAL PRIMARY KEY,
-    issuer      TEXT NOT NULL,
-    item        TEXT NOT NULL,
-    digest      TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('certificate', 'status')),
-    credential  TEXT NOT NULL,
-    number      TEXT,
-    body        TEXT NOT NULL,
-    bundle      TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    UNIQUE (issuer, item, digest)
-);
-CREATE INDEX register_items_by_number ON register_items(number);
-CREATE INDEX register_items_by_credential ON register_items(issuer, credential, kind);
-CREATE TABLE register_receipts (
-    bundle      TEXT NOT NULL,
-    portal      TEXT NOT NULL,
-    issuer      TEXT NOT NULL,
-    json        TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    PRIMARY KEY (bundle, portal)
-);
-CREATE FUNCTION register_append_only() RETURNS trigger AS $$
+/// Version 1 on PostgreSQL: the tables, and a trigger that refuses updates and deletes.
+const PG_V1: &str = concat!(
+    v1_tables!("BIGSERIAL PRIMARY KEY"),
+    "CREATE FUNCTION register_append_only() RETURNS trigger AS $$
 BEGIN RAISE EXCEPTION 'register items are append-only'; END $$ LANGUAGE plpgsql;
 CREATE TRIGGER register_items_append_only BEFORE UPDATE OR DELETE ON register_items
     FOR EACH ROW EXECUTE FUNCTION register_append_only();
-"#;
+"
+);
 
 /// A database failure.
 #[derive(Debug, thiserror::Error)]
