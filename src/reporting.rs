@@ -370,18 +370,20 @@ pub struct Receipt {
     pub proof: Option<Value>,
 }
 
+/// The DID a portal signs receipts as: its signer's verification method without the fragment
+/// (instances of one portal share it; the register keeps one receipt per bundle and DID).
+pub fn portal_did(signer: &dyn Signer) -> String {
+    let vm = signer.verification_method();
+    vm.split('#').next().unwrap_or(vm).to_owned()
+}
+
 /// The portal's receipt for `bundle`, signed by `signer` (a `did:key` method).
 pub fn sign_receipt(
     signer: &dyn Signer,
     bundle: &VerifiedBundle,
     received: DateTime<Utc>,
 ) -> Result<Value, crate::proof::ProofError> {
-    let portal = signer
-        .verification_method()
-        .split('#')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let portal = portal_did(signer);
     let r = Receipt {
         kind: RECEIPT_TYPE.into(),
         version: 1,

@@ -116,12 +116,7 @@ impl Register {
         portal: &dyn Signer,
         now: DateTime<Utc>,
     ) -> Result<serde_json::Value, IngestError> {
-        let did = portal
-            .verification_method()
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let did = crate::reporting::portal_did(portal);
         if let Some(r) = self.db.receipt_for(&bundle.digest, &did)? {
             return Ok(r);
         }
