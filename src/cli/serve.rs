@@ -153,13 +153,9 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
         Some(a) => Some(bind(a, "--metrics-addr")?),
         None => None,
     };
-    if args.trust.is_empty() && !args.trust_anchor.is_empty() {
-        return Err(CliError::unreadable(
-            "--trust-anchor: give the trust list it signed with --trust",
-        ));
-    }
+    let anchors = super::verify::anchors(&args.trust, &args.trust_anchor)?;
     if !args.trust.is_empty() {
-        let state = portal_state(cli, args, local)?;
+        let state = portal_state(cli, args, anchors, local)?;
         return run_state(listener, local, metrics, state);
     }
     let metrics_url = metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics"));
@@ -318,14 +314,13 @@ fn run_state(
 
 /// The state of a scheme's portal (`serve --trust … --trust-anchor …`): no issuer, no demo;
 /// the data dir only caches status lists.
-fn portal_state(cli: &Ctx, args: &ServeArgs, local: SocketAddr) -> Result<AppState, CliError> {
+fn portal_state(
+    cli: &Ctx,
+    args: &ServeArgs,
+    anchors: Vec<Option<crate::trust::TrustAnchor>>,
+    local: SocketAddr,
+) -> Result<AppState, CliError> {
     use crate::status::trust_feed::TrustFeed;
-    let verify_args = super::verify::VerifyArgs {
-        trust: args.trust.clone(),
-        trust_anchor: args.trust_anchor.clone(),
-        ..super::verify::VerifyArgs::default()
-    };
-    let anchors = super::verify::anchors(&verify_args)?;
     let feeds: Vec<TrustFeed> = args
         .trust
         .iter()

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub(crate) const MAX_INPUT_FILE: u64 = 8 << 20;
 
 /// Arguments of `verify`.
-#[derive(Debug, Default, clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// Document files, tokens (file or text), QR URLs, or images of QR codes.
     pub inputs: Vec<String>,
@@ -122,16 +122,12 @@ pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, C
 /// once (file or URL); with an anchor, a list whose proof does not verify is kept as refused,
 /// so that every verdict can say why its issuers are not trusted.
 pub(crate) fn trust_store(args: &VerifyArgs) -> Result<Option<TrustStore>, CliError> {
+    let anchors = anchors(&args.trust, &args.trust_anchor)?;
     if args.trust.is_empty() {
-        if !args.trust_anchor.is_empty() {
-            return Err(CliError::unreadable(
-                "--trust-anchor: give the trust list it signed with --trust",
-            ));
-        }
         return Ok(None);
     }
     let mut store = TrustStore::new();
-    for (location, anchor) in args.trust.iter().zip(anchors(args)?) {
+    for (location, anchor) in args.trust.iter().zip(anchors) {
         let source = crate::status::trust_feed::read_source(location, anchor.as_ref())
             .map_err(CliError::unreadable)?;
         store.push(source);
@@ -139,18 +135,27 @@ pub(crate) fn trust_store(args: &VerifyArgs) -> Result<Option<TrustStore>, CliEr
     Ok(Some(store))
 }
 
-/// The anchor of each `--trust` (`None`: unsigned, `-` or no anchors at all).
-pub(crate) fn anchors(args: &VerifyArgs) -> Result<Vec<Option<TrustAnchor>>, CliError> {
-    if !args.trust_anchor.is_empty() && args.trust_anchor.len() != args.trust.len() {
+/// The anchor of each `--trust` list (`None`: unsigned, `-` or no anchors at all), for `verify`
+/// and `serve`: anchors pair with lists in order, one per list or none.
+pub(crate) fn anchors(
+    trust: &[String],
+    given: &[String],
+) -> Result<Vec<Option<TrustAnchor>>, CliError> {
+    if trust.is_empty() && !given.is_empty() {
+        return Err(CliError::unreadable(
+            "--trust-anchor: give the trust list it signed with --trust",
+        ));
+    }
+    if !given.is_empty() && given.len() != trust.len() {
         return Err(CliError::unreadable(format!(
             "--trust-anchor: give one per --trust, in the same order (`-` for an unsigned \
              list): {} --trust, {} --trust-anchor",
-            args.trust.len(),
-            args.trust_anchor.len()
+            trust.len(),
+            given.len()
         )));
     }
-    (0..args.trust.len())
-        .map(|i| match args.trust_anchor.get(i).map(String::as_str) {
+    (0..trust.len())
+        .map(|i| match given.get(i).map(String::as_str) {
             None | Some("-") => Ok(None),
             Some(a) => TrustAnchor::parse(a)
                 .map(Some)
