@@ -316,12 +316,17 @@ impl Verifier {
         good: &[&crate::trust::FoundIn<'_>],
         c: &mut Checks,
     ) -> (bool, Option<AccreditedBy>) {
-        let facts = u
-            .claims
-            .as_ref()
-            .map(ScopeFacts::of_claims)
-            .or_else(|| u.document.as_ref().map(ScopeFacts::of_document))
-            .unwrap_or_default();
+        // What a scope judges is read only when some entry has a scope (not on the plain
+        // trust-list path).
+        let facts = if good.iter().any(|f| f.found.issuer.scope.is_some()) {
+            u.claims
+                .as_ref()
+                .map(ScopeFacts::of_claims)
+                .or_else(|| u.document.as_ref().map(ScopeFacts::of_document))
+                .unwrap_or_default()
+        } else {
+            ScopeFacts::default()
+        };
         let judged: Vec<_> = good
             .iter()
             .map(|f| {
@@ -352,12 +357,7 @@ impl Verifier {
             Err(e) => c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer),
         }
         let issuer = f.found.issuer;
-        let scheme = f.source.is_signed()
-            || issuer.scope.is_some()
-            || issuer.accredited_from.is_some()
-            || issuer.accredited_until.is_some()
-            || issuer.suspended_from.is_some();
-        if scheme {
+        if f.source.is_signed() || issuer.has_accreditation() {
             match accreditation {
                 Ok(()) => c.push(
                     "accreditation",

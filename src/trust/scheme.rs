@@ -155,6 +155,14 @@ impl ScopeFacts {
 }
 
 impl TrustedIssuer {
+    /// Whether the entry carries any accreditation member (scope or window).
+    pub fn has_accreditation(&self) -> bool {
+        self.scope.is_some()
+            || self.accredited_from.is_some()
+            || self.accredited_until.is_some()
+            || self.suspended_from.is_some()
+    }
+
     /// Whether a certificate with `facts`, signed at `when`, is within this entry's
     /// accreditation: signed in [`accreditedFrom`, `accreditedUntil`) and before
     /// `suspendedFrom`, and inside the scope. Entries without these members accept everything.
