@@ -316,7 +316,7 @@ impl StatusSource for HttpStatusSource {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::issuer::{now_secs, Issuer};
     use crate::model::StatusPurpose;
@@ -326,16 +326,17 @@ mod tests {
 
     /// What the test server answers and what it saw.
     #[derive(Default)]
-    struct Served {
-        body: Vec<u8>,
-        etag: String,
-        cache_control: Option<String>,
-        down: bool,
-        requests: Vec<String>,
+    pub(in crate::status) struct Served {
+        pub(in crate::status) body: Vec<u8>,
+        pub(in crate::status) etag: String,
+        pub(in crate::status) cache_control: Option<String>,
+        pub(in crate::status) down: bool,
+        pub(in crate::status) requests: Vec<String>,
     }
 
-    /// A loopback HTTP/1.1 server answering every GET with `Served`, honouring `If-None-Match`.
-    fn serve() -> (u16, Arc<Mutex<Served>>) {
+    /// A loopback HTTP/1.1 server answering every GET with `Served`, honouring `If-None-Match`
+    /// (also the trust feed's tests' server).
+    pub(in crate::status) fn serve() -> (u16, Arc<Mutex<Served>>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state: Arc<Mutex<Served>> = Arc::default();

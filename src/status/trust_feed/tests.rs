@@ -2,7 +2,6 @@ use super::*;
 use crate::authority::{Authority, Grant};
 use crate::trust::{ScopeFacts, SigningTime};
 use chrono::Duration as Days;
-use std::io::{Read, Write};
 
 struct Fixture {
     _dirs: Vec<tempfile::TempDir>,
@@ -114,52 +113,21 @@ fn a_feed_keeps_the_list_in_force_until_a_better_one_comes() {
     assert!(missing.current().is_none());
 }
 
-/// A loopback server answering GET with `body` and ETag "v1" (304 to `If-None-Match: "v1"`);
-/// returns its URL and the requests it saw.
-fn serve(body: Vec<u8>) -> (String, std::sync::Arc<Mutex<Vec<String>>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/trust.json", listener.local_addr().unwrap());
-    let seen: std::sync::Arc<Mutex<Vec<String>>> = Default::default();
-    let s2 = seen.clone();
-    std::thread::spawn(move || {
-        for s in listener.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let req = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-            s2.lock().unwrap().push(req.clone());
-            let resp = if req.contains("if-none-match: \"v1\"") {
-                b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n".to_vec()
-            } else {
-                let mut r = format!(
-                    "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .into_bytes();
-                r.extend_from_slice(&body);
-                r
-            };
-            let _ = s.write_all(&resp);
-        }
-    });
-    (url, seen)
-}
-
 #[test]
 fn a_url_feed_revalidates_with_its_etag() {
     let f = fixture();
     let t0 = crate::model::now_secs();
-    let (url, seen) = serve(f.publish(t0, 7));
+    let (port, served) = crate::status::http::tests::serve();
+    {
+        let mut s = served.lock().unwrap();
+        s.body = f.publish(t0, 7);
+        s.etag = "\"v1\"".into();
+    }
+    let url = format!("http://127.0.0.1:{port}/trust.json");
     let feed = TrustFeed::new(&url, Some(f.authority.anchor()));
     assert_eq!(feed.refresh(t0), Ok(Refreshed::Replaced));
     assert_eq!(feed.refresh(t0), Ok(Refreshed::Unchanged));
-    let seen = seen.lock().unwrap();
+    let seen = &served.lock().unwrap().requests;
     assert_eq!(seen.len(), 2);
     assert!(seen[1].contains("if-none-match: \"v1\""), "{}", seen[1]);
     assert!(feed.current().unwrap().is_signed());
