@@ -12,7 +12,6 @@
 """
 import base64
 import copy
-import hashlib
 import json
 import os
 import sys
@@ -20,42 +19,24 @@ import time
 import uuid
 import warnings
 
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from joserfc import jwt
 from joserfc.jwk import OKPKey
 
+# base58 and the eddsa-jcs-2022 hash: the independent trust list signer's (tests/tooling).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tooling"))
+from trust_list import b58decode, b58encode, hash_data  # noqa: E402
+
 warnings.simplefilter("ignore")  # joserfc: "EdDSA" is deprecated by RFC 9864
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 DOMAIN = b"skillcert-qr-v1\0"
 # QR digits: chunk length in bytes -> decimal digits (docs/FORMAT.md section 2).
 WIDTH = {1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15, 7: 17, 8: 20, 9: 22, 10: 25, 11: 27, 12: 29}
 BYTES = {w: n for n, w in WIDTH.items()}
 
 
-def b58encode(b: bytes) -> str:
-    n = int.from_bytes(b, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = B58[r] + out
-    return "1" * (len(b) - len(b.lstrip(b"\0"))) + out
-
-
-def b58decode(s: str) -> bytes:
-    n = 0
-    for c in s:
-        n = n * 58 + B58.index(c)
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
-    return b"\0" * (len(s) - len(s.lstrip("1"))) + body
-
-
 def b64d(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
-
-def hash_data(config: dict, doc: dict) -> bytes:
-    return hashlib.sha256(rfc8785.dumps(config)).digest() + hashlib.sha256(rfc8785.dumps(doc)).digest()
 
 
 def sign_document(key, doc: dict, vm: str, created: str) -> dict:

@@ -454,6 +454,10 @@ async fn finding_8_idempotency_key_resumes_after_a_crash() {
     let mut headers = axum::http::HeaderMap::new();
     headers.insert("idempotency-key", "cut-off".parse().unwrap());
     let route = skillcert::server::admin::ROUTE_ONE;
+    let certificates = || {
+        let backend = f.state.issuer_site().unwrap();
+        backend.registry().ids().unwrap().len()
+    };
     // The first request: reserved and issued, never answered.
     let Start::Go(Some(claim)) = idempotency::start(&f.state, &headers, route, text.as_bytes())
         .await
@@ -473,16 +477,7 @@ async fn finding_8_idempotency_key_resumes_after_a_crash() {
     };
     let issued = done.into_iter().next().unwrap().unwrap();
     drop(claim); // the process dies: no answer stored
-    assert_eq!(
-        f.state
-            .issuer_site()
-            .unwrap()
-            .registry()
-            .ids()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(certificates(), 1);
     // The retry: the same certificate, byte for byte, and still one in the registry.
     let r = send(&f.state, keyed(one, "cut-off", &body)).await;
     assert_eq!(r.status, 201, "{}", r.text());
@@ -490,16 +485,7 @@ async fn finding_8_idempotency_key_resumes_after_a_crash() {
     let v = r.json();
     assert_eq!(v["credential_id"], issued.claims.id_urn());
     assert_eq!(v["document"], issued.document);
-    assert_eq!(
-        f.state
-            .issuer_site()
-            .unwrap()
-            .registry()
-            .ids()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(certificates(), 1);
     // From now on, the stored answer.
     let again = send(&f.state, keyed(one, "cut-off", &body)).await;
     assert_eq!(again.body, r.body);
