@@ -98,8 +98,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let StrictValue(v) = map.next_value_seed(StrictSeed)?;
-            if out.insert(key.clone(), v).is_some() {
-                return Err(de::Error::custom(format!("duplicate member name {key:?}")));
+            match out.entry(key) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                serde_json::map::Entry::Occupied(e) => {
+                    let key = e.key();
+                    return Err(de::Error::custom(format!("duplicate member name {key:?}")));
+                }
             }
         }
         Ok(Value::Object(out))
@@ -153,53 +159,115 @@ fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<(), JsonError> {
             }
             out.push(b']');
         }
-        Value::Object(map) => {
-            let mut entries: Vec<(Vec<u16>, &String, &Value)> = map
-                .iter()
-                .map(|(k, v)| (k.encode_utf16().collect(), k, v))
-                .collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            out.push(b'{');
-            for (i, (_, k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(k, out);
-                out.push(b':');
-                write_value(v, out)?;
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => write_object(map, None, out)?,
     }
     Ok(())
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{08}' => out.extend_from_slice(b"\\b"),
-            '\u{0c}' => out.extend_from_slice(b"\\f"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
-            }
-            c => {
-                let mut b = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-            }
+/// Canonical (RFC 8785) UTF-8 bytes of the object `map` without its member `left_out` (a
+/// document without its `proof`, say), without copying the object.
+pub fn canonicalize_without(
+    map: &Map<String, Value>,
+    left_out: &str,
+) -> Result<Vec<u8>, JsonError> {
+    let mut out = Vec::with_capacity(256);
+    write_object(map, Some(left_out), &mut out)?;
+    Ok(out)
+}
+
+fn write_object(
+    map: &Map<String, Value>,
+    left_out: Option<&str>,
+    out: &mut Vec<u8>,
+) -> Result<(), JsonError> {
+    // RFC 8785 orders members by their names' UTF-16 code units (compared without
+    // writing them out: for names of the Basic Multilingual Plane this is byte order).
+    let mut entries: Vec<(&String, &Value)> = map
+        .iter()
+        .filter(|(k, _)| Some(k.as_str()) != left_out)
+        .collect();
+    entries.sort_unstable_by(|a, b| utf16_order(a.0, b.0));
+    out.push(b'{');
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
+        write_string(k, out);
+        out.push(b':');
+        write_value(v, out)?;
     }
+    out.push(b'}');
+    Ok(())
+}
+
+/// The order of two member names' UTF-16 code units. UTF-8 bytes sort like code points, which
+/// differ from UTF-16 only between a supplementary character (surrogates D800–DFFF) and one of
+/// E000–FFFF: names without a 4-byte character compare as bytes.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let four_byte = |s: &str| s.bytes().any(|x| x >= 0xf0);
+    if four_byte(a) || four_byte(b) {
+        a.encode_utf16().cmp(b.encode_utf16())
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// A JSON string as RFC 8785 writes it: only `"`, `\\` and control characters escaped (the
+/// short forms where JSON has one), everything else copied as it is, in runs.
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..0x20 => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(s in "\\PC*|[\\x00-\\x20\"\\\\a\\x7f]{0,8}") {
+            let mut out = Vec::new();
+            write_string(&s, &mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn names_sort_by_utf16_code_units(a in "[a\u{e000}\u{ffff}\u{10000}\u{1f600}é]{0,4}", b in "[a\u{e000}\u{ffff}\u{10000}\u{1f600}é]{0,4}") {
+            proptest::prop_assert_eq!(utf16_order(&a, &b), a.encode_utf16().cmp(b.encode_utf16()));
+        }
+    }
 
     #[test]
     fn duplicate_members_are_refused() {

@@ -16,6 +16,7 @@ use crate::signer::{KeySigner, Signer};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::cell::OnceCell;
 
 /// The `eddsa-jcs-2022` cryptosuite name.
 pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
@@ -67,11 +68,16 @@ impl Cryptosuite {
         proof_config: &Value,
         unsecured: &Value,
     ) -> Result<[u8; 64], ProofError> {
-        let mut m = [0u8; 64];
-        m[..32].copy_from_slice(&self.hash(proof_config)?);
-        m[32..].copy_from_slice(&self.hash(unsecured)?);
-        Ok(m)
+        Ok(joined(self.hash(proof_config)?, self.hash(unsecured)?))
     }
+}
+
+/// `proofHash ‖ docHash`.
+fn joined(proof_hash: [u8; 32], doc_hash: [u8; 32]) -> [u8; 64] {
+    let mut m = [0u8; 64];
+    m[..32].copy_from_slice(&proof_hash);
+    m[32..].copy_from_slice(&doc_hash);
+    m
 }
 
 impl std::fmt::Display for Cryptosuite {
@@ -253,9 +259,11 @@ pub fn prepare_set(secured: &Value) -> Result<Vec<PreparedProof>, ProofError> {
         }
         Some(_) => return Err(field_err("proof", "must be an object or an array").into()),
     };
-    let mut unsecured = doc.clone();
-    unsecured.remove("proof");
-    let unsecured = Value::Object(unsecured);
+    let unsecured = Unsecured {
+        doc,
+        jcs_hash: OnceCell::new(),
+        value: OnceCell::new(),
+    };
     let mut out: Vec<PreparedProof> = Vec::with_capacity(proofs.len());
     for (name, proof) in proofs {
         let p = prepare_one(&name, proof, &unsecured)?;
@@ -281,10 +289,39 @@ pub fn prepare_set(secured: &Value) -> Result<Vec<PreparedProof>, ProofError> {
     Ok(out)
 }
 
+/// The document without its proof, as each cryptosuite hashes it: the `eddsa-jcs-2022` hash is
+/// computed once for a whole proof set and without copying the document; a copy without the
+/// proof is made only for `eddsa-rdfc-2022` (its canonicalization takes a whole value).
+struct Unsecured<'a> {
+    doc: &'a Map<String, Value>,
+    jcs_hash: OnceCell<[u8; 32]>,
+    value: OnceCell<Value>,
+}
+
+impl Unsecured<'_> {
+    fn hash(&self, suite: Cryptosuite) -> Result<[u8; 32], ProofError> {
+        match suite {
+            Cryptosuite::EddsaJcs2022 => {
+                if let Some(h) = self.jcs_hash.get() {
+                    return Ok(*h);
+                }
+                let h: [u8; 32] =
+                    Sha256::digest(jcs::canonicalize_without(self.doc, "proof")?).into();
+                Ok(*self.jcs_hash.get_or_init(|| h))
+            }
+            Cryptosuite::EddsaRdfc2022 => suite.hash(self.value.get_or_init(|| {
+                let mut v = self.doc.clone();
+                v.remove("proof");
+                Value::Object(v)
+            })),
+        }
+    }
+}
+
 fn prepare_one(
     name: &str,
     proof: &Map<String, Value>,
-    unsecured: &Value,
+    unsecured: &Unsecured<'_>,
 ) -> Result<PreparedProof, ProofError> {
     let s = |k: &str| -> Result<&str, ModelError> {
         proof
@@ -328,7 +365,7 @@ fn prepare_one(
     })?;
     let mut config = proof.clone();
     config.remove("proofValue");
-    let dctx = unsecured.get("@context");
+    let dctx = unsecured.doc.get("@context");
     if let Some(pctx) = config.get("@context") {
         // The document's @context must start with every value of the proof's @context.
         let as_list = |v: &Value| match v {
@@ -345,7 +382,7 @@ fn prepare_one(
     if config.contains_key("@context") || suite == Cryptosuite::EddsaRdfc2022 {
         config.insert("@context".into(), dctx.cloned().unwrap_or(Value::Null));
     }
-    let message = suite.hash_data(&Value::Object(config), unsecured)?;
+    let message = joined(suite.hash(&Value::Object(config))?, unsecured.hash(suite)?);
     Ok(PreparedProof {
         cryptosuite: suite,
         message,

@@ -23,22 +23,33 @@ pub(crate) const MAX_LINE: usize = crate::token::MAX_TOKEN;
 const CHUNK_LINES: usize = 256;
 /// A chunk is closed once it holds this many bytes.
 const CHUNK_BYTES: usize = 1 << 20;
+/// Lines of a chunk parsed and checked together (their signatures in one batch): few enough
+/// that the memory of one group is reused by the next while still in the cache, rather than
+/// handed back to the system and faulted in again.
+const CHECK_TOGETHER: usize = 64;
 /// Chunks in flight per worker thread.
 const IN_FLIGHT_PER_WORKER: usize = 3;
 
-/// One input line: its number and its bytes, or `None` when it was longer than [`MAX_LINE`].
-type Line = (usize, Option<Vec<u8>>);
+/// One input line: its number and where its bytes are in [`Chunk::data`], or `None` when it
+/// was longer than [`MAX_LINE`].
+type Line = (usize, Option<std::ops::Range<usize>>);
 
-/// Lines read together, numbered in input order.
+/// Lines read together, numbered in input order; their bytes one after the other in `data`.
 struct Chunk {
     seq: u64,
+    data: Vec<u8>,
     lines: Vec<Line>,
 }
+
+/// Byte buffers used and given back (a chunk's lines once checked, its verdicts once written),
+/// to be filled again: reading and writing then allocate nothing, and no memory freed by one
+/// thread waits to be reused by another while fresh pages are faulted in.
+type Pool = Mutex<Vec<Vec<u8>>>;
 
 /// A chunk's verdicts: the output text and the exit code they call for.
 struct Done {
     seq: u64,
-    text: String,
+    text: Vec<u8>,
     code: i32,
 }
 
@@ -83,16 +94,18 @@ pub(crate) fn run(verifier: &Verifier, source: &str) -> CmdResult {
     let (done_tx, done_rx) = channel::<Done>();
     // A slot is taken per chunk read and given back once it is written: the bound on memory.
     let (slot_tx, slot_rx) = sync_channel::<()>(workers * IN_FLIGHT_PER_WORKER);
+    let pool: Pool = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        let reader = s.spawn(move || read_chunks(input, &work_tx, &slot_tx));
+        let pool = &pool;
+        let reader = s.spawn(move || read_chunks(input, &work_tx, &slot_tx, pool));
         for _ in 0..workers {
             let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
-            s.spawn(move || check_chunks(verifier, &rx, &tx));
+            s.spawn(move || check_chunks(verifier, &rx, &tx, pool));
         }
         // Only the workers hold these now: when they are gone, the reader's sends fail.
         drop(work_rx);
         drop(done_tx);
-        let written = write_in_order(&done_rx, &slot_rx);
+        let written = write_in_order(&done_rx, &slot_rx, pool);
         // Unblock the reader and the workers if writing stopped early.
         drop(slot_rx);
         drop(done_rx);
@@ -111,38 +124,53 @@ fn read_chunks(
     input: Box<dyn Read + Send>,
     work: &std::sync::mpsc::SyncSender<Chunk>,
     slots: &std::sync::mpsc::SyncSender<()>,
+    pool: &Pool,
 ) -> std::io::Result<()> {
     // As large as a chunk: from a file, chunks are full; from a pipe, a chunk is what the
     // writer had written (a read returns what is there).
     let mut reader = BufReader::with_capacity(CHUNK_BYTES, input);
     let mut buf = Vec::new();
     let (mut seq, mut line_no) = (0u64, 0usize);
-    let mut lines = Vec::new();
-    let mut bytes = 0usize;
-    let mut send = |lines: &mut Vec<Line>, bytes: &mut usize| -> bool {
-        let chunk = Chunk {
-            seq,
-            lines: std::mem::take(lines),
-        };
+    let reuse = || {
+        pool.lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    };
+    let mut chunk = Chunk {
+        seq,
+        data: reuse(),
+        lines: Vec::new(),
+    };
+    let mut send = |chunk: &mut Chunk| -> bool {
         seq += 1;
-        *bytes = 0;
-        slots.send(()).is_ok() && work.send(chunk).is_ok()
+        let next = Chunk {
+            seq,
+            data: reuse(),
+            lines: Vec::new(),
+        };
+        let full = std::mem::replace(chunk, next);
+        slots.send(()).is_ok() && work.send(full).is_ok()
     };
     while let Some(ok) = next_line(&mut reader, &mut buf)? {
         line_no += 1;
-        let line = ok.map(|()| trim_ascii(&buf).to_vec());
-        if line.as_ref().is_some_and(Vec::is_empty) {
+        let line = ok.map(|()| trim_ascii(&buf));
+        if line.is_some_and(<[u8]>::is_empty) {
             continue;
         }
-        bytes += line.as_ref().map_or(0, Vec::len);
-        lines.push((line_no, line));
-        let full = lines.len() >= CHUNK_LINES || bytes >= CHUNK_BYTES;
-        if (full || reader.buffer().is_empty()) && !send(&mut lines, &mut bytes) {
+        let at = line.map(|l| {
+            let start = chunk.data.len();
+            chunk.data.extend_from_slice(l);
+            start..chunk.data.len()
+        });
+        chunk.lines.push((line_no, at));
+        let full = chunk.lines.len() >= CHUNK_LINES || chunk.data.len() >= CHUNK_BYTES;
+        if (full || reader.buffer().is_empty()) && !send(&mut chunk) {
             return Ok(());
         }
     }
-    if !lines.is_empty() {
-        send(&mut lines, &mut bytes);
+    if !chunk.lines.is_empty() {
+        send(&mut chunk);
     }
     Ok(())
 }
@@ -152,6 +180,7 @@ fn check_chunks(
     verifier: &Verifier,
     work: &Mutex<Receiver<Chunk>>,
     done: &std::sync::mpsc::Sender<Done>,
+    pool: &Pool,
 ) {
     loop {
         let next = match work.lock() {
@@ -159,24 +188,48 @@ fn check_chunks(
             Err(_) => return,
         };
         let Ok(chunk) = next else { return };
-        if done.send(check_chunk(verifier, chunk)).is_err() {
+        let (verdicts, mut data) = check_chunk(verifier, chunk, pool);
+        data.clear();
+        if let Ok(mut p) = pool.lock() {
+            p.push(data);
+        }
+        if done.send(verdicts).is_err() {
             return;
         }
     }
 }
 
-/// One chunk's verdicts: every line parsed, the credentials checked together, the reports
-/// written in line order with `line` added.
-fn check_chunk(verifier: &Verifier, chunk: Chunk) -> Done {
-    let mut parsed: Vec<UnverifiedCredential> = Vec::with_capacity(chunk.lines.len());
-    let mut early: Vec<Option<Report>> = Vec::with_capacity(chunk.lines.len());
-    for (line_no, line) in &chunk.lines {
+/// One chunk's verdicts: the lines parsed and checked together ([`CHECK_TOGETHER`] at a time),
+/// the reports written in line order with `line` added. Gives back the chunk's buffer.
+fn check_chunk(verifier: &Verifier, chunk: Chunk, pool: &Pool) -> (Done, Vec<u8>) {
+    let mut text = pool
+        .lock()
+        .ok()
+        .and_then(|mut p| p.pop())
+        .unwrap_or_default();
+    let mut code = EXIT_OK;
+    for part in chunk.lines.chunks(CHECK_TOGETHER) {
+        code = code.max(check_lines(verifier, &chunk.data, part, &mut text));
+    }
+    let done = Done {
+        seq: chunk.seq,
+        text,
+        code,
+    };
+    (done, chunk.data)
+}
+
+/// Checks `lines` together and appends their verdicts to `text`; the exit code they call for.
+fn check_lines(verifier: &Verifier, data: &[u8], lines: &[Line], text: &mut Vec<u8>) -> i32 {
+    let mut parsed: Vec<UnverifiedCredential> = Vec::with_capacity(lines.len());
+    let mut early: Vec<Option<Report>> = Vec::with_capacity(lines.len());
+    for (line_no, line) in lines {
         let report = match line {
             None => Some(Report::malformed(
                 Format::Token,
                 format!("line {line_no}: longer than {MAX_LINE} bytes"),
             )),
-            Some(text) => match crate::input::parse_bytes(text) {
+            Some(at) => match crate::input::parse_bytes(&data[at.clone()]) {
                 Ok(u) => {
                     parsed.push(u);
                     None
@@ -193,28 +246,23 @@ fn check_chunk(verifier: &Verifier, chunk: Chunk) -> Done {
         early.push(report);
     }
     let mut checked = verifier.check_many(&parsed).into_iter();
-    let mut text = String::new();
     let mut code = EXIT_OK;
-    for ((line_no, _), early) in chunk.lines.iter().zip(early) {
+    for ((line_no, _), early) in lines.iter().zip(early) {
         let Some(report) = early.or_else(|| checked.next()) else {
             continue;
         };
         code = exit_code_after(code, &report);
-        let json = serde_json::to_string(&report).expect("serializable");
         // The `verify --json` object with `line` added last.
-        text.push_str(json.strip_suffix('}').unwrap_or(&json));
-        text.push_str(&format!(",\"line\":{line_no}}}\n"));
+        serde_json::to_writer(&mut *text, &report).expect("serializable");
+        text.pop();
+        let _ = writeln!(text, ",\"line\":{line_no}}}");
     }
-    Done {
-        seq: chunk.seq,
-        text,
-        code,
-    }
+    code
 }
 
 /// Writes the chunks' verdicts in input order, giving back a slot per chunk written; the exit
 /// code of them all.
-fn write_in_order(done: &Receiver<Done>, slots: &Receiver<()>) -> CmdResult {
+fn write_in_order(done: &Receiver<Done>, slots: &Receiver<()>, pool: &Pool) -> CmdResult {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
@@ -222,9 +270,13 @@ fn write_in_order(done: &Receiver<Done>, slots: &Receiver<()>) -> CmdResult {
     let fail = |e: std::io::Error| CliError::unreadable(format!("stdout: {e}"));
     for d in done {
         waiting.insert(d.seq, d);
-        while let Some(d) = waiting.remove(&next) {
-            out.write_all(d.text.as_bytes()).map_err(fail)?;
+        while let Some(mut d) = waiting.remove(&next) {
+            out.write_all(&d.text).map_err(fail)?;
             code = code.max(d.code);
+            d.text.clear();
+            if let Ok(mut p) = pool.lock() {
+                p.push(d.text);
+            }
             next += 1;
             let _ = slots.recv();
         }

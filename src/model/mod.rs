@@ -7,9 +7,11 @@
 //! certificate (document, token, QR) carries exactly the same claims.
 
 pub mod address;
+mod document;
 pub mod levels;
 pub mod number;
 pub mod reference;
+mod same;
 mod status_ref;
 pub mod text;
 mod time;
@@ -18,7 +20,7 @@ pub use levels::{Framework, LevelInfo};
 pub use time::{add_years, end_of_day_years, now_secs};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
@@ -234,26 +236,14 @@ pub fn hash_national_id(national_id: &str, salt: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn unhex32(field: &str, s: &str) -> Result<[u8; 32], ModelError> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).map_err(|_| field_err(field, "expected 64 hex digits"))?;
-    Ok(out)
-}
-
-fn achievement_id(p: &Program) -> String {
-    match &p.code {
-        Some(code) => format!("urn:skillcert:program:{code}"),
-        None => format!(
-            "urn:skillcert:program:sha256-{}",
-            &hex::encode(Sha256::digest(p.name.as_bytes()))[..16]
-        ),
-    }
-}
-fn framework_id(f: Framework) -> String {
-    format!("urn:skillcert:framework:{}", f.id())
-}
-fn level_id(f: Framework, value: &str) -> String {
-    format!("urn:skillcert:framework:{}:{value}", f.id())
+/// The value at a JSON pointer made of plain member names and array indexes (the constant
+/// paths of [`Claims::from_document`]): what `Value::pointer` finds, without its allocations.
+fn at<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('/').skip(1).try_fold(doc, |v, k| match v {
+        Value::Object(o) => o.get(k),
+        Value::Array(a) => k.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
 }
 
 impl Claims {
@@ -313,90 +303,6 @@ impl Claims {
         Ok(())
     }
 
-    /// The unsigned `OpenBadgeCredential` document.
-    pub fn to_document(&self) -> Value {
-        let f = self.level.framework;
-        let mut issuer = Map::new();
-        issuer.insert("id".into(), json!(self.issuer.id));
-        issuer.insert("type".into(), json!(["Profile"]));
-        issuer.insert("name".into(), json!(self.issuer.name));
-        if let Some(u) = &self.issuer.url {
-            issuer.insert("url".into(), json!(u));
-        }
-        let mut identifier = vec![json!({
-            "type": "IdentityObject", "identityType": "name", "hashed": false,
-            "identityHash": self.holder.name,
-        })];
-        if let Some(l) = &self.holder.name_latin {
-            identifier.push(json!({
-                "type": "IdentityObject", "identityType": "ext:nameLatin", "hashed": false,
-                "identityHash": l,
-            }));
-        }
-        if let Some(h) = &self.holder.id_hash {
-            identifier.push(json!({
-                "type": "IdentityObject", "identityType": "nationalIdentityNumber", "hashed": true,
-                "identityHash": format!("sha256${}", hex::encode(h)), "salt": id_salt(&self.id),
-            }));
-        }
-        let levels: Vec<Value> = f
-            .levels()
-            .iter()
-            .map(|l| {
-                json!({"id": level_id(f, l.value), "type": ["RubricCriterionLevel"],
-                       "name": format!("{} {}", l.zh, l.en), "level": l.value})
-            })
-            .collect();
-        let mut achievement = json!({
-            "id": achievement_id(&self.program),
-            "type": ["Achievement"],
-            "achievementType": "Certificate",
-            "name": self.program.name,
-            "description": format!("Vocational skill certificate: {}", self.program.name),
-            "criteria": {"narrative": format!("Assessed and certified at a level of the {} framework.", f.id())},
-            "resultDescription": [{
-                "id": framework_id(f), "type": ["ResultDescription"], "name": f.title(),
-                "resultType": "RubricCriterionLevel",
-                "allowedValue": f.levels().iter().map(|l| l.value).collect::<Vec<_>>(),
-                "rubricCriterionLevel": levels,
-            }],
-        });
-        if let Some(code) = &self.program.code {
-            achievement["humanCode"] = json!(code);
-        }
-        let mut doc = Map::new();
-        doc.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT]));
-        doc.insert("id".into(), json!(self.id_urn()));
-        doc.insert(
-            "type".into(),
-            json!(["VerifiableCredential", "OpenBadgeCredential"]),
-        );
-        doc.insert("name".into(), json!(self.program.name));
-        doc.insert("issuer".into(), Value::Object(issuer));
-        doc.insert("validFrom".into(), json!(format_time(&self.valid_from)));
-        if let Some(u) = &self.valid_until {
-            doc.insert("validUntil".into(), json!(format_time(u)));
-        }
-        let mut subject = json!({
-            "type": ["AchievementSubject"],
-            "identifier": identifier,
-            "achievement": achievement,
-            "result": [{"type": ["Result"], "resultDescription": framework_id(f),
-                        "achievedLevel": level_id(f, &self.level.value), "value": self.level.value}],
-        });
-        if let Some(n) = &self.number {
-            subject["licenseNumber"] = json!(n);
-        }
-        doc.insert("credentialSubject".into(), subject);
-        if !self.status.is_empty() {
-            doc.insert(
-                "credentialStatus".into(),
-                Value::Array(self.status.iter().map(StatusRef::to_json).collect()),
-            );
-        }
-        Value::Object(doc)
-    }
-
     /// Extracts the claims of a skillcert document (with or without `proof`). Refuses any
     /// document that is not exactly what [`Claims::to_document`] would build from its claims.
     pub fn from_document(doc: &Value) -> Result<Claims, ModelError> {
@@ -404,7 +310,7 @@ impl Claims {
             .as_object()
             .ok_or_else(|| field_err("$", "must be a JSON object"))?;
         let s = |path: &str| -> Result<&str, ModelError> {
-            doc.pointer(path).and_then(Value::as_str).ok_or_else(|| {
+            at(doc, path).and_then(Value::as_str).ok_or_else(|| {
                 field_err(
                     path.trim_start_matches('/').replace('/', "."),
                     "missing or not a string",
@@ -419,8 +325,7 @@ impl Claims {
         let issuer = IssuerProfile {
             id: s("/issuer/id")?.to_owned(),
             name: s("/issuer/name")?.to_owned(),
-            url: doc
-                .pointer("/issuer/url")
+            url: at(doc, "/issuer/url")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         };
@@ -429,12 +334,12 @@ impl Claims {
             name_latin: None,
             id_hash: None,
         };
-        let idents = doc
-            .pointer("/credentialSubject/identifier")
+        let idents = at(doc, "/credentialSubject/identifier")
             .and_then(Value::as_array)
             .ok_or_else(|| field_err("credentialSubject.identifier", "missing or not an array"))?;
         for (i, ident) in idents.iter().enumerate() {
-            let field = format!("credentialSubject.identifier[{i}]");
+            // Named in errors only: not written out unless needed.
+            let field = format_args!("credentialSubject.identifier[{i}]");
             let kind = ident.get("identityType").and_then(Value::as_str);
             let val = ident
                 .get("identityHash")
@@ -449,7 +354,11 @@ impl Claims {
                     let hex = val.strip_prefix("sha256$").ok_or_else(|| {
                         field_err(format!("{field}.identityHash"), "must be sha256$<hex>")
                     })?;
-                    holder.id_hash = Some(unhex32(&format!("{field}.identityHash"), hex)?);
+                    let mut h = [0u8; 32];
+                    hex::decode_to_slice(hex, &mut h).map_err(|_| {
+                        field_err(format!("{field}.identityHash"), "expected 64 hex digits")
+                    })?;
+                    holder.id_hash = Some(h);
                 }
                 _ => {
                     return Err(field_err(
@@ -461,7 +370,7 @@ impl Claims {
         }
         let program = Program {
             name: s("/credentialSubject/achievement/name")?.to_owned(),
-            code: match doc.pointer("/credentialSubject/achievement/humanCode") {
+            code: match at(doc, "/credentialSubject/achievement/humanCode") {
                 None => None,
                 Some(Value::String(c)) => Some(c.clone()),
                 Some(_) => {
@@ -504,7 +413,7 @@ impl Claims {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(field_err("credentialStatus", "must be an array")),
         };
-        let number = match doc.pointer("/credentialSubject/licenseNumber") {
+        let number = match at(doc, "/credentialSubject/licenseNumber") {
             None => None,
             Some(Value::String(n)) => Some(n.clone()),
             Some(_) => {
@@ -527,12 +436,7 @@ impl Claims {
         };
         claims.validate()?;
         // The document minus its `proof` must be exactly what the claims build.
-        let built = claims.to_document();
-        let same = built.as_object().is_some_and(|b| {
-            o.len() == b.len() + usize::from(o.contains_key("proof"))
-                && b.iter().all(|(k, v)| o.get(k) == Some(v))
-        });
-        if !same {
+        if !claims.matches_document(o) {
             return Err(field_err(
                 "$",
                 "document is not in skillcert's canonical certificate shape",

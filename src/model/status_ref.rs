@@ -1,20 +1,9 @@
-//! The `BitstringStatusListEntry` form of a [`StatusRef`].
+//! Reading the `BitstringStatusListEntry` form of a [`StatusRef`] (written in `document.rs`).
 
 use super::{field_err, ModelError, StatusPurpose, StatusRef};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 impl StatusRef {
-    /// The `BitstringStatusListEntry` JSON.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": format!("{}#{}", self.list_url, self.index),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": self.purpose.as_str(),
-            "statusListIndex": self.index.to_string(),
-            "statusListCredential": self.list_url,
-        })
-    }
-
     /// Reads a `credentialStatus` value as VC 2.0 allows it: absent, one entry object, or an
     /// array of entries.
     pub fn list_from_json(v: Option<&Value>) -> Result<Vec<StatusRef>, ModelError> {

@@ -1,6 +1,7 @@
 //! Tests of the certificate model, and claims other modules' tests build on.
 
 use super::*;
+use serde_json::json;
 
 pub(crate) fn sample() -> Claims {
     let id = Uuid::parse_str("0b7f6f5e-2c1d-4e8a-9f3b-5a6c7d8e9f01").unwrap();
@@ -89,4 +90,98 @@ fn national_id_hash_is_salted_and_normalised() {
     let a = hash_national_id(" 33060219900101123x ", "s1");
     assert_eq!(a, hash_national_id("33060219900101123X", "s1"));
     assert_ne!(a, hash_national_id("33060219900101123X", "s2"));
+}
+
+/// Every way of changing a document by one step: each leaf replaced, each member removed, a
+/// member added to each object, an element added to and removed from each array.
+fn one_step_changes(v: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    match v {
+        Value::Object(m) => {
+            let mut added = m.clone();
+            added.insert("zz".into(), Value::Null);
+            out.push(Value::Object(added));
+            for (k, inner) in m {
+                let mut removed = m.clone();
+                removed.shift_remove(k);
+                out.push(Value::Object(removed));
+                for changed in one_step_changes(inner) {
+                    let mut m2 = m.clone();
+                    m2.insert(k.clone(), changed);
+                    out.push(Value::Object(m2));
+                }
+            }
+        }
+        Value::Array(a) => {
+            let mut longer = a.clone();
+            longer.push(Value::Null);
+            out.push(Value::Array(longer));
+            if !a.is_empty() {
+                out.push(Value::Array(a[1..].to_vec()));
+            }
+            for (i, inner) in a.iter().enumerate() {
+                for changed in one_step_changes(inner) {
+                    let mut a2 = a.clone();
+                    a2[i] = changed;
+                    out.push(Value::Array(a2));
+                }
+            }
+        }
+        Value::String(s) => {
+            out.push(Value::String(format!("{s}x")));
+            out.push(Value::String(s.chars().skip(1).collect()));
+            out.push(Value::Null);
+        }
+        Value::Bool(b) => out.push(Value::Bool(!b)),
+        Value::Number(_) | Value::Null => out.push(Value::String("0".into())),
+    }
+    out
+}
+
+#[test]
+fn matches_document_is_building_and_comparing() {
+    let mut variants = vec![sample()];
+    let mut bare = sample();
+    bare.holder.name_latin = None;
+    bare.holder.id_hash = None;
+    bare.program.code = None;
+    bare.issuer.url = None;
+    bare.valid_until = None;
+    bare.status.clear();
+    bare.number = None;
+    variants.push(bare);
+    for c in &variants {
+        let doc = c.to_document();
+        let o = doc.as_object().unwrap();
+        assert!(c.matches_document(o));
+        let mut with_proof = o.clone();
+        with_proof.insert("proof".into(), json!({"type": "DataIntegrityProof"}));
+        assert!(c.matches_document(&with_proof));
+        let changes = one_step_changes(&doc);
+        assert!(changes.len() > 200, "{} changes", changes.len());
+        for changed in changes {
+            let same = changed == doc;
+            let m = changed.as_object().unwrap();
+            let mut m = m.clone();
+            m.shift_remove("proof");
+            assert_eq!(c.matches_document(&m), same, "{changed}");
+        }
+    }
+}
+
+#[test]
+fn at_finds_what_pointer_finds() {
+    let doc = sample().to_document();
+    for path in [
+        "/id",
+        "/issuer/url",
+        "/credentialSubject/identifier",
+        "/credentialSubject/result/0/value",
+        "/credentialSubject/result/1/value",
+        "/credentialSubject/achievement/humanCode",
+        "/nothing/here",
+        "/id/more",
+    ] {
+        assert_eq!(at(&doc, path), doc.pointer(path), "{path}");
+    }
 }
