@@ -54,36 +54,43 @@ struct Args {
     /// A request not answered within this time is a timeout (its connection is closed).
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: u64,
-    /// Threads of the generator's runtime (1: a current-thread runtime).
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
 }
 
-/// How a request ended.
+/// How a request ended (an index into [`Tally::counts`] and [`KEYS`]).
+#[derive(Clone, Copy)]
 enum Outcome {
-    /// A 200 with a verdict; `true` when it is `valid`.
-    Ok(bool),
-    /// A 200 without a verdict in the body.
+    /// 200 with verdict `valid`.
+    Valid,
+    /// 200 with another verdict.
+    NotValid,
+    /// 200 without a verdict in the body.
     NoVerdict,
     /// Another status.
     Status,
     /// Write or read failed, the connection closed, or the response was unreadable.
     Read,
-    /// No answer within the timeout.
+    /// No answer within the timeout (the connection is closed).
     Timeout,
+    /// A connection could not be opened (no request is lost: it is retried).
+    Connect,
 }
+
+/// The `LOAD` keys of the outcomes, in [`Outcome`] order.
+const KEYS: [&str; 7] = [
+    "valid",
+    "not_valid",
+    "errors_body",
+    "errors_status",
+    "errors_read",
+    "errors_timeout",
+    "errors_connect",
+];
 
 /// What one connection's task saw.
 #[derive(Default)]
 struct Tally {
     sent: u64,
-    ok: u64,
-    valid: u64,
-    no_verdict: u64,
-    status: u64,
-    read: u64,
-    timeout: u64,
-    connect: u64,
+    counts: [u64; 7],
     /// Microseconds from the due time (open loop) or the send (closed loop) to the response.
     latency_us: Vec<u32>,
     /// Open loop: microseconds from the due time to the start of the write.
@@ -93,15 +100,16 @@ struct Tally {
 impl Tally {
     fn add(&mut self, o: Tally) {
         self.sent += o.sent;
-        self.ok += o.ok;
-        self.valid += o.valid;
-        self.no_verdict += o.no_verdict;
-        self.status += o.status;
-        self.read += o.read;
-        self.timeout += o.timeout;
-        self.connect += o.connect;
+        self.counts
+            .iter_mut()
+            .zip(o.counts)
+            .for_each(|(a, b)| *a += b);
         self.latency_us.extend(o.latency_us);
         self.late_us.extend(o.late_us);
+    }
+
+    fn count(&self, o: Outcome) -> u64 {
+        self.counts[o as usize]
     }
 }
 
@@ -199,10 +207,10 @@ impl Conn {
         let body = &self.buf[head_end..head_end + len];
         let outcome = if status != 200 {
             Outcome::Status
-        } else if contains(body, b"\"verdict\":\"valid\"") {
-            Outcome::Ok(true)
-        } else if contains(body, b"\"verdict\":") {
-            Outcome::Ok(false)
+        } else if find(body, b"\"verdict\":\"valid\"").is_some() {
+            Outcome::Valid
+        } else if find(body, b"\"verdict\":").is_some() {
+            Outcome::NotValid
         } else {
             Outcome::NoVerdict
         };
@@ -254,10 +262,6 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    find(hay, needle).is_some()
-}
-
 /// A connection's task: claims requests until the run is over, reconnecting after errors.
 async fn connection(sh: Arc<Shared>) -> Tally {
     let mut t = Tally::default();
@@ -267,7 +271,7 @@ async fn connection(sh: Arc<Shared>) -> Tally {
             match Conn::open(&sh.addr).await {
                 Ok(c) => conn = Some(c),
                 Err(_) => {
-                    t.connect += 1;
+                    t.counts[Outcome::Connect as usize] += 1;
                     if sh.stop.load(Ordering::Relaxed) {
                         break;
                     }
@@ -298,16 +302,7 @@ async fn connection(sh: Arc<Shared>) -> Tally {
         if !matches!(outcome, Outcome::Read | Outcome::Timeout) {
             t.latency_us.push(micros(end - due.unwrap_or(start)));
         }
-        match outcome {
-            Outcome::Ok(valid) => {
-                t.ok += 1;
-                t.valid += u64::from(valid);
-            }
-            Outcome::NoVerdict => t.no_verdict += 1,
-            Outcome::Status => t.status += 1,
-            Outcome::Read => t.read += 1,
-            Outcome::Timeout => t.timeout += 1,
-        }
+        t.counts[outcome as usize] += 1;
         if !keep {
             conn = None;
         }
@@ -392,79 +387,61 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 }
 
 fn report(args: &Args, mut t: Tally, elapsed: f64, most: usize) {
+    use Outcome::{NoVerdict, NotValid, Read, Status, Timeout, Valid};
     t.latency_us.sort_unstable();
     t.late_us.sort_unstable();
-    let completed = t.ok + t.no_verdict + t.status;
+    let ok = t.count(Valid) + t.count(NotValid);
+    let completed = ok + t.count(NoVerdict) + t.count(Status);
     let rps = completed as f64 / elapsed.max(1e-9);
-    let p = |q| percentile(&t.latency_us, q);
-    let (mode, target) = match args.rate {
-        Some(r) => ("rate", r),
-        None => ("max", 0.0),
-    };
+    let (sent, conns) = (t.sent, args.connections);
     let scheduled = args
         .rate
-        .map_or(t.sent, |r| (r * args.duration).round() as u64);
-    let unsent = scheduled.saturating_sub(t.sent);
+        .map_or(sent, |r| (r * args.duration).round() as u64);
+    let ms = |v: &[u32], q| format!("{:.3}", percentile(v, q));
+    let [p50, p90, p99, p999, max] = [50.0, 90.0, 99.0, 99.9, 100.0].map(|q| ms(&t.latency_us, q));
+    let late = [ms(&t.late_us, 50.0), ms(&t.late_us, 99.0)];
+    let (mode, from) = match args.rate {
+        Some(_) => ("rate", "from the due time"),
+        None => ("max", "from the send"),
+    };
     println!(
-        "{mode}: {} requests sent, {completed} completed in {elapsed:.2} s = {rps:.0} requests/s \
-         (connections: {} at start, {most} at most)",
-        t.sent, args.connections
+        "{mode}: {sent} requests sent, {completed} completed in {elapsed:.2} s = {rps:.0} \
+         requests/s (connections: {conns} at start, {most} at most)"
     );
-    if args.rate.is_some() {
+    if let Some(r) = args.rate {
         println!(
-            "  target {target:.0} requests/s, {scheduled} scheduled, {unsent} not sent; generator \
-             lateness (due -> write) p50 {:.3} ms, p99 {:.3} ms",
-            percentile(&t.late_us, 50.0),
-            percentile(&t.late_us, 99.0)
+            "  target {r:.0} requests/s: {scheduled} scheduled, {} not sent; generator lateness \
+             (due time -> write) p50 {} / p99 {} ms",
+            scheduled - sent,
+            late[0],
+            late[1]
         );
     }
+    println!("  latency {from}: p50 {p50} / p90 {p90} / p99 {p99} / p99.9 {p999} / max {max} ms");
     println!(
-        "  latency{} p50 {:.3} / p90 {:.3} / p99 {:.3} / p99.9 {:.3} / max {:.3} ms",
-        if args.rate.is_some() {
-            " from the due time:"
-        } else {
-            ":"
-        },
-        p(50.0),
-        p(90.0),
-        p(99.0),
-        p(99.9),
-        p(100.0)
+        "  errors: connect {}, read {}, non-2xx {}, 200 without verdict {}, timeout {}; \
+         verdicts: valid {}, not valid {}",
+        t.count(Outcome::Connect),
+        t.count(Read),
+        t.count(Status),
+        t.count(NoVerdict),
+        t.count(Timeout),
+        t.count(Valid),
+        t.count(NotValid)
     );
-    println!(
-        "  errors: connect {}, read {}, non-2xx {}, 200 without verdict {}, timeout {}; verdicts: \
-         valid {}, not valid {}",
-        t.connect,
-        t.read,
-        t.status,
-        t.no_verdict,
-        t.timeout,
-        t.valid,
-        t.ok - t.valid
+    let target = format!("{:.0}", args.rate.unwrap_or(0.0));
+    let mut line = format!(
+        "LOAD mode={mode} target_rps={target} seconds={elapsed:.2} connections={conns} \
+         connections_max={most} scheduled={scheduled} sent={sent} unsent={} \
+         completed={completed} ok={ok} rps={rps:.0} p50_ms={p50} p90_ms={p90} p99_ms={p99} \
+         p999_ms={p999} max_ms={max} late_p99_ms={}",
+        scheduled - sent,
+        late[1]
     );
-    println!(
-        "LOAD mode={mode} target_rps={target:.0} seconds={elapsed:.2} connections={} \
-         connections_max={most} scheduled={scheduled} sent={} unsent={unsent} completed={completed} \
-         ok={} rps={rps:.0} p50_ms={:.3} p90_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3} \
-         late_p99_ms={:.3} errors_connect={} errors_read={} errors_status={} errors_body={} \
-         errors_timeout={} valid={} not_valid={}",
-        args.connections,
-        t.sent,
-        t.ok,
-        p(50.0),
-        p(90.0),
-        p(99.0),
-        p(99.9),
-        p(100.0),
-        percentile(&t.late_us, 99.0),
-        t.connect,
-        t.read,
-        t.status,
-        t.no_verdict,
-        t.timeout,
-        t.valid,
-        t.ok - t.valid
-    );
+    for (k, n) in KEYS.iter().zip(t.counts) {
+        line.push_str(&format!(" {k}={n}"));
+    }
+    println!("{line}");
 }
 
 /// The request bytes for each token of `path`.
@@ -499,17 +476,11 @@ fn main() {
         .trim_end_matches('/')
         .to_owned();
     let requests = requests(&args.tokens, &host);
-    let rt = if args.threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(args.threads)
-            .enable_all()
-            .build()
-    }
-    .unwrap();
+    // One thread: the generator is pinned to one core (scripts/load.sh).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (tally, elapsed, most) = rt.block_on(run(&args, requests, host));
     report(&args, tally, elapsed, most);
 }
