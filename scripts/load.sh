@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
-# HTTP load benchmark of `skillcert serve`: POST /api/v1/verify with vc+jwt tokens at 64
-# connections (Debian `wrk`), next to the single-core CLI verify rate measured in the same run.
-# Reports requests/s, p50/p99 latency, errors, verdicts counted by the server, and the server's
-# peak resident memory (VmHWM). Only loopback traffic; bounded in time.
+# HTTP load benchmark of `skillcert serve`: POST /api/v1/verify with vc+jwt tokens, driven by
+# examples/http_load.rs (HTTP/1.1 keep-alive over tokio, no external tool), next to the
+# single-core CLI `verify --batch` rate measured in the same run. Phases:
+#   1. closed loop (`--max`): CONNECTIONS connections back-to-back for DURATION s; the server
+#      may use both cores; its CPU time is read from /proc, giving requests per CPU-second;
+#   2. open loop (`--rate`) at half the measured maximum for DURATION s: requests are sent on a
+#      fixed schedule whatever the answers, latency measured from each request's due time
+#      (coordinated omission corrected, as wrk2 / `oha --rate`). With PIN=1 the server is
+#      pinned to core 1 and the generator to core 0 for this phase; by default (PIN=0) both
+#      may use both cores: on a 2-core machine shared with other work (builds), a pinned
+#      server cannot move away from a busy core and its tail latency shows that, not itself.
+#      With RT=1 the server (SCHED_FIFO 20) and the generator (SCHED_FIFO 10) run this phase
+#      at real-time priority, so that other processes' CPU use (a build next door) cannot
+#      preempt them: the server's own latency. Needs root (chrt); at half load, bounded.
+# Reports rates, the HTTP / CLI ratio per core, open-loop p50/p99/p99.9/max, errors, verdicts
+# (client and server counts) and the server's peak resident memory (VmHWM, after phase 2).
+# Only loopback traffic; bounded in time (about 2 x DURATION + 30 s after the build).
 #
-# Usage: scripts/load.sh [DURATION_SECONDS=15] [CONNECTIONS=64]
+# Usage: [PIN=0|1] [RT=0|1] scripts/load.sh [DURATION_SECONDS=10] [CONNECTIONS=64]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${1:-15}
+DURATION=${1:-10}
 CONNS=${2:-64}
-THREADS=2
+PIN=${PIN:-0}
+RT=${RT:-0}
 CERTS=200
-CLI_INPUTS=4000
+CLI_INPUTS=12000
 
-if ! command -v wrk >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing wrk (Debian package)"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
-cargo build --release --quiet
+cargo build --release --quiet --bin skillcert --example http_load
+LOADGEN=target/release/examples/http_load
 BIN=target/release/skillcert
 WORK=$(mktemp -d)
 SERVER_PID=""
@@ -83,13 +93,42 @@ CLI_RATE=$(python3 -c "print(round($CLI_INPUTS / $CLI_WALL))")
 CLI_CPU_RATE=$(python3 -c "print(round($CLI_INPUTS / $CLI_CPU))")
 echo "CLI verify (1 core, offline, $CLI_INPUTS tokens): $CLI_RATE tokens/s wall, $CLI_CPU_RATE tokens per CPU-second, $CLI_VALID valid"
 
-# Warm up, then the measured run.
-TOKENS="$WORK/tokens.txt" wrk -t$THREADS -c$CONNS -d2s -s scripts/load.lua "$URL" >/dev/null
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
-TICKS0=$(cpu_ticks)
-TOKENS="$WORK/tokens.txt" wrk -t$THREADS -c$CONNS -d"${DURATION}s" --latency -s scripts/load.lua "$URL" | tee "$WORK/wrk.out"
-TICKS1=$(cpu_ticks)
+# Busy ticks of the whole machine (everything but idle and iowait), to see what else ran.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+affinity() { taskset -c -p "$SERVER_PID" | awk -F': ' '{print $2}'; }
+seconds() { python3 -c "print(round(($2 - $1) / $HZ, 2))"; }
 HZ=$(getconf CLK_TCK)
+# One field of the LOAD line in file $1.
+get() { grep '^LOAD ' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
+GEN_PIN=(); [ "$PIN" = 1 ] && GEN_PIN=(taskset -c 0)
+GEN_RT=(); [ "$RT" = 1 ] && GEN_RT=(chrt -f 10)
+
+# Warm-up, then the closed-loop maximum (server on both cores).
+"$LOADGEN" "$URL" "$WORK/tokens.txt" --max --duration 2 --connections "$CONNS" >/dev/null
+echo
+echo "-- phase 1: closed loop, $CONNS connections, ${DURATION}s (server on cores $(affinity), generator unpinned)"
+TICKS0=$(cpu_ticks); BUSY0=$(busy_ticks)
+"$LOADGEN" "$URL" "$WORK/tokens.txt" --max --duration "$DURATION" --connections "$CONNS" | tee "$WORK/max.out"
+TICKS1=$(cpu_ticks); BUSY1=$(busy_ticks)
+MAX_RPS=$(get "$WORK/max.out" rps)
+MAX_DONE=$(get "$WORK/max.out" completed)
+MAX_CPU=$(python3 -c "print(round(($TICKS1 - $TICKS0) / $HZ, 2))")
+MAX_WALL=$(get "$WORK/max.out" seconds)
+SERVER_CPU_RATE=$(python3 -c "print(round($MAX_DONE / max($MAX_CPU, 0.01)))")
+
+# Open loop at half the maximum.
+HALF=$(python3 -c "print(max(1, round($MAX_RPS / 2)))")
+if [ "$PIN" = 1 ]; then taskset -a -p -c 1 "$SERVER_PID" >/dev/null; fi
+if [ "$RT" = 1 ]; then chrt -a -f -p 20 "$SERVER_PID"; fi
+echo
+echo "-- phase 2: open loop at $HALF requests/s (half of $MAX_RPS), ${DURATION}s, $CONNS connections to start" \
+  "(server on core(s) $(affinity), generator ${GEN_PIN[*]:-unpinned}; real-time priority: RT=$RT)"
+TICKS2=$(cpu_ticks); BUSY2=$(busy_ticks)
+"${GEN_RT[@]}" "${GEN_PIN[@]}" "$LOADGEN" "$URL" "$WORK/tokens.txt" --rate "$HALF" --duration "$DURATION" --connections "$CONNS" | tee "$WORK/rate.out"
+TICKS3=$(cpu_ticks); BUSY3=$(busy_ticks)
+OPEN_CPU=$(python3 -c "print(round(($TICKS3 - $TICKS2) / $HZ, 2))")
+OPEN_WALL=$(get "$WORK/rate.out" seconds)
 HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 METRICS=$(python3 -c "import urllib.request; print(urllib.request.urlopen('$METRICS_URL').read().decode())")
@@ -97,20 +136,30 @@ VALID=$(printf '%s\n' "$METRICS" | awk -F' ' '/^skillcert_verifications_total\{v
 NOT_VALID=$(printf '%s\n' "$METRICS" | awk '/^skillcert_verifications_total/ && !/verdict="valid"/ {s += $2} END {print s + 0}')
 FIVEXX=$(printf '%s\n' "$METRICS" | awk '/^skillcert_http_requests_total/ && /status="5/ {s += $2} END {print s + 0}')
 
-LINE=$(grep '^LOAD ' "$WORK/wrk.out")
-get() { printf '%s\n' "$LINE" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
-RPS=$(get rps)
-REQS=$(get requests)
-SERVER_CPU=$(python3 -c "print(($TICKS1 - $TICKS0) / $HZ)")
-SERVER_CPU_RATE=$(python3 -c "print(round($REQS / max($SERVER_CPU, 0.01)))")
+errors() {
+  echo "connect $(get "$1" errors_connect), read $(get "$1" errors_read), non-2xx $(get "$1" errors_status), 200 without verdict $(get "$1" errors_body), timeout $(get "$1" errors_timeout)"
+}
+RATIO=$(python3 -c "print(round($SERVER_CPU_RATE / $CLI_CPU_RATE, 2))")
+P99=$(get "$WORK/rate.out" p99_ms)
 echo
-echo "== skillcert HTTP load: POST /api/v1/verify (vc+jwt tokens), $CONNS connections, ${DURATION}s, wrk -t$THREADS, 2-core machine shared with the load generator"
-echo "requests/s:        $RPS"
-echo "latency p50 / p99: $(get p50_ms) ms / $(get p99_ms) ms (max $(get max_ms) ms)"
-echo "errors:            connect $(get errors_connect), read $(get errors_read), write $(get errors_write), non-2xx $(get errors_status), timeout $(get errors_timeout); server 5xx $FIVEXX"
-echo "verdicts (server): valid $VALID, not valid $NOT_VALID"
-echo "server memory:     peak RSS $((HWM_KB / 1024)) MiB (VmHWM $HWM_KB kB), now $((RSS_KB / 1024)) MiB"
-echo "server CPU:        ${SERVER_CPU} s for $REQS requests = $SERVER_CPU_RATE requests per CPU-second"
-echo "CLI verify:        $CLI_RATE tokens/s wall on one core (same run), $CLI_CPU_RATE tokens per CPU-second"
-echo "HTTP / CLI:        $(python3 -c "print(round($RPS / $CLI_RATE, 2))")x by wall-clock rate; $(python3 -c "print(round($SERVER_CPU_RATE / $CLI_CPU_RATE, 2))")x per CPU-second"
+echo "== skillcert HTTP load: POST /api/v1/verify, {\"input\": vc+jwt token}, $CERTS distinct tokens, ${DURATION}s per phase"
+echo "note:              the load generator runs on the same 2 cores as the server (loopback), as does"
+echo "                   anything else on the machine; phase 1 shares both cores between them, phase 2"
+echo "                   pins server (core 1) and generator (core 0) apart only with PIN=1 (now PIN=$PIN)"
+echo "                   and runs both at real-time priority only with RT=1 (now RT=$RT)"
+echo "max (closed loop): $MAX_RPS requests/s with $CONNS connections; server CPU ${MAX_CPU} s over ${MAX_WALL} s" \
+  "(machine busy $(seconds "$BUSY0" "$BUSY1") CPU-s: server, generator and anything else)"
+echo "server per core:   $SERVER_CPU_RATE requests per server CPU-second"
+echo "CLI per core:      $CLI_CPU_RATE tokens per CPU-second (verify --batch --offline, taskset -c 0; $CLI_RATE tokens/s wall)"
+echo "HTTP / CLI per core: ${RATIO}x (goal >= 0.8)"
+echo "open loop at half max ($HALF requests/s, $(get "$WORK/rate.out" rps) achieved, $(get "$WORK/rate.out" unsent) not sent, up to $(get "$WORK/rate.out" connections_max) connections):"
+echo "  latency from due time: p50 $(get "$WORK/rate.out" p50_ms) / p99 $P99 / p99.9 $(get "$WORK/rate.out" p999_ms) / max $(get "$WORK/rate.out" max_ms) ms (goal p99 < 10 ms)"
+echo "  generator lateness p99 $(get "$WORK/rate.out" late_p99_ms) ms (due time -> write; included in the latencies)"
+echo "  server CPU ${OPEN_CPU} s over ${OPEN_WALL} s = $(python3 -c "print(round($OPEN_CPU / max($OPEN_WALL, 0.01), 2))") cores busy" \
+  "(machine busy $(seconds "$BUSY2" "$BUSY3") CPU-s)"
+echo "errors (max run):  $(errors "$WORK/max.out")"
+echo "errors (open loop): $(errors "$WORK/rate.out"); server 5xx (all phases) $FIVEXX"
+echo "verdicts (client): max run valid $(get "$WORK/max.out" valid), not valid $(get "$WORK/max.out" not_valid); open loop valid $(get "$WORK/rate.out" valid), not valid $(get "$WORK/rate.out" not_valid)"
+echo "verdicts (server, all phases incl. warm-up): valid $VALID, not valid $NOT_VALID"
+echo "server memory:     peak RSS $((HWM_KB / 1024)) MiB (VmHWM $HWM_KB kB), now $((RSS_KB / 1024)) MiB (goal < 100 MB)"
 echo "machine load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; other processes share the 2 cores)"

@@ -427,15 +427,16 @@ impl Registry {
 
     /// The claims recorded for certificate `id`; `None` when the registry never recorded it
     /// (an id that is not a UUID cannot be recorded either).
+    ///
+    /// Every verification of the issuer's own certificates asks this (server and CLI): one
+    /// cached statement reads the claims JSON, and it is parsed after the connection's lock
+    /// is released.
     pub fn recorded_claims(&self, id: &str) -> Result<Option<Claims>, RegistryError> {
         let Ok(id) = normalize_id(id) else {
             return Ok(None);
         };
-        match queries::claims_of(&self.lock(), &id) {
-            Ok((_, c)) => Ok(Some(c)),
-            Err(RegistryError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let text = queries::claims_json_of(&self.lock(), &id)?;
+        text.map(|t| queries::parse_claims(&id, &t)).transpose()
     }
 
     /// Every event of certificate `id`, oldest first.

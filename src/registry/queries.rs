@@ -341,16 +341,24 @@ pub(super) fn claims_of(
     id: &str,
 ) -> Result<(CertificateRecord, Claims), RegistryError> {
     let rec = get(conn, id)?;
-    let text: String = conn.query_row(
-        "SELECT claims_json FROM certificates WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
-    let v: serde_json::Value = serde_json::from_str(&text)
+    let text = claims_json_of(conn, id)?.ok_or_else(|| RegistryError::NotFound(id.to_owned()))?;
+    Ok((rec, parse_claims(id, &text)?))
+}
+
+/// The recorded claims JSON of `id` (`None`: never recorded). A cached statement: this runs
+/// on every verification of the issuer's own certificates (`Registry::recorded_claims`).
+pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
+    Ok(conn
+        .prepare_cached("SELECT claims_json FROM certificates WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The claims of `id` from their recorded JSON.
+pub(super) fn parse_claims(id: &str, text: &str) -> Result<Claims, RegistryError> {
+    let v: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))?;
-    let claims = Claims::from_document(&v)
-        .map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))?;
-    Ok((rec, claims))
+    Claims::from_document(&v).map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))
 }
 
 pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {

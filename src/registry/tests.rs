@@ -279,6 +279,34 @@ fn registry_status_source_sees_every_change() {
     assert!(src.status(&missing, id, now).is_err());
 }
 
+#[test]
+fn recorded_claims_are_the_issued_ones_and_none_for_unknown_ids() {
+    let (_d, issuer, reg) = setup();
+    let a = reg.issue(&issuer, &req("甲")).unwrap();
+    let b = reg.issue(&issuer, &req("乙")).unwrap();
+    // Repeated lookups share one cached statement: each still answers its own id.
+    for _ in 0..3 {
+        let got = reg.recorded_claims(&a.claims.id_urn()).unwrap();
+        assert_eq!(got.as_ref(), Some(&a.claims));
+        let got = reg.recorded_claims(&b.claims.id.to_string()).unwrap();
+        assert_eq!(got.as_ref(), Some(&b.claims), "the bare UUID finds it too");
+    }
+    let unknown = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    assert_eq!(reg.recorded_claims(&unknown).unwrap(), None);
+    assert_eq!(reg.recorded_claims("not-a-uuid").unwrap(), None);
+    // Unreadable recorded claims are an error, not "never recorded".
+    reg.lock()
+        .execute(
+            "UPDATE certificates SET claims_json = '{' WHERE id = ?1",
+            [a.claims.id_urn()],
+        )
+        .unwrap();
+    assert!(matches!(
+        reg.recorded_claims(&a.claims.id_urn()),
+        Err(RegistryError::Corrupt(_))
+    ));
+}
+
 fn dated_req(name: &str, framework: &str, level: &str) -> CheckedRequest {
     let (_, r) = IssuanceRequest::parse(
         format!(
