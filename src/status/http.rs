@@ -178,15 +178,18 @@ impl HttpStatusSource {
 
     /// The cached copy of `url` (memory, else disk), as a fresh answer when it is fresh.
     fn fresh_copy(&self, url: &str, now: DateTime<Utc>) -> (Option<Listed>, Option<CacheEntry>) {
-        let cached = self
+        let in_memory = self
             .cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(url)
             .cloned();
-        let cached = cached.or_else(|| self.disk.as_ref()?.read(url, &self.trust()));
+        let from_memory = in_memory.is_some();
+        let cached = in_memory.or_else(|| self.disk.as_ref()?.read(url, &self.trust()));
         if let Some(c) = cached.as_ref().filter(|c| c.is_fresh(now)) {
-            self.remember(url, c.clone(), Store::MemoryOnly);
+            if !from_memory {
+                self.remember(url, c.clone(), Store::MemoryOnly);
+            }
             let listed = Listed {
                 list: c.list.clone(),
                 unrevalidated: None,
