@@ -19,6 +19,12 @@ impl Claims {
         serde_json::to_value(Document(self)).unwrap_or(Value::Null)
     }
 
+    /// [`to_document`](Self::to_document) as compact JSON text, written without building it
+    /// (the form the issuer's registry records).
+    pub fn document_json(&self) -> String {
+        serde_json::to_string(&Document(self)).unwrap_or_default()
+    }
+
     /// Whether `doc`, leaving out its `proof`, is exactly [`to_document`](Self::to_document)
     /// (found without building it).
     pub fn matches_document(&self, doc: &Map<String, Value>) -> bool {

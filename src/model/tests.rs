@@ -185,3 +185,19 @@ fn at_finds_what_pointer_finds() {
         assert_eq!(at(&doc, path), doc.pointer(path), "{path}");
     }
 }
+
+#[test]
+fn document_json_is_the_document_written_out() {
+    let mut bare = sample();
+    bare.holder = Holder {
+        name: "A \"quoted\" name \\ with\ttab".into(),
+        name_latin: None,
+        id_hash: None,
+    };
+    for c in [sample(), bare] {
+        assert_eq!(
+            c.document_json(),
+            serde_json::to_string(&c.to_document()).unwrap()
+        );
+    }
+}

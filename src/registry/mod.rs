@@ -439,6 +439,24 @@ impl Registry {
         text.map(|t| queries::parse_claims(&id, &t)).transpose()
     }
 
+    /// Whether the registry recorded certificate `id` with exactly `claims` (`None`: never
+    /// recorded). Every verification of the issuer's own certificates asks this: the recorded
+    /// text is first compared with the text the claims write ([`Claims::document_json`], how
+    /// they were recorded), and only when the two differ is it parsed and compared as claims
+    /// (so a record written in another layout still counts by its content).
+    pub fn has_recorded(&self, id: &str, claims: &Claims) -> Result<Option<bool>, RegistryError> {
+        let Ok(id) = normalize_id(id) else {
+            return Ok(None);
+        };
+        let Some(text) = queries::claims_json_of(&self.lock(), &id)? else {
+            return Ok(None);
+        };
+        if text == claims.document_json() {
+            return Ok(Some(true));
+        }
+        Ok(Some(queries::parse_claims(&id, &text)? == *claims))
+    }
+
     /// Every event of certificate `id`, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Event>, RegistryError> {
         let id = self.resolve(id)?;

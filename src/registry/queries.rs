@@ -164,7 +164,7 @@ pub(super) fn record_in(
     }
     claims.validate().map_err(IssuerError::from)?;
     let id = claims.id_urn();
-    let unsigned = serde_json::to_string(&claims.to_document()).expect("serializable");
+    let unsigned = claims.document_json();
     let inserted = tx.execute(
         "INSERT INTO certificates (id, holder_name, program, program_code, framework, level,
             issued_at, key_id, revocation_list, revocation_index, suspension_list,

@@ -143,9 +143,9 @@ impl StatusSource for RegistryStatusSource {
         let (Some(claims), Some(id)) = (claims, credential_id) else {
             return never("not a certificate in the form this issuer writes".into());
         };
-        match self.registry.recorded_claims(id) {
-            Ok(Some(recorded)) if recorded == *claims => Registered::Recorded,
-            Ok(Some(_)) => never(format!(
+        match self.registry.has_recorded(id, claims) {
+            Ok(Some(true)) => Registered::Recorded,
+            Ok(Some(false)) => never(format!(
                 "its claims differ from those recorded in the issuer's registry under {id}"
             )),
             Ok(None) => never(format!("{id} is not in the issuer's registry")),

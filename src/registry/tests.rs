@@ -307,6 +307,45 @@ fn recorded_claims_are_the_issued_ones_and_none_for_unknown_ids() {
     ));
 }
 
+#[test]
+fn has_recorded_compares_by_content_whatever_the_layout() {
+    let (_d, issuer, reg) = setup();
+    let a = reg.issue(&issuer, &req("甲")).unwrap();
+    let id = a.claims.id_urn();
+    assert_eq!(reg.has_recorded(&id, &a.claims).unwrap(), Some(true));
+    let mut other = a.claims.clone();
+    other.holder.name = "乙".into();
+    assert_eq!(reg.has_recorded(&id, &other).unwrap(), Some(false));
+    let unknown = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    assert_eq!(reg.has_recorded(&unknown, &a.claims).unwrap(), None);
+    assert_eq!(reg.has_recorded("not-a-uuid", &a.claims).unwrap(), None);
+    // The same claims recorded in another layout (pretty-printed, members reordered): the
+    // text differs, the content does not.
+    let mut doc = a.claims.to_document();
+    doc.as_object_mut().unwrap().sort_keys();
+    let pretty = serde_json::to_string_pretty(&doc).unwrap();
+    assert_ne!(pretty, a.claims.document_json());
+    let set = |text: &str| {
+        reg.lock()
+            .execute(
+                "UPDATE certificates SET claims_json = ?1 WHERE id = ?2",
+                [text, id.as_str()],
+            )
+            .unwrap()
+    };
+    set(&pretty);
+    assert_eq!(reg.has_recorded(&id, &a.claims).unwrap(), Some(true));
+    assert_eq!(reg.has_recorded(&id, &other).unwrap(), Some(false));
+    // Other recorded claims in the recorded layout: differ.
+    set(&other.document_json());
+    assert_eq!(reg.has_recorded(&id, &a.claims).unwrap(), Some(false));
+    set("{");
+    assert!(matches!(
+        reg.has_recorded(&id, &a.claims),
+        Err(RegistryError::Corrupt(_))
+    ));
+}
+
 fn dated_req(name: &str, framework: &str, level: &str) -> CheckedRequest {
     let (_, r) = IssuanceRequest::parse(
         format!(
