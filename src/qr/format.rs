@@ -114,8 +114,17 @@ fn status_n(issuer_url: Option<&str>, list_url: &str) -> Option<u32> {
     (n.to_string() == rest).then_some(n)
 }
 
+/// The whole years `y` (1..=[`MAX_YEARS`]) with `add_years(from, y) == until`, if any. Only the
+/// difference of the two years and one more can match (`add_years` ends a second before the
+/// anniversary, which may fall in the year before), so only those are tried.
 fn years_between(from: DateTime<Utc>, until: DateTime<Utc>) -> Option<u64> {
-    (1..=MAX_YEARS).find(|y| add_years(from, *y as u32) == until)
+    use chrono::Datelike;
+    let d = i64::from(until.year()) - i64::from(from.year());
+    [d, d + 1]
+        .into_iter()
+        .filter_map(|y| u64::try_from(y).ok())
+        .filter(|y| (1..=MAX_YEARS).contains(y))
+        .find(|y| add_years(from, *y as u32) == until)
 }
 
 /// Encodes the body (everything the signature covers, without [`DOMAIN`]).
@@ -549,6 +558,36 @@ pub fn decode_payload(payload: &[u8]) -> Result<DecodedPayload, QrError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `years_between` finds what trying every year from 1 to MAX_YEARS finds.
+    #[test]
+    fn years_between_is_the_search_over_every_year() {
+        let froms = [
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:01Z",
+            "2024-02-29T12:00:00Z",
+            "2026-12-02T09:47:50Z",
+            "2026-12-31T23:59:59Z",
+        ];
+        for from in froms {
+            let from = crate::model::parse_time("t", from).unwrap();
+            let mut untils: Vec<DateTime<Utc>> = (1..=MAX_YEARS + 1)
+                .map(|y| add_years(from, y as u32))
+                .collect();
+            untils.extend(
+                untils
+                    .clone()
+                    .iter()
+                    .map(|u| *u + chrono::Duration::seconds(1)),
+            );
+            untils.push(from);
+            untils.push(crate::model::end_of_day_years(from, 5));
+            for until in untils {
+                let every = (1..=MAX_YEARS).find(|y| add_years(from, *y as u32) == until);
+                assert_eq!(years_between(from, until), every, "{from} {until}");
+            }
+        }
+    }
 
     #[test]
     fn varints_must_be_minimal() {
