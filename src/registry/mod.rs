@@ -427,16 +427,10 @@ impl Registry {
 
     /// The claims recorded for certificate `id`; `None` when the registry never recorded it
     /// (an id that is not a UUID cannot be recorded either).
-    ///
-    /// Every verification of the issuer's own certificates asks this (server and CLI): one
-    /// cached statement reads the claims JSON, and it is parsed after the connection's lock
-    /// is released.
     pub fn recorded_claims(&self, id: &str) -> Result<Option<Claims>, RegistryError> {
-        let Ok(id) = normalize_id(id) else {
-            return Ok(None);
-        };
-        let text = queries::claims_json_of(&self.lock(), &id)?;
-        text.map(|t| queries::parse_claims(&id, &t)).transpose()
+        self.recorded_text(id)?
+            .map(|(id, text)| queries::parse_claims(&id, &text))
+            .transpose()
     }
 
     /// Whether the registry recorded certificate `id` with exactly `claims` (`None`: never
@@ -445,16 +439,23 @@ impl Registry {
     /// they were recorded), and only when the two differ is it parsed and compared as claims
     /// (so a record written in another layout still counts by its content).
     pub fn has_recorded(&self, id: &str, claims: &Claims) -> Result<Option<bool>, RegistryError> {
-        let Ok(id) = normalize_id(id) else {
-            return Ok(None);
-        };
-        let Some(text) = queries::claims_json_of(&self.lock(), &id)? else {
+        let Some((id, text)) = self.recorded_text(id)? else {
             return Ok(None);
         };
         if text == claims.document_json() {
             return Ok(Some(true));
         }
         Ok(Some(queries::parse_claims(&id, &text)? == *claims))
+    }
+
+    /// The normalized id and recorded claims text of certificate `id`, read with one cached
+    /// statement (parsed, where needed, after the connection's lock is released).
+    fn recorded_text(&self, id: &str) -> Result<Option<(String, String)>, RegistryError> {
+        let Ok(id) = normalize_id(id) else {
+            return Ok(None);
+        };
+        let text = queries::claims_json_of(&self.lock(), &id)?;
+        Ok(text.map(|t| (id, t)))
     }
 
     /// Every event of certificate `id`, oldest first.

@@ -346,7 +346,7 @@ pub(super) fn claims_of(
 }
 
 /// The recorded claims JSON of `id` (`None`: never recorded). A cached statement: this runs
-/// on every verification of the issuer's own certificates (`Registry::recorded_claims`).
+/// on every verification of the issuer's own certificates (`Registry::has_recorded`).
 pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
     Ok(conn
         .prepare_cached("SELECT claims_json FROM certificates WHERE id = ?1")?
