@@ -44,7 +44,27 @@ struct Chunk {
 /// Byte buffers used and given back (a chunk's lines once checked, its verdicts once written),
 /// to be filled again: reading and writing then allocate nothing, and no memory freed by one
 /// thread waits to be reused by another while fresh pages are faulted in.
-type Pool = Mutex<Vec<Vec<u8>>>;
+#[derive(Default)]
+struct Pool(Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    /// An empty buffer: one given back, else a new one.
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    /// Gives `buf` back, emptied, for [`take`](Self::take).
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut p) = self.0.lock() {
+            p.push(buf);
+        }
+    }
+}
 
 /// A chunk's verdicts: the output text and the exit code they call for.
 struct Done {
@@ -94,7 +114,7 @@ pub(crate) fn run(verifier: &Verifier, source: &str) -> CmdResult {
     let (done_tx, done_rx) = channel::<Done>();
     // A slot is taken per chunk read and given back once it is written: the bound on memory.
     let (slot_tx, slot_rx) = sync_channel::<()>(workers * IN_FLIGHT_PER_WORKER);
-    let pool: Pool = Mutex::new(Vec::new());
+    let pool = Pool::default();
     std::thread::scope(|s| {
         let pool = &pool;
         let reader = s.spawn(move || read_chunks(input, &work_tx, &slot_tx, pool));
@@ -131,22 +151,16 @@ fn read_chunks(
     let mut reader = BufReader::with_capacity(CHUNK_BYTES, input);
     let mut buf = Vec::new();
     let (mut seq, mut line_no) = (0u64, 0usize);
-    let reuse = || {
-        pool.lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default()
-    };
     let mut chunk = Chunk {
         seq,
-        data: reuse(),
+        data: pool.take(),
         lines: Vec::new(),
     };
     let mut send = |chunk: &mut Chunk| -> bool {
         seq += 1;
         let next = Chunk {
             seq,
-            data: reuse(),
+            data: pool.take(),
             lines: Vec::new(),
         };
         let full = std::mem::replace(chunk, next);
@@ -188,11 +202,8 @@ fn check_chunks(
             Err(_) => return,
         };
         let Ok(chunk) = next else { return };
-        let (verdicts, mut data) = check_chunk(verifier, chunk, pool);
-        data.clear();
-        if let Ok(mut p) = pool.lock() {
-            p.push(data);
-        }
+        let (verdicts, data) = check_chunk(verifier, chunk, pool);
+        pool.give(data);
         if done.send(verdicts).is_err() {
             return;
         }
@@ -202,11 +213,7 @@ fn check_chunks(
 /// One chunk's verdicts: the lines parsed and checked together ([`CHECK_TOGETHER`] at a time),
 /// the reports written in line order with `line` added. Gives back the chunk's buffer.
 fn check_chunk(verifier: &Verifier, chunk: Chunk, pool: &Pool) -> (Done, Vec<u8>) {
-    let mut text = pool
-        .lock()
-        .ok()
-        .and_then(|mut p| p.pop())
-        .unwrap_or_default();
+    let mut text = pool.take();
     let mut code = EXIT_OK;
     for part in chunk.lines.chunks(CHECK_TOGETHER) {
         code = code.max(check_lines(verifier, &chunk.data, part, &mut text));
@@ -270,13 +277,10 @@ fn write_in_order(done: &Receiver<Done>, slots: &Receiver<()>, pool: &Pool) -> C
     let fail = |e: std::io::Error| CliError::unreadable(format!("stdout: {e}"));
     for d in done {
         waiting.insert(d.seq, d);
-        while let Some(mut d) = waiting.remove(&next) {
+        while let Some(d) = waiting.remove(&next) {
             out.write_all(&d.text).map_err(fail)?;
             code = code.max(d.code);
-            d.text.clear();
-            if let Ok(mut p) = pool.lock() {
-                p.push(d.text);
-            }
+            pool.give(d.text);
             next += 1;
             let _ = slots.recv();
         }
