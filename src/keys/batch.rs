@@ -203,6 +203,35 @@ mod tests {
     use super::*;
     use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 
+    /// The checks of `sigs` over `msgs` (signature `i` by key `i % key_count`) and the batch
+    /// of those that pass the pre-checks.
+    fn checks_and_batch<'a>(
+        msgs: &'a [Vec<u8>],
+        sigs: &'a [[u8; 64]],
+        publics: &'a [VerifyingKey],
+        key_count: usize,
+    ) -> (Vec<SignatureCheck<'a>>, Vec<Clean>) {
+        let checks = msgs
+            .iter()
+            .zip(sigs)
+            .enumerate()
+            .map(|(i, (message, signature))| SignatureCheck {
+                key: &publics[i % key_count],
+                message,
+                signature,
+            })
+            .collect();
+        let batch = sigs
+            .iter()
+            .enumerate()
+            .filter_map(|(index, s)| {
+                let (r, s) = batchable_signature(s)?;
+                Some(Clean { index, r, s })
+            })
+            .collect();
+        (checks, batch)
+    }
+
     /// Valid signatures pass the batch equation itself (not only the one-by-one fall-back,
     /// which gives the same answers more slowly), at every batch size (the multi-scalar
     /// multiplication changes method with the number of points), with one key and several.
@@ -213,6 +242,10 @@ mod tests {
             .map(|i| SigningKey::from_bytes(&[i; 32]))
             .collect();
         let publics: Vec<VerifyingKey> = signers.iter().map(SigningKey::verifying_key).collect();
+        let keys: HashMap<[u8; 32], Option<EdwardsPoint>> = publics
+            .iter()
+            .map(|k| (k.to_bytes(), batchable_point(k.as_bytes())))
+            .collect();
         for n in [1usize, 2, 3, 16, 63, 64, 100, 189, 190, 191, 256] {
             for key_count in [1usize, 3] {
                 let msgs: Vec<Vec<u8>> = (0..n)
@@ -227,52 +260,19 @@ mod tests {
                     .enumerate()
                     .map(|(i, m)| signers[i % key_count].sign(m).to_bytes())
                     .collect();
-                let checks: Vec<SignatureCheck<'_>> = msgs
-                    .iter()
-                    .zip(&sigs)
-                    .enumerate()
-                    .map(|(i, (m, s))| SignatureCheck {
-                        key: &publics[i % key_count],
-                        message: m,
-                        signature: s,
-                    })
-                    .collect();
-                let keys: HashMap<[u8; 32], Option<EdwardsPoint>> = publics
-                    .iter()
-                    .map(|k| (k.to_bytes(), batchable_point(k.as_bytes())))
-                    .collect();
-                let batch: Vec<Clean> = sigs
-                    .iter()
-                    .enumerate()
-                    .map(|(index, s)| {
-                        let (r, s) = batchable_signature(s).unwrap();
-                        Clean { index, r, s }
-                    })
-                    .collect();
+                let (checks, batch) = checks_and_batch(&msgs, &sigs, &publics, key_count);
+                assert_eq!(
+                    batch.len(),
+                    n,
+                    "every valid signature passes the pre-checks"
+                );
                 assert!(
                     batch_equation_holds(&checks, &batch, &keys),
                     "{n} signatures, {key_count} keys"
                 );
                 let mut bad = sigs.clone();
                 bad[n / 2][40] ^= 1;
-                let checks_bad: Vec<SignatureCheck<'_>> = msgs
-                    .iter()
-                    .zip(&bad)
-                    .enumerate()
-                    .map(|(i, (m, s))| SignatureCheck {
-                        key: &publics[i % key_count],
-                        message: m,
-                        signature: s,
-                    })
-                    .collect();
-                let batch_bad: Vec<Clean> = bad
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(index, s)| {
-                        let (r, s) = batchable_signature(s)?;
-                        Some(Clean { index, r, s })
-                    })
-                    .collect();
+                let (checks_bad, batch_bad) = checks_and_batch(&msgs, &bad, &publics, key_count);
                 assert!(
                     !batch_equation_holds(&checks_bad, &batch_bad, &keys),
                     "{n} signatures, one bad"
