@@ -177,7 +177,7 @@ fn batchable_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
         return None;
     }
     let p = CompressedEdwardsY(*bytes).decompress()?;
-    (!p.is_small_order() && torsion_free(&p)).then_some(p)
+    (!p.is_small_order() && torsion_free(bytes, &p)).then_some(p)
 }
 
 /// Whether `y` (the encoding without its sign bit) is below p = 2^255 − 19. With the point
@@ -189,13 +189,17 @@ fn y_canonical(bytes: &[u8; 32]) -> bool {
     !(bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|b| *b == 0xff) && bytes[0] >= 0xed)
 }
 
-/// `[ℓ]P == 0`, in variable time (the inputs are public): `[ℓ−1]P + P`, since a scalar is
-/// always reduced below ℓ. Same answer as [`EdwardsPoint::is_torsion_free`], about a fifth
-/// cheaper.
-fn torsion_free(p: &EdwardsPoint) -> bool {
-    let l_minus_one = -Scalar::ONE;
-    (EdwardsPoint::vartime_double_scalar_mul_basepoint(&l_minus_one, p, &Scalar::ZERO) + p)
-        .is_identity()
+/// Whether the point `p`, decoded from the canonical encoding `bytes`, lies in the subgroup
+/// of order ℓ: the test of Pornin (<https://eprint.iacr.org/2022/1164>, as implemented in
+/// `crrl`): on Curve25519 the group is cyclic of order 8ℓ, so a point is in the subgroup of
+/// order ℓ exactly when it can be halved three times, which two square roots and one Legendre
+/// symbol decide; about half the cost of computing `[ℓ]P`. The test
+/// `subgroup_test_agrees_with_dalek` holds it to [`EdwardsPoint::is_torsion_free`] on points
+/// with each of the eight torsion parts. Should `crrl` not decode bytes `dalek` decoded (both
+/// follow RFC 8032; they cannot differ), the point is not batched: `verify_strict` decides.
+fn torsion_free(bytes: &[u8; 32], p: &EdwardsPoint) -> bool {
+    debug_assert_eq!(p.compress().as_bytes(), bytes);
+    crrl::ed25519::Point::decode(bytes).is_some_and(|q| q.is_in_subgroup() != 0)
 }
 
 #[cfg(test)]
@@ -281,15 +285,34 @@ mod tests {
         }
     }
 
+    /// The subgroup test gives `is_torsion_free`'s answer on points of every order: a
+    /// spread of points of the prime-order subgroup (the identity among them) plus each of
+    /// the eight torsion points, each through its canonical encoding.
     #[test]
-    fn torsion_check_agrees_with_dalek() {
+    fn subgroup_test_agrees_with_dalek() {
         let b = ED25519_BASEPOINT_POINT;
-        for t in EIGHT_TORSION {
-            for p in [b, b * Scalar::from(12345u64), EdwardsPoint::default()] {
+        let mut seen = [0usize; 2];
+        let mut k = Scalar::from(0x5eed_u64);
+        for i in 0..300u64 {
+            k = k * Scalar::from(6364136223846793005u64) + Scalar::from(i);
+            let p = if i == 0 {
+                EdwardsPoint::default()
+            } else {
+                b * k
+            };
+            for t in EIGHT_TORSION {
                 let q = p + t;
-                assert_eq!(torsion_free(&q), q.is_torsion_free(), "{q:?}");
+                let bytes = q.compress().to_bytes();
+                let expected = q.is_torsion_free();
+                assert_eq!(torsion_free(&bytes, &q), expected, "{bytes:?}");
+                seen[usize::from(expected)] += 1;
             }
         }
+        assert_eq!(
+            seen,
+            [300 * 7, 300],
+            "one torsion part in eight is the identity"
+        );
     }
 
     #[test]
