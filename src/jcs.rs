@@ -95,9 +95,15 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        // The members are gathered first so that the map is made at its size once (growing it
+        // member by member reallocated its entries and its table several times per object).
+        let mut members: Vec<(String, Value)> = Vec::with_capacity(8);
         while let Some(key) = map.next_key::<String>()? {
             let StrictValue(v) = map.next_value_seed(StrictSeed)?;
+            members.push((key, v));
+        }
+        let mut out = Map::with_capacity(members.len());
+        for (key, v) in members {
             match out.entry(key) {
                 serde_json::map::Entry::Vacant(e) => {
                     e.insert(v);
