@@ -426,26 +426,12 @@ impl Registry {
     }
 
     /// The claims recorded for certificate `id`; `None` when the registry never recorded it
-    /// (an id that is not a UUID cannot be recorded either).
+    /// (an id that is not a UUID cannot be recorded either). Verification asks this through
+    /// [`RegistryStatusSource`], which keeps the answer while the registry is unchanged.
     pub fn recorded_claims(&self, id: &str) -> Result<Option<Claims>, RegistryError> {
         self.recorded_text(id)?
             .map(|(id, text)| queries::parse_claims(&id, &text))
             .transpose()
-    }
-
-    /// Whether the registry recorded certificate `id` with exactly `claims` (`None`: never
-    /// recorded). Every verification of the issuer's own certificates asks this: the recorded
-    /// text is first compared with the text the claims write ([`Claims::document_json`], how
-    /// they were recorded), and only when the two differ is it parsed and compared as claims
-    /// (so a record written in another layout still counts by its content).
-    pub fn has_recorded(&self, id: &str, claims: &Claims) -> Result<Option<bool>, RegistryError> {
-        let Some((id, text)) = self.recorded_text(id)? else {
-            return Ok(None);
-        };
-        if text == claims.document_json() {
-            return Ok(Some(true));
-        }
-        Ok(Some(queries::parse_claims(&id, &text)? == *claims))
     }
 
     /// The normalized id and recorded claims text of certificate `id`, read with one cached

@@ -346,7 +346,8 @@ pub(super) fn claims_of(
 }
 
 /// The recorded claims JSON of `id` (`None`: never recorded). A cached statement: this runs
-/// on every verification of the issuer's own certificates (`Registry::has_recorded`).
+/// on the first verification of each of the issuer's own certificates
+/// (`Registry::recorded_claims`, through the status source's cache).
 pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
     Ok(conn
         .prepare_cached("SELECT claims_json FROM certificates WHERE id = ?1")?

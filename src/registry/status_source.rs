@@ -20,11 +20,29 @@ pub struct RegistryStatusSource {
     cache: Mutex<RegistryListCache>,
 }
 
-/// The registry's lists as last read, valid while the registry's change stamp is the same.
+/// Most recorded certificates kept parsed in [`RegistryListCache::recorded`]; past it the
+/// map is emptied and refills (a bound on memory whatever ids a caller sends).
+const RECORDED_CACHE: usize = 4096;
+
+/// The registry's lists and recorded claims as last read, valid while the registry's change
+/// stamp is the same (any write, by this process or another, empties both).
 #[derive(Debug, Default)]
 struct RegistryListCache {
     stamp: Option<(i64, u64)>,
     lists: HashMap<u64, (StatusPurpose, Arc<Bitstring>)>,
+    /// Claims recorded under a credential id (as the credential gave it), parsed.
+    recorded: HashMap<String, Arc<Claims>>,
+}
+
+impl RegistryListCache {
+    /// Empties the cache when `stamp` is not the one it was filled under.
+    fn refresh(&mut self, stamp: (i64, u64)) {
+        if self.stamp != Some(stamp) {
+            self.lists.clear();
+            self.recorded.clear();
+            self.stamp = Some(stamp);
+        }
+    }
 }
 
 impl RegistryStatusSource {
@@ -51,22 +69,48 @@ impl RegistryStatusSource {
         let unavailable = |e: super::RegistryError| StatusLookupError::Unavailable(e.to_string());
         let stamp = self.registry.change_stamp().map_err(unavailable)?;
         {
-            let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if c.stamp != Some(stamp) {
-                c.lists.clear();
-                c.stamp = Some(stamp);
-            }
+            let mut c = self.cache();
+            c.refresh(stamp);
             if let Some(hit) = c.lists.get(&n) {
                 return Ok(hit.clone());
             }
         }
         let (purpose, bits) = self.registry.list_status_bits(n).map_err(unavailable)?;
         let entry = (purpose, Arc::new(bits));
-        let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = self.cache();
         if c.stamp == Some(stamp) {
             c.lists.insert(n, entry.clone());
         }
         Ok(entry)
+    }
+
+    /// The claims recorded under credential id `id` (`None`: never recorded), from the cache
+    /// while the registry has not changed; the same stamp discipline as [`Self::list`].
+    fn recorded(&self, id: &str) -> Result<Option<Arc<Claims>>, super::RegistryError> {
+        let stamp = self.registry.change_stamp()?;
+        {
+            let mut c = self.cache();
+            c.refresh(stamp);
+            if let Some(hit) = c.recorded.get(id) {
+                return Ok(Some(hit.clone()));
+            }
+        }
+        let Some(claims) = self.registry.recorded_claims(id)? else {
+            return Ok(None);
+        };
+        let claims = Arc::new(claims);
+        let mut c = self.cache();
+        if c.stamp == Some(stamp) {
+            if c.recorded.len() >= RECORDED_CACHE {
+                c.recorded.clear();
+            }
+            c.recorded.insert(id.to_owned(), claims.clone());
+        }
+        Ok(Some(claims))
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, RegistryListCache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -126,6 +170,9 @@ impl StatusSource for RegistryStatusSource {
     /// A certificate of this issuer counts only when the registry recorded it with exactly
     /// these claims: a good signature of one of our keys (stolen, retired, backdated) on a
     /// certificate we never recorded, or on other claims under a recorded id, is a forgery.
+    /// The recorded claims are compared by content ([`Registry::has_recorded`]'s verdict),
+    /// parsed once per id and kept while the registry is unchanged: a verification of a
+    /// certificate seen before costs one change-stamp query, not a read and a parse.
     fn registered(
         &self,
         issuer_id: &str,
@@ -143,9 +190,9 @@ impl StatusSource for RegistryStatusSource {
         let (Some(claims), Some(id)) = (claims, credential_id) else {
             return never("not a certificate in the form this issuer writes".into());
         };
-        match self.registry.has_recorded(id, claims) {
-            Ok(Some(true)) => Registered::Recorded,
-            Ok(Some(false)) => never(format!(
+        match self.recorded(id) {
+            Ok(Some(recorded)) if *recorded == *claims => Registered::Recorded,
+            Ok(Some(_)) => never(format!(
                 "its claims differ from those recorded in the issuer's registry under {id}"
             )),
             Ok(None) => never(format!("{id} is not in the issuer's registry")),

@@ -308,19 +308,46 @@ fn recorded_claims_are_the_issued_ones_and_none_for_unknown_ids() {
 }
 
 #[test]
-fn has_recorded_compares_by_content_whatever_the_layout() {
-    let (_d, issuer, reg) = setup();
+fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
+    use super::RegistryStatusSource;
+    use crate::verify::{Registered, StatusSource};
+    let (d, issuer, reg) = setup();
+    let reg = std::sync::Arc::new(reg);
     let a = reg.issue(&issuer, &req("甲")).unwrap();
     let id = a.claims.id_urn();
-    assert_eq!(reg.has_recorded(&id, &a.claims).unwrap(), Some(true));
+    let issuer_id = issuer.config().id.clone();
+    let src = RegistryStatusSource::new(reg.clone(), &issuer_id, issuer.public_url());
+    let ask = |i: &str, c: &Claims| src.registered(&issuer_id, Some(i), Some(c));
+    let recorded = |r: Registered| matches!(r, Registered::Recorded);
     let mut other = a.claims.clone();
     other.holder.name = "乙".into();
-    assert_eq!(reg.has_recorded(&id, &other).unwrap(), Some(false));
-    let unknown = format!("urn:uuid:{}", uuid::Uuid::new_v4());
-    assert_eq!(reg.has_recorded(&unknown, &a.claims).unwrap(), None);
-    assert_eq!(reg.has_recorded("not-a-uuid", &a.claims).unwrap(), None);
+    // Asked twice each: the second answer comes from the cache and must be the same.
+    for _ in 0..2 {
+        assert!(recorded(ask(&id, &a.claims)));
+        assert!(
+            recorded(ask(&a.claims.id.to_string(), &a.claims)),
+            "the bare UUID"
+        );
+        assert!(matches!(ask(&id, &other), Registered::NotRecorded(m) if m.contains("differ")));
+        let unknown = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        assert!(
+            matches!(ask(&unknown, &a.claims), Registered::NotRecorded(m) if m.contains("not in"))
+        );
+        assert!(matches!(
+            ask("not-a-uuid", &a.claims),
+            Registered::NotRecorded(_)
+        ));
+    }
+    assert!(matches!(
+        src.registered(&issuer_id, Some(&id), None),
+        Registered::NotRecorded(_)
+    ));
+    assert!(matches!(
+        src.registered("did:web:elsewhere.example", Some(&id), Some(&a.claims)),
+        Registered::NoRegistry
+    ));
     // The same claims recorded in another layout (pretty-printed, members reordered): the
-    // text differs, the content does not.
+    // text differs, the content does not. Each rewrite empties the cache.
     let mut doc = a.claims.to_document();
     doc.as_object_mut().unwrap().sort_keys();
     let pretty = serde_json::to_string_pretty(&doc).unwrap();
@@ -334,16 +361,25 @@ fn has_recorded_compares_by_content_whatever_the_layout() {
             .unwrap()
     };
     set(&pretty);
-    assert_eq!(reg.has_recorded(&id, &a.claims).unwrap(), Some(true));
-    assert_eq!(reg.has_recorded(&id, &other).unwrap(), Some(false));
-    // Other recorded claims in the recorded layout: differ.
+    assert!(recorded(ask(&id, &a.claims)));
+    assert!(!recorded(ask(&id, &other)));
+    // Other recorded claims in the recorded layout: differ, though the old ones were cached.
     set(&other.document_json());
-    assert_eq!(reg.has_recorded(&id, &a.claims).unwrap(), Some(false));
+    assert!(!recorded(ask(&id, &a.claims)));
+    assert!(recorded(ask(&id, &other)));
+    // A change through another connection (the CLI while the server runs) is seen too.
+    let second = Registry::open(d.path()).unwrap();
+    second
+        .lock()
+        .execute(
+            "UPDATE certificates SET claims_json = ?1 WHERE id = ?2",
+            [a.claims.document_json().as_str(), id.as_str()],
+        )
+        .unwrap();
+    assert!(recorded(ask(&id, &a.claims)));
+    // Unreadable recorded claims: "could not check", never "recorded" or "never issued".
     set("{");
-    assert!(matches!(
-        reg.has_recorded(&id, &a.claims),
-        Err(RegistryError::Corrupt(_))
-    ));
+    assert!(matches!(ask(&id, &a.claims), Registered::Unavailable(_)));
 }
 
 fn dated_req(name: &str, framework: &str, level: &str) -> CheckedRequest {
