@@ -15,7 +15,9 @@
 #      preempt them: the server's own latency. Needs root (chrt); at half load, bounded.
 # Reports rates, the HTTP / CLI ratio per core, open-loop p50/p99/p99.9/max, errors, verdicts
 # (client and server counts) and the server's peak resident memory (VmHWM, after phase 2).
-# Only loopback traffic; bounded in time (about 2 x DURATION + 30 s after the build).
+# Between the two, the HTTP floor: one-byte inputs (422 at once), the cost of a request without
+# a certificate, and the ratio a server verifying exactly as fast as the CLI could reach.
+# Only loopback traffic; bounded in time (about 2 x DURATION + 40 s after the build).
 #
 # Usage: [PIN=0|1] [RT=0|1] scripts/load.sh [DURATION_SECONDS=10] [CONNECTIONS=64]
 set -euo pipefail
@@ -26,6 +28,7 @@ PIN=${PIN:-0}
 RT=${RT:-0}
 CERTS=200
 CLI_INPUTS=12000
+FLOOR_SECONDS=5
 
 cargo build --release --quiet --bin skillcert --example http_load
 LOADGEN=target/release/examples/http_load
@@ -117,6 +120,18 @@ MAX_CPU=$(python3 -c "print(round(($TICKS1 - $TICKS0) / $HZ, 2))")
 MAX_WALL=$(get "$WORK/max.out" seconds)
 SERVER_CPU_RATE=$(python3 -c "print(round($MAX_DONE / max($MAX_CPU, 0.01)))")
 
+# The HTTP floor: the same connections posting a one-byte input, answered 422 at once (no
+# certificate to read): what the server spends per request on TCP, HTTP, routing, the layers
+# and a JSON answer. A server that verified as fast as the CLI could reach at most
+# 1 / (1/CLI + 1/floor) requests per CPU-second.
+printf 'x\n' >"$WORK/floor.txt"
+TICKS_F0=$(cpu_ticks)
+"$LOADGEN" "$URL" "$WORK/floor.txt" --max --duration "$FLOOR_SECONDS" --connections "$CONNS" >"$WORK/floor.out"
+TICKS_F1=$(cpu_ticks)
+FLOOR_DONE=$(get "$WORK/floor.out" completed)
+FLOOR_422=$(get "$WORK/floor.out" errors_status)
+FLOOR_CPU_RATE=$(python3 -c "print(round($FLOOR_DONE / max(($TICKS_F1 - $TICKS_F0) / $HZ, 0.01)))")
+
 # Open loop at half the maximum.
 HALF=$(python3 -c "print(max(1, round($MAX_RPS / 2)))")
 if [ "$PIN" = 1 ]; then taskset -a -p -c 1 "$SERVER_PID" >/dev/null; fi
@@ -152,6 +167,8 @@ echo "max (closed loop): $MAX_RPS requests/s with $CONNS connections; server CPU
 echo "server per core:   $SERVER_CPU_RATE requests per server CPU-second"
 echo "CLI per core:      $CLI_CPU_RATE tokens per CPU-second (verify --batch --offline, taskset -c 0; $CLI_RATE tokens/s wall)"
 echo "HTTP / CLI per core: ${RATIO}x (goal >= 0.8)"
+echo "HTTP floor:        $FLOOR_CPU_RATE requests per server CPU-second for a one-byte input ($FLOOR_422 of $FLOOR_DONE answered non-2xx, as they must be);" \
+  "a server verifying as fast as the CLI would reach $(python3 -c "c=$CLI_CPU_RATE; f=$FLOOR_CPU_RATE; print(round(1 / (1 / c + 1 / f)), 'per CPU-second =', round(f / (c + f), 2))")x"
 echo "open loop at half max ($HALF requests/s, $(get "$WORK/rate.out" rps) achieved, $(get "$WORK/rate.out" unsent) not sent, up to $(get "$WORK/rate.out" connections_max) connections):"
 echo "  latency from due time: p50 $(get "$WORK/rate.out" p50_ms) / p99 $P99 / p99.9 $(get "$WORK/rate.out" p999_ms) / max $(get "$WORK/rate.out" max_ms) ms (goal p99 < 10 ms)"
 echo "  generator lateness p99 $(get "$WORK/rate.out" late_p99_ms) ms (due time -> write; included in the latencies)"

@@ -170,7 +170,7 @@ impl StatusSource for RegistryStatusSource {
     /// A certificate of this issuer counts only when the registry recorded it with exactly
     /// these claims: a good signature of one of our keys (stolen, retired, backdated) on a
     /// certificate we never recorded, or on other claims under a recorded id, is a forgery.
-    /// The recorded claims are compared by content ([`Registry::has_recorded`]'s verdict),
+    /// The recorded claims are compared by content (a record in another layout still counts),
     /// parsed once per id and kept while the registry is unchanged: a verification of a
     /// certificate seen before costs one change-stamp query, not a read and a parse.
     fn registered(
