@@ -7,7 +7,9 @@ use crate::model::{Claims, StatusPurpose, StatusRef};
 use crate::status::{Bitstring, MIN_LIST_BITS};
 use crate::verify::{Registered, StatusBit, StatusChange, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 /// The issuer's own registry: current bits, never stale. Answers only for lists of this
@@ -20,9 +22,9 @@ pub struct RegistryStatusSource {
     cache: Mutex<RegistryListCache>,
 }
 
-/// Most recorded certificates kept parsed in [`RegistryListCache::recorded`]; past it the
-/// map is emptied and refills (a bound on memory whatever ids a caller sends).
-const RECORDED_CACHE: usize = 4096;
+/// Most entries in each of [`RegistryListCache`]'s maps; past it the map is emptied and
+/// refills (a bound on memory whatever ids a caller sends).
+const CACHE_ENTRIES: usize = 4096;
 
 /// The registry's lists and recorded claims as last read, valid while the registry's change
 /// stamp is the same (any write, by this process or another, empties both).
@@ -30,8 +32,9 @@ const RECORDED_CACHE: usize = 4096;
 struct RegistryListCache {
     stamp: Option<(i64, u64)>,
     lists: HashMap<u64, (StatusPurpose, Arc<Bitstring>)>,
-    /// Claims recorded under a credential id (as the credential gave it), parsed.
-    recorded: HashMap<String, Arc<Claims>>,
+    /// Claims recorded under a credential id (as the credential gave it), parsed; `None`
+    /// for an id never recorded.
+    recorded: HashMap<String, Option<Arc<Claims>>>,
 }
 
 impl RegistryListCache {
@@ -62,51 +65,63 @@ impl RegistryStatusSource {
         issuer_id == self.issuer_id && list_url.starts_with(&self.prefix)
     }
 
-    /// Purpose and bits of list `n`, from the cache while the registry has not changed. The
-    /// stamp is taken before the bits are read, so a change racing the read only causes one
-    /// more reload, never a stale answer.
+    /// Purpose and bits of list `n`, from the cache while the registry has not changed.
     fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), StatusLookupError> {
-        let unavailable = |e: super::RegistryError| StatusLookupError::Unavailable(e.to_string());
-        let stamp = self.registry.change_stamp().map_err(unavailable)?;
-        {
-            let mut c = self.cache();
-            c.refresh(stamp);
-            if let Some(hit) = c.lists.get(&n) {
-                return Ok(hit.clone());
-            }
-        }
-        let (purpose, bits) = self.registry.list_status_bits(n).map_err(unavailable)?;
-        let entry = (purpose, Arc::new(bits));
-        let mut c = self.cache();
-        if c.stamp == Some(stamp) {
-            c.lists.insert(n, entry.clone());
-        }
-        Ok(entry)
+        self.read_through(
+            |c| &mut c.lists,
+            &n,
+            || {
+                self.registry
+                    .list_status_bits(n)
+                    .map(|(p, bits)| (p, Arc::new(bits)))
+            },
+        )
+        .map_err(|e| StatusLookupError::Unavailable(e.to_string()))
     }
 
     /// The claims recorded under credential id `id` (`None`: never recorded), from the cache
-    /// while the registry has not changed; the same stamp discipline as [`Self::list`].
+    /// while the registry has not changed.
     fn recorded(&self, id: &str) -> Result<Option<Arc<Claims>>, super::RegistryError> {
+        self.read_through(
+            |c| &mut c.recorded,
+            id,
+            || Ok(self.registry.recorded_claims(id)?.map(Arc::new)),
+        )
+    }
+
+    /// The value of `key` in the cache's map `pick`, from the cache while the registry has
+    /// not changed, else `load`ed and kept. The stamp is taken before the load, so a change
+    /// racing it only causes one more load, never a stale answer. A map holding
+    /// [`CACHE_ENTRIES`] is emptied before it takes one more.
+    fn read_through<Q, K, V>(
+        &self,
+        pick: fn(&mut RegistryListCache) -> &mut HashMap<K, V>,
+        key: &Q,
+        load: impl FnOnce() -> Result<V, super::RegistryError>,
+    ) -> Result<V, super::RegistryError>
+    where
+        Q: ToOwned<Owned = K> + Eq + Hash + ?Sized,
+        K: Borrow<Q> + Eq + Hash,
+        V: Clone,
+    {
         let stamp = self.registry.change_stamp()?;
         {
             let mut c = self.cache();
             c.refresh(stamp);
-            if let Some(hit) = c.recorded.get(id) {
-                return Ok(Some(hit.clone()));
+            if let Some(hit) = pick(&mut c).get(key) {
+                return Ok(hit.clone());
             }
         }
-        let Some(claims) = self.registry.recorded_claims(id)? else {
-            return Ok(None);
-        };
-        let claims = Arc::new(claims);
+        let value = load()?;
         let mut c = self.cache();
         if c.stamp == Some(stamp) {
-            if c.recorded.len() >= RECORDED_CACHE {
-                c.recorded.clear();
+            let map = pick(&mut c);
+            if map.len() >= CACHE_ENTRIES {
+                map.clear();
             }
-            c.recorded.insert(id.to_owned(), claims.clone());
+            map.insert(key.to_owned(), value.clone());
         }
-        Ok(Some(claims))
+        Ok(value)
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, RegistryListCache> {
@@ -171,8 +186,9 @@ impl StatusSource for RegistryStatusSource {
     /// these claims: a good signature of one of our keys (stolen, retired, backdated) on a
     /// certificate we never recorded, or on other claims under a recorded id, is a forgery.
     /// The recorded claims are compared by content (a record in another layout still counts),
-    /// parsed once per id and kept while the registry is unchanged: a verification of a
-    /// certificate seen before costs one change-stamp query, not a read and a parse.
+    /// parsed once per id and kept (as is "never recorded") while the registry is unchanged: a
+    /// verification of a certificate seen before costs one change-stamp query, not a read and
+    /// a parse.
     fn registered(
         &self,
         issuer_id: &str,

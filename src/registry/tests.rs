@@ -352,14 +352,16 @@ fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
     doc.as_object_mut().unwrap().sort_keys();
     let pretty = serde_json::to_string_pretty(&doc).unwrap();
     assert_ne!(pretty, a.claims.document_json());
-    let set = |text: &str| {
-        reg.lock()
+    let rewrite = |through: &Registry, text: &str| {
+        through
+            .lock()
             .execute(
                 "UPDATE certificates SET claims_json = ?1 WHERE id = ?2",
                 [text, id.as_str()],
             )
             .unwrap()
     };
+    let set = |text: &str| rewrite(&reg, text);
     set(&pretty);
     assert!(recorded(ask(&id, &a.claims)));
     assert!(!recorded(ask(&id, &other)));
@@ -368,14 +370,10 @@ fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
     assert!(!recorded(ask(&id, &a.claims)));
     assert!(recorded(ask(&id, &other)));
     // A change through another connection (the CLI while the server runs) is seen too.
-    let second = Registry::open(d.path()).unwrap();
-    second
-        .lock()
-        .execute(
-            "UPDATE certificates SET claims_json = ?1 WHERE id = ?2",
-            [a.claims.document_json().as_str(), id.as_str()],
-        )
-        .unwrap();
+    rewrite(
+        &Registry::open(d.path()).unwrap(),
+        &a.claims.document_json(),
+    );
     assert!(recorded(ask(&id, &a.claims)));
     // Unreadable recorded claims: "could not check", never "recorded" or "never issued".
     set("{");
