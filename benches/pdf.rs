@@ -53,7 +53,7 @@ fn pdf(c: &mut Criterion) {
         &issued.claims,
         &issued.qr_text,
         "S000133060200262000042",
-        "330602199001011234",
+        "330602199001011231",
     );
     let printer = Printer::new().unwrap();
     let one = printer.pdf(&cert).unwrap();

@@ -5,9 +5,9 @@
 //! and the registry (the `registry` module, when built). Folders the issuer creates are 0700 and files it
 //! writes 0600, whatever the umask ([`crate::private_fs`]).
 
-use crate::keys::{self, SecretKey};
+use crate::keys::{self, IdKey, SecretKey};
 use crate::model::number::NumberingScheme;
-use crate::model::{hash_national_id, id_salt, Claims, Holder, IssuerProfile, Level, Program};
+use crate::model::{Claims, Holder, IdBinding, IssuerProfile, Level, Program};
 use crate::proof;
 use crate::request::{CheckedRequest, Validity};
 use crate::signer::{IssuerSigner, Signer};
@@ -121,7 +121,14 @@ pub struct Issued {
     pub token: String,
     /// The QR text form (`HTTPS://HOST/V/<digits>`).
     pub qr_text: String,
+    /// The holder's own copy of the document, when a national ID was given: the same claims
+    /// plus the ID as an Open Badges salted hash under a salt of its own (see
+    /// [`Issuer::holder_copy`]). Never published: it is for the holder to disclose.
+    pub holder_copy: Option<Value>,
 }
+
+/// The file of the issuer's holder-ID secret, relative to the data dir.
+pub const ID_KEY_FILE: &str = "keys/holder-id.secret";
 
 /// An issuer opened from its data dir, holding its active secret key.
 #[derive(Debug)]
@@ -129,6 +136,8 @@ pub struct Issuer {
     dir: PathBuf,
     config: IssuerConfig,
     key: SecretKey,
+    /// The holder-ID secret, read on first use.
+    id_key: std::sync::OnceLock<IdKey>,
 }
 
 /// Makes a kept secret key file owner-only (0600) again.
@@ -174,6 +183,7 @@ impl Issuer {
         };
         let file = "keys/key-1.secret".to_owned();
         key.write_new(&dir.join(&file))?;
+        IdKey::generate().write_new(&dir.join(ID_KEY_FILE))?;
         let config = IssuerConfig {
             version: 1,
             id,
@@ -197,6 +207,7 @@ impl Issuer {
             dir: dir.to_owned(),
             config,
             key,
+            id_key: std::sync::OnceLock::new(),
         };
         issuer.save_config()?;
         Ok(issuer)
@@ -273,6 +284,7 @@ impl Issuer {
             dir: dir.to_owned(),
             config,
             key,
+            id_key: std::sync::OnceLock::new(),
         })
     }
 
@@ -440,10 +452,9 @@ impl Issuer {
             holder: Holder {
                 name: req.holder_name.clone(),
                 name_latin: req.holder_latin.clone(),
-                id_hash: req
-                    .national_id
-                    .as_deref()
-                    .map(|n| hash_national_id(n, &id_salt(&id))),
+                // The public forms carry nothing derived from the ID: it goes to the registry
+                // (keyed) and to the holder's copy only.
+                id_binding: None,
             },
             program: Program {
                 name: req.program_name.clone(),
@@ -501,8 +512,60 @@ impl Issuer {
         Ok(doc)
     }
 
-    /// Every signed form of `claims` (the registry calls this after adding status entries).
+    /// The issuer's holder-ID secret (`keys/holder-id.secret`, made 0600 on first use).
+    pub fn id_key(&self) -> Result<&IdKey, IssuerError> {
+        if let Some(k) = self.id_key.get() {
+            return Ok(k);
+        }
+        let k = IdKey::load_or_create(&self.dir.join(ID_KEY_FILE))?;
+        Ok(self.id_key.get_or_init(|| k))
+    }
+
+    /// The holder's own copy of a certificate: `claims` plus `national_id` as an Open Badges
+    /// salted hash, signed like the public document. The salt is 128 bits derived from the
+    /// issuer's holder-ID secret and the credential id (unpredictable to anyone without the
+    /// secret, unique per certificate, and the same each time the copy is made again); it
+    /// appears in this copy only, never in the QR, the token, the register or a page.
+    pub fn holder_copy(
+        &self,
+        claims: &Claims,
+        national_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Value, IssuerError> {
+        let salt = self.id_key()?.copy_salt(&claims.id);
+        let mut copy = claims.clone();
+        copy.holder.id_binding = Some(IdBinding::new(national_id, salt));
+        self.sign_document(&copy, now)
+    }
+
+    /// [`sign_all`](Self::sign_all), plus the holder's copy when `national_id` is given.
+    pub fn sign_all_for(
+        &self,
+        claims: Claims,
+        national_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, IssuerError> {
+        let copy = national_id
+            .map(|n| self.holder_copy(&claims, n, now))
+            .transpose()?;
+        let mut issued = self.sign_all(claims, now)?;
+        issued.holder_copy = copy;
+        Ok(issued)
+    }
+
+    /// Every public signed form of `claims` (the registry calls this after adding status
+    /// entries). Refuses claims that carry a holder's-copy ID binding: those are never public.
     pub fn sign_all(&self, claims: Claims, now: DateTime<Utc>) -> Result<Issued, IssuerError> {
+        if claims
+            .holder
+            .id_binding
+            .as_ref()
+            .is_some_and(|b| !b.is_legacy(&claims.id))
+        {
+            return Err(IssuerError::Invalid(
+                "a holder's copy is signed with Issuer::holder_copy, never as a public form".into(),
+            ));
+        }
         let document = self.sign_document(&claims, now)?;
         let token = crate::token::sign_token(self, &claims, &document, now);
         let qr_text = crate::qr::qr_text_for(self, &claims, now)
@@ -512,6 +575,7 @@ impl Issuer {
             document,
             token,
             qr_text,
+            holder_copy: None,
         })
     }
 
@@ -519,7 +583,7 @@ impl Issuer {
     pub fn issue_unregistered(&self, req: &CheckedRequest) -> Result<Issued, IssuerError> {
         let now = now_secs();
         let claims = self.claims_for(req, now)?;
-        self.sign_all(claims, now)
+        self.sign_all_for(claims, req.national_id.as_deref(), now)
     }
 
     /// The URL the issuer's public site is reached at: the base URL, or

@@ -11,7 +11,9 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 mod batch;
+mod id_key;
 pub use batch::{verify_many, SignatureCheck, BATCH};
+pub use id_key::IdKey;
 
 /// Multicodec prefix of an Ed25519 public key (`ed01`).
 pub const ED25519_PUB_PREFIX: [u8; 2] = [0xed, 0x01];
@@ -52,6 +54,28 @@ pub enum KeyError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+/// Refuses a secret file that others may read (mode & 0o077 != 0).
+pub(crate) fn check_owner_only(path: &Path) -> Result<(), KeyError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(KeyError::Permissions {
+                path: path.display().to_string(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// An issuer's secret signing key. Zeroized on drop; `Debug` never shows the secret.
@@ -148,17 +172,7 @@ impl SecretKey {
             path: path.display().to_string(),
             source,
         };
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(KeyError::Permissions {
-                    path: path.display().to_string(),
-                    mode,
-                });
-            }
-        }
+        check_owner_only(path)?;
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
         Self::from_multibase(&text)
     }

@@ -13,7 +13,7 @@
 
 use crate::jcs;
 use crate::keys;
-use crate::model::{format_time, id_salt, Claims};
+use crate::model::{format_time, Claims};
 use crate::signer::Signer;
 use crate::trust::{ScopeFacts, SigningTime, TrustStore};
 use chrono::{DateTime, Utc};
@@ -69,7 +69,24 @@ pub struct CertificateRecord {
     pub number: Option<String>,
     /// Holder name.
     pub holder_name: String,
-    /// Hex SHA-256 of the national ID and the salt (the credential's UUID, simple form).
+    /// The holder's ID number as the issuer recorded it (in a signed bundle to an accredited
+    /// register only; the register stores [`holder_id_mac`](Self::holder_id_mac) instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_id: Option<String>,
+    /// 128 bits (32 hex digits) sent with [`holder_id`](Self::holder_id), derived from the
+    /// issuer's holder-ID secret (unpredictable to others, the same each time the record is
+    /// sent) and never stored by the register: the item's digest (kept by both sides, put in receipts) covers
+    /// it, so that the digest cannot be searched for the ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_id_nonce: Option<String>,
+    /// The register's keyed hash of the ID (HMAC with its own secret): what it stores and
+    /// matches queries with. Set by the register; an issuer never sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_id_mac: Option<String>,
+    /// Legacy: SHA-256 of the ID and the credential's UUID, as issuers reported before IDs left
+    /// the public forms. Read from what the register already holds (queries still match it),
+    /// never sent now, never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder_id_hash: Option<String>,
     /// Program name.
     pub program: String,
@@ -142,18 +159,23 @@ impl Item {
 }
 
 impl CertificateRecord {
-    /// The record of signed `claims` (`document_sha256`: of the document as issued).
+    /// The record of signed `claims` (`document_sha256`: of the document as issued), with the
+    /// holder's ID and its nonce when the issuer recorded one.
     pub fn of_claims(
         c: &Claims,
         issued: DateTime<Utc>,
         signing_key: &str,
         document_sha256: &str,
+        holder_id: Option<(&str, [u8; 16])>,
     ) -> Self {
         CertificateRecord {
             credential_id: c.id_urn(),
             number: c.number.clone(),
             holder_name: c.holder.name.clone(),
-            holder_id_hash: c.holder.id_hash.map(hex::encode),
+            holder_id: holder_id.map(|(id, _)| id.to_owned()),
+            holder_id_nonce: holder_id.map(|(_, n)| hex::encode(n)),
+            holder_id_mac: None,
+            holder_id_hash: None,
             program: c.program.name.clone(),
             program_code: c.program.code.clone(),
             framework: c.level.framework.id().to_owned(),
@@ -175,17 +197,68 @@ impl CertificateRecord {
         }
     }
 
-    /// Whether `national_id` is the ID whose salted hash the record holds.
-    pub fn id_matches(&self, national_id: &str) -> bool {
-        let Some(h) = &self.holder_id_hash else {
-            return false;
-        };
-        let uuid = self.credential_id.trim_start_matches("urn:uuid:");
-        let salt = uuid::Uuid::parse_str(uuid).map(|u| id_salt(&u));
-        salt.is_ok_and(|s| {
-            let mine = hex::encode(crate::model::hash_national_id(national_id, &s));
-            subtle_eq(mine.as_bytes(), h.as_bytes())
-        })
+    /// Whether `national_id` is the ID of this record as the register stores it: its keyed hash
+    /// under the register's secret, or the legacy salted hash. Constant time in the ID.
+    pub fn id_matches(&self, key: &crate::keys::IdKey, national_id: &str) -> bool {
+        let given = crate::model::normalise_holder_id(national_id);
+        let uuid = self.credential_uuid().unwrap_or_else(uuid::Uuid::nil);
+        let keyed = key.matches(&uuid, &given, self.holder_id_mac.as_deref().unwrap_or(""));
+        let legacy_hex = hex::encode(crate::model::IdBinding::legacy(&given, &uuid).hash);
+        let legacy = self
+            .holder_id_hash
+            .as_deref()
+            .is_some_and(|h| subtle_eq(legacy_hex.as_bytes(), h.as_bytes()));
+        (keyed & self.holder_id_mac.is_some()) | legacy
+    }
+
+    /// A record of nothing (the nil UUID, no ID): what a lookup that found nothing compares
+    /// with, so that it takes the same work.
+    pub fn placeholder() -> CertificateRecord {
+        CertificateRecord {
+            credential_id: format!("urn:uuid:{}", uuid::Uuid::nil()),
+            number: None,
+            holder_name: String::new(),
+            holder_id: None,
+            holder_id_nonce: None,
+            holder_id_mac: Some(hex::encode([0u8; 32])),
+            holder_id_hash: None,
+            program: String::new(),
+            program_code: None,
+            framework: String::new(),
+            level: String::new(),
+            issued: DateTime::<Utc>::UNIX_EPOCH,
+            valid_from: DateTime::<Utc>::UNIX_EPOCH,
+            valid_until: None,
+            signing_key: String::new(),
+            document_sha256: String::new(),
+            status: Vec::new(),
+        }
+    }
+
+    /// The credential id's UUID.
+    pub fn credential_uuid(&self) -> Option<uuid::Uuid> {
+        uuid::Uuid::parse_str(self.credential_id.strip_prefix("urn:uuid:")?).ok()
+    }
+
+    /// The form the register stores: the ID and its nonce replaced by the keyed hash.
+    pub fn to_stored(&self, key: &crate::keys::IdKey) -> CertificateRecord {
+        let mut r = self.clone();
+        if let (Some(id), Some(u)) = (r.holder_id.take(), self.credential_uuid()) {
+            r.holder_id_mac = Some(key.mac_hex(&u, &id));
+        }
+        r.holder_id_nonce = None;
+        r
+    }
+
+    /// The form anyone may see (query answers, exports): nothing derived from the ID.
+    pub fn to_public(&self) -> CertificateRecord {
+        CertificateRecord {
+            holder_id: None,
+            holder_id_nonce: None,
+            holder_id_mac: None,
+            holder_id_hash: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -300,6 +373,31 @@ pub fn verify_bundle(
     })
 }
 
+/// A record's holder-ID members: the ID (normalised, 4-32 of `0-9 A-Z`) with its 32-hex nonce,
+/// or neither; never a keyed or legacy hash (those are the register's own).
+fn check_record_id(name: &str, r: &CertificateRecord) -> Result<(), ReportError> {
+    let bad = |why: &str| Err(ReportError::Malformed(format!("{name}: {why}")));
+    if r.holder_id_mac.is_some() || r.holder_id_hash.is_some() {
+        return bad("holderIdMac and holderIdHash are the register's, never reported");
+    }
+    let nonce_ok = |n: &str| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit());
+    match (&r.holder_id, &r.holder_id_nonce) {
+        (None, None) => Ok(()),
+        (Some(id), Some(n)) if nonce_ok(n) => {
+            let ok = (4..=32).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+            if ok {
+                Ok(())
+            } else {
+                bad("holderId: must be 4-32 of 0-9 A-Z (normalised)")
+            }
+        }
+        _ => bad("holderId goes with a holderIdNonce of 32 hex digits"),
+    }
+}
+
 /// One certificate record: signed by a key of the issuer valid then, and within the
 /// accreditation (scope and window) of one of the issuer's entries.
 fn check_record(
@@ -310,6 +408,7 @@ fn check_record(
     now: DateTime<Utc>,
 ) -> Result<(), ReportError> {
     let name = format!("items[{i}] ({})", r.credential_id);
+    check_record_id(&name, r)?;
     let entries = trust
         .find(issuer, &r.signing_key, now)
         .map_err(|e| ReportError::Untrusted(format!("{name}: {e}")))?;

@@ -63,9 +63,26 @@ impl PrintExtras {
         Ok(self)
     }
 
-    /// The ID number as printed: in full, or masked (first 6 and last 4 characters kept).
+    /// The ID number as printed: in full, or masked. An 18-character ID (GB 11643 form) keeps
+    /// its 6-digit region code and 3-digit sequence; the birth date and the check character are
+    /// hidden, because the check character is a function of the hidden digits (shown, it would
+    /// cut the guesses for them elevenfold). Other IDs keep their first 6 and last 4
+    /// characters; IDs of 10 characters or fewer are hidden whole.
     pub fn print_id(national_id: &str, masked: bool) -> String {
         let id: Vec<char> = national_id.trim().to_uppercase().chars().collect();
+        if masked && id.len() == 18 {
+            return id
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < 6 || (14..17).contains(&i) {
+                        *c
+                    } else {
+                        '*'
+                    }
+                })
+                .collect();
+        }
         if !masked || id.len() <= 10 {
             return if masked {
                 "*".repeat(id.len())
@@ -89,9 +106,14 @@ pub struct HolderRequest {
     /// Latin-script form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_latin: Option<String>,
-    /// National ID: only its salted hash is put on the certificate.
+    /// The holder's ID number: never put on the public forms (only the issuer's registry, the
+    /// register it reports to, and the holder's own copy carry it; see docs/PRIVACY.md).
+    /// Checked by its type's rules ([`crate::model::holder_id`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub national_id: Option<String>,
+    /// The type of the ID (as printed: `居民身份证`, `护照`, …; default 居民身份证).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_type: Option<String>,
 }
 
 /// The program as submitted.
@@ -290,14 +312,16 @@ fn refuse_nulls(v: &Value) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// Checks a national ID: 4–32 ASCII letters and digits after trimming.
-pub fn check_national_id(field: &str, s: &str) -> Result<String, ModelError> {
-    let t = s.trim();
-    if (4..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(t.to_uppercase())
-    } else {
-        Err(field_err(field, "must be 4-32 ASCII letters and digits"))
-    }
+/// Checks an ID number by the rules of its type (`id_type` as printed; none: 居民身份证, by
+/// GB 11643) and returns it normalised.
+pub fn check_national_id(
+    field: &str,
+    id_type: Option<&str>,
+    s: &str,
+) -> Result<String, ModelError> {
+    let kind = crate::model::holder_id::IdKind::from_type_text(id_type);
+    let today = chrono::Utc::now().date_naive();
+    crate::model::holder_id::check_holder_id(field, kind, s, today)
 }
 
 impl IssuanceRequest {
@@ -329,7 +353,7 @@ impl IssuanceRequest {
             .holder
             .national_id
             .as_deref()
-            .map(|s| check_national_id("holder.national_id", s))
+            .map(|s| check_national_id("holder.national_id", self.holder.id_type.as_deref(), s))
             .transpose()?;
         let program_name = request_text("program.name", &self.program.name)?;
         if let Some(c) = &self.program.code {

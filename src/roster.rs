@@ -249,6 +249,7 @@ fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Ro
             name: get("holder_name").unwrap_or_default(),
             name_latin: get("holder_name_latin"),
             national_id: get("national_id"),
+            id_type: get("id_type"),
         },
         program: ProgramRequest {
             name: get("program_name").unwrap_or_default(),

@@ -222,6 +222,10 @@ impl Run<'_> {
                             claims,
                             batch_key: Some(row.key.clone()),
                             print: Some(print),
+                            holder_id: checked
+                                .national_id
+                                .clone()
+                                .map(crate::registry::HolderIdText),
                         },
                     ));
                 }
@@ -302,7 +306,10 @@ impl Run<'_> {
     fn sign_and_write(&self, items: &[(u64, ToSign, Kind)]) -> Vec<Result<Done, CliError>> {
         let next = AtomicUsize::new(0);
         let one = |t: &ToSign, kind: Kind| -> Result<Done, CliError> {
-            let issued = self.issuer.sign_all(t.claims.clone(), t.at)?;
+            let holder_id = t.holder_id.as_ref().map(|h| h.0.as_str());
+            let issued = self
+                .issuer
+                .sign_all_for(t.claims.clone(), holder_id, t.at)?;
             let extras =
                 printing::recorded_extras(t.print.as_deref()).map_err(CliError::refused)?;
             let page = match (&self.sheets, &self.spec.print) {

@@ -66,6 +66,7 @@ impl IssueArgs {
                 name: self.holder.clone(),
                 name_latin: self.holder_latin.clone(),
                 national_id: self.holder_id.clone(),
+                id_type: self.id_type.clone(),
             },
             program: ProgramRequest {
                 name: self.program.clone(),
@@ -161,6 +162,7 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
         actor: Some(&actor),
         batch_key: None,
         print: Some(&print_json),
+        holder_id: checked.national_id.as_deref(),
     };
     let issued = registry.issue_with(&issuer, &checked, &opts)?;
     let files = write_outputs_with(&issued, &extras, &args.out, &spec)?;

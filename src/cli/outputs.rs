@@ -25,12 +25,15 @@ pub enum FileFormat {
     Html,
     /// `UUID.pdf`: the printed certificate, one A4 page.
     Pdf,
+    /// `UUID.holder-copy.credential.json`: the holder's own copy, with the ID as a salted
+    /// hash under a salt of its own (mode 0600; only for a certificate issued with an ID).
+    HolderCopy,
 }
 
 /// What `issue` writes unless told otherwise.
-pub(crate) const ISSUE_FORMATS: &str = "document,token,qr-png,qr-svg,html,pdf";
+pub(crate) const ISSUE_FORMATS: &str = "document,token,qr-png,qr-svg,html,pdf,holder-copy";
 /// What `issue-batch` writes unless told otherwise.
-pub(crate) const BATCH_FORMATS: &str = "document,token,qr-png,pdf";
+pub(crate) const BATCH_FORMATS: &str = "document,token,qr-png,pdf,holder-copy";
 
 impl FileFormat {
     /// The key in `--json` output.
@@ -42,6 +45,7 @@ impl FileFormat {
             FileFormat::QrSvg => "qr_svg",
             FileFormat::Html => "certificate",
             FileFormat::Pdf => "pdf",
+            FileFormat::HolderCopy => "holder_copy",
         }
     }
 
@@ -54,6 +58,7 @@ impl FileFormat {
             FileFormat::QrSvg => "qr.svg",
             FileFormat::Html => "html",
             FileFormat::Pdf => "pdf",
+            FileFormat::HolderCopy => "holder-copy.credential.json",
         };
         format!("{uuid}.{ext}")
     }
@@ -171,6 +176,15 @@ pub(crate) fn render_files(
     let mut out = Vec::with_capacity(spec.formats.len());
     for &format in &spec.formats {
         let bytes = match format {
+            FileFormat::HolderCopy => match &issued.holder_copy {
+                // Only a certificate issued with an ID has one.
+                None => continue,
+                Some(copy) => {
+                    let text = serde_json::to_string_pretty(copy)
+                        .map_err(|e| CliError::refused(format!("holder copy: {e}")))?;
+                    format!("{text}\n").into_bytes()
+                }
+            },
             FileFormat::Document => {
                 let text = serde_json::to_string_pretty(&issued.document)
                     .map_err(|e| CliError::refused(format!("document: {e}")))?;
@@ -219,7 +233,13 @@ pub(crate) fn write_files(
     std::fs::create_dir_all(tmp).map_err(io(tmp))?;
     for f in files {
         let p = tmp.join(&f.name);
-        std::fs::write(&p, &f.bytes).map_err(io(&p))?;
+        if f.format == FileFormat::HolderCopy {
+            // The ID can be found from it by guessing: the holder's alone (0600).
+            let _ = std::fs::remove_file(&p);
+            crate::private_fs::write(&p, &f.bytes).map_err(io(&p))?;
+        } else {
+            std::fs::write(&p, &f.bytes).map_err(io(&p))?;
+        }
     }
     let order = files
         .iter()
@@ -247,6 +267,8 @@ pub(crate) fn files_intact(
         let path = out.join(f.file_name(uuid));
         match f {
             FileFormat::Document => document_intact(&path, sha256),
+            // Written only for a certificate with an ID: its absence says nothing.
+            FileFormat::HolderCopy => true,
             _ => std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() > 0),
         }
     })

@@ -35,6 +35,12 @@ pub struct VerifyArgs {
     /// line on stdout.
     #[arg(long, value_name = "FILE", conflicts_with = "inputs")]
     pub batch: Option<String>,
+    /// Also check that this ID number is the holder's, offline, from the holder's own copy
+    /// (`….holder-copy.credential.json`) or a certificate issued with the legacy hash; a form
+    /// that carries no ID (QR, token, public document) answers `not_bound` (ask the issuer's
+    /// online check). Exit 1 unless it matches.
+    #[arg(long, value_name = "ID", conflicts_with = "batch")]
+    pub holder_id: Option<String>,
 }
 
 /// Why an input could not be read at all (exit 2).
@@ -259,9 +265,21 @@ pub(crate) fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
                 continue;
             }
         };
-        let report = crate::input::verify_bytes(&verifier, &bytes)
-            .map_or_else(Rejected::into_report, VerifiedCredential::into_report);
-        print_report(cli, input, &report);
+        let outcome = crate::input::verify_bytes(&verifier, &bytes);
+        let id_answer = args
+            .holder_id
+            .as_deref()
+            .map(|id| holder_id_answer(&outcome, id));
+        let report = outcome.map_or_else(Rejected::into_report, VerifiedCredential::into_report);
+        match id_answer {
+            None => print_report(cli, input, &report),
+            Some(a) => {
+                print_report_with_id(cli, input, &report, a);
+                if a != HolderIdAnswer::Match {
+                    code = code.max(super::common::EXIT_INVALID);
+                }
+            }
+        }
         code = exit_code_after(code, &report);
         tally.add(report.verdict);
     }
@@ -269,6 +287,53 @@ pub(crate) fn run(cli: &Ctx, args: &VerifyArgs) -> CmdResult {
         println!("{}", tally.line());
     }
     Ok(code)
+}
+
+/// What `--holder-id` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum HolderIdAnswer {
+    /// The verified credential carries the ID, and it is this one.
+    Match,
+    /// It carries another ID.
+    NoMatch,
+    /// This form carries no ID (only the holder's copy does).
+    NotBound,
+    /// The credential did not verify: nothing it says was checked.
+    NotChecked,
+}
+
+fn holder_id_answer(outcome: &Result<VerifiedCredential, Rejected>, id: &str) -> HolderIdAnswer {
+    let Ok(v) = outcome else {
+        return HolderIdAnswer::NotChecked;
+    };
+    match v.claims().and_then(|c| c.holder.id_binding.as_ref()) {
+        None => HolderIdAnswer::NotBound,
+        Some(b) if b.matches(&crate::model::normalise_holder_id(id)) => HolderIdAnswer::Match,
+        Some(_) => HolderIdAnswer::NoMatch,
+    }
+}
+
+/// The report with the `--holder-id` answer (`holder_id` in `--json`; a line otherwise).
+fn print_report_with_id(cli: &Ctx, input: &str, r: &Report, a: HolderIdAnswer) {
+    if cli.json {
+        let mut v = serde_json::to_value(r).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("holder_id".into(), serde_json::json!(a));
+        }
+        println!("{v}");
+        return;
+    }
+    print_report(cli, input, r);
+    let line = match a {
+        HolderIdAnswer::Match => "matches the holder's ID bound in this copy",
+        HolderIdAnswer::NoMatch => "does NOT match the holder's ID bound in this copy",
+        HolderIdAnswer::NotBound => {
+            "not checked: this form carries no ID (use the holder's copy, or the issuer's online check)"
+        }
+        HolderIdAnswer::NotChecked => "not checked: the credential did not verify",
+    };
+    println!("  holder ID  {line}");
 }
 
 /// How many inputs ended in each verdict, for the summary line after several inputs.

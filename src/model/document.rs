@@ -141,23 +141,23 @@ impl Serialize for Identifiers<'_> {
         let Holder {
             name,
             name_latin,
-            id_hash,
+            id_binding,
         } = &self.0.holder;
         let mut seq = s.serialize_seq(None)?;
         seq.serialize_element(&Identity("name", name, None))?;
         if let Some(l) = name_latin {
             seq.serialize_element(&Identity("ext:nameLatin", l, None))?;
         }
-        if let Some(h) = id_hash {
-            let hash = format!("sha256${}", hex::encode(h));
-            seq.serialize_element(&Identity("nationalIdentityNumber", &hash, Some(&self.0.id)))?;
+        if let Some(b) = id_binding {
+            let hash = format!("sha256${}", hex::encode(b.hash));
+            seq.serialize_element(&Identity("nationalIdentityNumber", &hash, Some(&b.salt)))?;
         }
         seq.end()
     }
 }
 
-/// One `IdentityObject`: type, value, and the salt (the credential UUID) when hashed.
-struct Identity<'a>(&'static str, &'a str, Option<&'a uuid::Uuid>);
+/// One `IdentityObject`: type, value, and the salt (32 lower-case hex digits) when hashed.
+struct Identity<'a>(&'static str, &'a str, Option<&'a [u8; 16]>);
 
 impl Serialize for Identity<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -166,10 +166,19 @@ impl Serialize for Identity<'_> {
         m.serialize_field("identityType", self.0)?;
         m.serialize_field("hashed", &self.2.is_some())?;
         m.serialize_field("identityHash", self.1)?;
-        if let Some(id) = self.2 {
-            m.serialize_field("salt", &Fmt(format_args!("{}", id.simple())))?;
+        if let Some(salt) = self.2 {
+            m.serialize_field("salt", &Fmt(format_args!("{}", HexSalt(salt))))?;
         }
         m.end()
+    }
+}
+
+/// 16 bytes as 32 lower-case hex digits.
+struct HexSalt<'a>(&'a [u8; 16]);
+
+impl fmt::Display for HexSalt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod address;
 mod document;
+pub mod holder_id;
 pub mod levels;
 pub mod number;
 pub mod reference;
@@ -73,8 +74,64 @@ pub struct Holder {
     pub name: String,
     /// Optional Latin-script form.
     pub name_latin: Option<String>,
-    /// SHA-256 of national ID ‖ salt, if a national ID was given.
-    pub id_hash: Option<[u8; 32]>,
+    /// The national ID bound as an Open Badges salted hash: only in the holder's own copy
+    /// (random salt), or in certificates issued before IDs left the public forms (salt = the
+    /// credential's UUID: searchable, read but never written).
+    pub id_binding: Option<IdBinding>,
+}
+
+/// An `IdentityObject` of type `nationalIdentityNumber`: `identityHash` = SHA-256(ID ‖ salt as
+/// 32 lower-case hex digits), as Open Badges 3.0 defines a salted hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdBinding {
+    /// SHA-256 of the normalised ID and the salt's hex form.
+    pub hash: [u8; 32],
+    /// The salt: 128 random bits in a holder's copy; the credential's UUID in the legacy form.
+    pub salt: [u8; 16],
+}
+
+impl std::fmt::Debug for IdBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The hash and its salt together give the ID back to anyone who tries ~10^9 guesses.
+        f.write_str("IdBinding(redacted)")
+    }
+}
+
+impl IdBinding {
+    /// The binding of `national_id` under `salt`.
+    pub fn new(national_id: &str, salt: [u8; 16]) -> IdBinding {
+        IdBinding {
+            hash: hash_national_id(national_id, &hex::encode(salt)),
+            salt,
+        }
+    }
+
+    /// A binding under a fresh random 128-bit salt (a holder's copy).
+    pub fn random(national_id: &str) -> IdBinding {
+        let mut salt = [0u8; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
+        IdBinding::new(national_id, salt)
+    }
+
+    /// The legacy binding, salted with the credential's own UUID: searchable by anyone who has
+    /// the certificate. Only for reading and testing what was issued before; never issued now.
+    pub fn legacy(national_id: &str, credential: &Uuid) -> IdBinding {
+        IdBinding::new(national_id, *credential.as_bytes())
+    }
+
+    /// Whether the salt is the credential's own UUID (the legacy, searchable form).
+    pub fn is_legacy(&self, credential: &Uuid) -> bool {
+        self.salt == *credential.as_bytes()
+    }
+
+    /// Whether `national_id` is the bound ID (compared in constant time).
+    pub fn matches(&self, national_id: &str) -> bool {
+        let mine = hash_national_id(national_id, &hex::encode(self.salt));
+        mine.iter()
+            .zip(self.hash.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
 }
 
 /// The program (an Open Badges `Achievement`).
@@ -220,10 +277,14 @@ pub fn check_code(field: &str, s: &str) -> Result<(), ModelError> {
     }
 }
 
-/// The salt of the holder's national-ID hash: the credential UUID as 32 lower-case hex digits.
-/// It is unique per certificate and costs no bytes in the QR form.
-pub fn id_salt(id: &Uuid) -> String {
-    id.simple().to_string()
+/// An ID number as people type it, in the form it is recorded and hashed in: white space
+/// removed, upper case (a resident ID may end in `x`). For lookups only: what is recorded is
+/// checked first ([`holder_id::check_holder_id`]).
+pub fn normalise_holder_id(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// SHA-256(normalised national ID ‖ salt). The ID is trimmed and upper-cased (Chinese IDs may
@@ -250,6 +311,20 @@ impl Claims {
     /// The `urn:uuid:` id.
     pub fn id_urn(&self) -> String {
         format!("urn:uuid:{}", self.id)
+    }
+
+    /// Whether `presented` says what these recorded claims say: the same claims, or a holder's
+    /// copy of them (the same claims plus the ID under a salt of its own, which the issuer
+    /// never records in the claims).
+    pub fn same_as_recorded(&self, presented: &Claims) -> bool {
+        match &presented.holder.id_binding {
+            Some(b) if !b.is_legacy(&presented.id) && self.holder.id_binding.is_none() => {
+                let mut public = presented.clone();
+                public.holder.id_binding = None;
+                *self == public
+            }
+            _ => self == presented,
+        }
     }
 
     /// Checks every claim (lengths, normalisation, level in framework, dates in order).
@@ -332,7 +407,7 @@ impl Claims {
         let mut holder = Holder {
             name: String::new(),
             name_latin: None,
-            id_hash: None,
+            id_binding: None,
         };
         let idents = at(doc, "/credentialSubject/identifier")
             .and_then(Value::as_array)
@@ -354,11 +429,16 @@ impl Claims {
                     let hex = val.strip_prefix("sha256$").ok_or_else(|| {
                         field_err(format!("{field}.identityHash"), "must be sha256$<hex>")
                     })?;
-                    let mut h = [0u8; 32];
-                    hex::decode_to_slice(hex, &mut h).map_err(|_| {
+                    let mut hash = [0u8; 32];
+                    hex::decode_to_slice(hex, &mut hash).map_err(|_| {
                         field_err(format!("{field}.identityHash"), "expected 64 hex digits")
                     })?;
-                    holder.id_hash = Some(h);
+                    let mut salt = [0u8; 16];
+                    let salt_text = ident.get("salt").and_then(Value::as_str).unwrap_or("");
+                    hex::decode_to_slice(salt_text, &mut salt).map_err(|_| {
+                        field_err(format!("{field}.salt"), "expected 32 hex digits")
+                    })?;
+                    holder.id_binding = Some(IdBinding { hash, salt });
                 }
                 _ => {
                     return Err(field_err(

@@ -2,8 +2,8 @@
 //! what every size and speed figure is measured on.
 
 use super::{
-    field_err, hash_national_id, id_salt, parse_time, Claims, Framework, Holder, IssuerProfile,
-    Level, ModelError, Program, StatusPurpose, StatusRef,
+    field_err, parse_time, Claims, Framework, Holder, IssuerProfile, Level, ModelError, Program,
+    StatusPurpose, StatusRef,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -40,7 +40,8 @@ pub fn reference_claims(json: &[u8]) -> Result<Claims, ModelError> {
         holder: Holder {
             name: s("/holder/name")?.to_owned(),
             name_latin: Some(s("/holder/name_latin")?.to_owned()),
-            id_hash: Some(hash_national_id(s("/holder/national_id")?, &id_salt(&id))),
+            // The public forms carry nothing derived from the ID (docs/PRIVACY.md).
+            id_binding: None,
         },
         program: Program {
             name: s("/program/name")?.to_owned(),

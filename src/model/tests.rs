@@ -15,7 +15,7 @@ pub(crate) fn sample() -> Claims {
         holder: Holder {
             name: "王晓明".into(),
             name_latin: Some("Wang Xiaoming".into()),
-            id_hash: Some(hash_national_id("330602199001011234", &id_salt(&id))),
+            id_binding: Some(IdBinding::legacy("330602199001011231", &id)),
         },
         program: Program {
             name: "数控铣工 CNC Milling Operator".into(),
@@ -87,9 +87,27 @@ fn wrong_types_name_the_field() {
 
 #[test]
 fn national_id_hash_is_salted_and_normalised() {
-    let a = hash_national_id(" 33060219900101123x ", "s1");
-    assert_eq!(a, hash_national_id("33060219900101123X", "s1"));
-    assert_ne!(a, hash_national_id("33060219900101123X", "s2"));
+    let a = hash_national_id(" 330602199001011231 ", "s1");
+    assert_eq!(a, hash_national_id("330602199001011231", "s1"));
+    assert_ne!(a, hash_national_id("330602199001011231", "s2"));
+}
+
+#[test]
+fn id_bindings_carry_their_own_salt_and_hide_in_debug() {
+    let id = Uuid::from_u128(42);
+    let legacy = IdBinding::legacy("330602199001011231", &id);
+    assert!(legacy.is_legacy(&id));
+    assert_eq!(hex::encode(legacy.salt), id.simple().to_string());
+    let copy = IdBinding::random("330602199001011231");
+    assert!(!copy.is_legacy(&id));
+    assert_ne!(copy.salt, IdBinding::random("330602199001011231").salt);
+    assert!(copy.matches(" 330602199001011231 ") && !copy.matches("33060219900101124X"));
+    assert_eq!(format!("{copy:?}"), "IdBinding(redacted)");
+    // A holder's copy reads back with its own salt.
+    let mut c = sample();
+    c.holder.id_binding = Some(copy.clone());
+    let back = Claims::from_document(&c.to_document()).unwrap();
+    assert_eq!(back.holder.id_binding, Some(copy));
 }
 
 /// Every way of changing a document by one step: each leaf replaced, each member removed, a
@@ -143,7 +161,7 @@ fn matches_document_is_building_and_comparing() {
     let mut variants = vec![sample()];
     let mut bare = sample();
     bare.holder.name_latin = None;
-    bare.holder.id_hash = None;
+    bare.holder.id_binding = None;
     bare.program.code = None;
     bare.issuer.url = None;
     bare.valid_until = None;
@@ -192,7 +210,7 @@ fn document_json_is_the_document_written_out() {
     bare.holder = Holder {
         name: "A \"quoted\" name \\ with\ttab".into(),
         name_latin: None,
-        id_hash: None,
+        id_binding: None,
     };
     for c in [sample(), bare] {
         assert_eq!(

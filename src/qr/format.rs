@@ -11,7 +11,7 @@ use super::text::compact_text;
 use super::QrError;
 use crate::keys::{self, did_web_for};
 use crate::model::{
-    add_years, time_from_unix, Claims, Framework, Holder, IssuerProfile, Level, Program,
+    add_years, time_from_unix, Claims, Framework, Holder, IdBinding, IssuerProfile, Level, Program,
     StatusPurpose, StatusRef,
 };
 use chrono::{DateTime, Utc};
@@ -159,7 +159,19 @@ fn encode_body_marked(
     if cl.holder.name_latin.is_some() {
         flags |= F_LATIN;
     }
-    if cl.holder.id_hash.is_some() {
+    // Only the legacy binding (salted with the credential's own UUID) was ever written here; a
+    // holder's copy salt is never put in a QR, which is public.
+    let legacy_hash = match &cl.holder.id_binding {
+        None => None,
+        Some(b) if b.is_legacy(&cl.id) => Some(b.hash),
+        Some(_) => {
+            return Err(err(
+                "holder.id_binding",
+                "a holder's copy (ID under its own salt) is never put in a QR",
+            ))
+        }
+    };
+    if legacy_hash.is_some() {
         flags |= F_ID_HASH;
     }
     if cl.program.code.is_some() {
@@ -219,7 +231,7 @@ fn encode_body_marked(
         put_bytes(&mut out, &compact_text(l));
     }
     marks.push(("holder latin name", out.len()));
-    if let Some(h) = &cl.holder.id_hash {
+    if let Some(h) = &legacy_hash {
         out.extend_from_slice(h);
     }
     marks.push(("holder id hash", out.len()));
@@ -387,7 +399,8 @@ pub fn decode_payload(payload: &[u8]) -> Result<DecodedPayload, QrError> {
     } else {
         None
     };
-    let id_hash = if flags & F_ID_HASH != 0 {
+    // Legacy: certificates issued before IDs left the public forms (never written now).
+    let legacy_hash: Option<[u8; 32]> = if flags & F_ID_HASH != 0 {
         Some(r.take("holder.id_hash", 32)?.try_into().expect("32 bytes"))
     } else {
         None
@@ -525,7 +538,10 @@ pub fn decode_payload(payload: &[u8]) -> Result<DecodedPayload, QrError> {
         holder: Holder {
             name: holder_name,
             name_latin,
-            id_hash,
+            id_binding: legacy_hash.map(|hash| IdBinding {
+                hash,
+                salt: *id.as_bytes(),
+            }),
         },
         program: Program {
             name: program_name,

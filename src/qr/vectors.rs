@@ -8,8 +8,8 @@ use super::{bytes_to_digits, sign_qr_text, url_prefix};
 use crate::keys::{self, SecretKey};
 use crate::model::reference::reference_claims;
 use crate::model::{
-    hash_national_id, id_salt, parse_time, Claims, Framework, Holder, IssuerProfile, Level,
-    Program, StatusPurpose, StatusRef,
+    parse_time, Claims, Framework, Holder, IdBinding, IssuerProfile, Level, Program, StatusPurpose,
+    StatusRef,
 };
 use crate::token::sign_token_with;
 use crate::trust::{TrustList, TrustedIssuer, TrustedKey};
@@ -64,7 +64,7 @@ fn minimal(key: &SecretKey) -> Claims {
         holder: Holder {
             name: "Ana".into(),
             name_latin: None,
-            id_hash: None,
+            id_binding: None,
         },
         program: Program {
             name: "PLC".into(),
@@ -93,7 +93,9 @@ fn explicit() -> Claims {
         holder: Holder {
             name: "Οδυσσέας Ελύτης".into(),
             name_latin: Some("Odysseas Elytis".into()),
-            id_hash: Some(hash_national_id("X1234567", &id_salt(&id))),
+            // The legacy form (salted with the credential's UUID), kept readable: this vector
+            // shows that certificates issued before IDs left the public forms still verify.
+            id_binding: Some(IdBinding::legacy("X1234567", &id)),
         },
         program: Program {
             name: "工业机器人操作与运维 Industrial Robot Operation".into(),

@@ -95,11 +95,16 @@ pub struct StoredItem {
 }
 
 impl StoredItem {
-    /// The row of `item` reported by `_issuer`.
-    pub fn of(_issuer: &str, item: &Item) -> StoredItem {
+    /// The row of `item` reported by `_issuer`: its digest as sent, its body as stored (a
+    /// record's holder ID replaced by its keyed hash under `key`, the nonce dropped).
+    pub fn of(_issuer: &str, item: &Item, key: &crate::keys::IdKey) -> StoredItem {
         let (kind, number) = match item {
             Item::Certificate(r) => ("certificate", r.number.clone()),
             Item::Status(_) => ("status", None),
+        };
+        let stored = match item {
+            Item::Certificate(r) => Item::Certificate(Box::new(r.to_stored(key))),
+            Item::Status(s) => Item::Status(s.clone()),
         };
         StoredItem {
             item: item.key(),
@@ -107,7 +112,7 @@ impl StoredItem {
             kind,
             credential: item.credential_id().to_owned(),
             number,
-            body: serde_json::to_string(item).unwrap_or_default(),
+            body: serde_json::to_string(&stored).unwrap_or_default(),
         }
     }
 }

@@ -12,7 +12,7 @@
 //!   bundle or earlier in the same bundle); otherwise the whole bundle is refused.
 //! - Items are never updated or deleted (triggers refuse it); a correction is a new item.
 //! - [`Register::query`]: by certificate number **and** holder name (an ID number, if given,
-//!   must match the salted hash); "no such certificate", "name does not match" and "ID does not
+//!   must match the keyed hash, [`REGISTER_ID_KEY_FILE`]); "no such certificate", "name does not match" and "ID does not
 //!   match" are one and the same answer.
 
 mod db;
@@ -31,7 +31,13 @@ use std::path::Path;
 /// A register over one database.
 pub struct Register {
     db: Box<dyn Db>,
+    /// The register's holder-ID secret (`keys/register-id.secret`).
+    id_key: crate::keys::IdKey,
 }
+
+/// The register's holder-ID secret, relative to the portal's data dir. Portal instances that
+/// share one PostgreSQL register must share this file too.
+pub const REGISTER_ID_KEY_FILE: &str = "keys/register-id.secret";
 
 impl std::fmt::Debug for Register {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,7 +106,9 @@ impl Register {
                 )))
             }
         };
-        Ok(Register { db })
+        let id_key = crate::keys::IdKey::load_or_create(&dir.join(REGISTER_ID_KEY_FILE))
+            .map_err(|e| DbError::Config(format!("register secret: {e}")))?;
+        Ok(Register { db, id_key })
     }
 
     /// `sqlite` or `postgres`.
@@ -125,7 +133,7 @@ impl Register {
         let items: Vec<StoredItem> = bundle
             .items
             .iter()
-            .map(|i| StoredItem::of(&bundle.issuer, i))
+            .map(|i| StoredItem::of(&bundle.issuer, i, &self.id_key))
             .collect();
         let stored = self.db.ingest(
             &bundle.issuer,
@@ -144,8 +152,8 @@ impl Register {
         }
     }
 
-    /// The certificates with this number whose holder name is `name` (and whose salted ID hash
-    /// matches `id`, if given). Empty for every kind of mismatch alike.
+    /// The certificates with this number whose holder name is `name` (and whose keyed ID hash
+    /// matches `id`, if given); the records as anyone may see them. Empty for every kind of mismatch alike.
     pub fn query(&self, number: &str, name: &str, id: Option<&str>) -> Result<Vec<Found>, DbError> {
         let number = number.trim();
         if number.is_empty() || number.len() > 64 || name.trim().is_empty() || name.len() > 400 {
@@ -160,7 +168,7 @@ impl Register {
             if norm_name(&record.holder_name) != want {
                 continue;
             }
-            if id.is_some_and(|i| !record.id_matches(i)) {
+            if id.is_some_and(|i| !record.id_matches(&self.id_key, i)) {
                 continue;
             }
             // The latest record of each certificate counts (a correction replaces the view,
@@ -180,7 +188,7 @@ impl Register {
             let first = self.db.first_received(&row.issuer, &record.credential_id)?;
             out.push(Found {
                 issuer: row.issuer,
-                record: *record,
+                record: record.to_public(),
                 changes,
                 first_reported: first.unwrap_or(row.received_at),
             });
@@ -188,12 +196,55 @@ impl Register {
         Ok(out)
     }
 
-    /// Every stored item in order, for the department's systems.
+    /// Whether `national_id` is the ID of a certificate the register holds under `number`
+    /// (its latest record from any issuer), by the keyed hash. Unknown numbers and
+    /// certificates reported without an ID are `false`, after at least one keyed hash.
+    pub fn holder_check(&self, number: &str, national_id: &str) -> Result<bool, DbError> {
+        let number = number.trim().to_ascii_uppercase();
+        let rows = if number.is_empty() || number.len() > 64 {
+            Vec::new()
+        } else {
+            self.db.by_number(&number)?
+        };
+        let mut latest: Vec<(String, CertificateRecord)> = Vec::new();
+        for row in rows {
+            if let Ok(Item::Certificate(r)) = serde_json::from_str::<Item>(&row.body) {
+                latest.retain(|(i, x)| !(x.credential_id == r.credential_id && *i == row.issuer));
+                latest.push((row.issuer, *r));
+            }
+        }
+        let mut found = false;
+        for (_, r) in &latest {
+            found |= r.id_matches(&self.id_key, national_id);
+        }
+        if latest.is_empty() {
+            // The same work as for one record.
+            let dummy = CertificateRecord::placeholder();
+            found &= dummy.id_matches(&self.id_key, national_id);
+        }
+        Ok(found)
+    }
+
+    /// Every stored item in order, for the department's systems and its auditors: certificate
+    /// records carry the register's keyed ID hash, never an ID or an unkeyed hash of one (a
+    /// legacy `holderIdHash` is left out).
     pub fn export(
         &self,
         each: &mut dyn FnMut(&db::Row) -> Result<(), DbError>,
     ) -> Result<u64, DbError> {
-        self.db.export(each)
+        self.db.export(&mut |row| {
+            if row.kind != "certificate" {
+                return each(row);
+            }
+            let mut row = row.clone();
+            if let Ok(Item::Certificate(mut r)) = serde_json::from_str::<Item>(&row.body) {
+                r.holder_id_hash = None;
+                r.holder_id = None;
+                r.holder_id_nonce = None;
+                row.body = serde_json::to_string(&Item::Certificate(r)).unwrap_or_default();
+            }
+            each(&row)
+        })
     }
 
     /// Items held.

@@ -22,6 +22,9 @@ pub(super) mod suite {
             credential_id: id.into(),
             number: Some(number.into()),
             holder_name: name.into(),
+            holder_id: None,
+            holder_id_nonce: None,
+            holder_id_mac: None,
             holder_id_hash: None,
             program: "数控车工".into(),
             program_code: Some("6-18-01-01".into()),
@@ -114,7 +117,7 @@ pub(super) mod suite {
         assert!(reg.query("S-none", "王晓明", None).unwrap().is_empty());
         assert!(reg.query(&num(1), "", None).unwrap().is_empty());
         assert!(
-            reg.query(&num(1), "王晓明", Some("330602199001011234"))
+            reg.query(&num(1), "王晓明", Some("330602199001011231"))
                 .unwrap()
                 .is_empty(),
             "no ID hash held: an ID never matches"

@@ -22,6 +22,18 @@ pub struct NewCertificate {
     /// What its printed page carries besides the claims (JSON of
     /// [`crate::request::PrintExtras`]).
     pub print: Option<String>,
+    /// The holder's ID number, normalised.
+    pub holder_id: Option<HolderIdText>,
+}
+
+/// A holder's ID number on its way through the registry: `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HolderIdText(pub String);
+
+impl std::fmt::Debug for HolderIdText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HolderIdText(redacted)")
+    }
 }
 
 /// A recorded certificate ready to be signed.
@@ -35,6 +47,8 @@ pub struct ToSign {
     pub note: Option<String>,
     /// What its printed page carries besides the claims (JSON), as recorded.
     pub print: Option<String>,
+    /// The holder's ID number as recorded (for the holder's copy).
+    pub holder_id: Option<HolderIdText>,
 }
 
 /// A signed certificate to mark ([`Registry::mark_signed_group`]).
@@ -66,6 +80,7 @@ impl Registry {
                 actor: Some(actor),
                 batch_key: item.batch_key.as_deref(),
                 print: item.print.as_deref(),
+                holder_id: item.holder_id.as_ref().map(|h| h.0.as_str()),
             };
             queries::record_in(&tx, issuer, &mut item.claims, now, &opts)?;
             out.push(ToSign {
@@ -73,6 +88,7 @@ impl Registry {
                 at: now,
                 note: None,
                 print: item.print,
+                holder_id: item.holder_id,
             });
         }
         tx.commit()?;
@@ -87,6 +103,7 @@ impl Registry {
         let conn = self.lock();
         let (rec, claims) = queries::claims_of(&conn, &id)?;
         let print = queries::print_of(&conn, &id)?;
+        let holder_id = queries::holder_id_of(&conn, &id)?.map(HolderIdText);
         let same_key = rec.key_id == issuer.verification_method();
         let (at, note) = if same_key {
             let at = crate::model::parse_time("issued_at", &rec.issued_at)
@@ -105,6 +122,7 @@ impl Registry {
             at,
             note,
             print,
+            holder_id,
         })
     }
 

@@ -6,7 +6,7 @@ use super::RegistryError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1: lists, certificates, status entries, append-only events, list credential cache.
 const V1: &str = r#"
@@ -130,6 +130,16 @@ CREATE TABLE report_acks (
     PRIMARY KEY (portal, item, digest)
 ) WITHOUT ROWID;
 CREATE INDEX report_acks_by_item ON report_acks(portal, item);
+"#;
+
+/// Version 6: the holder's ID number as the issuer recorded it (normalised; for reports to the
+/// register and the holder's copy), and its keyed hash (HMAC with `keys/holder-id.secret`,
+/// what the online ID check compares). Neither ever leaves the issuer except in a signed report
+/// to an accredited register. Certificates recorded before have neither (their claims may carry
+/// the legacy unkeyed hash, which the online check still reads).
+const V6: &str = r#"
+ALTER TABLE certificates ADD COLUMN holder_id TEXT;
+ALTER TABLE certificates ADD COLUMN holder_id_mac TEXT;
 "#;
 
 /// Applies the missing migrations; returns the schema version.

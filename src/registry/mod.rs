@@ -43,7 +43,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-pub use group::{NewCertificate, Signed, ToSign};
+pub use group::{HolderIdText, NewCertificate, Signed, ToSign};
 pub use reports::{ReceiptCheck, Reported};
 pub use status_source::RegistryStatusSource;
 
@@ -227,6 +227,8 @@ pub struct IssueOptions<'a> {
     /// What the printed certificate carries besides the claims (JSON of
     /// [`crate::request::PrintExtras`]).
     pub print: Option<&'a str>,
+    /// The holder's ID number, normalised (recorded with its keyed hash; never public).
+    pub holder_id: Option<&'a str>,
 }
 
 /// The registry in a data dir. Safe to share between threads (one connection behind a mutex);
@@ -235,6 +237,12 @@ pub struct IssueOptions<'a> {
 pub struct Registry {
     conn: Mutex<Connection>,
     path: PathBuf,
+}
+
+/// Recorded claims, or `None` when the text is not a certificate.
+fn parse_claims_text(text: &str) -> Option<Claims> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    Claims::from_document(&v).ok()
 }
 
 /// Parses a certificate id as people give it (command line, admin API path):
@@ -366,7 +374,7 @@ impl Registry {
             let mut conn = self.lock();
             queries::record(&mut conn, issuer, &mut claims, now, opts)?;
         }
-        let issued = issuer.sign_all(claims, now)?;
+        let issued = issuer.sign_all_for(claims, opts.holder_id, now)?;
         let id = issued.claims.id_urn();
         queries::mark_signed(&self.lock(), &id, &issued.document, issuer, None)?;
         Ok(issued)
@@ -378,7 +386,8 @@ impl Registry {
     /// the new hash is recorded.
     pub fn complete(&self, issuer: &Issuer, id: &str) -> Result<Issued, RegistryError> {
         let t = self.to_sign(issuer, id)?;
-        let issued = issuer.sign_all(t.claims, t.at)?;
+        let holder_id = t.holder_id.as_ref().map(|h| h.0.as_str());
+        let issued = issuer.sign_all_for(t.claims, holder_id, t.at)?;
         let id = issued.claims.id_urn();
         queries::mark_signed(
             &self.lock(),
@@ -442,6 +451,37 @@ impl Registry {
         };
         let text = queries::claims_json_of(&self.lock(), &id)?;
         Ok(text.map(|t| (id, t)))
+    }
+
+    /// Whether `national_id` is the ID the holder of certificate `id_or_number` was issued
+    /// under: compared with the keyed hash the registry recorded, or, for a certificate issued
+    /// before those existed, with the legacy salted hash its claims carry. An unknown
+    /// certificate, a certificate without an ID and a different ID are all `false`, after the
+    /// same work (one keyed hash and one SHA-256).
+    pub fn holder_check(
+        &self,
+        issuer: &Issuer,
+        id_or_number: &str,
+        national_id: &str,
+    ) -> Result<bool, RegistryError> {
+        let given = crate::model::normalise_holder_id(national_id);
+        let key = issuer.id_key()?;
+        let found = match self.resolve(id_or_number) {
+            Ok(id) => queries::id_check_of(&self.lock(), &id)?,
+            Err(RegistryError::NotFound(_) | RegistryError::BadId(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let (mac, claims) = match found {
+            Some((mac, text)) => (mac, parse_claims_text(&text)),
+            None => (None, None),
+        };
+        let uuid = claims.as_ref().map_or(uuid::Uuid::nil(), |c| c.id);
+        let by_key = key.matches(&uuid, &given, mac.as_deref().unwrap_or(""));
+        // Always one SHA-256, bound or not, so that the answer takes the same work.
+        let fallback = crate::model::IdBinding::legacy("", &uuid);
+        let binding = claims.as_ref().and_then(|c| c.holder.id_binding.as_ref());
+        let legacy = binding.unwrap_or(&fallback).matches(&given) & binding.is_some();
+        Ok((mac.is_some() & by_key) | (mac.is_none() & legacy))
     }
 
     /// Every event of certificate `id`, oldest first.

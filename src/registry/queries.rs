@@ -165,11 +165,17 @@ pub(super) fn record_in(
     claims.validate().map_err(IssuerError::from)?;
     let id = claims.id_urn();
     let unsigned = claims.document_json();
+    let holder_id_mac = match opts.holder_id {
+        Some(h) => Some(issuer.id_key()?.mac_hex(&claims.id, h)),
+        None => None,
+    };
     let inserted = tx.execute(
         "INSERT INTO certificates (id, holder_name, program, program_code, framework, level,
             issued_at, key_id, revocation_list, revocation_index, suspension_list,
-            suspension_index, state, batch_key, claims_json, number, print_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14, ?15, ?16)",
+            suspension_index, state, batch_key, claims_json, number, print_json, holder_id,
+            holder_id_mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14, ?15, ?16,
+            ?17, ?18)",
         params![
             id,
             claims.holder.name,
@@ -186,7 +192,9 @@ pub(super) fn record_in(
             opts.batch_key,
             unsigned,
             claims.number,
-            opts.print
+            opts.print,
+            opts.holder_id,
+            holder_id_mac
         ],
     );
     match inserted {
@@ -360,6 +368,26 @@ pub(super) fn parse_claims(id: &str, text: &str) -> Result<Claims, RegistryError
     let v: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))?;
     Claims::from_document(&v).map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))
+}
+
+/// The holder's ID number as recorded, if any.
+pub(super) fn holder_id_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
+    Ok(conn
+        .prepare_cached("SELECT holder_id FROM certificates WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
+/// The keyed ID hash and the claims text of `id`, if recorded.
+pub(super) fn id_check_of(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(Option<String>, String)>, RegistryError> {
+    Ok(conn
+        .prepare_cached("SELECT holder_id_mac, claims_json FROM certificates WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {

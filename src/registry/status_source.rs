@@ -207,7 +207,8 @@ impl StatusSource for RegistryStatusSource {
             return never("not a certificate in the form this issuer writes".into());
         };
         match self.recorded(id) {
-            Ok(Some(recorded)) if *recorded == *claims => Registered::Recorded,
+            // A holder's copy is the recorded claims plus the ID under its own salt.
+            Ok(Some(recorded)) if recorded.same_as_recorded(claims) => Registered::Recorded,
             Ok(Some(_)) => never(format!(
                 "its claims differ from those recorded in the issuer's registry under {id}"
             )),

@@ -215,6 +215,7 @@ fn pending_is_completed() {
             actor: Some("t"),
             batch_key: Some("k1"),
             print: None,
+            holder_id: None,
         },
     )
     .unwrap();
@@ -240,6 +241,7 @@ fn pending_is_completed() {
             actor: None,
             batch_key: Some("k1"),
             print: None,
+            holder_id: None,
         }
     )
     .is_err());
@@ -515,13 +517,15 @@ fn a_version_3_registry_is_migrated_and_keeps_its_events() {
     let a = reg.issue(&issuer, &req("甲")).unwrap();
     reg.revoke(&a.claims.id_urn(), "fraud", "t").unwrap();
     drop(reg);
-    // Back to version 3: the column of version 4 and the tables of version 5 removed, as a
-    // registry written before them.
+    // Back to version 3: the column of version 4, the tables of version 5 and the columns of
+    // version 6 removed, as a registry written before them.
     let conn = rusqlite::Connection::open(d.path().join(REGISTRY_FILE)).unwrap();
     conn.execute_batch(
         "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;
          ALTER TABLE events DROP COLUMN public_reason;
          DROP TABLE report_acks; DROP TABLE report_receipts; DROP TABLE report_portals;
+         ALTER TABLE certificates DROP COLUMN holder_id;
+         ALTER TABLE certificates DROP COLUMN holder_id_mac;
          PRAGMA user_version = 3;",
     )
     .unwrap();

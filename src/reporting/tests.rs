@@ -57,6 +57,7 @@ fn record(w: &World, code: &str) -> Item {
         crate::model::now_secs(),
         &w.issuer.config().active_key,
         &hex::encode(Sha256::digest(&doc)),
+        Some(("330602199001011231", [7; 16])),
     )))
 }
 
@@ -141,12 +142,30 @@ fn foreign_keys_scope_and_tampering_are_refused_with_the_item() {
 }
 
 #[test]
-fn id_numbers_match_only_their_salted_hash() {
+fn id_numbers_match_only_their_keyed_hash() {
     let w = world(&["6-18-01-01"]);
     let Item::Certificate(r) = record(&w, "6-18-01-01") else {
         unreachable!()
     };
-    assert!(r.id_matches("330602199001011234"));
-    assert!(r.id_matches(" 330602199001011234 "));
-    assert!(!r.id_matches("330602199001011235"));
+    let (key, other) = (
+        crate::keys::IdKey::from_bytes([1; 32]),
+        crate::keys::IdKey::from_bytes([2; 32]),
+    );
+    let stored = r.to_stored(&key);
+    assert!(stored.holder_id.is_none() && stored.holder_id_nonce.is_none());
+    assert!(stored.id_matches(&key, "330602199001011231"));
+    assert!(stored.id_matches(&key, " 330602 19900101 1231 "));
+    assert!(!stored.id_matches(&key, "33060219900101124X"));
+    assert!(!stored.id_matches(&other, "330602199001011231"));
+    // Nothing of the ID in what anyone may see.
+    let public = serde_json::to_string(&stored.to_public()).unwrap();
+    assert!(!public.contains("holderId"), "{public}");
+    // A legacy record (unkeyed hash salted with the UUID) still matches.
+    let mut legacy = stored.to_public();
+    let u = legacy.credential_uuid().unwrap();
+    legacy.holder_id_hash = Some(hex::encode(
+        crate::model::IdBinding::legacy("330602199001011231", &u).hash,
+    ));
+    assert!(legacy.id_matches(&key, "330602199001011231"));
+    assert!(!legacy.id_matches(&key, "33060219900101124X"));
 }

@@ -248,6 +248,7 @@ impl Backend {
             actor: None,
             batch_key: None,
             print: Some(&print),
+            holder_id: req.national_id.as_deref(),
         };
         Ok(self.registry.issue_with(&issuer, req, &opts)?)
     }

@@ -171,8 +171,16 @@ pub struct Words {
     pub cert_id: &'static str,
     /// Row label: certificate number.
     pub cert_number: &'static str,
-    /// "ID number bound (hashed)".
-    pub id_bound: &'static str,
+    /// The label of the verification page's ID card check.
+    pub id_check: &'static str,
+    /// Its button.
+    pub id_check_button: &'static str,
+    /// What it does and does not tell.
+    pub id_check_note: &'static str,
+    /// The answer: it matches.
+    pub id_match: &'static str,
+    /// The answer: it does not (or no such certificate).
+    pub id_no_match: &'static str,
     /// "Accredited by" (the scheme's authority).
     pub accredited_by: &'static str,
     /// "Why".
@@ -210,7 +218,11 @@ pub fn words(l: Lang) -> &'static Words {
         no_expiry: "长期有效",
         cert_id: "证书标识",
         cert_number: "证书编号",
-        id_bound: "已绑定身份证件（加盐哈希）",
+        id_check: "核对身份证件号码",
+        id_check_button: "核对",
+        id_check_note: "仅回答是否一致；号码不会显示、不会保存在网址或日志中。",
+        id_match: "一致：该证件号码与此证书的持证人相符。",
+        id_no_match: "不一致：该证件号码与此证书不符（或未找到此证书）。",
         accredited_by: "认可机构",
         why: "原因",
         checks: "全部检查项",
@@ -234,7 +246,11 @@ pub fn words(l: Lang) -> &'static Words {
         no_expiry: "No expiry",
         cert_id: "Certificate id",
         cert_number: "Certificate number",
-        id_bound: "National ID bound (salted hash)",
+        id_check: "Check an ID card",
+        id_check_button: "Check",
+        id_check_note: "Answers match or no match only; the number is never shown, and never kept in a URL or a log.",
+        id_match: "Match: this ID number is the holder's of this certificate.",
+        id_no_match: "No match: this ID number is not the one of this certificate (or there is no such certificate).",
         accredited_by: "Accredited by",
         why: "Why",
         checks: "All checks",

@@ -186,6 +186,7 @@ pub fn issue(
                     actor: None,
                     batch_key: Some(&row),
                     print: Some(&print),
+                    holder_id: c.national_id.as_deref(),
                 };
                 registry.issue_with(&issuer, c, &opts)?
             }

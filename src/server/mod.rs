@@ -17,6 +17,7 @@ mod counters;
 pub mod demo;
 pub mod errors;
 mod guards;
+pub mod holder_check;
 pub mod i18n;
 pub mod idempotency;
 mod listen;
@@ -78,6 +79,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/register/bundles"),
     ("GET", "/api/v1/query"),
+    ("POST", "/api/v1/holder-check"),
+    ("POST", "/holder-check"),
     ("GET", "/query"),
     ("POST", "/api/v1/admin/certificates"),
     ("POST", "/api/v1/admin/certificates/batch"),
@@ -120,6 +123,16 @@ pub fn app(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(crate::reporting::MAX_BUNDLE)),
         )
         .route("/api/v1/query", get(register_api::query_api))
+        .route(
+            "/api/v1/holder-check",
+            post(holder_check::holder_check_api)
+                .layer(DefaultBodyLimit::max(holder_check::MAX_BODY)),
+        )
+        .route(
+            "/holder-check",
+            post(holder_check::holder_check_form)
+                .layer(DefaultBodyLimit::max(holder_check::MAX_BODY)),
+        )
         .route("/query", get(register_api::query_page))
         .merge(admin::routes(state.clone()))
         .fallback(not_found)

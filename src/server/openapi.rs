@@ -77,6 +77,8 @@ impl Modify for OptionalReinstateBody {
         super::register_api::post_bundle,
         super::register_api::query_api,
         super::register_api::query_page,
+        super::holder_check::holder_check_api,
+        super::holder_check::holder_check_form,
     ),
     modifiers(&BearerScheme, &OptionalReinstateBody)
 )]

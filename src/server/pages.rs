@@ -175,6 +175,36 @@ struct ReportPage<'a> {
     notes: &'a [String],
     rows: Option<Vec<Row>>,
     checks: Vec<CheckRow<'a>>,
+    /// The certificate the "check an ID card" form asks about (its number, else its id).
+    id_check: Option<String>,
+}
+
+/// `templates/holder_check.html`: the answer of the page's ID card check.
+#[derive(Template)]
+#[template(path = "holder_check.html")]
+struct HolderCheckPage<'a> {
+    page: Frame<'a>,
+    w: &'static Words,
+    tone: &'static str,
+    matched: bool,
+    message: &'static str,
+}
+
+/// The answer page of the verification page's ID card check.
+pub fn holder_check_page(lang: Lang, matched: bool) -> String {
+    let w = words(lang);
+    let (tone, message) = if matched {
+        (Tone::Green, w.id_match)
+    } else {
+        (Tone::Amber, w.id_no_match)
+    };
+    render(&HolderCheckPage {
+        page: Frame::new(lang, w.id_check, &format!("?lang={}", lang.other().code())),
+        w,
+        tone: tone.class(),
+        matched,
+        message,
+    })
 }
 
 const ICON_CHECK: &str = r##"<svg viewBox="0 0 24 24"><path d="M4 12.5l5 5L20 6.5" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
@@ -225,6 +255,11 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
             rows
         }),
         checks,
+        id_check: r
+            .summary
+            .number
+            .clone()
+            .or_else(|| r.summary.credential_id.clone()),
     })
 }
 
@@ -261,14 +296,7 @@ fn claim_rows(lang: Lang, s: &Summary) -> Vec<Row> {
         });
     };
     if let Some(h) = &s.holder {
-        let mut extra = s.holder_latin.clone();
-        if s.holder_id_hashed {
-            extra = Some(match extra {
-                Some(x) => format!("{x} · {}", w.id_bound),
-                None => w.id_bound.to_owned(),
-            });
-        }
-        row(w.holder, h.clone(), extra);
+        row(w.holder, h.clone(), s.holder_latin.clone());
     }
     if let Some(p) = &s.program {
         row(w.program, p.clone(), s.program_code.clone());

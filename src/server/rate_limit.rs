@@ -11,29 +11,77 @@ pub const QUERY_BURST: u32 = 20;
 /// One more query per this interval.
 pub const QUERY_REFILL: Duration = Duration::from_secs(3);
 
-/// Per-client token buckets.
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+/// Token buckets by key: `burst` at once, one more every `refill`.
+#[derive(Debug)]
+pub struct Buckets<K> {
+    burst: u32,
+    refill: Duration,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
-    /// `Ok` when `client` may query now, else how long to wait.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+impl<K: std::hash::Hash + Eq> Buckets<K> {
+    /// Empty buckets.
+    pub fn new(burst: u32, refill: Duration) -> Self {
+        Buckets {
+            burst,
+            refill,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token from `key`'s bucket, or says how long to wait for one.
+    pub fn take(&self, key: K, now: Instant) -> Result<(), Duration> {
         let mut m = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if m.len() > 100_000 {
-            m.retain(|_, (_, t)| now.duration_since(*t) < QUERY_REFILL * QUERY_BURST);
+            let full = self.refill * self.burst;
+            m.retain(|_, (_, t)| now.duration_since(*t) < full);
         }
-        let (tokens, last) = m.entry(client).or_insert((f64::from(QUERY_BURST), now));
-        let refill = now.duration_since(*last).as_secs_f64() / QUERY_REFILL.as_secs_f64();
-        *tokens = (*tokens + refill).min(f64::from(QUERY_BURST));
+        let burst = f64::from(self.burst);
+        let (tokens, last) = m.entry(key).or_insert((burst, now));
+        let refill = now.duration_since(*last).as_secs_f64() / self.refill.as_secs_f64();
+        *tokens = (*tokens + refill).min(burst);
         *last = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(QUERY_REFILL.mul_f64(1.0 - *tokens))
+            Err(self.refill.mul_f64(1.0 - *tokens))
         }
+    }
+}
+
+/// The key a client is counted by: its IPv4 address, or its IPv6 /64 (one subscriber's
+/// network: an attacker has 2^64 addresses in it).
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+    }
+}
+
+/// Per-client token buckets of the register query (clients by [`client_key`]).
+#[derive(Debug)]
+pub struct RateLimiter {
+    buckets: Buckets<IpAddr>,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter {
+            buckets: Buckets::new(QUERY_BURST, QUERY_REFILL),
+        }
+    }
+}
+
+impl RateLimiter {
+    /// `Ok` when `client` may query now, else how long to wait.
+    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.buckets.take(client_key(client), now)
     }
 }
 

@@ -197,6 +197,24 @@ pub struct ReceiptEntry {
     digest: String,
 }
 
+/// The online ID check's question.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct HolderCheckRequest {
+    /// The certificate: its id (`urn:uuid:…`) or number.
+    certificate: String,
+    /// The ID number to check (white space ignored).
+    id_number: String,
+}
+
+/// The online ID check's answer: the same shape for match, no match and unknown certificate.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct HolderCheckAnswer {
+    /// Whether the ID number is the one the certificate was issued under.
+    r#match: bool,
+}
+
 /// The register's answer to a query.
 #[derive(ToSchema)]
 #[allow(dead_code, reason = "a schema for the OpenAPI document only")]

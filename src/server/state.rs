@@ -62,6 +62,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
     pub image_permits: Arc<tokio::sync::Semaphore>,
+    /// The online ID check's rate limits.
+    pub holder_checks: Arc<super::holder_check::HolderCheckLimits>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -90,6 +92,7 @@ impl AppState {
             admin_hash,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+            holder_checks: Arc::default(),
         }
     }
 
@@ -102,6 +105,7 @@ impl AppState {
             admin_hash: None,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+            holder_checks: Arc::default(),
         }
     }
 

@@ -38,8 +38,6 @@ pub struct Summary {
     pub valid_from: Option<String>,
     /// `validUntil`.
     pub valid_until: Option<String>,
-    /// Whether the holder's national ID is bound to the certificate (as a salted hash).
-    pub holder_id_hashed: bool,
 }
 
 impl Summary {
@@ -63,7 +61,6 @@ impl Summary {
             level_position: f.position_text(&c.level.value),
             valid_from: Some(format_time(&c.valid_from)),
             valid_until: c.valid_until.as_ref().map(format_time),
-            holder_id_hashed: c.holder.id_hash.is_some(),
         }
     }
 
@@ -95,7 +92,6 @@ impl Summary {
                 match i.get("identityType").and_then(Value::as_str) {
                     Some("name") => sum.holder = v,
                     Some("ext:nameLatin") => sum.holder_latin = v,
-                    Some("nationalIdentityNumber") => sum.holder_id_hashed = true,
                     _ => {}
                 }
             }

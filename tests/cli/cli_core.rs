@@ -59,7 +59,7 @@ fn issue(data: &Path, out: &Path, extra: &[&str]) -> PathBuf {
             "--level",
             "2",
             "--holder-id",
-            "330602199001011234",
+            "330602199001011231",
             "--out",
         ])
         .arg(out)

@@ -41,7 +41,7 @@ fn issue(data: &Path, out: &Path) -> Value {
         ])
         .args([
             "--holder-id",
-            "110101199003071234",
+            "110101199003071233",
             "--module-size",
             "4",
             "--out",

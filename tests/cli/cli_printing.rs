@@ -64,7 +64,7 @@ fn issue_numbers_prints_and_shows() {
                 "--holder",
                 "王晓明",
                 "--holder-id",
-                "330602199001011234",
+                "330602199001011231",
             ])
             .args(["--program", "数控铣工 CNC Milling Operator"])
             .args(["--program-code", "6-18-01-01", "--level", "2"])
@@ -86,7 +86,7 @@ fn issue_numbers_prints_and_shows() {
     for want in [
         "王晓明",
         number,
-        "330602199001011234",
+        "330602199001011231",
         "数控铣床",
         "二级/技师",
         "jndj.osta.org.cn",
@@ -129,7 +129,7 @@ fn issue_numbers_prints_and_shows() {
                 "--holder",
                 "李娜",
                 "--holder-id",
-                "330602199203154321",
+                "330602199203154329",
             ])
             .args(["--program", "焊工 Welder", "--level", "2"])
             .args(["--valid-from", "2026-10-13T00:00:00Z", "--formats", "pdf"])
@@ -140,8 +140,8 @@ fn issue_numbers_prints_and_shows() {
     assert_eq!(v2["files"].as_object().unwrap().len(), 1);
     let text = pdftotext(Path::new(v2["files"]["pdf"].as_str().unwrap()));
     assert!(text.contains("S000133060200262000002"), "{text}");
-    assert!(text.contains("330602********4321"), "{text}");
-    assert!(!text.contains("330602199203154321"), "{text}");
+    assert!(text.contains("330602********432*"), "{text}");
+    assert!(!text.contains("330602199203154329"), "{text}");
     // A seal must be a readable image when it is set, and is then printed on every page.
     let (code, _, err) = json(cli(&data).args(["settings", "--seal", "no-such-seal.png"]));
     assert_eq!(code, 1);
@@ -215,9 +215,9 @@ fn batch_refuses_unprintable_rows_writes_sheets_and_resumes() {
     let roster = dir.path().join("roster.csv");
     let header = "holder_name,national_id,program_code,program_name,level_framework,level,photo\n";
     let rows = [
-        "䶮鑫淼,330602199001010011,6-25-04-08,焊工 Welder,cn-nvq,3,a.png",
-        "王\u{F0000}明,330602199001010022,6-25-04-08,焊工 Welder,cn-nvq,3,",
-        "李娜,330602199001010033,6-25-04-08,焊工 Welder,cn-nvq,3,missing.png",
+        "䶮鑫淼,33060219900101001X,6-25-04-08,焊工 Welder,cn-nvq,3,a.png",
+        "王\u{F0000}明,330602199001010028,6-25-04-08,焊工 Welder,cn-nvq,3,",
+        "李娜,330602199001010036,6-25-04-08,焊工 Welder,cn-nvq,3,missing.png",
         "张伟,330602199001010044,6-25-04-08,焊工 Welder,cn-nvq,4,",
         "Ana Pereira,,IWE-1,Welding Engineer,iiw,IWE,",
     ];
@@ -269,8 +269,8 @@ fn batch_refuses_unprintable_rows_writes_sheets_and_resumes() {
     // Fixed rows: a re-run issues only them, and the sheets hold the whole roster in order.
     let fixed = [
         rows[0],
-        "王晓明,330602199001010022,6-25-04-08,焊工 Welder,cn-nvq,3,",
-        "李娜,330602199001010033,6-25-04-08,焊工 Welder,cn-nvq,3,a.png",
+        "王晓明,330602199001010028,6-25-04-08,焊工 Welder,cn-nvq,3,",
+        "李娜,330602199001010036,6-25-04-08,焊工 Welder,cn-nvq,3,a.png",
         rows[3],
         rows[4],
     ];

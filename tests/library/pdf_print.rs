@@ -77,7 +77,7 @@ fn reference_cert() -> (
         &issued.claims,
         &issued.qr_text,
         NUMBER,
-        "330602199001011234",
+        "330602199001011231",
     );
     (dir, issuer, cert)
 }
@@ -111,7 +111,7 @@ fn the_reference_pdf_scans_verifies_and_reads() {
         "职业技能等级证书",
         "jndj.osta.org.cn",
         "pjjg.osta.org.cn",
-        "330602199001011234",
+        "330602199001011231",
         "--",
     ] {
         assert!(text.contains(want), "{want:?} not in the text:\n{text}");

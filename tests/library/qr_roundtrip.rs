@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use skillcert::issuer::add_years;
 use skillcert::keys::{self, SecretKey};
 use skillcert::model::{
-    Claims, Framework, Holder, IssuerProfile, Level, Program, StatusPurpose, StatusRef,
+    Claims, Framework, Holder, IdBinding, IssuerProfile, Level, Program, StatusPurpose, StatusRef,
 };
 use skillcert::qr::{self, format::QrContent};
 use uuid::Uuid;
@@ -77,7 +77,12 @@ prop_compose! {
         (Claims {
             id: Uuid::from_u128(id),
             issuer: IssuerProfile { id: iid, name: t(issuer_name), url },
-            holder: Holder { name: t(holder), name_latin: latin.map(t), id_hash: hash },
+            // The QR carries only the legacy binding (salted with the credential's UUID).
+            holder: Holder {
+                name: t(holder),
+                name_latin: latin.map(t),
+                id_binding: hash.map(|hash| IdBinding { hash, salt: *Uuid::from_u128(id).as_bytes() }),
+            },
             program: Program { name: t(program), code },
             level: Level { framework, value: level },
             valid_from,

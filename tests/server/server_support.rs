@@ -37,7 +37,7 @@ pub fn fixture() -> Fixture {
 /// A sample issuance request.
 pub fn request_json(holder: &str) -> serde_json::Value {
     serde_json::json!({
-        "holder": {"name": holder, "name_latin": "Wang Xiaoming", "national_id": "330602199001011234"},
+        "holder": {"name": holder, "name_latin": "Wang Xiaoming", "national_id": "330602199001011231"},
         "program": {"name": "数控铣工 CNC Milling Operator", "code": "6-18-01-01"},
         "level": {"framework": "cn-nvq", "value": "2"}
     })
