@@ -12,7 +12,7 @@
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
 use super::rate_limit::{client_key, Buckets};
-use super::AppState;
+use super::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, StatusCode};

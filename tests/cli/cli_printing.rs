@@ -251,12 +251,13 @@ fn batch_refuses_unprintable_rows_writes_sheets_and_resumes() {
     assert_eq!(s["certificate"]["holder_name"], "䶮鑫淼");
     let (_, s, _) = json(cli(&data).args(["show", "S000133060200264000001"]));
     assert_eq!(s["certificate"]["holder_name"], "张伟");
-    // Four files per certificate (the default formats) and the sheets: 2 + 1 certificates.
+    // Four files per certificate (the default formats), a holder's copy for each of the two
+    // issued with an ID number, and the sheets: 2 + 1 certificates.
     let files: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file())
         .collect();
-    assert_eq!(files.len(), 12);
+    assert_eq!(files.len(), 14);
     let sheets = v["sheets"].as_array().unwrap();
     assert_eq!(sheets.len(), 2);
     let first = pdftotext(Path::new(sheets[0].as_str().unwrap()));

@@ -26,6 +26,8 @@ mod interop_jose;
 mod interop_jsonld;
 mod interop_scheme;
 mod pdf_print;
+mod privacy;
+mod privacy_scan;
 mod proof_sets;
 mod qr_images;
 mod qr_photos;
