@@ -56,8 +56,50 @@ pub enum KeyError {
     },
 }
 
+/// Writes `text` and a newline to a new secret file: mode 0600, create-new (never overwrites:
+/// [`KeyError::Exists`]), synced.
+pub(crate) fn write_secret_new(path: &Path, text: &str) -> Result<(), KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::Exists(path.display().to_string())
+        } else {
+            io(e)
+        }
+    })?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.write_all(b"\n").map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// The text of a secret file, refused unless owner-only ([`check_owner_only`]); zeroized.
+pub(crate) fn read_secret(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    check_owner_only(path)?;
+    std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+/// Equality of two byte strings in time that depends on their length only.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Refuses a secret file that others may read (mode & 0o077 != 0).
-pub(crate) fn check_owner_only(path: &Path) -> Result<(), KeyError> {
+fn check_owner_only(path: &Path) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -141,40 +183,12 @@ impl SecretKey {
 
     /// Writes the key to a new file with mode 0600. Never overwrites.
     pub fn write_new(&self, path: &Path) -> Result<(), KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists(path.display().to_string())
-            } else {
-                io(e)
-            }
-        })?;
-        let text = self.to_multibase();
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.write_all(b"\n").map_err(io)?;
-        f.sync_all().map_err(io)?;
-        Ok(())
+        write_secret_new(path, &self.to_multibase())
     }
 
     /// Loads a key file written by [`SecretKey::write_new`]; refuses files others can read.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        check_owner_only(path)?;
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
-        Self::from_multibase(&text)
+        Self::from_multibase(&read_secret(path)?)
     }
 }
 

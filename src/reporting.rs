@@ -207,7 +207,7 @@ impl CertificateRecord {
         let legacy = self
             .holder_id_hash
             .as_deref()
-            .is_some_and(|h| subtle_eq(legacy_hex.as_bytes(), h.as_bytes()));
+            .is_some_and(|h| crate::keys::ct_eq(legacy_hex.as_bytes(), h.as_bytes()));
         (keyed & self.holder_id_mac.is_some()) | legacy
     }
 
@@ -260,11 +260,6 @@ impl CertificateRecord {
             ..self.clone()
         }
     }
-}
-
-/// Constant-time equality of two byte strings of equal length.
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A bundle as sent (without its proof).

@@ -12,7 +12,6 @@ use super::KeyError;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
-use std::io::Write;
 use std::path::Path;
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -81,48 +80,17 @@ impl IdKey {
     pub fn matches(&self, credential: &Uuid, normalised_id: &str, stored_hex: &str) -> bool {
         let mut stored = [0u8; 32];
         let ok = hex::decode_to_slice(stored_hex, &mut stored).is_ok();
-        let mine = self.mac(credential, normalised_id);
-        let diff = mine
-            .iter()
-            .zip(stored.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        ok & (diff == 0)
+        ok & super::ct_eq(&self.mac(credential, normalised_id), &stored)
     }
 
     /// Writes the secret to a new file (0600, create-new: never overwrites).
     pub fn write_new(&self, path: &Path) -> Result<(), KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists(path.display().to_string())
-            } else {
-                io(e)
-            }
-        })?;
-        let text = Zeroizing::new(hex::encode(&self.secret[..]));
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.write_all(b"\n").map_err(io)?;
-        f.sync_all().map_err(io)
+        super::write_secret_new(path, &Zeroizing::new(hex::encode(&self.secret[..])))
     }
 
     /// Reads the secret from an owner-only file.
     pub fn load(path: &Path) -> Result<IdKey, KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        super::check_owner_only(path)?;
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
+        let text = super::read_secret(path)?;
         let mut secret = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(text.trim(), &mut secret[..]).map_err(|_| KeyError::Io {
             path: path.display().to_string(),

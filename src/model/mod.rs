@@ -127,10 +127,7 @@ impl IdBinding {
     /// Whether `national_id` is the bound ID (compared in constant time).
     pub fn matches(&self, national_id: &str) -> bool {
         let mine = hash_national_id(national_id, &hex::encode(self.salt));
-        mine.iter()
-            .zip(self.hash.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        crate::keys::ct_eq(&mine, &self.hash)
     }
 }
 

@@ -103,7 +103,7 @@ impl Registry {
         let conn = self.lock();
         let (rec, claims) = queries::claims_of(&conn, &id)?;
         let print = queries::print_of(&conn, &id)?;
-        let holder_id = queries::holder_id_of(&conn, &id)?.map(HolderIdText);
+        let holder_id = queries::holder_of(&conn, &id)?.map(|(h, _)| HolderIdText(h));
         let same_key = rec.key_id == issuer.verification_method();
         let (at, note) = if same_key {
             let at = crate::model::parse_time("issued_at", &rec.issued_at)

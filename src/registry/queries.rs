@@ -370,13 +370,17 @@ pub(super) fn parse_claims(id: &str, text: &str) -> Result<Claims, RegistryError
     Claims::from_document(&v).map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))
 }
 
-/// The holder's ID number as recorded, if any.
-pub(super) fn holder_id_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
-    Ok(conn
-        .prepare_cached("SELECT holder_id FROM certificates WHERE id = ?1")?
-        .query_row([id], |r| r.get::<_, Option<String>>(0))
-        .optional()?
-        .flatten())
+/// The holder's ID number as recorded, with its keyed hash, if an ID was recorded.
+pub(super) fn holder_of(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(String, Option<String>)>, RegistryError> {
+    type Holder = (Option<String>, Option<String>);
+    let row: Option<Holder> = conn
+        .prepare_cached("SELECT holder_id, holder_id_mac FROM certificates WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(h, mac)| h.map(|h| (h, mac))))
 }
 
 /// The keyed ID hash and the claims text of `id`, if recorded.

@@ -247,37 +247,32 @@ fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, RegistryEr
     let issued = crate::model::parse_time("issued_at", &rec.issued_at)
         .map_err(|e| RegistryError::Corrupt(format!("{id}: {e}")))?;
     let sha = rec.document_sha256.clone().unwrap_or_default();
-    let holder_id = queries::holder_id_of(conn, id)?;
-    let nonce = holder_id
-        .as_ref()
-        .map(|_| report_nonce(conn, id))
-        .transpose()?;
+    let holder = match queries::holder_of(conn, id)? {
+        None => None,
+        Some((holder_id, Some(mac))) => Some((holder_id, report_nonce(&mac))),
+        Some((_, None)) => {
+            return Err(RegistryError::Corrupt(format!(
+                "{id}: holder ID without its keyed hash"
+            )))
+        }
+    };
     Ok(Item::Certificate(Box::new(CertificateRecord::of_claims(
         &claims,
         issued,
         &rec.key_id,
         &sha,
-        holder_id.as_deref().zip(nonce),
+        holder.as_ref().map(|(h, n)| (h.as_str(), *n)),
     ))))
 }
 
 /// The nonce sent with a record's holder ID: fixed per certificate (so that reporting it again
 /// gives the same digest), unpredictable without the issuer's holder-ID secret. Derived from
 /// the keyed hash the registry recorded (itself keyed), never from the ID alone.
-fn report_nonce(conn: &rusqlite::Connection, id: &str) -> Result<[u8; 16], RegistryError> {
-    let mac: Option<String> = conn
-        .query_row(
-            "SELECT holder_id_mac FROM certificates WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let mac = mac
-        .ok_or_else(|| RegistryError::Corrupt(format!("{id}: holder ID without its keyed hash")))?;
+fn report_nonce(mac: &str) -> [u8; 16] {
     let digest = Sha256::digest(format!("skillcert report nonce v1\0{mac}"));
     let mut out = [0u8; 16];
     out.copy_from_slice(&digest[..16]);
-    Ok(out)
+    out
 }
 
 /// The status change recorded as event `seq`.

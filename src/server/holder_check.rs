@@ -6,12 +6,11 @@
 //!
 //! The ID travels in the body only (never a URL, never a log line or an error message).
 //! Match, no match and unknown certificate get the same status, the same body shape and the
-//! same answer time ([`ANSWER_TIME`]). Guessing is bounded per certificate
-//! ([`PER_CERTIFICATE`]) and per client ([`PER_CLIENT`], an IPv6 client counted by its /64).
+//! same answer time ([`ANSWER_TIME`]). Guessing is bounded per certificate and per client
+//! ([`super::rate_limit::HolderCheckLimits`], an IPv6 client counted by its /64).
 
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
-use super::rate_limit::{client_key, Buckets};
 use super::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -23,45 +22,8 @@ use std::time::{Duration, Instant};
 
 /// Every answer is sent this long after the request arrived, whatever the outcome.
 pub const ANSWER_TIME: Duration = Duration::from_millis(250);
-/// Checks of one certificate: (burst, one more per interval): 5 at once, 5 an hour.
-pub const PER_CERTIFICATE: (u32, Duration) = (5, Duration::from_secs(12 * 60));
-/// Checks by one client (IPv4 address or IPv6 /64): 20 at once, one more every 3 minutes.
-pub const PER_CLIENT: (u32, Duration) = (20, Duration::from_secs(3 * 60));
 /// Largest request body.
 pub const MAX_BODY: usize = 1 << 10;
-
-/// The rate limits of the ID check.
-#[derive(Debug)]
-pub struct HolderCheckLimits {
-    clients: Buckets<IpAddr>,
-    certificates: Buckets<String>,
-}
-
-impl Default for HolderCheckLimits {
-    fn default() -> Self {
-        HolderCheckLimits {
-            clients: Buckets::new(PER_CLIENT.0, PER_CLIENT.1),
-            certificates: Buckets::new(PER_CERTIFICATE.0, PER_CERTIFICATE.1),
-        }
-    }
-}
-
-impl HolderCheckLimits {
-    /// `Ok` when `client` may check `certificate` now (and counts it), else the wait.
-    pub fn admit(&self, client: IpAddr, certificate: &str, now: Instant) -> Result<(), Duration> {
-        self.clients.take(client_key(client), now)?;
-        self.certificates.take(certificate_key(certificate), now)
-    }
-}
-
-/// One bucket per certificate however it is written (`urn:uuid:`, bare UUID, any case).
-fn certificate_key(s: &str) -> String {
-    let t = s.trim();
-    match crate::registry::parse_id(t) {
-        Some(u) => u.to_string(),
-        None => t.to_ascii_uppercase(),
-    }
-}
 
 /// What was asked: the certificate and the ID number. Never `Debug`-printed with the ID.
 struct Asked {
@@ -240,41 +202,5 @@ mod tests {
         }
         let a = parse_json(br#"{"certificate": "S1", "id_number": "330602199001011231"}"#);
         assert!(!format!("{:?}", a.unwrap()).contains("3306021990"));
-    }
-
-    #[test]
-    fn limits_count_per_certificate_and_per_client() {
-        let l = HolderCheckLimits::default();
-        let t = Instant::now();
-        let c = |i: u8| IpAddr::from([10, 0, 0, i]);
-        for i in 0..PER_CERTIFICATE.0 {
-            assert!(l.admit(c(i as u8), "S0001", t).is_ok());
-        }
-        // Another client, the same certificate (written another way): refused.
-        assert!(l.admit(c(99), " s0001 ", t).is_err());
-        assert!(l.admit(c(99), "S0002", t).is_ok());
-        let uuid = "urn:uuid:7c9e6679-7425-40de-944b-e07fc1f90ae7";
-        for _ in 0..PER_CERTIFICATE.0 {
-            assert!(l.admit(c(50), uuid, t).is_ok());
-        }
-        assert!(l
-            .admit(c(51), "7C9E6679-7425-40DE-944B-E07FC1F90AE7", t)
-            .is_err());
-    }
-
-    #[test]
-    fn an_ipv6_client_counts_by_its_64() {
-        let l = HolderCheckLimits::default();
-        let t = Instant::now();
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        for i in 0..PER_CLIENT.0 {
-            let addr: IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
-            let _ = a;
-            assert!(l.admit(addr, &format!("S{i}"), t).is_ok());
-        }
-        let same64: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
-        assert!(l.admit(same64, "S-other", t).is_err());
-        let other64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert!(l.admit(other64, "S-other", t).is_ok());
     }
 }

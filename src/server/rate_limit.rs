@@ -1,5 +1,6 @@
-//! Per-client token buckets (the register query: [`QUERY_BURST`] queries at once, one more
-//! every [`QUERY_REFILL`]).
+//! Token buckets ([`Buckets`]): per client ([`client_key`]) for the register query
+//! ([`QUERY_BURST`] queries at once, one more every [`QUERY_REFILL`]), and per client and per
+//! certificate for the online ID check ([`HolderCheckLimits`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -85,6 +86,44 @@ impl RateLimiter {
     }
 }
 
+/// The online ID check's limits ([`super::holder_check`]).
+/// Checks of one certificate: (burst, one more per interval): 5 at once, 5 an hour.
+pub const PER_CERTIFICATE: (u32, Duration) = (5, Duration::from_secs(12 * 60));
+/// Checks by one client (IPv4 address or IPv6 /64): 20 at once, one more every 3 minutes.
+pub const PER_CLIENT: (u32, Duration) = (20, Duration::from_secs(3 * 60));
+/// The rate limits of the ID check.
+#[derive(Debug)]
+pub struct HolderCheckLimits {
+    clients: Buckets<IpAddr>,
+    certificates: Buckets<String>,
+}
+
+impl Default for HolderCheckLimits {
+    fn default() -> Self {
+        HolderCheckLimits {
+            clients: Buckets::new(PER_CLIENT.0, PER_CLIENT.1),
+            certificates: Buckets::new(PER_CERTIFICATE.0, PER_CERTIFICATE.1),
+        }
+    }
+}
+
+impl HolderCheckLimits {
+    /// `Ok` when `client` may check `certificate` now (and counts it), else the wait.
+    pub fn admit(&self, client: IpAddr, certificate: &str, now: Instant) -> Result<(), Duration> {
+        self.clients.take(client_key(client), now)?;
+        self.certificates.take(certificate_key(certificate), now)
+    }
+}
+
+/// One bucket per certificate however it is written (`urn:uuid:`, bare UUID, any case).
+fn certificate_key(s: &str) -> String {
+    let t = s.trim();
+    match crate::registry::parse_id(t) {
+        Some(u) => u.to_string(),
+        None => t.to_ascii_uppercase(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +144,39 @@ mod tests {
             "one more after a refill"
         );
         assert!(l.check(a, t0 + QUERY_REFILL).is_err());
+    }
+
+    #[test]
+    fn limits_count_per_certificate_and_per_client() {
+        let l = HolderCheckLimits::default();
+        let t = Instant::now();
+        let c = |i: u8| IpAddr::from([10, 0, 0, i]);
+        for i in 0..PER_CERTIFICATE.0 {
+            assert!(l.admit(c(i as u8), "S0001", t).is_ok());
+        }
+        // Another client, the same certificate (written another way): refused.
+        assert!(l.admit(c(99), " s0001 ", t).is_err());
+        assert!(l.admit(c(99), "S0002", t).is_ok());
+        let uuid = "urn:uuid:7c9e6679-7425-40de-944b-e07fc1f90ae7";
+        for _ in 0..PER_CERTIFICATE.0 {
+            assert!(l.admit(c(50), uuid, t).is_ok());
+        }
+        assert!(l
+            .admit(c(51), "7C9E6679-7425-40DE-944B-E07FC1F90AE7", t)
+            .is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let l = HolderCheckLimits::default();
+        let t = Instant::now();
+        for i in 0..PER_CLIENT.0 {
+            let addr: IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
+            assert!(l.admit(addr, &format!("S{i}"), t).is_ok());
+        }
+        let same64: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        assert!(l.admit(same64, "S-other", t).is_err());
+        let other64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(l.admit(other64, "S-other", t).is_ok());
     }
 }

@@ -63,7 +63,7 @@ pub struct AppState {
     /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
     pub image_permits: Arc<tokio::sync::Semaphore>,
     /// The online ID check's rate limits.
-    pub holder_checks: Arc<super::holder_check::HolderCheckLimits>,
+    pub holder_checks: Arc<super::rate_limit::HolderCheckLimits>,
 }
 
 impl std::fmt::Debug for AppState {
