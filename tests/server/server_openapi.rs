@@ -267,6 +267,7 @@ async fn every_field_of_real_answers_is_described() {
     admin_answers(&mut d).await;
     key_and_ops_answers(&mut d).await;
     register_answers(&mut d).await;
+    holder_check_answers(&mut d).await;
 
     assert!(d.problems.is_empty(), "{:#?}", d.problems);
     // A route added without a request here fails: its answers would go unchecked.
@@ -475,6 +476,61 @@ async fn key_and_ops_answers(d: &mut Described) {
                 .await;
         }
     }
+}
+
+/// The online ID check: match, no match and an unknown certificate answer alike (200,
+/// `{"match"}`); a bad body is a 400 that does not echo it; the page's form answers HTML.
+async fn holder_check_answers(d: &mut Described) {
+    let i = issue(&d.state, "王晓明");
+    let id = i.claims.id_urn();
+    let mut shapes = Vec::new();
+    for (cert, number, want) in [
+        (id.as_str(), "330602199001011231", true),
+        (id.as_str(), "330602199001011248", false),
+        ("S000199990000000000001", "330602199001011231", false),
+    ] {
+        let body = serde_json::json!({"certificate": cert, "id_number": number}).to_string();
+        let r = d
+            .send(req(
+                "POST",
+                "/api/v1/holder-check",
+                Some("application/json"),
+                body,
+            ))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json(), serde_json::json!({ "match": want }));
+        shapes.push(
+            r.json()
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(shapes.windows(2).all(|w| w[0] == w[1]));
+    let r = d
+        .send(req(
+            "POST",
+            "/api/v1/holder-check",
+            Some("application/json"),
+            r#"{"certificate": "S1", "id_number": 330602199001011231}"#,
+        ))
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(!r.text().contains("330602199001011231"), "{}", r.text());
+    let form = format!("certificate={id}&id_number=330602199001011231&lang=en");
+    let r = d
+        .send(req(
+            "POST",
+            "/holder-check",
+            Some("application/x-www-form-urlencoded"),
+            form,
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("data-match=\"true\""), "{}", r.text());
 }
 
 /// The register's routes on an issuer's site (which keeps no register): 404s, described.
