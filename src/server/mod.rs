@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod pages;
 pub mod parse_errors;
 pub mod portal;
+pub mod query;
 mod query_page;
 pub mod rate_limit;
 pub mod ready;
@@ -79,9 +80,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/register/bundles"),
     ("GET", "/api/v1/query"),
+    ("POST", "/api/v1/query"),
     ("POST", "/api/v1/holder-check"),
     ("POST", "/holder-check"),
     ("GET", "/query"),
+    ("POST", "/query"),
     ("POST", "/api/v1/admin/certificates"),
     ("POST", "/api/v1/admin/certificates/batch"),
     ("GET", "/api/v1/admin/certificates/{id}"),
@@ -122,7 +125,12 @@ pub fn app(state: AppState) -> Router {
             post(register_api::post_bundle)
                 .layer(DefaultBodyLimit::max(crate::reporting::MAX_BUNDLE)),
         )
-        .route("/api/v1/query", get(register_api::query_api))
+        .route(
+            "/api/v1/query",
+            get(query::query_api)
+                .post(query::query_api_post)
+                .layer(DefaultBodyLimit::max(query::MAX_BODY)),
+        )
         .route(
             "/api/v1/holder-check",
             post(holder_check::holder_check_api)
@@ -133,7 +141,12 @@ pub fn app(state: AppState) -> Router {
             post(holder_check::holder_check_form)
                 .layer(DefaultBodyLimit::max(holder_check::MAX_BODY)),
         )
-        .route("/query", get(register_api::query_page))
+        .route(
+            "/query",
+            get(query::query_page)
+                .post(query::query_form)
+                .layer(DefaultBodyLimit::max(query::MAX_BODY)),
+        )
         .merge(admin::routes(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

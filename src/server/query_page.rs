@@ -1,23 +1,33 @@
-//! The national-style query page (`GET /query`): a form (certificate number, holder name,
+//! The national-style query page (`GET /query`, its form `POST /query`): a form (certificate number, holder name,
 //! optional ID number) and what the register holds, in Chinese or English, no JavaScript.
 
 use super::i18n::Lang;
 use super::pages::{render, Frame};
 use askama::Template;
-use serde::Deserialize;
 use serde_json::Value;
 
-/// The query's parameters.
-#[derive(Debug, Deserialize)]
-pub struct QueryParams {
+/// The query's parameters (`Debug` never shows the ID number).
+#[derive(Default)]
+pub(super) struct QueryParams {
     /// Certificate number.
-    pub number: Option<String>,
+    pub(super) number: Option<String>,
     /// Holder name.
-    pub name: Option<String>,
+    pub(super) name: Option<String>,
     /// National ID number (optional).
-    pub id: Option<String>,
+    pub(super) id: Option<String>,
     /// Page language.
-    pub lang: Option<String>,
+    pub(super) lang: Option<String>,
+}
+
+impl std::fmt::Debug for QueryParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryParams")
+            .field("number", &self.number)
+            .field("name", &self.name)
+            .field("id", &self.id.as_ref().map(|_| "<redacted>"))
+            .field("lang", &self.lang)
+            .finish()
+    }
 }
 
 /// The words of the page.

@@ -197,6 +197,18 @@ pub struct ReceiptEntry {
     digest: String,
 }
 
+/// The register query with the ID number in the body (`POST /api/v1/query`).
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "a schema for the OpenAPI document only")]
+pub struct QueryRequest {
+    /// Certificate number.
+    number: String,
+    /// Holder name.
+    name: String,
+    /// National ID number, checked against the register's keyed hash.
+    id: Option<String>,
+}
+
 /// The online ID check's question.
 #[derive(ToSchema)]
 #[allow(dead_code, reason = "a schema for the OpenAPI document only")]

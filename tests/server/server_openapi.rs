@@ -551,4 +551,33 @@ async fn register_answers(d: &mut Described) {
     assert_eq!(r.status, 404);
     let r = d.send(req("GET", "/query", None, "")).await;
     assert_eq!(r.status, 404);
+    let r = d
+        .send(req(
+            "POST",
+            "/api/v1/query",
+            Some("application/json"),
+            r#"{"number":"S1","name":"x","id":"330602199001011231"}"#,
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = d
+        .send(req(
+            "POST",
+            "/query",
+            Some("application/x-www-form-urlencoded"),
+            "number=S1&name=x&id=330602199001011231",
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    // An ID in a URL is refused before anything is looked up, and not echoed.
+    let r = d
+        .send(req(
+            "GET",
+            "/api/v1/query?number=S1&name=x&id=330602199001011231",
+            None,
+            "",
+        ))
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(!r.text().contains("330602"), "{}", r.text());
 }

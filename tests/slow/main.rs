@@ -9,6 +9,16 @@
 )]
 #![forbid(unsafe_code)]
 
+/// The `i`-th test holder's ID number: a valid GB 11643 number of region 330602, born on a
+/// day from 1990-01-01 on, sequence `i % 1000`, with its check character.
+pub fn test_id(i: usize) -> String {
+    let day = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()
+        + chrono::Duration::days(i64::try_from(i / 1000).unwrap());
+    let first17 = format!("330602{}{:03}", day.format("%Y%m%d"), i % 1000);
+    let check = skillcert::model::holder_id::gb11643_check_char(first17.as_bytes()).unwrap();
+    format!("{first17}{}", char::from(check))
+}
+
 mod readme_scheme;
 mod register_e2e;
 mod status_batch;

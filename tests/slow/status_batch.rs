@@ -59,7 +59,13 @@ fn sample_roster_bad_rows_and_reruns() {
         .map(|e| e.unwrap().path())
         .collect();
     let all: Vec<_> = all.into_iter().filter(|p| p.is_file()).collect();
+    // Besides: a holder's copy for each holder with an ID number (5 of the 6 rows).
+    let (copies, all): (Vec<_>, Vec<_>) = all.into_iter().partition(|p| {
+        p.to_string_lossy()
+            .ends_with(".holder-copy.credential.json")
+    });
     assert_eq!(all.len(), 24, "{all:?}");
+    assert_eq!(copies.len(), 5, "{copies:?}");
     let docs: Vec<_> = all
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".credential.json"))

@@ -24,8 +24,8 @@ fn write_roster(path: &Path) {
     );
     for i in 0..ROWS {
         s.push_str(&format!(
-            "持证人{i},Holder {i},3306021990{:08},6-18-01-01,数控铣工 CNC Milling Operator,cn-nvq,{},5,h{i}@example.cn\n",
-            i,
+            "持证人{i},Holder {i},{},6-18-01-01,数控铣工 CNC Milling Operator,cn-nvq,{},5,h{i}@example.cn\n",
+            crate::test_id(i),
             i % 5 + 1
         ));
     }
