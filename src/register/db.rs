@@ -172,6 +172,8 @@ pub trait Db: Send + Sync {
     fn export(&self, each: &mut dyn FnMut(&Row) -> Result<(), DbError>) -> Result<u64, DbError>;
     /// Rows held.
     fn count(&self) -> Result<u64, DbError>;
+    /// Certificate rows that carry a keyed ID hash (`holderIdMac`).
+    fn keyed(&self) -> Result<u64, DbError>;
 }
 
 /// Which items of a bundle are status changes of certificates neither held (`held`) nor

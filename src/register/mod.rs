@@ -106,7 +106,19 @@ impl Register {
                 )))
             }
         };
-        let id_key = crate::keys::IdKey::load_or_create(&dir.join(REGISTER_ID_KEY_FILE))
+        let secret = dir.join(REGISTER_ID_KEY_FILE);
+        if !secret.exists() {
+            let keyed = db.keyed()?;
+            if keyed > 0 {
+                return Err(DbError::Config(format!(
+                    "{} is missing while the register holds {keyed} record(s) with ID hashes \
+                     keyed with it: restore it (portal instances sharing a register share it; \
+                     a new secret would make every ID check fail)",
+                    secret.display()
+                )));
+            }
+        }
+        let id_key = crate::keys::IdKey::load_or_create(&secret)
             .map_err(|e| DbError::Config(format!("register secret: {e}")))?;
         Ok(Register { db, id_key })
     }

@@ -239,4 +239,12 @@ impl Db for PgDb {
             .get(0);
         Ok(n as u64)
     }
+    fn keyed(&self) -> Result<u64, DbError> {
+        let n: i64 = self
+            .client()
+            .query_one("SELECT COUNT(*) FROM register_items WHERE kind = 'certificate' AND body LIKE '%\"holderIdMac\"%'", &[])
+            .map_err(e)?
+            .get(0);
+        Ok(n as u64)
+    }
 }

@@ -222,4 +222,11 @@ impl Db for SqliteDb {
             .map_err(e)?;
         Ok(n as u64)
     }
+    fn keyed(&self) -> Result<u64, DbError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM register_items WHERE kind = 'certificate' AND body LIKE '%\"holderIdMac\"%'", [], |r| r.get(0))
+            .map_err(e)?;
+        Ok(n as u64)
+    }
 }

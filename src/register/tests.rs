@@ -10,6 +10,58 @@ fn the_suite_on_sqlite() {
     suite::run(&reg);
 }
 
+#[test]
+fn a_lost_register_secret_is_refused_once_keyed_hashes_are_held() {
+    use crate::keys::SecretKey;
+    use crate::signer::KeySigner;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join(REGISTER_ID_KEY_FILE);
+    // An empty register may make its secret again (nothing depends on it yet).
+    drop(Register::open(dir.path(), None).unwrap());
+    std::fs::remove_file(&secret).unwrap();
+    let reg = Register::open(dir.path(), None).unwrap();
+    let key = SecretKey::from_seed(&[3; 32]);
+    let vm = crate::keys::did_key_vm(&key.public());
+    let portal = KeySigner::new(&key, &vm);
+    let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    let mut item = suite::record(&id, "S1", "王晓明");
+    if let Item::Certificate(r) = &mut item {
+        r.holder_id = Some("330602199001011231".into());
+        r.holder_id_nonce = Some("ab".repeat(16));
+    }
+    reg.ingest(
+        &suite::bundle("did:web:a", vec![item], "1"),
+        &portal,
+        crate::model::now_secs(),
+    )
+    .unwrap();
+    assert_eq!(
+        reg.query("S1", "王晓明", Some("330602199001011231"))
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(reg);
+    let kept = std::fs::read(&secret).unwrap();
+    std::fs::remove_file(&secret).unwrap();
+    let err = Register::open(dir.path(), None).unwrap_err().to_string();
+    assert!(err.contains("register-id.secret is missing"), "{err}");
+    assert!(!secret.exists(), "no new secret was made");
+    std::fs::write(&secret, kept).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let reg = Register::open(dir.path(), None).unwrap();
+    assert_eq!(
+        reg.query("S1", "王晓明", Some("330602199001011231"))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 /// The suite, public to the crate's tests so that it runs on every backend.
 pub(super) mod suite {
     use super::*;
@@ -17,7 +69,7 @@ pub(super) mod suite {
     use crate::reporting::{verify_receipt, StatusEntry};
     use crate::signer::KeySigner;
 
-    fn record(id: &str, number: &str, name: &str) -> Item {
+    pub(super) fn record(id: &str, number: &str, name: &str) -> Item {
         Item::Certificate(Box::new(CertificateRecord {
             credential_id: id.into(),
             number: Some(number.into()),
@@ -43,7 +95,7 @@ pub(super) mod suite {
         }))
     }
 
-    fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {
+    pub(super) fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {
         VerifiedBundle {
             issuer: issuer.into(),
             key_id: format!("{issuer}#key-1"),

@@ -298,6 +298,28 @@ fn cli_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, Re
     })
 }
 
+/// Fails when the issuer's holder-ID secret is gone while certificates carry hashes keyed
+/// with it: a new secret (made on first use) would make every ID check answer "no match".
+fn refuse_lost_id_secret(conn: &Connection, data_dir: &Path) -> Result<(), RegistryError> {
+    let secret = data_dir.join(crate::issuer::ID_KEY_FILE);
+    if secret.exists() {
+        return Ok(());
+    }
+    let keyed: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM certificates WHERE holder_id_mac IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    if keyed == 0 {
+        return Ok(());
+    }
+    Err(RegistryError::Corrupt(format!(
+        "{} is missing while {keyed} certificate(s) carry ID hashes keyed with it: restore it from \
+         the data dir's backup (a new secret would make every ID check fail)",
+        secret.display()
+    )))
+}
+
 impl Registry {
     /// Opens (creating if needed) `registry.sqlite` in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> Result<Registry, RegistryError> {
@@ -316,6 +338,7 @@ impl Registry {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
+        refuse_lost_id_secret(&conn, data_dir)?;
         Ok(Registry {
             conn: Mutex::new(conn),
             path,

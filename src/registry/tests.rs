@@ -535,3 +535,46 @@ fn a_version_3_registry_is_migrated_and_keeps_its_events() {
     assert_eq!(events.last().unwrap().reason.as_deref(), Some("fraud"));
     assert_eq!(events.last().unwrap().public_reason, None);
 }
+
+#[test]
+fn a_lost_holder_id_secret_is_refused_once_keyed_hashes_are_recorded() {
+    let (dir, issuer, reg) = setup();
+    let (_, checked) = IssuanceRequest::parse(
+        r#"{"holder": {"name": "王晓明", "national_id": "330602199001011231"},
+             "program": {"name": "Welder", "code": "W-1"},
+             "level": {"framework": "cn-nvq", "value": "3"}}"#
+            .as_bytes(),
+    )
+    .unwrap();
+    let opts = IssueOptions {
+        holder_id: checked.national_id.as_deref(),
+        ..IssueOptions::default()
+    };
+    let id = reg
+        .issue_with(&issuer, &checked, &opts)
+        .unwrap()
+        .claims
+        .id_urn();
+    assert!(reg
+        .holder_check(&issuer, &id, "330602199001011231")
+        .unwrap());
+    drop(reg);
+    let secret = dir.path().join(crate::issuer::ID_KEY_FILE);
+    let kept = std::fs::read(&secret).unwrap();
+    std::fs::remove_file(&secret).unwrap();
+    let err = Registry::open(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("holder-id.secret is missing"), "{err}");
+    assert!(err.contains("1 certificate"), "{err}");
+    assert!(!secret.exists(), "no new secret was made");
+    std::fs::write(&secret, kept).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let reg = Registry::open(dir.path()).unwrap();
+    let issuer = Issuer::open(dir.path()).unwrap();
+    assert!(reg
+        .holder_check(&issuer, &id, "330602199001011231")
+        .unwrap());
+}

@@ -4,7 +4,9 @@
 //! SHA-256/SHA-512 of it with every string those forms contain ([`privacy_scan::scan`]), and
 //! attacked as the issue did: every ID of the holder's city and birth year (365,000) hashed
 //! with every UUID-like salt the forms show ([`privacy_scan::brute_force`]). The legacy form
-//! (salted with the UUID) is the control: the same scanner finds it.
+//! (salted with the UUID) is the control: the same scanner finds it. The register's public
+//! answers (query and export) and the printed page with the ID masked (its text, by
+//! `pdftotext`) are scanned and attacked the same way.
 
 use super::common;
 use super::privacy_scan::{brute_force, scan};
@@ -101,4 +103,91 @@ fn the_scanner_finds_the_legacy_form_and_the_holder_copy_binds_the_id() {
     ];
     assert!(!scan(&forms, ID).is_empty());
     assert!(!brute_force(&forms, "330602", 1990).is_empty());
+}
+
+/// The register's answers about the certificate, reported with its ID: the query answer (asked
+/// with the right ID) and every exported row.
+fn register_forms(issued: &skillcert::issuer::Issued) -> Vec<(&'static str, Vec<u8>)> {
+    use skillcert::register::Register;
+    use skillcert::reporting::{CertificateRecord, Item, VerifiedBundle};
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Register::open(dir.path(), None).unwrap();
+    let now = skillcert::issuer::now_secs();
+    let record = CertificateRecord::of_claims(
+        &issued.claims,
+        now,
+        "did:web:x#key-1",
+        &"ab".repeat(32),
+        Some((ID, [7; 16])),
+    );
+    let bundle = VerifiedBundle {
+        issuer: "did:web:x".into(),
+        key_id: "did:web:x#key-1".into(),
+        created: now,
+        items: vec![Item::Certificate(Box::new(record))],
+        digest: "cd".repeat(32),
+    };
+    let key = skillcert::keys::SecretKey::from_seed(&[9; 32]);
+    let vm = skillcert::keys::did_key_vm(&key.public());
+    reg.ingest(&bundle, &skillcert::signer::KeySigner::new(&key, &vm), now)
+        .unwrap();
+    let number = issued.claims.number.clone().unwrap();
+    let found = reg
+        .query(&number, &issued.claims.holder.name, Some(ID))
+        .unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "the right ID matches the register's keyed hash"
+    );
+    let mut export = Vec::new();
+    reg.export(&mut |row| {
+        export.extend_from_slice(row.body.as_bytes());
+        export.push(b'\n');
+        Ok(())
+    })
+    .unwrap();
+    vec![
+        (
+            "register query answer",
+            serde_json::to_vec(&found[0].record).unwrap(),
+        ),
+        ("register export", export),
+    ]
+}
+
+/// The printed page with the ID masked, as text (`pdftotext`, installed by `scripts/test.sh`).
+fn masked_print_text(issued: &skillcert::issuer::Issued) -> Vec<u8> {
+    use skillcert::pdf::{mask_id, PrintedCertificate, Printer};
+    let number = issued.claims.number.clone().unwrap();
+    let cert =
+        PrintedCertificate::from_claims(&issued.claims, &issued.qr_text, &number, &mask_id(ID));
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("masked.pdf");
+    std::fs::write(&pdf, Printer::new().unwrap().pdf(&cert).unwrap()).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext ({e}): scripts/test.sh installs poppler-utils"));
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("330602********123*"),
+        "the masked ID is printed: {text}"
+    );
+    text.into_bytes()
+}
+
+#[test]
+fn the_register_and_the_masked_print_carry_nothing_that_finds_the_id() {
+    let (_dir, _issuer, issued) = issue_with_id();
+    let mut forms = register_forms(&issued);
+    forms.push(("masked print text", masked_print_text(&issued)));
+    forms.push(("qr text on the print", issued.qr_text.clone().into_bytes()));
+    let refs: Vec<(&str, &[u8])> = forms.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let found = scan(&refs, ID);
+    assert!(found.is_empty(), "{found:#?}");
+    let found = brute_force(&refs, "330602", 1990);
+    assert!(found.is_empty(), "{found:#?}");
 }

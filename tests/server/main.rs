@@ -14,6 +14,7 @@ mod server_admin;
 mod server_api;
 mod server_browser;
 mod server_e2e;
+mod server_holder_check;
 mod server_messages;
 mod server_openapi;
 mod server_portal;

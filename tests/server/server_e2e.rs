@@ -281,6 +281,34 @@ fn serve_binary_demo_issuer_token_and_sigterm() {
         body.as_bytes(),
     );
     assert_eq!(g.status, 201, "{}", g.body);
+    let issued = json(&g);
+    // The online ID check, right, wrong and malformed: the ID number reaches no log line.
+    let cert = issued["credential_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{issued}"));
+    for (body, want) in [
+        (
+            serde_json::json!({"certificate": cert, "id_number": "330602199001011231"}),
+            200,
+        ),
+        (
+            serde_json::json!({"certificate": cert, "id_number": "330602199001011248"}),
+            200,
+        ),
+        (
+            serde_json::json!({"certificate": cert, "id_number": 330602199001011231u64}),
+            400,
+        ),
+    ] {
+        let g = post(
+            &a,
+            &format!("{url}/api/v1/holder-check"),
+            "application/json",
+            None,
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(g.status, want, "{}", g.body);
+    }
     let g = post(
         &a,
         &format!("{url}/api/v1/admin/certificates"),
@@ -297,6 +325,10 @@ fn serve_binary_demo_issuer_token_and_sigterm() {
         "request logs name the route: {logs}"
     );
     assert!(!logs.contains(&token), "the admin token is never logged");
+    assert!(logs.contains("/api/v1/holder-check"), "{logs}");
+    for id in ["330602199001011231", "330602199001011248", "19900101"] {
+        assert!(!logs.contains(id), "an ID number in the logs: {logs}");
+    }
     assert!(
         !logs.contains("SECRETQRPAYLOAD"),
         "QR payloads are never logged"
