@@ -156,15 +156,17 @@ fn register_forms(issued: &skillcert::issuer::Issued) -> Vec<(&'static str, Vec<
     ]
 }
 
-/// The printed page with the ID masked, as text (`pdftotext`, installed by `scripts/test.sh`).
-fn masked_print_text(issued: &skillcert::issuer::Issued) -> Vec<u8> {
+/// The printed page with the ID masked: the PDF's bytes (metadata included) and its text
+/// (`pdftotext`, installed by `scripts/test.sh`).
+fn masked_print(issued: &skillcert::issuer::Issued) -> (Vec<u8>, Vec<u8>) {
     use skillcert::pdf::{mask_id, PrintedCertificate, Printer};
     let number = issued.claims.number.clone().unwrap();
     let cert =
         PrintedCertificate::from_claims(&issued.claims, &issued.qr_text, &number, &mask_id(ID));
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("masked.pdf");
-    std::fs::write(&pdf, Printer::new().unwrap().pdf(&cert).unwrap()).unwrap();
+    let bytes = Printer::new().unwrap().pdf(&cert).unwrap();
+    std::fs::write(&pdf, &bytes).unwrap();
     let out = std::process::Command::new("pdftotext")
         .arg(&pdf)
         .arg("-")
@@ -176,14 +178,16 @@ fn masked_print_text(issued: &skillcert::issuer::Issued) -> Vec<u8> {
         text.contains("330602********123*"),
         "the masked ID is printed: {text}"
     );
-    text.into_bytes()
+    (bytes, text.into_bytes())
 }
 
 #[test]
 fn the_register_and_the_masked_print_carry_nothing_that_finds_the_id() {
     let (_dir, _issuer, issued) = issue_with_id();
     let mut forms = register_forms(&issued);
-    forms.push(("masked print text", masked_print_text(&issued)));
+    let (pdf, text) = masked_print(&issued);
+    forms.push(("masked print text", text));
+    forms.push(("masked print PDF", pdf));
     forms.push(("qr text on the print", issued.qr_text.clone().into_bytes()));
     let refs: Vec<(&str, &[u8])> = forms.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     let found = scan(&refs, ID);
