@@ -21,7 +21,16 @@ DATA="${TMPDIR:-/tmp}/skillcert-postgres-$PORT"
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+# The tests' role, its database, and the right to make a database per test (idempotent).
+roles() {
+  "$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=0 >/dev/null 2>&1 <<SQL || true
+CREATE ROLE skillcert LOGIN;
+CREATE DATABASE skillcert OWNER skillcert;
+ALTER ROLE skillcert CREATEDB;
+SQL
+}
 if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; then
+  roles
   echo "$URL"
   exit 0
 fi
@@ -34,8 +43,5 @@ if [ ! -f "$DATA/PG_VERSION" ]; then
 fi
 as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
   -o "-p $PORT -c listen_addresses=127.0.0.1 -k /tmp -c max_connections=200 -c fsync=off" start >&2
-"$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=0 >/dev/null 2>&1 <<SQL || true
-CREATE ROLE skillcert LOGIN;
-CREATE DATABASE skillcert OWNER skillcert;
-SQL
+roles
 echo "$URL"

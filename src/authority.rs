@@ -118,6 +118,8 @@ pub struct Grant {
     pub from: Option<DateTime<Utc>>,
     /// End (`None`: keep, or open-ended for a new issuer).
     pub until: Option<DateTime<Utc>>,
+    /// Number prefixes (`None`: keep, or for a new issuer the ones its export claims).
+    pub numbers: Option<Vec<String>>,
 }
 
 /// An authority opened from its data dir.
@@ -458,6 +460,11 @@ fn apply(entry: &mut TrustedIssuer, incoming: &TrustedIssuer, grant: &Grant) {
             entry.status_origins.push(o.clone());
         }
     }
+    match &grant.numbers {
+        Some(n) => entry.numbers = n.clone(),
+        None if entry.numbers.is_empty() => entry.numbers = incoming.numbers.clone(),
+        None => {}
+    }
     let scope = entry.scope.get_or_insert_with(Scope::default);
     if grant.scope.frameworks.is_some() {
         scope.frameworks = grant.scope.frameworks.clone();
@@ -480,8 +487,13 @@ fn apply(entry: &mut TrustedIssuer, incoming: &TrustedIssuer, grant: &Grant) {
 pub fn describe_entry(e: &TrustedIssuer) -> String {
     let t = |x: &Option<DateTime<Utc>>| x.as_ref().map_or("-".to_owned(), format_time);
     format!(
-        "{}; accredited from {} until {}{}; {} key(s)",
+        "{}; numbers {}; accredited from {} until {}{}; {} key(s)",
         e.scope.clone().unwrap_or_default().describe(),
+        if e.numbers.is_empty() {
+            "none".to_owned()
+        } else {
+            e.numbers.join(", ")
+        },
         t(&e.accredited_from),
         t(&e.accredited_until),
         e.suspended_from

@@ -337,6 +337,7 @@ impl Issuer {
         t.issuers.push(TrustedIssuer {
             id: self.config.id.clone(),
             name: self.config.name.clone(),
+            numbers: self.config.numbering.number_prefixes(),
             keys: self
                 .config
                 .keys

@@ -352,6 +352,7 @@ pub fn verify_bundle(
         )));
     }
     for (i, item) in body.items.iter().enumerate() {
+        validate::check_item(i, item, now)?;
         if let Item::Certificate(r) = item {
             check_record(i, r, &body.issuer, trust, now)?;
         }
@@ -418,10 +419,12 @@ fn check_record(
         let judged = f
             .found
             .check_window(&when, now)
-            .and_then(|()| f.found.issuer.check_accreditation(&facts, &when, now));
+            .and_then(|()| f.found.issuer.check_accreditation(&facts, &when, now))
+            .map_err(|e| e.to_string())
+            .and_then(|()| validate::in_sender_space(f.found.issuer, r.number.as_deref()));
         match judged {
             Ok(()) => return Ok(()),
-            Err(e) => why = why.or(Some(e.to_string())),
+            Err(e) => why = why.or(Some(e)),
         }
     }
     Err(ReportError::OutOfScope(format!(
@@ -537,6 +540,10 @@ pub fn verify_receipt(v: &Value, pinned: Option<&str>) -> Result<Receipt, Report
     }
     Ok(r)
 }
+
+mod validate;
+
+pub use validate::{CLOCK_SKEW, MAX_STATUS_ENTRIES, MAX_URL_CHARS, MAX_VALIDITY_YEARS};
 
 #[cfg(test)]
 mod tests;

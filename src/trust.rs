@@ -108,6 +108,16 @@ pub struct TrustedIssuer {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub status_origins: Vec<String>,
+    /// Schemes: the issuer's number space, `numberPrefixes`: the certificate numbers it may
+    /// use and report start with one of these ([`crate::model::number::check_number_prefix`]).
+    /// National prefixes of two issuers of a list never overlap. A portal's register takes a
+    /// numbered record only from the issuer whose space holds the number.
+    #[serde(
+        default,
+        rename = "numberPrefixes",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub numbers: Vec<String>,
     /// Schemes: what the issuer is accredited for (absent: unrestricted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
@@ -260,7 +270,40 @@ impl TrustList {
                 return Err(TrustError::Shape("validUntil: before validFrom".into()));
             }
         }
-        self.check_keys()
+        self.check_keys()?;
+        self.check_number_spaces()
+    }
+
+    /// Every number prefix is well formed, and no two issuers' national prefixes overlap (a
+    /// national number names its body; a general-form number is the issuer's own, always shown
+    /// with the issuer, so two issuers may both write `SC-…`).
+    fn check_number_spaces(&self) -> Result<(), TrustError> {
+        for (i, issuer) in self.issuers.iter().enumerate() {
+            for p in &issuer.numbers {
+                crate::model::number::check_number_prefix(
+                    &format!("issuers[{i}].numberPrefixes"),
+                    p,
+                )
+                .map_err(|e| TrustError::Shape(e.to_string()))?;
+                let national = |q: &str| !q.ends_with('-');
+                let other = self.issuers[..i].iter().find(|o| {
+                    o.id != issuer.id
+                        && o.numbers.iter().any(|q| {
+                            national(p)
+                                && national(q)
+                                && crate::model::number::prefixes_overlap(p, q)
+                        })
+                });
+                if let Some(o) = other {
+                    return Err(TrustError::Shape(format!(
+                        "issuer {}: number prefix {p} overlaps the number space of issuer {}; \
+                         a number belongs to one body",
+                        issuer.id, o.id
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every key decodes, is a Multikey, has an id of its own issuer and belongs to one issuer

@@ -21,6 +21,7 @@ fn accredit_suspend_reinstate_publish_with_history() {
         },
         from: Some("2026-01-01T00:00:00Z".parse().unwrap()),
         until: None,
+        numbers: None,
     };
     let ids = a.accredit(&list, &grant, "cli:test").unwrap();
     assert_eq!(ids, ["did:web:weld.example.cn"]);

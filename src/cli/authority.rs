@@ -5,10 +5,10 @@ use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use super::status::cli_actor;
 use crate::authority::{describe_entry, Authority, AuthorityError, Grant, DEFAULT_VALID_DAYS};
 use crate::model::format_time;
-use crate::trust::{Scope, TrustList};
+use crate::trust::{Scope, TrustList, TrustedIssuer, MAX_TRUST_LIST};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `authority` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -29,7 +29,10 @@ pub enum AuthorityCommand {
     #[command(
         after_help = "Example:\n  skillcert --data-dir hrss authority accredit cnc-trust.json \\\n    --frameworks cn-nvq --programs 6-18-01-01 --levels 3,4,5 --from 2026-01-01\n\n\
         A scope member not given is unrestricted for a new issuer and unchanged for one already \
-        accredited. Accrediting again adds the issuer's new keys (after a key rotation)."
+        accredited. Accrediting again adds the issuer's new keys (after a key rotation).\n\n\
+        A key is taken only with a proof by that key over the whole file (`trust export` signs \
+        with the issuer's key) or when it is already accredited for the issuer; an unsigned or \
+        altered file is refused."
     )]
     Accredit(AccreditArgs),
     /// Suspend an issuer's accreditation: what it signs from --from on is not trusted.
@@ -82,7 +85,7 @@ pub enum AuthorityCommand {
 /// Arguments of `authority accredit`.
 #[derive(Debug, clap::Args)]
 pub struct AccreditArgs {
-    /// A trust list file written by `skillcert trust export`.
+    /// A trust list file written (and signed) by `skillcert trust export`.
     pub trust_file: PathBuf,
     /// Frameworks (cn-nvq, 1x, iiw, eqf, or another issuer's resultDescription id).
     #[arg(long, value_delimiter = ',')]
@@ -99,12 +102,18 @@ pub struct AccreditArgs {
     /// End, exclusive (RFC 3339 or YYYY-MM-DD, UTC; default open-ended).
     #[arg(long)]
     pub until: Option<String>,
+    /// The body's number space: prefixes of the certificate numbers it may use (national:
+    /// S or Y and 12 digits of organisation, province and site, S000133060200; general:
+    /// CNC-). Default: what the export claims. National prefixes of two bodies never overlap.
+    #[arg(long, value_delimiter = ',')]
+    pub numbers: Option<Vec<String>>,
 }
 
 impl From<AuthorityError> for CliError {
     fn from(e: AuthorityError) -> Self {
         match e {
             AuthorityError::Invalid(_)
+            | AuthorityError::Possession(_)
             | AuthorityError::NotFound(_)
             | AuthorityError::AlreadyInitialised(_) => CliError::refused(e),
             _ => CliError::unreadable(e),
@@ -179,7 +188,8 @@ pub(crate) fn run(cli: &Ctx, command: &AuthorityCommand) -> CmdResult {
             let a = Authority::open(dir)?;
             let signed = a.publish(crate::model::now_secs(), *valid_days, &actor)?;
             let text = serde_json::to_string_pretty(&signed).unwrap_or_default();
-            std::fs::write(out, format!("{text}\n"))
+            // 0600 like every file written (crate::private_fs): publishing is the operator's step.
+            crate::private_fs::write(out, format!("{text}\n").as_bytes())
                 .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
             let until = signed["validUntil"].as_str().unwrap_or("");
             if cli.json {
@@ -229,7 +239,7 @@ fn done(cli: &Ctx, what: &str, issuer: &str, detail: &str) {
 
 fn accredit(cli: &Ctx, args: &AccreditArgs, actor: &str) -> Result<(), CliError> {
     let mut a = Authority::open(&cli.data_dir)?;
-    let list = TrustList::load(&args.trust_file).map_err(CliError::unreadable)?;
+    let export = read_export(&args.trust_file)?;
     let clean = |v: &Option<Vec<String>>| {
         v.as_ref().map(|v| {
             v.iter()
@@ -254,8 +264,17 @@ fn accredit(cli: &Ctx, args: &AccreditArgs, actor: &str) -> Result<(), CliError>
             .as_deref()
             .map(|u| parse_time_arg("--until", u))
             .transpose()?,
+        numbers: clean(&args.numbers),
     };
-    let ids = a.accredit(&list, &grant, actor)?;
+    let before = a.register().to_vec();
+    let file = args.trust_file.display();
+    let ids = a
+        .accredit_export(&export, &grant, actor)
+        .map_err(|e| match e {
+            AuthorityError::Possession(p) => CliError::refused(format!("{file}: {p}")),
+            e => e.into(),
+        })?;
+    note_added_keys(&before, a.register());
     for id in &ids {
         let e = a.register().iter().find(|e| &e.id == id);
         let what = e.map(describe_entry).unwrap_or_default();
@@ -266,6 +285,43 @@ fn accredit(cli: &Ctx, args: &AccreditArgs, actor: &str) -> Result<(), CliError>
         }
     }
     Ok(())
+}
+
+/// A trust-list export as parsed JSON (its proofs included), after checking that it is a
+/// trust list.
+fn read_export(path: &Path) -> Result<serde_json::Value, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))?;
+    let raw = crate::jcs::parse_strict(&bytes, MAX_TRUST_LIST)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))?;
+    TrustList::from_value(raw.clone())
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))?;
+    Ok(raw)
+}
+
+/// Says on stderr which keys an accreditation added to issuers that were accredited before:
+/// the export proves its maker holds them, not that the issuer does.
+fn note_added_keys(before: &[TrustedIssuer], after: &[TrustedIssuer]) {
+    for old in before {
+        let Some(new) = after.iter().find(|e| e.id == old.id) else {
+            continue;
+        };
+        let added: Vec<&str> = new
+            .keys
+            .iter()
+            .filter(|k| !old.keys.iter().any(|o| o.id == k.id))
+            .map(|k| k.id.as_str())
+            .collect();
+        if !added.is_empty() {
+            eprintln!(
+                "skillcert: note: {} was already accredited; this adds key(s) {}. The file \
+                 proves that whoever made it holds them: confirm with the issuer that they \
+                 are its own before publishing.",
+                old.id,
+                added.join(", ")
+            );
+        }
+    }
 }
 
 fn show(cli: &Ctx) -> Result<(), CliError> {

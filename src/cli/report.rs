@@ -174,6 +174,16 @@ pub enum RegisterCommand {
     },
 }
 
+/// A CSV cell that a spreadsheet shows as text: a cell beginning with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return (what spreadsheets read as a formula, OWASP's list) gets a leading
+/// `'`. The register validates what it takes, but older rows were stored before that.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 /// Runs `register export`.
 pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
     let RegisterCommand::Export {
@@ -211,8 +221,9 @@ pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
         .map_err(CliError::unreadable)?;
         let n = reg
             .export(&mut |r| {
-                c.write_record([
-                    r.seq.to_string().as_str(),
+                let seq = r.seq.to_string();
+                let cells = [
+                    seq.as_str(),
                     &r.issuer,
                     &r.item,
                     &r.kind,
@@ -221,7 +232,9 @@ pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
                     &r.digest,
                     &r.received_at,
                     &r.body,
-                ])
+                ]
+                .map(spreadsheet_safe);
+                c.write_record(cells.iter().map(|c| c.as_ref()))
                 .map_err(|e| io(std::io::Error::other(e)))
             })
             .map_err(CliError::unreadable)?;
@@ -245,4 +258,26 @@ pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
         eprintln!("Exported {n} item(s).");
     }
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn finding_2_csv_cells_never_start_a_formula() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("S000133060200263000002", "S000133060200263000002"),
+            ("{\"kind\":\"certificate\"}", "{\"kind\":\"certificate\"}"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), want);
+        }
+    }
 }

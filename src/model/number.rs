@@ -169,6 +169,42 @@ pub fn check_general(field: &str, number: &str) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// Checks a number prefix of a trust list's `numberPrefixes`: the national prefix (`S`/`Y`,
+/// organisation, province and site: one letter and 12 digits, `S000133060200`) or a general
+/// one (1–16 of `A-Z 0-9` and a final `-`, `CNC-`).
+pub fn check_number_prefix(field: &str, p: &str) -> Result<(), ModelError> {
+    let b = p.as_bytes();
+    let national =
+        b.len() == 13 && matches!(b[0], b'S' | b'Y') && b[1..].iter().all(u8::is_ascii_digit);
+    let general = b.len() >= 2
+        && b.len() <= 17
+        && b[b.len() - 1] == b'-'
+        && b[..b.len() - 1]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if national || general {
+        Ok(())
+    } else {
+        Err(field_err(
+            field,
+            format!(
+                "{p:?} is not a number prefix: S or Y and 12 digits (kind, organisation, \
+                 province, site), or 1-16 of A-Z 0-9 followed by -"
+            ),
+        ))
+    }
+}
+
+/// Whether two number prefixes can cover a common number (one starts with the other).
+pub fn prefixes_overlap(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+/// Whether `number` is in the space of `prefixes` (starts with one of them).
+pub fn in_number_space(prefixes: &[String], number: &str) -> bool {
+    prefixes.iter().any(|p| number.starts_with(p.as_str()))
+}
+
 /// Whether `s` has the shape of a certificate number (national or general form); says nothing
 /// of whether it matches any certificate. Front ends tell numbers from ids with it.
 pub fn is_number_shape(s: &str) -> bool {
@@ -315,6 +351,26 @@ impl NumberingScheme {
     }
 }
 
+impl NumberingScheme {
+    /// The prefixes of every number this scheme writes: the national prefix (kind,
+    /// organisation, province, site) and the general `{prefix}-`, or the general one only.
+    pub fn number_prefixes(&self) -> Vec<String> {
+        match self {
+            NumberingScheme::CnNvq {
+                kind,
+                organisation,
+                province,
+                site,
+                prefix,
+            } => vec![
+                format!("{kind}{organisation}{province}{site}"),
+                format!("{prefix}-"),
+            ],
+            NumberingScheme::General { prefix } => vec![format!("{prefix}-")],
+        }
+    }
+}
+
 /// The number of serial `serial` in `series` (see [`NumberingScheme::series`]).
 pub fn number_in_series(series: &str, serial: u32) -> Result<String, ModelError> {
     if serial == 0 || serial > MAX_SERIAL {
@@ -329,6 +385,34 @@ pub fn number_in_series(series: &str, serial: u32) -> Result<String, ModelError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_prefixes_cover_what_the_scheme_writes_and_are_checked() {
+        let national = NumberingScheme::national('S', "0001", "33", "060200").unwrap();
+        let prefixes = national.number_prefixes();
+        assert_eq!(prefixes, ["S000133060200", "SC-"]);
+        for p in &prefixes {
+            check_number_prefix("p", p).unwrap();
+        }
+        assert!(in_number_space(&prefixes, "S000133060200263000042"));
+        assert!(in_number_space(&prefixes, "SC-2026-000001"));
+        assert!(!in_number_space(&prefixes, "S000233060200263000042"));
+        assert!(!in_number_space(&prefixes, "SCX-2026-000001"));
+        for bad in [
+            "S00013306020",
+            "S0001330602001",
+            "X000133060200",
+            "SC",
+            "-",
+            "sc-",
+            "A-B-",
+        ] {
+            assert!(check_number_prefix("p", bad).is_err(), "{bad}");
+        }
+        assert!(prefixes_overlap("SC-", "SC-"));
+        assert!(!prefixes_overlap("SC-", "SCX-"));
+        assert!(prefixes_overlap("S000133060200", "S0001330602"));
+    }
     use crate::model::parse_time;
 
     #[test]

@@ -5,7 +5,41 @@ use crate::reporting::Item;
 use serde_json::Value;
 
 /// The schema, one entry per version: (SQLite, PostgreSQL). Items are append-only.
-pub const MIGRATIONS: &[(&str, &str)] = &[(SQLITE_V1, PG_V1)];
+pub const MIGRATIONS: &[(&str, &str)] = &[(SQLITE_V1, PG_V1), (V2, V2)];
+
+/// Version 2: a number belongs to one certificate per issuer (the first reported under it),
+/// the query reads only those; existing rows are kept and the first by arrival owns.
+const V2: &str = "
+CREATE TABLE register_numbers (
+    number      TEXT NOT NULL,
+    issuer      TEXT NOT NULL,
+    credential  TEXT NOT NULL,
+    PRIMARY KEY (number, issuer)
+);
+INSERT INTO register_numbers (number, issuer, credential)
+    SELECT number, issuer, credential FROM register_items
+    WHERE kind = 'certificate' AND number IS NOT NULL ORDER BY seq
+    ON CONFLICT DO NOTHING;
+";
+
+/// The query's rows: a number's certificate rows whose certificate owns the number under its
+/// issuer, latest [`MAX_ROWS_PER_NUMBER`] by arrival.
+pub(super) const BY_NUMBER_WHERE: &str = "number = {P} AND kind = 'certificate' AND credential = \
+    (SELECT n.credential FROM register_numbers n \
+     WHERE n.number = register_items.number AND n.issuer = register_items.issuer) \
+    ORDER BY seq DESC LIMIT 100";
+
+/// Most rows the query reads for one number (corrections of one certificate per issuer).
+pub const MAX_ROWS_PER_NUMBER: usize = 100;
+
+/// Why a bundle was refused by the database (nothing of it stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Item `i` is a status change of a certificate the issuer never reported.
+    Orphan(usize),
+    /// Item `i` names a number its issuer already gave another certificate.
+    NumberTaken(usize),
+}
 
 /// Version 1's tables, the same on both databases but for the type of the arrival counter.
 macro_rules! v1_tables {
@@ -151,7 +185,7 @@ pub trait Db: Send + Sync {
     fn receipt_for(&self, bundle: &str, portal: &str) -> Result<Option<Value>, DbError>;
     /// In one transaction: every item not yet held, and the receipt; returns the receipt
     /// stored for the bundle (this one, or one stored first by a concurrent ingestion).
-    /// `Ok(Err(i))`: item `i` is a status change of a certificate not held; nothing stored.
+    /// `Ok(Err(_))`: refused ([`Refused`]); nothing stored.
     #[allow(clippy::too_many_arguments, reason = "one row's columns")]
     fn ingest(
         &self,
@@ -161,8 +195,9 @@ pub trait Db: Send + Sync {
         items: &[StoredItem],
         receipt: &Value,
         at: &str,
-    ) -> Result<Result<Value, usize>, DbError>;
-    /// Certificate rows with this number, in order of arrival.
+    ) -> Result<Result<Value, Refused>, DbError>;
+    /// Certificate rows with this number that own it under their issuer, in order of arrival
+    /// (the latest [`MAX_ROWS_PER_NUMBER`]).
     fn by_number(&self, number: &str) -> Result<Vec<Row>, DbError>;
     /// Bodies of the status changes of a certificate, in order of arrival.
     fn changes(&self, issuer: &str, credential: &str) -> Result<Vec<String>, DbError>;

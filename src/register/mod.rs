@@ -20,7 +20,7 @@ mod db;
 mod pg;
 mod sqlite;
 
-pub use db::{Db, DbError, StoredItem, MIGRATIONS};
+pub use db::{Db, DbError, Refused, StoredItem, MAX_ROWS_PER_NUMBER, MIGRATIONS};
 
 use crate::reporting::{sign_receipt, CertificateRecord, Item, StatusChange, VerifiedBundle};
 use crate::signer::Signer;
@@ -58,6 +58,14 @@ pub enum IngestError {
         index: usize,
         /// The certificate.
         credential: String,
+    },
+    /// A record under a number its issuer already gave another certificate.
+    #[error("items[{index}]: number {number} is already the number of another certificate of this issuer")]
+    NumberTaken {
+        /// Index of the item.
+        index: usize,
+        /// The number.
+        number: String,
     },
     /// The receipt could not be signed.
     #[error("receipt: {0}")]
@@ -157,16 +165,28 @@ impl Register {
         )?;
         match stored {
             Ok(r) => Ok(r),
-            Err(index) => Err(IngestError::UnknownCertificate {
+            Err(Refused::Orphan(index)) => Err(IngestError::UnknownCertificate {
                 index,
                 credential: bundle.items[index].credential_id().to_owned(),
+            }),
+            Err(Refused::NumberTaken(index)) => Err(IngestError::NumberTaken {
+                index,
+                number: items[index].number.clone().unwrap_or_default(),
             }),
         }
     }
 
     /// The certificates with this number whose holder name is `name` (and whose keyed ID hash
-    /// matches `id`, if given); the records as anyone may see them. Empty for every kind of mismatch alike.
-    pub fn query(&self, number: &str, name: &str, id: Option<&str>) -> Result<Vec<Found>, DbError> {
+    /// matches `id`, if given), reported by an issuer that `owns(issuer, number)` (the
+    /// portal's trust lists give it the number: [`crate::trust::TrustStore::owns_number`]);
+    /// the records as anyone may see them. Empty for every kind of mismatch alike.
+    pub fn query(
+        &self,
+        number: &str,
+        name: &str,
+        id: Option<&str>,
+        owns: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<Vec<Found>, DbError> {
         let number = number.trim();
         if number.is_empty() || number.len() > 64 || name.trim().is_empty() || name.len() > 400 {
             return Ok(Vec::new());
@@ -174,6 +194,9 @@ impl Register {
         let want = norm_name(name);
         let mut out: Vec<Found> = Vec::new();
         for row in self.db.by_number(number)? {
+            if !owns(&row.issuer, number) {
+                continue;
+            }
             let Ok(Item::Certificate(record)) = serde_json::from_str::<Item>(&row.body) else {
                 continue;
             };

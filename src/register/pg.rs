@@ -1,7 +1,7 @@
 //! The register on PostgreSQL (feature `postgres`): a few connections, each behind a mutex;
 //! migrations under an advisory lock so that portals starting together migrate once.
 
-use super::db::{first_orphan, Db, DbError, Row, StoredItem, MIGRATIONS};
+use super::db::{first_orphan, Db, DbError, Refused, Row, StoredItem, BY_NUMBER_WHERE, MIGRATIONS};
 use postgres::{Client, NoTls};
 use serde_json::Value;
 use std::sync::{Mutex, MutexGuard};
@@ -114,7 +114,7 @@ impl Db for PgDb {
         items: &[StoredItem],
         receipt: &Value,
         at: &str,
-    ) -> Result<Result<Value, usize>, DbError> {
+    ) -> Result<Result<Value, Refused>, DbError> {
         let mut c = self.client();
         let mut tx = c.transaction().map_err(e)?;
         let held = tx
@@ -128,7 +128,28 @@ impl Db for PgDb {
                 .map_err(e)
         };
         if let Some(i) = first_orphan(items, &mut orphan_check)? {
-            return Ok(Err(i));
+            return Ok(Err(Refused::Orphan(i)));
+        }
+        for (i, it) in items.iter().enumerate() {
+            let Some(number) = it.number.as_deref() else {
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO register_numbers (number, issuer, credential) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&number, &issuer, &it.credential],
+            )
+            .map_err(e)?;
+            let owner: String = tx
+                .query_one(
+                    "SELECT credential FROM register_numbers WHERE number = $1 AND issuer = $2",
+                    &[&number, &issuer],
+                )
+                .map_err(e)?
+                .get(0);
+            if owner != it.credential {
+                return Ok(Err(Refused::NumberTaken(i)));
+            }
         }
         let insert = tx
             .prepare(
@@ -175,12 +196,13 @@ impl Db for PgDb {
             .client()
             .query(
                 &format!(
-                    "SELECT {COLUMNS} FROM register_items WHERE number = $1 AND kind = 'certificate' ORDER BY seq LIMIT 100"
+                    "SELECT {COLUMNS} FROM register_items WHERE {}",
+                    BY_NUMBER_WHERE.replace("{P}", "$1")
                 ),
                 &[&number],
             )
             .map_err(e)?;
-        Ok(rows.iter().map(row).collect())
+        Ok(rows.iter().rev().map(row).collect())
     }
 
     fn changes(&self, issuer: &str, credential: &str) -> Result<Vec<String>, DbError> {

@@ -1,7 +1,7 @@
 //! The register on embedded SQLite (WAL, one connection behind a mutex: SQLite writes one at a
 //! time anyway).
 
-use super::db::{first_orphan, Db, DbError, Row, StoredItem, MIGRATIONS};
+use super::db::{first_orphan, Db, DbError, Refused, Row, StoredItem, BY_NUMBER_WHERE, MIGRATIONS};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use std::path::Path;
@@ -106,7 +106,7 @@ impl Db for SqliteDb {
         items: &[StoredItem],
         receipt: &Value,
         at: &str,
-    ) -> Result<Result<Value, usize>, DbError> {
+    ) -> Result<Result<Value, Refused>, DbError> {
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -122,7 +122,28 @@ impl Db for SqliteDb {
             .map_err(e)
         })?;
         if let Some(i) = orphan {
-            return Ok(Err(i));
+            return Ok(Err(Refused::Orphan(i)));
+        }
+        for (i, it) in items.iter().enumerate() {
+            let Some(number) = it.number.as_deref() else {
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO register_numbers (number, issuer, credential) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![number, issuer, it.credential],
+            )
+            .map_err(e)?;
+            let owner: String = tx
+                .query_row(
+                    "SELECT credential FROM register_numbers WHERE number = ?1 AND issuer = ?2",
+                    params![number, issuer],
+                    |r| r.get(0),
+                )
+                .map_err(e)?;
+            if owner != it.credential {
+                return Ok(Err(Refused::NumberTaken(i)));
+            }
         }
         {
             let mut insert = tx
@@ -168,11 +189,14 @@ impl Db for SqliteDb {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM register_items WHERE number = ?1 AND kind = 'certificate' ORDER BY seq LIMIT 100"
+                "SELECT {COLUMNS} FROM register_items WHERE {}",
+                BY_NUMBER_WHERE.replace("{P}", "?1")
             ))
             .map_err(e)?;
         let rows = st.query_map([number], row).map_err(e)?;
-        rows.collect::<Result<_, _>>().map_err(e)
+        let mut rows: Vec<Row> = rows.collect::<Result<_, _>>().map_err(e)?;
+        rows.reverse();
+        Ok(rows)
     }
 
     fn changes(&self, issuer: &str, credential: &str) -> Result<Vec<String>, DbError> {

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// Every issuer owns every number (the register alone, without trust lists).
+const ANY: &dyn Fn(&str, &str) -> bool = &|_, _| true;
+
 #[test]
 fn the_suite_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,7 +39,7 @@ fn a_lost_register_secret_is_refused_once_keyed_hashes_are_held() {
     )
     .unwrap();
     assert_eq!(
-        reg.query("S1", "王晓明", Some("330602199001011231"))
+        reg.query("S1", "王晓明", Some("330602199001011231"), ANY)
             .unwrap()
             .len(),
         1
@@ -55,11 +58,56 @@ fn a_lost_register_secret_is_refused_once_keyed_hashes_are_held() {
     }
     let reg = Register::open(dir.path(), None).unwrap();
     assert_eq!(
-        reg.query("S1", "王晓明", Some("330602199001011231"))
+        reg.query("S1", "王晓明", Some("330602199001011231"), ANY)
             .unwrap()
             .len(),
         1
     );
+}
+
+#[test]
+fn finding_1_a_number_is_one_certificate_per_issuer_and_only_its_owner_is_shown() {
+    use crate::keys::SecretKey;
+    use crate::signer::KeySigner;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Register::open(dir.path(), None).unwrap();
+    let key = SecretKey::from_seed(&[3; 32]);
+    let vm = crate::keys::did_key_vm(&key.public());
+    let portal = KeySigner::new(&key, &vm);
+    let now = crate::model::now_secs();
+    let number = "S000133060200263000002";
+    let uuid = |n: u128| format!("urn:uuid:{}", uuid::Uuid::from_u128(n));
+    // The welding institute squats: 100 records under the CNC centre's next number.
+    let squat: Vec<Item> = (0..100)
+        .map(|i| suite::record(&uuid(1000 + i), number, "王晓明"))
+        .collect();
+    let err = reg
+        .ingest(&suite::bundle("did:web:weld", squat, "1"), &portal, now)
+        .unwrap_err();
+    assert!(
+        matches!(err, IngestError::NumberTaken { index: 1, .. }),
+        "{err}"
+    );
+    assert_eq!(reg.count().unwrap(), 0, "nothing of the bundle stored");
+    // One squat record alone is stored (the register has no trust lists) ...
+    let one = vec![suite::record(&uuid(2000), number, "王晓明")];
+    reg.ingest(&suite::bundle("did:web:weld", one, "2"), &portal, now)
+        .unwrap();
+    let again = vec![suite::record(&uuid(2001), number, "王晓明")];
+    assert!(reg
+        .ingest(&suite::bundle("did:web:weld", again, "3"), &portal, now)
+        .is_err());
+    // ... the genuine certificate is reported, and the query shows it, not the squat, when
+    // the trust lists give the number to the CNC centre.
+    let genuine = vec![suite::record(&uuid(1), number, "王晓明")];
+    reg.ingest(&suite::bundle("did:web:cnc", genuine, "4"), &portal, now)
+        .unwrap();
+    let cnc_owns = |issuer: &str, _: &str| issuer == "did:web:cnc";
+    let found = reg.query(number, "王晓明", None, &cnc_owns).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].issuer, "did:web:cnc");
+    assert_eq!(found[0].record.credential_id, uuid(1));
+    assert_eq!(reg.query(number, "王晓明", None, ANY).unwrap().len(), 2);
 }
 
 /// The suite, public to the crate's tests so that it runs on every backend.
@@ -159,17 +207,17 @@ pub(super) mod suite {
         let err = reg.ingest(&b3, &portal, now).unwrap_err();
         assert!(err.to_string().contains("items[1]"), "{err}");
         assert_eq!(reg.count().unwrap(), before + 1);
-        assert!(reg.query(&num(3), "赵强", None).unwrap().is_empty());
+        assert!(reg.query(&num(3), "赵强", None, ANY).unwrap().is_empty());
         // The query: number and name, both; the same (empty) answer for every mismatch.
-        let found = reg.query(&num(1), " 王晓明 ", None).unwrap();
+        let found = reg.query(&num(1), " 王晓明 ", None, ANY).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].changes.len(), 1);
         assert_eq!(found[0].changes[0].change, "revoke");
-        assert!(reg.query(&num(1), "王小明", None).unwrap().is_empty());
-        assert!(reg.query("S-none", "王晓明", None).unwrap().is_empty());
-        assert!(reg.query(&num(1), "", None).unwrap().is_empty());
+        assert!(reg.query(&num(1), "王小明", None, ANY).unwrap().is_empty());
+        assert!(reg.query("S-none", "王晓明", None, ANY).unwrap().is_empty());
+        assert!(reg.query(&num(1), "", None, ANY).unwrap().is_empty());
         assert!(
-            reg.query(&num(1), "王晓明", Some("330602199001011231"))
+            reg.query(&num(1), "王晓明", Some("330602199001011231"), ANY)
                 .unwrap()
                 .is_empty(),
             "no ID hash held: an ID never matches"
@@ -185,7 +233,7 @@ pub(super) mod suite {
             now,
         )
         .unwrap();
-        let found = reg.query(&num(2), "李娜", None).unwrap();
+        let found = reg.query(&num(2), "李娜", None, ANY).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].record.program, "数控铣工");
         // Export: every row, in order of arrival.
@@ -202,6 +250,18 @@ pub(super) mod suite {
     }
 }
 
+/// A new, empty database on the server of `url` (the tests' role may create them): each
+/// PostgreSQL test gets its own, since a register refuses to open without the secret its
+/// keyed hashes were made with.
+#[cfg(feature = "postgres")]
+fn fresh_database(url: &str) -> String {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (server, _) = url.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
 /// The same suite on PostgreSQL: `SKILLCERT_TEST_POSTGRES` names the server `scripts/test.sh`
 /// starts (`scripts/postgres.sh`). Without it the test fails: it never skips.
 #[cfg(feature = "postgres")]
@@ -212,7 +272,7 @@ fn the_suite_on_postgres() {
          PostgreSQL (scripts/postgres.sh)",
     );
     let dir = tempfile::tempdir().unwrap();
-    let reg = Register::open(dir.path(), Some(&url)).unwrap();
+    let reg = Register::open(dir.path(), Some(&fresh_database(&url))).unwrap();
     assert_eq!(reg.backend(), "postgres");
     suite::run(&reg);
 }

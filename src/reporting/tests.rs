@@ -22,6 +22,7 @@ fn world(programs: &[&str]) -> World {
         },
         from: Some(crate::model::now_secs() - chrono::Duration::days(1)),
         until: None,
+        numbers: None,
     };
     a.accredit(&issuer.trust_list(), &grant, "t").unwrap();
     let now = crate::model::now_secs();
@@ -168,4 +169,26 @@ fn id_numbers_match_only_their_keyed_hash() {
     ));
     assert!(legacy.id_matches(&key, "330602199001011231"));
     assert!(!legacy.id_matches(&key, "33060219900101124X"));
+}
+
+#[test]
+fn finding_1_a_record_outside_the_senders_number_space_is_refused() {
+    let w = world(&["6-18-01-01"]);
+    let now = crate::model::now_secs();
+    // The issuer's space is what its export claims: `SC-` (the default numbering).
+    let mut rec = record(&w, "6-18-01-01");
+    if let Item::Certificate(r) = &mut rec {
+        r.number = Some("SC-2026-000001".into());
+    }
+    verify_bundle(&bundle(&w, &[rec.clone()]), &w.trust, now).unwrap();
+    // Another body's national number (organisation 0001, Zhejiang, site 060200): refused.
+    if let Item::Certificate(r) = &mut rec {
+        r.number = Some("S000133060200263000002".into());
+    }
+    let err = verify_bundle(&bundle(&w, &[rec]), &w.trust, now).unwrap_err();
+    assert!(matches!(err, ReportError::OutOfScope(_)), "{err}");
+    assert!(
+        err.to_string().contains("outside the number space"),
+        "{err}"
+    );
 }

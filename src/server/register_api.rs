@@ -55,7 +55,9 @@ pub async fn post_bundle(State(state): State<AppState>, body: Bytes) -> Result<R
         reg.register
             .ingest(&bundle, &reg.signer(), crate::model::now_secs())
             .map_err(|e| match e {
-                IngestError::UnknownCertificate { .. } => ApiError::Unprocessable(e.to_string()),
+                IngestError::UnknownCertificate { .. } | IngestError::NumberTaken { .. } => {
+                    ApiError::Unprocessable(e.to_string())
+                }
                 other => ApiError::Internal(other.to_string()),
             })
     })

@@ -191,6 +191,17 @@ impl TrustStore {
             .any(|s| s.list.issuers.iter().any(|i| !i.keys.is_empty()))
     }
 
+    /// Whether a list in force at `now` gives `number` to issuer `issuer_id` (its
+    /// `numberPrefixes` hold it): the register shows a numbered record only from its owner.
+    pub fn owns_number(&self, issuer_id: &str, number: &str, now: DateTime<Utc>) -> bool {
+        self.sources.iter().any(|s| {
+            s.in_force(now).is_ok()
+                && s.list
+                    .issuer(issuer_id)
+                    .is_some_and(|e| crate::model::number::in_number_space(&e.numbers, number))
+        })
+    }
+
     /// The issuers of every list that is not refused, as one list (for checking status list
     /// credentials and the origins they may be fetched from). Scope and accreditation do not
     /// matter there: a status list only ever makes a verdict worse.

@@ -344,3 +344,38 @@ fn compromise_rules_hold_with_fallback_times_and_without_any_time() {
     );
     f.check_window(&old, now).unwrap();
 }
+
+#[test]
+fn finding_1_national_number_spaces_never_overlap_and_prefixes_are_checked() {
+    let entry = |id: &str, numbers: &[&str]| TrustedIssuer {
+        id: id.into(),
+        numbers: numbers.iter().map(|n| n.to_string()).collect(),
+        ..TrustedIssuer::default()
+    };
+    let mut t = TrustList::empty();
+    t.issuers
+        .push(entry("did:web:cnc", &["S000133060200", "SC-"]));
+    t.issuers
+        .push(entry("did:web:weld", &["S000133070100", "SC-"]));
+    t.check().unwrap();
+    // The general form is the issuer's own (always shown with it): two may write SC-.
+    t.issuers.push(entry("did:web:rogue", &["S000133060200"]));
+    let e = t.check().unwrap_err().to_string();
+    assert!(
+        e.contains("overlaps the number space of issuer did:web:cnc"),
+        "{e}"
+    );
+    t.issuers.pop();
+    t.issuers.push(entry("did:web:rogue", &["S00013306"]));
+    assert!(
+        t.check().is_err(),
+        "a shorter prefix covering another body's space"
+    );
+    t.issuers.pop();
+    t.issuers.push(entry("did:web:rogue", &["=HYPERLINK("]));
+    assert!(t
+        .check()
+        .unwrap_err()
+        .to_string()
+        .contains("not a number prefix"));
+}

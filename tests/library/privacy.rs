@@ -133,7 +133,7 @@ fn register_forms(issued: &skillcert::issuer::Issued) -> Vec<(&'static str, Vec<
         .unwrap();
     let number = issued.claims.number.clone().unwrap();
     let found = reg
-        .query(&number, &issued.claims.holder.name, Some(ID))
+        .query(&number, &issued.claims.holder.name, Some(ID), &|_, _| true)
         .unwrap();
     assert_eq!(
         found.len(),

@@ -83,6 +83,7 @@ fn grant(frameworks: &[&str], programs: &[&str], levels: Option<&[&str]>) -> Gra
         },
         from: Some(at(0)),
         until: None,
+        numbers: None,
     }
 }
 

@@ -103,6 +103,7 @@ fn portal_verifies_every_accredited_issuer_and_fails_closed() {
         },
         from: Some(skillcert::issuer::now_secs() - chrono::Duration::days(1)),
         until: None,
+        numbers: None,
     };
     authority
         .accredit(&cnc.issuer.trust_list(), &scoped(&["6-18-01-01"]), "t")

@@ -19,6 +19,17 @@ pub fn test_id(i: usize) -> String {
     format!("{first17}{}", char::from(check))
 }
 
+/// A new, empty database on the server of `url` (the tests' role may create them): each
+/// PostgreSQL test gets its own, since a register refuses to open without the secret its
+/// keyed hashes were made with.
+pub fn fresh_database(url: &str) -> String {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (server, _) = url.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
 mod readme_scheme;
 mod register_e2e;
 mod status_batch;

@@ -85,6 +85,7 @@ fn scheme(issuers: &[(&Path, &str)]) -> Scheme {
             },
             from: Some(skillcert::issuer::now_secs() - chrono::Duration::days(1)),
             until: None,
+            numbers: None,
         };
         a.accredit(&Issuer::open(d).unwrap().trust_list(), &grant, "t")
             .unwrap();
@@ -423,7 +424,14 @@ fn two_portal_processes_on_one_postgres_ingest_the_same_items_once() {
     issuer(&cnc, "CNC Centre", "6-18-01-01", 150, "数");
     issuer(&weld, "Welding Institute", "6-25-04-08", 150, "焊");
     let s = scheme(&[(&cnc, "6-18-01-01"), (&weld, "6-25-04-08")]);
+    let url = crate::fresh_database(&url);
     let a = portal(&tmp.path().join("pa"), &s, 0, Some(&url));
+    // Portal instances on one register share its ID secret (as they share their key).
+    let secret = skillcert::register::REGISTER_ID_KEY_FILE;
+    for d in [tmp.path().join("pb"), tmp.path().to_owned()] {
+        std::fs::create_dir_all(d.join("keys")).unwrap();
+        std::fs::copy(tmp.path().join("pa").join(secret), d.join(secret)).unwrap();
+    }
     let b = portal(&tmp.path().join("pb"), &s, 0, Some(&url));
     // Each issuer reports to both portals at once: the same items arrive twice, concurrently.
     let runs: Vec<Child> = [
