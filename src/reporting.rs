@@ -314,6 +314,10 @@ pub fn verify_bundle(
     now: DateTime<Utc>,
 ) -> Result<VerifiedBundle, ReportError> {
     let bad = ReportError::Malformed;
+    if bytes.len() > MAX_BUNDLE {
+        return Err(bad(format!("larger than {MAX_BUNDLE} bytes")));
+    }
+    validate::check_envelope(bytes, trust, now)?;
     let raw = jcs::parse_strict(bytes, MAX_BUNDLE).map_err(|e| bad(e.to_string()))?;
     let body: BundleBody = serde_path_to_error::deserialize(&raw)
         .map_err(|e| bad(format!("{}: {}", e.path(), e.inner())))?;
@@ -543,7 +547,9 @@ pub fn verify_receipt(v: &Value, pinned: Option<&str>) -> Result<Receipt, Report
 
 mod validate;
 
-pub use validate::{CLOCK_SKEW, MAX_STATUS_ENTRIES, MAX_URL_CHARS, MAX_VALIDITY_YEARS};
+pub use validate::{
+    CLOCK_SKEW, MAX_BUNDLE_VALUES, MAX_STATUS_ENTRIES, MAX_URL_CHARS, MAX_VALIDITY_YEARS,
+};
 
 #[cfg(test)]
 mod tests;

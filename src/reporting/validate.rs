@@ -215,9 +215,85 @@ pub(super) fn in_sender_space(entry: &TrustedIssuer, number: Option<&str>) -> Re
     ))
 }
 
+/// The few members of a bundle needed to know who claims to have signed it.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    issuer: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    proof: ProofHead<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct ProofHead<'a> {
+    #[serde(rename = "verificationMethod", borrow)]
+    verification_method: std::borrow::Cow<'a, str>,
+}
+
+/// Most JSON values a bundle may hold: [`super::MAX_ITEMS`] records of about 40 values each,
+/// with room. Bounds the tree a bundle naming a real key can make the portal build.
+pub const MAX_BUNDLE_VALUES: usize = 200_000;
+
+/// An upper bound on the JSON values in `bytes`, counted without parsing: every value but a
+/// container's first is preceded by a comma, and every container opens with a bracket.
+fn values_upper_bound(bytes: &[u8]) -> usize {
+    let (mut n, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// Before a bundle is parsed into a tree: one pass over its bytes, allocating nothing for its
+/// items, reads its issuer and its proof's key, and refuses a bundle whose signer no list in
+/// force at `now` names. What an anonymous sender can make the portal build is then bounded
+/// by this scan; a bundle naming a real key is checked whole (under the server's permits).
+pub(super) fn check_envelope(
+    bytes: &[u8],
+    trust: &crate::trust::TrustStore,
+    now: DateTime<Utc>,
+) -> Result<(), ReportError> {
+    let values = values_upper_bound(bytes);
+    if values > MAX_BUNDLE_VALUES {
+        return Err(ReportError::Malformed(format!(
+            "about {values} JSON values; a bundle holds at most {MAX_BUNDLE_VALUES}"
+        )));
+    }
+    let e: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        ReportError::Malformed(format!(
+            "not a bundle (issuer and a proof with a verificationMethod): {e}"
+        ))
+    })?;
+    trust
+        .find(&e.issuer, &e.proof.verification_method, now)
+        .map(|_| ())
+        .map_err(|e| ReportError::Untrusted(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_3_values_are_counted_outside_strings() {
+        assert_eq!(values_upper_bound(br#"0"#), 1);
+        assert_eq!(values_upper_bound(br#"[0,0,0]"#), 4);
+        assert_eq!(values_upper_bound(br#"{"a,[{":"\",[,{"}"#), 2);
+        assert!(values_upper_bound(br#"{"a":[1,2],"b":{"c":3}}"#) >= 6);
+    }
     use crate::reporting::StatusEntry;
 
     fn record() -> CertificateRecord {

@@ -36,7 +36,13 @@ pub struct PortalRegister {
     pub register: Arc<crate::register::Register>,
     key: crate::keys::SecretKey,
     verification_method: String,
+    /// Bundles read and checked at once ([`BUNDLE_PERMITS`]): a request takes one before its
+    /// body is read, so hostile uploads in flight cost at most this many bundles' memory.
+    permits: Arc<tokio::sync::Semaphore>,
 }
+
+/// Bundles a portal reads and checks at once (the rest wait, then get 503).
+pub const BUNDLE_PERMITS: usize = 2;
 
 impl PortalRegister {
     /// The register with the portal's receipt key (its `did:key`).
@@ -46,7 +52,13 @@ impl PortalRegister {
             register: Arc::new(register),
             key,
             verification_method,
+            permits: Arc::new(tokio::sync::Semaphore::new(BUNDLE_PERMITS)),
         }
+    }
+
+    /// The permits of bundle checking ([`BUNDLE_PERMITS`]).
+    pub fn bundle_permits(&self) -> Arc<tokio::sync::Semaphore> {
+        self.permits.clone()
     }
 
     /// The signer of receipts.

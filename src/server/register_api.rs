@@ -7,10 +7,12 @@ use super::errors::{blocking, ApiError};
 use super::state::AppState;
 use crate::register::IngestError;
 use crate::reporting::{verify_bundle, ReportError};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+/// How long a bundle waits for a permit ([`super::portal::BUNDLE_PERMITS`]) before a 503.
+pub const BUNDLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub(super) fn json(status: StatusCode, v: &serde_json::Value) -> Response {
     let mut r = (status, v.to_string()).into_response();
@@ -31,17 +33,33 @@ pub(super) fn json(status: StatusCode, v: &serde_json::Value) -> Response {
         (status = 403, description = "not from a key of an issuer the portal's trust lists accredit, or the signature does not verify", body = ErrorBody),
         (status = 404, description = "this site keeps no register", body = ErrorBody),
         (status = 413, description = "too large", body = ErrorBody),
+        (status = 503, description = "the register is busy checking other bundles; send it again later", body = ErrorBody),
         (status = 422, description = "a record outside the issuer's scope or accreditation, or a status change of an unknown certificate; nothing was stored", body = ErrorBody),
     ))]
-pub async fn post_bundle(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn post_bundle(
+    State(state): State<AppState>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
     let portal = state
         .portal
         .clone()
         .ok_or_else(|| ApiError::NotFound("this site keeps no register".into()))?;
-    if portal.register().is_none() {
-        return Err(ApiError::NotFound("this portal keeps no register".into()));
-    }
+    let permits = portal
+        .register()
+        .ok_or_else(|| ApiError::NotFound("this portal keeps no register".into()))?
+        .bundle_permits();
+    // A permit before the body is read: what waits holds no bundle in memory.
+    let permit = tokio::time::timeout(BUNDLE_WAIT, permits.acquire_owned())
+        .await
+        .map_err(|_| {
+            ApiError::Unavailable("the register is busy: send the bundle again later".into())
+        })?
+        .map_err(|_| ApiError::Unavailable("the register is closing".into()))?;
+    let body = axum::body::to_bytes(body, crate::reporting::MAX_BUNDLE)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
     let receipt = blocking(move || {
+        let _permit = permit;
         let now = chrono::Utc::now();
         let verifier = portal.verifier();
         let bundle = verify_bundle(&body, verifier.trust(), now).map_err(|e| match e {
