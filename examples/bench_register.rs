@@ -40,7 +40,10 @@ fn main() {
         .unwrap()
         .into();
     // Numbers of the issuer's own space (`SC-…`, its default numbering), unique per run.
-    let run = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
+    let run = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .to_ascii_uppercase();
     let key = issuer.config().active_key.clone();
     let record = |i: usize| {
         Item::Certificate(Box::new(CertificateRecord {

@@ -325,7 +325,7 @@ fn portal_state(
         .trust
         .iter()
         .zip(anchors)
-        .map(|(location, anchor)| TrustFeed::new(location, anchor))
+        .map(|(location, anchor)| TrustFeed::new(location, anchor).remembering(&cli.data_dir))
         .collect();
     let dir = &cli.data_dir;
     crate::private_fs::create_dir_all(dir).map_err(io(dir))?;

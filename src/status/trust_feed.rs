@@ -7,6 +7,11 @@
 //! A list that stops verifying (or cannot be fetched) leaves the previous one in force; that
 //! one stops counting by itself when it passes its `validUntil` (judged at every check, see
 //! [`crate::trust::TrustSource::in_force`]), and then every issuer in it is untrusted.
+//!
+//! A feed that [remembers](TrustFeed::remembering) keeps the `validFrom` of the newest list it
+//! accepted in a file of the data dir ([`floor`]): across restarts, and whether or not the list
+//! in force still counts, a list older than that is never taken again (a portal that meets
+//! only older lists has none, and trusts nobody, rather than roll a suspension back).
 
 use crate::trust::{TrustAnchor, TrustSource, MAX_TRUST_LIST};
 use chrono::{DateTime, Utc};
@@ -34,6 +39,7 @@ struct Held {
 pub struct TrustFeed {
     location: String,
     anchor: Option<TrustAnchor>,
+    floor: Option<floor::Floor>,
     agent: ureq::Agent,
     held: Mutex<Held>,
 }
@@ -78,9 +84,21 @@ impl TrustFeed {
         TrustFeed {
             location: location.to_owned(),
             anchor,
+            floor: None,
             agent,
             held: Mutex::new(Held::default()),
         }
+    }
+
+    /// This feed, keeping the newest `validFrom` it accepted in `dir` (one file per anchor, or
+    /// per location without one), so that no older list is taken after a restart either.
+    pub fn remembering(mut self, dir: &std::path::Path) -> Self {
+        let key = self
+            .anchor
+            .as_ref()
+            .map_or_else(|| self.location.clone(), |a| a.to_string());
+        self.floor = Some(floor::Floor::new(dir, &key));
+        self
     }
 
     /// Where the list comes from.
@@ -135,6 +153,24 @@ impl TrustFeed {
             Ok(s) => s,
             Err(e) => return keep(&mut held, format!("{}: {e}", self.location)),
         };
+        let floor = match self.floor.as_ref().map(floor::Floor::read).transpose() {
+            Ok(f) => f.flatten(),
+            Err(e) => return keep(&mut held, e),
+        };
+        if floor.is_some() && source.list().valid_from < floor {
+            return keep(
+                &mut held,
+                format!(
+                    "the list is older than the newest one this portal accepted (validFrom {}, \
+                     accepted {})",
+                    source
+                        .list()
+                        .valid_from
+                        .map_or("none".into(), |t| crate::model::format_time(&t)),
+                    floor.map_or(String::new(), |t| crate::model::format_time(&t)),
+                ),
+            );
+        }
         let current_counts = held
             .current
             .as_ref()
@@ -151,10 +187,15 @@ impl TrustFeed {
                 );
             }
         }
+        held.last_error = None;
+        if let (Some(f), Some(t)) = (&self.floor, source.list().valid_from) {
+            if let Err(e) = f.raise(t) {
+                held.last_error = Some(e);
+            }
+        }
         held.current = Some(Arc::new(source));
         held.bytes = Some(Arc::from(bytes));
         held.etag = etag;
-        held.last_error = None;
         Ok(Refreshed::Replaced)
     }
 
@@ -233,6 +274,8 @@ pub fn read_source(location: &str, anchor: Option<&TrustAnchor>) -> Result<Trust
         .map(|s| (*s).clone())
         .ok_or_else(|| format!("{location}: no trust list"))
 }
+
+pub mod floor;
 
 #[cfg(test)]
 mod tests;

@@ -132,3 +132,43 @@ fn a_url_feed_revalidates_with_its_etag() {
     assert!(seen[1].contains("if-none-match: \"v1\""), "{}", seen[1]);
     assert!(feed.current().unwrap().is_signed());
 }
+
+#[test]
+fn finding_4_an_older_list_is_never_taken_again_across_a_restart() {
+    let mut f = fixture();
+    let state = tempfile::tempdir().unwrap();
+    let t0 = crate::model::now_secs() - Days::hours(2);
+    let old = f.publish(t0, 7);
+    // The issuer is suspended; the authority publishes the newer list, the portal takes it.
+    let t1 = t0 + Days::hours(1);
+    f.authority
+        .suspend(&f.issuer_id.clone(), t1, "audit", "t")
+        .unwrap();
+    f.publish(t1, 7);
+    let feed = f.feed().remembering(state.path());
+    assert_eq!(feed.refresh(t1), Ok(Refreshed::Replaced));
+    assert!(f.suspended_in(&feed));
+    drop(feed);
+    // Restart: the feed serves the older list, still fresh. It is refused: no list at all
+    // rather than the rolled-back one.
+    std::fs::write(&f.file, &old).unwrap();
+    let now = crate::model::now_secs();
+    let restarted = f.feed().remembering(state.path());
+    let e = restarted.refresh(now).unwrap_err();
+    assert!(
+        e.contains("older than the newest one this portal accepted"),
+        "{e}"
+    );
+    assert!(restarted.current().is_none());
+    // Without the memory (the old behaviour) it would have been taken.
+    assert_eq!(f.feed().refresh(now), Ok(Refreshed::Replaced));
+    // The newer list again, or a newer one still, is taken; a damaged floor takes nothing.
+    f.publish(t1 + Days::minutes(1), 7);
+    assert_eq!(restarted.refresh(now), Ok(Refreshed::Replaced));
+    assert!(f.suspended_in(&restarted));
+    let floor = floor::Floor::new(state.path(), &f.authority.anchor().to_string());
+    std::fs::write(floor.path(), b"{garbage").unwrap();
+    f.publish(t1 + Days::minutes(2), 7);
+    let again = f.feed().remembering(state.path());
+    assert!(again.refresh(now).unwrap_err().contains("damaged"));
+}
