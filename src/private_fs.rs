@@ -1,10 +1,17 @@
-//! Owner-only folders and files for the issuer's data dir, whatever the process umask.
+//! Owner-only folders and files, whatever the process umask: every file the product writes.
 //!
-//! The data dir holds secret keys, holder names and the admin token's hash: every folder the
-//! issuer creates there is 0700 and every file it writes 0600. Modes are set at creation and
-//! then once more with `set_permissions`, so neither a lax umask (`umask 000`) nor a leftover
-//! file from an earlier run can widen them. A folder that already existed (the operator made
-//! it) keeps its mode.
+//! One rule, no exceptions: every folder skillcert creates is 0700 and every file it writes
+//! 0600 — the data dir (secret keys, holder names, the admin token's hash) and everything
+//! written to `--out` alike: issued documents, tokens, QR images, PDFs, print sheets, holder
+//! copies, status lists (`status export`), trust lists (`trust export`, `authority publish`)
+//! and the register's export. Files meant to be public (status and trust lists) are no
+//! exception: publishing them is the operator's deliberate step (copy them to the web root
+//! with the mode the web server needs, e.g. `install -m 0644`), never a side effect of a
+//! umask; see docs/PRIVACY.md, "Files and modes".
+//!
+//! Modes are set at creation and then once more on the open file, so neither a lax umask
+//! (`umask 000`) nor a leftover file from an earlier run can widen them. A folder that already
+//! existed (the operator made it, e.g. an existing `--out`) keeps its mode.
 
 use std::io::Write;
 use std::path::Path;
@@ -36,12 +43,25 @@ pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Opens `path` for writing, created or truncated, with mode 0600 (also when it existed with
+/// another mode): for output written as a stream.
+pub fn create(path: &Path) -> std::io::Result<std::fs::File> {
+    let f = open_options().truncate(true).open(path)?;
+    set_file_mode(&f, FILE_MODE)?;
+    Ok(f)
+}
+
 /// Writes `bytes` to `path` (created or truncated) with mode 0600, and syncs it.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = open_options().truncate(true).open(path)?;
-    set_mode(path, FILE_MODE)?;
+    let mut f = create(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// [`write`] without the sync: for the many output files of a run (`issue-batch`), which a
+/// re-run checks and rewrites when damaged.
+pub fn write_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    create(path)?.write_all(bytes)
 }
 
 /// Writes `bytes` to a temporary file next to `path` (0600) and renames it over `path`.
@@ -72,6 +92,20 @@ fn open_options() -> std::fs::OpenOptions {
         o.mode(FILE_MODE);
     }
     o
+}
+
+/// Sets the permission bits of the open file `f` to `mode` (no-op off Unix).
+fn set_file_mode(f: &std::fs::File, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (f, mode);
+        Ok(())
+    }
 }
 
 /// Sets `path`'s permission bits to `mode` (no-op off Unix).
@@ -122,5 +156,17 @@ mod tests {
         assert_eq!(mode(&d.join("h")), 0o600);
         create_empty(&f).unwrap();
         assert_eq!(std::fs::read(&f).unwrap(), b"new");
+        set_mode(&f, 0o644).unwrap();
+        write_unsynced(&f, b"again").unwrap();
+        assert_eq!(
+            (mode(&f), std::fs::read(&f).unwrap()),
+            (0o600, b"again".to_vec())
+        );
+        set_mode(&f, 0o666).unwrap();
+        std::io::Write::write_all(&mut create(&f).unwrap(), b"s").unwrap();
+        assert_eq!(
+            (mode(&f), std::fs::read(&f).unwrap()),
+            (0o600, b"s".to_vec())
+        );
     }
 }

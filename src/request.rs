@@ -276,7 +276,7 @@ fn request_time(field: &str, s: &str) -> Result<DateTime<Utc>, ModelError> {
 /// A display text as submitted: at most [`MAX_NAME_CHARS`] characters, no control characters
 /// anywhere (also before trimming), none of the characters [`crate::model::text`] refuses in a
 /// name, then trimmed and NFC-normalised.
-fn request_text(field: &str, s: &str) -> Result<String, ModelError> {
+pub(crate) fn request_text(field: &str, s: &str) -> Result<String, ModelError> {
     if s.chars().count() > MAX_NAME_CHARS {
         return Err(field_err(
             field,

@@ -376,7 +376,7 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let rows: Vec<_> = Roster::new(&bytes[..])
         .map_err(|e| CliError::unreadable(format!("{roster}: {e}")))?
         .collect();
-    std::fs::create_dir_all(&args.out)
+    crate::private_fs::create_dir_all(&args.out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", args.out.display())))?;
     clear_leftovers(&args.out);
     let jobs = args.jobs.map(|j| j as usize).unwrap_or_else(|| {

@@ -241,7 +241,8 @@ fn cmd_trust_export(cli: &Ctx, out: Option<&PathBuf>) -> CmdResult {
     let text = issuer.trust_list().to_json_pretty();
     match out {
         Some(p) => {
-            std::fs::write(p, format!("{text}\n"))
+            // 0600 like every file written (crate::private_fs): publishing is the operator's step.
+            crate::private_fs::write(p, format!("{text}\n").as_bytes())
                 .map_err(|e| CliError::unreadable(format!("{}: {e}", p.display())))?;
             if cli.json {
                 println!("{}", serde_json::json!({"trust_list": p}));

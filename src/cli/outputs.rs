@@ -93,14 +93,7 @@ impl PrintCtx {
             photo_base: photo_base.to_owned(),
         };
         // The organisation's name is on every page: refused once, here, if it cannot be printed.
-        let org = ctx
-            .assets
-            .organisation
-            .as_deref()
-            .unwrap_or(&issuer.config().name);
-        ctx.printer
-            .check_printable("organisation", org)
-            .map_err(CliError::refused)?;
+        printing::check_organisation(&ctx.printer, issuer).map_err(CliError::refused)?;
         Ok(ctx)
     }
 
@@ -224,21 +217,23 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
 }
 
 /// Writes `files` into `tmp`, then renames each into `out`, the document last: a file under its
-/// final name is always complete. Returns (kind, final path) pairs in `files` order.
+/// final name is always complete. Every file is 0600 and `tmp` 0700, whatever the umask
+/// ([`crate::private_fs`]). Returns (kind, final path) pairs in `files` order.
 pub(crate) fn write_files(
     files: &[FileBytes],
     out: &Path,
     tmp: &Path,
 ) -> Result<Vec<(FileFormat, PathBuf)>, CliError> {
-    std::fs::create_dir_all(tmp).map_err(io(tmp))?;
+    crate::private_fs::create_dir_all(tmp).map_err(io(tmp))?;
     for f in files {
         let p = tmp.join(&f.name);
+        // A leftover of a killed run is replaced, not written through.
+        let _ = std::fs::remove_file(&p);
         if f.format == FileFormat::HolderCopy {
-            // The ID can be found from it by guessing: the holder's alone (0600).
-            let _ = std::fs::remove_file(&p);
+            // The ID can be found from it by guessing: synced, like the registry's record.
             crate::private_fs::write(&p, &f.bytes).map_err(io(&p))?;
         } else {
-            std::fs::write(&p, &f.bytes).map_err(io(&p))?;
+            crate::private_fs::write_unsynced(&p, &f.bytes).map_err(io(&p))?;
         }
     }
     let order = files
@@ -288,27 +283,17 @@ fn document_intact(path: &Path, sha256: Option<&str>) -> bool {
 }
 
 /// Refuses, before anything is recorded, a certificate whose page cannot be printed: a
-/// character no bundled font has (naming the field), a photo file that cannot be read. The
-/// field is returned with the error (`holder_name`, `photo`, …).
+/// character no bundled font has (naming the field; [`printing::check_texts`], as the admin
+/// API), a photo file that cannot be read. The field is returned with the error
+/// (`holder_name`, `photo`, …).
 pub(crate) fn check_printable(
     ctx: &PrintCtx,
     req: &crate::request::CheckedRequest,
     extras: &PrintExtras,
 ) -> Result<(), (&'static str, String)> {
-    let texts = [
-        ("holder_name", Some(req.holder_name.as_str())),
-        ("holder_name_latin", req.holder_latin.as_deref()),
-        ("program_name", Some(req.program_name.as_str())),
-        ("id_type", extras.id_type.as_deref()),
-        ("work_type", extras.work_type.as_deref()),
-    ];
-    for (field, text) in texts {
-        if let Some(t) = text {
-            ctx.printer
-                .check_printable(field, t)
-                .map_err(|e| (field, e.to_string()))?;
-        }
-    }
+    let names = printing::FieldNames::Column;
+    printing::check_texts(&ctx.printer, req, extras, names)
+        .map_err(|(field, e)| (field.name(names), e.to_string()))?;
     if let Some(p) = printing::photo_path(extras, &ctx.photo_base) {
         printing::read_image("photo", &p).map_err(|e| ("photo", e.to_string()))?;
     }

@@ -198,7 +198,7 @@ pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
         .map_err(CliError::unreadable)?;
     let sink: Box<dyn Write> = match out {
         Some(p) => Box::new(
-            std::fs::File::create(p)
+            crate::private_fs::create(p)
                 .map_err(|e| CliError::unreadable(format!("{}: {e}", p.display())))?,
         ),
         None => Box::new(std::io::stdout().lock()),

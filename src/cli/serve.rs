@@ -179,7 +179,7 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
                 let png =
                     crate::qr::render::to_png(&c.issued.qr_text, 8).map_err(CliError::refused)?;
                 let p = out.join(format!("{}.qr.png", c.issued.claims.id));
-                std::fs::write(&p, png).map_err(io(&p))?;
+                crate::private_fs::write(&p, &png).map_err(io(&p))?;
                 files.push(("qr_png", p));
             }
             demo_out.push((c, files));

@@ -76,14 +76,43 @@ pub struct PrintArgs {
     pub organisation: Option<String>,
 }
 
+/// Longest seal or logo path, in characters.
+const MAX_PATH_CHARS: usize = 1000;
+
 impl PrintArgs {
-    fn apply(&self, current: &PrintConfig) -> Result<Option<PrintConfig>, CliError> {
-        // Images are checked now (not at the next print) and kept by absolute path.
-        for (field, arg) in [("seal", &self.seal), ("logo", &self.logo)] {
+    /// What is stored is checked now, not at the next print, so that a setting can never make
+    /// every issue fail: images decode within printing's limits, the organisation's name keeps
+    /// the name rules and is in the bundled font. Errors name the option.
+    fn check(&self) -> Result<Option<String>, CliError> {
+        let needs_printer = [&self.seal, &self.logo, &self.organisation]
+            .iter()
+            .any(|a| a.as_deref().is_some_and(|v| !v.trim().is_empty()));
+        if !needs_printer {
+            return Ok(None);
+        }
+        let printer = crate::pdf::Printer::new().map_err(CliError::refused)?;
+        for (option, arg) in [("--seal", &self.seal), ("--logo", &self.logo)] {
             if let Some(f) = arg.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-                crate::printing::read_image(field, Path::new(f)).map_err(CliError::refused)?;
+                if f.chars().count() > MAX_PATH_CHARS || f.chars().any(char::is_control) {
+                    return Err(CliError::refused(format!(
+                        "{option}: must be a file path of 1-{MAX_PATH_CHARS} characters"
+                    )));
+                }
+                crate::printing::check_mark_image(&printer, option, Path::new(f))
+                    .map_err(CliError::refused)?;
             }
         }
+        self.organisation
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| crate::printing::setting_text(&printer, "--organisation", v))
+            .transpose()
+            .map_err(CliError::refused)
+    }
+
+    fn apply(&self, current: &PrintConfig) -> Result<Option<PrintConfig>, CliError> {
+        // Images are kept by absolute path.
+        let organisation = self.check()?;
         let mut p = current.clone();
         let mut changed = false;
         let opt = |v: &str| {
@@ -94,7 +123,6 @@ impl PrintArgs {
                     .unwrap_or_else(|_| t.to_owned())
             })
         };
-        let text = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
         if let Some(m) = &self.id_number {
             p.id_number = if m == "masked" {
                 IdPrint::Masked
@@ -109,8 +137,9 @@ impl PrintArgs {
                 changed = true;
             }
         }
-        if let Some(v) = &self.organisation {
-            p.organisation = text(v);
+        if self.organisation.is_some() {
+            // Checked and normalised; None for "" (removes it).
+            p.organisation = organisation;
             changed = true;
         }
         Ok(changed.then_some(p))
@@ -202,13 +231,16 @@ pub(crate) fn run_init(
     Ok(EXIT_OK)
 }
 
-/// Runs `settings`: changes what is given, then shows the settings.
+/// Runs `settings`: checks everything given, then changes it (nothing is stored when any
+/// of it is refused), then shows the settings.
 pub(crate) fn run_settings(cli: &Ctx, args: &SettingsArgs) -> CmdResult {
     let mut issuer = Issuer::open(&cli.data_dir)?;
-    if let Some(s) = args.numbering.scheme(&issuer.config().numbering)? {
+    let numbering = args.numbering.scheme(&issuer.config().numbering)?;
+    let print = args.print.apply(&issuer.config().print)?;
+    if let Some(s) = numbering {
         issuer.set_numbering(s)?;
     }
-    if let Some(p) = args.print.apply(&issuer.config().print)? {
+    if let Some(p) = print {
         issuer.set_print(p)?;
     }
     show_settings(cli, &issuer);

@@ -1,7 +1,8 @@
 //! `issue-batch --print-sheets N`: the PDFs of a run combined into files of N certificates, in
 //! roster order, for the print shop: `DIR/sheets/sheet-00001.pdf` holds the first N
 //! certificates of the roster (bad rows left out), and so on. Each file is written under a
-//! temporary name and renamed, so a file under its final name is complete.
+//! temporary name and renamed, so a file under its final name is complete; files are 0600 and
+//! the folder 0700 ([`crate::private_fs`]).
 
 use super::common::CliError;
 use super::outputs::PrintCtx;
@@ -23,7 +24,7 @@ impl Sheets {
     pub(crate) fn new(out: &Path, per: usize, ctx: PrintCtx) -> Result<Sheets, CliError> {
         let dir = out.join("sheets");
         let io = |e: std::io::Error| CliError::unreadable(format!("{}: {e}", dir.display()));
-        std::fs::create_dir_all(&dir).map_err(io)?;
+        crate::private_fs::create_dir_all(&dir).map_err(io)?;
         for e in std::fs::read_dir(&dir).map_err(io)?.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
             if name.starts_with("sheet-") && name.ends_with(".pdf") {
@@ -72,7 +73,8 @@ impl Sheets {
             .join(format!("sheet-{:05}.pdf", self.written.len() + 1));
         let tmp = self.dir.join(format!(".sheet-{}.tmp", std::process::id()));
         let io = |e: std::io::Error| CliError::unreadable(format!("{}: {e}", path.display()));
-        std::fs::write(&tmp, &bytes).map_err(io)?;
+        let _ = std::fs::remove_file(&tmp);
+        crate::private_fs::write_unsynced(&tmp, &bytes).map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)?;
         self.written.push(path);
         self.pages.clear();

@@ -251,16 +251,17 @@ pub(crate) fn level_words(framework: &str, level: &str) -> String {
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
+    crate::private_fs::write_atomic(path, text.as_bytes())
         .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
 }
 
-/// Runs `status export`: `DIR/<n>.json` for every list.
+/// Runs `status export`: `DIR/<n>.json` for every list. The files are 0600 and a folder made
+/// for them 0700, like every file skillcert writes ([`crate::private_fs`]): the lists are
+/// public, but publishing them (a copy to the web root, with the web server's mode) is the
+/// operator's step.
 pub(crate) fn run_export(cli: &Ctx, out: &Path) -> CmdResult {
     let (issuer, reg) = open(cli)?;
-    std::fs::create_dir_all(out)
+    crate::private_fs::create_dir_all(out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", out.display())))?;
     let mut written = Vec::new();
     for l in reg.lists()? {

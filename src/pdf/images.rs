@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 /// Longest side kept for a photo, in pixels (a 35 × 49 mm photo at about 250 dpi).
 const PHOTO_SIDE: u32 = 480;
 /// Longest side kept for a seal or logo.
-const MARK_SIDE: u32 = 600;
+pub(super) const MARK_SIDE: u32 = 600;
 /// Seals and logos kept decoded.
 const CACHED: usize = 8;
 

@@ -299,6 +299,12 @@ impl Printer {
         }
     }
 
+    /// Refuses a seal or logo (`field`) the page could not use: decoded as printing decodes it,
+    /// within the same limits (file size, pixels, side, decoder memory).
+    pub fn check_image(&self, field: &str, bytes: &[u8]) -> Result<(), PdfError> {
+        images::decode(field, bytes, images::MARK_SIDE).map(|_| ())
+    }
+
     /// Checks every text field of `cert` ([`Printer::check_printable`]) and its level.
     pub fn check(&self, cert: &PrintedCertificate) -> Result<(), PdfError> {
         for (field, text) in cert.texts() {

@@ -107,6 +107,39 @@ fn check_request(v: Value, at: &str) -> Result<CheckedRequest, ApiError> {
         .map_err(|e| ApiError::Unprocessable(format!("{at}{e}")))
 }
 
+/// Refuses (blocking: the first call parses the font), before anything is recorded, requests
+/// whose page could not be printed, as `issue` and `issue-batch` do
+/// ([`crate::printing::check_texts`]): a character no bundled font has is 422, naming the
+/// field (`holder.name`; `[3].holder.name` in a batch) and the character. So is an issuer
+/// whose organisation name cannot be printed: none of its pages could be.
+fn check_printable(
+    issuer: &crate::issuer::Issuer,
+    items: &[CheckedRequest],
+    batch: bool,
+) -> Result<(), ApiError> {
+    use crate::printing::{self, FieldNames};
+    let printer = printing::shared_printer().map_err(|e| ApiError::Internal(e.to_string()))?;
+    printing::check_organisation(printer, issuer)
+        .map_err(|e| ApiError::Unprocessable(format!("the issuer's settings: {e}")))?;
+    for (i, req) in items.iter().enumerate() {
+        // The extras the certificate is recorded with (backend::print_json).
+        let extras = issuer.print_extras(
+            crate::request::PrintExtras::default(),
+            req.national_id.as_deref(),
+            std::path::Path::new("."),
+        );
+        printing::check_texts(printer, req, &extras, FieldNames::Request).map_err(|(_, e)| {
+            let at = if batch {
+                format!("[{i}].")
+            } else {
+                String::new()
+            };
+            ApiError::Unprocessable(format!("{at}{e}"))
+        })?;
+    }
+    Ok(())
+}
+
 /// `POST /api/v1/admin/certificates`: issue one (body: an issuance request). With an
 /// `Idempotency-Key`, a retry gets the first answer (see [`idempotency`]).
 #[utoipa::path(post, path = "/api/v1/admin/certificates", tag = "admin",
@@ -136,6 +169,7 @@ pub async fn issue_one(
     let checked = check_request(parse_json(&body, MAX_REQUEST)?, "")?;
     let backend = state.issuer_site()?.clone();
     let (answer, id) = blocking(move || {
+        check_printable(&backend.issuer(), std::slice::from_ref(&checked), false)?;
         let issued = match idempotency::issue(&backend, claim.as_ref(), &[checked])? {
             Issuance::Replay(a) => return Ok((a, None)),
             Issuance::Done(v) => v
@@ -207,7 +241,8 @@ fn parse_batch(body: &[u8]) -> Result<Vec<CheckedRequest>, ApiError> {
 }
 
 /// `POST /api/v1/admin/certificates/batch`: issue many (body: a JSON array of issuance
-/// requests). Every request is checked before any is issued; a refusal names its index.
+/// requests). Every request is checked (its page printable too) before any is issued; a
+/// refusal names its index.
 /// With an `Idempotency-Key`, a retry gets the first answer (see [`idempotency`]).
 #[utoipa::path(post, path = "/api/v1/admin/certificates/batch", tag = "admin",
     summary = "Issue a batch (every request checked before any is issued)",
@@ -236,6 +271,7 @@ pub async fn issue_batch(
     let checked = parse_batch(&body)?;
     let backend = state.issuer_site()?.clone();
     let (answer, failed) = blocking(move || {
+        check_printable(&backend.issuer(), &checked, true)?;
         let done = match idempotency::issue(&backend, claim.as_ref(), &checked)? {
             Issuance::Replay(a) => return Ok((a, None)),
             Issuance::Done(v) => v,

@@ -15,6 +15,7 @@ mod cli_forms;
 mod cli_printing;
 mod cli_schemes;
 mod hostile_status;
+mod printing_edges;
 mod readme;
 mod snapshots;
 mod status_cli;

@@ -18,5 +18,6 @@ mod server_holder_check;
 mod server_messages;
 mod server_openapi;
 mod server_portal;
+mod server_print_checks;
 mod server_robustness;
 mod server_support;
