@@ -11,8 +11,10 @@
 //!
 //! Work is bounded on hostile input: nesting depth, a work budget over expansion and context
 //! processing, the number of statements and blank nodes, and the number of Hash N-Degree
-//! Quads calls (the step of RDFC-1.0 that is exponential on adversarial graphs).
+//! Quads calls (the step of RDFC-1.0 that is exponential on adversarial graphs), and before
+//! that step, the number of blank nodes that look alike ([`alike`]).
 
+pub mod alike;
 mod context;
 pub mod contexts;
 mod expand;
@@ -125,6 +127,7 @@ pub fn canonicalize(doc: &Value) -> Result<String, RdfcError> {
             blanks.len()
         )));
     }
+    alike::check(&ds)?;
     let options = rdf_canon::CanonicalizationOptions {
         hndq_call_limit: Some(MAX_HNDQ_CALLS),
     };

@@ -37,12 +37,16 @@ pub const IMAGE_WAIT: Duration = Duration::from_secs(5);
 /// [`Budget`](crate::qr::read::Budget), so a permit is never held for long.
 pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, ApiError> {
     let image = crate::qr::looks_like_image(&bytes);
-    // A portal may fetch status lists over the network: never on the async workers.
-    let report = if !image && bytes.len() <= INLINE_LIMIT && state.portal.is_none() {
+    let rdfc = !image && mentions_rdfc(&bytes);
+    // A portal may fetch status lists over the network, and a JSON-LD document costs more
+    // than a token: never on the async workers.
+    let report = if !image && !rdfc && bytes.len() <= INLINE_LIMIT && state.portal.is_none() {
         check(state, &bytes)
     } else {
         let permit = if image {
             Some(image_permit(state).await?)
+        } else if rdfc {
+            Some(rdfc_permit(state).await?)
         } else {
             None
         };
@@ -79,6 +83,24 @@ pub async fn verify_qr_payload(state: &AppState, payload: &str) -> Result<Report
     .await?;
     state.metrics.verdict(report.verdict);
     Ok(report)
+}
+
+/// Whether `bytes` name the `eddsa-rdfc-2022` cryptosuite (a document whose check expands and
+/// canonicalizes JSON-LD: the costly kind).
+fn mentions_rdfc(bytes: &[u8]) -> bool {
+    let needle = crate::proof::RDFC_CRYPTOSUITE.as_bytes();
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// One of the service's JSON-LD permits ([`AppState::rdfc_permits`]), waiting at most
+/// [`IMAGE_WAIT`] for it (then 503).
+async fn rdfc_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(IMAGE_WAIT, state.rdfc_permits.clone().acquire_owned())
+        .await
+        .map_err(|_| {
+            ApiError::Unavailable("every document verifier is busy: try again shortly".into())
+        })?
+        .map_err(|_| ApiError::Unavailable("the document verifiers are shut down".into()))
 }
 
 /// One of the service's image decoders, waiting at most [`IMAGE_WAIT`] for it (then 503).

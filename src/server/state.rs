@@ -62,6 +62,9 @@ pub struct AppState {
     pub limits: Limits,
     /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
     pub image_permits: Arc<tokio::sync::Semaphore>,
+    /// Verifications of JSON-LD documents (the `eddsa-rdfc-2022` proof: expansion and
+    /// canonicalization) allowed at once, off the async workers; the rest wait.
+    pub rdfc_permits: Arc<tokio::sync::Semaphore>,
     /// The online ID check's rate limits.
     pub holder_checks: Arc<super::rate_limit::HolderCheckLimits>,
 }
@@ -92,6 +95,7 @@ impl AppState {
             admin_hash,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             holder_checks: Arc::default(),
         }
     }
@@ -105,6 +109,7 @@ impl AppState {
             admin_hash: None,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             holder_checks: Arc::default(),
         }
     }

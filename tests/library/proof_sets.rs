@@ -197,5 +197,14 @@ fn adversarial_blank_node_graphs_fail_fast() {
         if n >= 12 {
             assert!(r.is_err(), "n={n}");
         }
+        // Issue 27, finding 9: beyond 12 look-alikes it is refused before RDFC-1.0 starts
+        // (one pass over the statements), so a hostile document costs little.
+        if n > skillcert::rdfc::alike::MAX_ALIKE {
+            let e = r.unwrap_err().to_string();
+            assert!(
+                e.contains("look alike") || e.contains("RDF statements"),
+                "n={n}: {e}"
+            );
+        }
     }
 }
