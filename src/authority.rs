@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod possession;
+pub use possession::{sign_export, verify_export, PossessionError, MAX_EXPORT_PROOFS};
+
 const CONFIG: &str = "authority.json";
 const KEY: &str = "authority-key.secret";
 const REGISTER: &str = "accreditations.json";
@@ -66,6 +69,9 @@ pub enum AuthorityError {
     /// A stored file is damaged.
     #[error("{0}")]
     Corrupt(String),
+    /// A trust-list export does not prove possession of a key it lists.
+    #[error(transparent)]
+    Possession(#[from] PossessionError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AuthorityError + '_ {
@@ -260,7 +266,8 @@ impl Authority {
     }
 
     /// Accredits the issuers of `issuers` (a file `skillcert trust export` wrote) as `grant`
-    /// says. Returns their ids.
+    /// says. Returns their ids. Takes every key listed: for a file from elsewhere use
+    /// [`Authority::accredit_export`], which first checks the file's proofs of possession.
     pub fn accredit(
         &mut self,
         issuers: &TrustList,

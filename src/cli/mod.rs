@@ -144,7 +144,8 @@ pub enum Command {
 /// `trust` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
-    /// Write a trust list holding this issuer and its keys.
+    /// Write a trust list holding this issuer and its keys, signed with its key (the proof of
+    /// possession `authority accredit` checks).
     #[command(after_help = HELP_TRUST)]
     Export {
         /// Output file (default: stdout).
@@ -236,9 +237,15 @@ fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
     }
 }
 
+/// `trust export`: the issuer's trust list with a proof by its active key (an `eddsa-jcs-2022`
+/// proof over the whole list), so that an authority can check the issuer holds the key.
 fn cmd_trust_export(cli: &Ctx, out: Option<&PathBuf>) -> CmdResult {
     let issuer = crate::issuer::Issuer::open(&cli.data_dir)?;
-    let text = issuer.trust_list().to_json_pretty();
+    let signers: [&dyn crate::signer::Signer; 1] = [&issuer];
+    let signed =
+        crate::authority::sign_export(&issuer.trust_list(), &signers, &crate::model::now_secs())
+            .map_err(CliError::unreadable)?;
+    let text = serde_json::to_string_pretty(&signed).map_err(CliError::unreadable)?;
     match out {
         Some(p) => {
             // 0600 like every file written (crate::private_fs): publishing is the operator's step.

@@ -9,6 +9,7 @@
 )]
 #![forbid(unsafe_code)]
 
+mod accredit_possession;
 mod batch_parallel;
 mod cli_core;
 mod cli_forms;
