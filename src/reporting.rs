@@ -9,7 +9,8 @@
 //!   lists: the issuer accredited, the key valid at the bundle's time, every certificate record
 //!   within the issuer's scope and accreditation window, and signed by one of its keys.
 //! - A receipt (`SkillcertReportReceipt`): which items (keys and digests) of which bundle the
-//!   portal holds, and when, signed by the portal's `did:key` ([`verify_receipt`]).
+//!   portal holds, and when, signed by the portal's `did:key` ([`verify_receipt`]); the issuer
+//!   stores one only after [`check_receipt`] found that it acknowledges exactly the bundle sent.
 
 use crate::jcs;
 use crate::keys;
@@ -20,6 +21,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+mod receipt_check;
+pub use receipt_check::{
+    bundle_digest, check_receipt, check_receipt_items, ReceiptMismatch, SentBundle,
+    RECEIPT_TIME_WINDOW_SECS,
+};
 
 /// `type` of a bundle.
 pub const BUNDLE_TYPE: &str = "SkillcertReportBundle";

@@ -5,8 +5,9 @@
 use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
 use crate::issuer::Issuer;
 use crate::registry::Registry;
-use crate::reporting::{sign_bundle, MAX_ITEMS};
-use serde_json::json;
+use crate::reporting::{bundle_digest, check_receipt, sign_bundle, Item, SentBundle, MAX_ITEMS};
+use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,8 +44,12 @@ pub(crate) struct Sent {
 }
 
 /// Sends every unacknowledged item to `portal` (base URL), bundle by bundle, storing each
-/// receipt before the next bundle. Stops at the first refusal or network failure (what was
-/// acknowledged stays acknowledged).
+/// receipt before the next bundle. A receipt is stored only when it acknowledges exactly the
+/// bundle just sent ([`check_receipt`]: the portal's signature, pinned once known, the bundle's
+/// digest, this issuer, a time within [`crate::reporting::RECEIPT_TIME_WINDOW_SECS`] of now,
+/// every item sent and nothing else). Stops at the first refusal, network failure or receipt
+/// that does not match (what was acknowledged stays acknowledged), and when a round makes no
+/// progress (an item acknowledged in this run comes back unreported), so it never loops.
 pub(crate) fn report_to(
     issuer: &Issuer,
     registry: &Registry,
@@ -60,7 +65,9 @@ pub(crate) fn report_to(
         .build()
         .into();
     let size = bundle_size.clamp(1, MAX_ITEMS);
+    let issuer_id = issuer.config().id.as_str();
     let mut sent = Sent::default();
+    let mut acked: HashSet<String> = HashSet::new();
     loop {
         let items = registry
             .unreported(portal, size)
@@ -68,42 +75,62 @@ pub(crate) fn report_to(
         if items.is_empty() {
             return Ok(sent);
         }
-        let bundle = sign_bundle(
-            issuer,
-            &issuer.config().id,
-            &items,
-            crate::model::now_secs(),
-        )
-        .map_err(|e| e.to_string())?;
-        let mut resp = agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(bundle.to_string().as_bytes())
-            .map_err(|e| format!("{url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(crate::reporting::MAX_RECEIPT as u64 * 4)
-            .read_to_string()
-            .map_err(|e| format!("{url}: {e}"))?;
-        if status != 200 {
-            let msg = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["message"].as_str().map(str::to_owned))
-                .unwrap_or(body);
+        if let Some(again) = items.iter().map(Item::key).find(|k| acked.contains(k)) {
             return Err(format!(
-                "{url}: the portal refused the bundle (HTTP {status}): {msg}"
+                "{url}: no progress: {again} was acknowledged in this run but is still \
+                 unreported; stopping"
             ));
         }
-        let receipt: serde_json::Value =
-            serde_json::from_str(&body).map_err(|e| format!("{url}: receipt: {e}"))?;
+        let bundle = sign_bundle(issuer, issuer_id, &items, crate::model::now_secs())
+            .map_err(|e| e.to_string())?;
+        let digest = bundle_digest(&bundle).map_err(|e| e.to_string())?;
+        let receipt = post_bundle(&agent, &url, &bundle)?;
+        let pinned = registry.portal_key(portal).map_err(|e| e.to_string())?;
+        let expected = SentBundle {
+            digest: &digest,
+            issuer: issuer_id,
+            items: &items,
+        };
+        check_receipt(&receipt, pinned.as_deref(), &expected, chrono::Utc::now()).map_err(|e| {
+            format!(
+                "{url}: the portal's receipt does not acknowledge the bundle sent, so it \
+                     is not stored: {e}"
+            )
+        })?;
         registry
             .store_receipt(portal, &receipt, &items)
             .map_err(|e| e.to_string())?;
+        acked.extend(items.iter().map(Item::key));
         sent.bundles += 1;
         sent.items += items.len();
     }
+}
+
+/// Posts a signed bundle to `url` and returns the portal's answer (its receipt, unchecked),
+/// or why the portal refused it.
+fn post_bundle(agent: &ureq::Agent, url: &str, bundle: &Value) -> Result<Value, String> {
+    let mut resp = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .send(bundle.to_string().as_bytes())
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(crate::reporting::MAX_RECEIPT as u64 * 4)
+        .read_to_string()
+        .map_err(|e| format!("{url}: {e}"))?;
+    if status != 200 {
+        let msg = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or(body);
+        return Err(format!(
+            "{url}: the portal refused the bundle (HTTP {status}): {msg}"
+        ));
+    }
+    serde_json::from_str(&body).map_err(|e| format!("{url}: receipt: {e}"))
 }
 
 /// Runs `report`.
@@ -111,9 +138,13 @@ pub(crate) fn run(cli: &Ctx, args: &ReportArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let registry = Registry::open(&cli.data_dir)?;
     if args.verify_receipts {
-        let c = registry.verify_receipts()?;
+        let c = registry.verify_receipts(&issuer.config().id)?;
         if cli.json {
             println!("{}", json!(c));
+        } else if c.receipts == 0 {
+            println!(
+                "No receipt is stored: nothing to check (`report --to PORTAL_URL` stores them)."
+            );
         } else {
             println!(
                 "{} receipt(s) naming {} item(s) checked: {}",
@@ -235,7 +266,7 @@ pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
                 ]
                 .map(spreadsheet_safe);
                 c.write_record(cells.iter().map(|c| c.as_ref()))
-                .map_err(|e| io(std::io::Error::other(e)))
+                    .map_err(|e| io(std::io::Error::other(e)))
             })
             .map_err(CliError::unreadable)?;
         c.flush().map_err(CliError::unreadable)?;

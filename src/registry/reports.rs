@@ -8,11 +8,12 @@
 //! interrupted report resumes exactly where the portal's receipts end.
 
 use super::{queries, Registry, RegistryError};
-use crate::reporting::{verify_receipt, CertificateRecord, Item, Receipt, StatusChange};
+use crate::reporting::{
+    check_receipt_items, verify_receipt, CertificateRecord, Item, Receipt, StatusChange,
+};
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// When and in which receipt a certificate's items were acknowledged by a portal.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
@@ -75,8 +76,9 @@ impl Registry {
     }
 
     /// Stores a receipt from `portal` for the items `sent`, after checking it: signed by the
-    /// portal's key (pinned on the first receipt), naming exactly the digests sent. Returns how
-    /// many items it acknowledges.
+    /// portal's key (pinned on the first receipt), naming exactly the items and digests sent
+    /// (every one, once, nothing else). Returns how many items it acknowledges. The caller
+    /// checks the rest against the bundle sent first ([`crate::reporting::check_receipt`]).
     pub fn store_receipt(
         &self,
         portal: &str,
@@ -86,18 +88,8 @@ impl Registry {
         let pinned = self.portal_key(portal)?;
         let r = verify_receipt(receipt, pinned.as_deref())
             .map_err(|e| RegistryError::Invalid(format!("{portal}: {e}")))?;
-        let mine: HashMap<String, String> = sent.iter().map(|i| (i.key(), i.digest())).collect();
-        for it in &r.items {
-            match mine.get(&it.item) {
-                Some(d) if *d == it.digest => {}
-                _ => {
-                    return Err(RegistryError::Invalid(format!(
-                        "{portal}: the receipt names {} with digest {}, which is not what was sent",
-                        it.item, it.digest
-                    )))
-                }
-            }
-        }
+        check_receipt_items(&r.items, sent)
+            .map_err(|e| RegistryError::Invalid(format!("{portal}: {e}")))?;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         tx.execute(
@@ -181,9 +173,10 @@ impl Registry {
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
-    /// Checks every stored receipt: its signature (with the pinned key of its portal) and
-    /// that every item it names has, in this registry now, the digest the portal received.
-    pub fn verify_receipts(&self) -> Result<ReceiptCheck, RegistryError> {
+    /// Checks every stored receipt: its signature (with the pinned key of its portal), that it
+    /// names `issuer` (this registry's issuer id), and that every item it names has, in this
+    /// registry now, the digest the portal received.
+    pub fn verify_receipts(&self, issuer: &str) -> Result<ReceiptCheck, RegistryError> {
         let rows: Vec<(i64, String, String)> = {
             let conn = self.lock();
             let mut q = conn.prepare("SELECT id, portal, json FROM report_receipts ORDER BY id")?;
@@ -206,6 +199,17 @@ impl Registry {
                     continue;
                 }
             };
+            if r.issuer != issuer {
+                check.problems.push(format!(
+                    "receipt {n} from {portal}: it names issuer {}, not this issuer {issuer}",
+                    r.issuer
+                ));
+            }
+            if r.items.is_empty() {
+                check.problems.push(format!(
+                    "receipt {n} from {portal}: it acknowledges nothing"
+                ));
+            }
             for it in &r.items {
                 check.items += 1;
                 let ours = self.item(&it.item).map(|i| i.digest());
@@ -295,3 +299,6 @@ fn status_item(conn: &rusqlite::Connection, seq: i64) -> Result<Item, RegistryEr
         seq: seq as u64,
     }))
 }
+
+#[cfg(test)]
+mod tests;

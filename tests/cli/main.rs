@@ -18,5 +18,6 @@ mod cli_schemes;
 mod hostile_status;
 mod printing_edges;
 mod readme;
+mod report_lying_portal;
 mod snapshots;
 mod status_cli;
