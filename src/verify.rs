@@ -17,6 +17,7 @@ mod credential;
 mod error;
 mod explain;
 mod many;
+pub mod rdfc_display;
 mod report;
 mod source;
 mod summary;

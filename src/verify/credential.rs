@@ -123,6 +123,19 @@ impl UnverifiedCredential {
             return Err(not_object());
         }
         let proofs = proof::prepare_set(&doc)?;
+        if !proofs
+            .iter()
+            .any(|p| p.cryptosuite == proof::Cryptosuite::EddsaJcs2022)
+        {
+            super::rdfc_display::check(&doc).map_err(|why| {
+                field_err(
+                    "proof",
+                    format!(
+                        "only eddsa-rdfc-2022 proofs, which sign the RDF and not the JSON: {why}"
+                    ),
+                )
+            })?;
+        }
         let prepared = proofs
             .first()
             .cloned()

@@ -34,6 +34,7 @@ mod qr_photos;
 mod qr_roundtrip;
 mod qr_vectors;
 mod qr_zbar;
+mod rdfc_display;
 mod schemas;
 mod schemes;
 mod speccheck;
