@@ -52,6 +52,11 @@ pub struct ServeArgs {
     /// Seconds between two scheduled reports.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     pub report_every: u64,
+    /// A proxy (address or network, 10.0.0.0/8) in front of this server whose
+    /// X-Forwarded-For names the client for the rate limits. Repeatable. Without it the
+    /// header is ignored: the connection's address is the client.
+    #[arg(long, value_name = "CIDR")]
+    pub trusted_proxy: Vec<crate::server::client_ip::Cidr>,
 }
 
 fn bind(addr: &str, flag: &str) -> Result<(std::net::TcpListener, SocketAddr), CliError> {
@@ -155,7 +160,8 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     };
     let anchors = super::verify::anchors(&args.trust, &args.trust_anchor)?;
     if !args.trust.is_empty() {
-        let state = portal_state(cli, args, anchors, local)?;
+        let mut state = portal_state(cli, args, anchors, local)?;
+        state.trusted_proxies = proxies(args);
         return run_state(listener, local, metrics, state);
     }
     let metrics_url = metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics"));
@@ -259,11 +265,19 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     }
     let _ = out.flush();
     drop(out);
-    let state = AppState::new(backend, Some(hash));
+    let mut state = AppState::new(backend, Some(hash));
+    state.trusted_proxies = proxies(args);
     if let Some(portal) = &args.report_to {
         spawn_reporter(dir.clone(), portal.clone(), args.report_every);
     }
     run_state(listener, local, metrics, state)
+}
+
+/// The `--trusted-proxy` networks.
+fn proxies(args: &ServeArgs) -> std::sync::Arc<crate::server::client_ip::TrustedProxies> {
+    std::sync::Arc::new(crate::server::client_ip::TrustedProxies::new(
+        args.trusted_proxy.clone(),
+    ))
 }
 
 /// The portal's receipt key, `DATA_DIR/portal-key.secret` (created on first use, 0600).

@@ -138,9 +138,10 @@ fn no_store(mut r: Response) -> Response {
 pub async fn holder_check_api(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let client = peer.map(|Extension(ConnectInfo(a))| a.ip());
+    let client = super::client_ip::of(&state, peer, &headers);
     let asked = parse_json(&body)?;
     let matched = run(&state, client, asked).await?;
     let mut r = (
@@ -170,7 +171,7 @@ pub async fn holder_check_form(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let client = peer.map(|Extension(ConnectInfo(a))| a.ip());
+    let client = super::client_ip::of(&state, peer, &headers);
     let lang_param = form_urlencoded::parse(&body)
         .find(|(k, _)| k == "lang")
         .map(|(_, v)| v.into_owned());

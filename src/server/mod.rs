@@ -13,6 +13,7 @@ pub mod api;
 pub mod assets;
 pub mod backend;
 pub mod bodies;
+pub mod client_ip;
 mod counters;
 pub mod demo;
 pub mod errors;

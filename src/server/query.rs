@@ -135,9 +135,10 @@ const NOT_FOUND: &str =
 async fn answer_api(
     state: &AppState,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
     q: &QueryParams,
 ) -> Result<Response, ApiError> {
-    let client = peer.map(|Extension(ConnectInfo(a))| a.ip());
+    let client = super::client_ip::of(state, peer, headers);
     let found = run_query(state, client, q).await?;
     if found.is_empty() {
         return Err(ApiError::NotFound(NOT_FOUND.into()));
@@ -164,10 +165,11 @@ async fn answer_api(
 pub async fn query_api(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = parse_url(raw.as_deref())?;
-    answer_api(&state, peer, &q).await
+    answer_api(&state, peer, &headers, &q).await
 }
 
 /// `POST /api/v1/query`.
@@ -183,10 +185,11 @@ pub async fn query_api(
 pub async fn query_api_post(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let q = parse_json(&body)?;
-    answer_api(&state, peer, &q).await
+    answer_api(&state, peer, &headers, &q).await
 }
 
 /// The page for `q`, with the results when number or name was given.
@@ -200,7 +203,7 @@ async fn answer_page(
         return Err(ApiError::NotFound("this site keeps no register".into()));
     }
     let lang = Lang::negotiate(q.lang.as_deref(), headers);
-    let client = peer.map(|Extension(ConnectInfo(a))| a.ip());
+    let client = super::client_ip::of(state, peer, headers);
     let asked = q.number.as_deref().is_some_and(|n| !n.trim().is_empty())
         || q.name.as_deref().is_some_and(|n| !n.trim().is_empty());
     let (status, found) = if asked {

@@ -67,6 +67,8 @@ pub struct AppState {
     pub rdfc_permits: Arc<tokio::sync::Semaphore>,
     /// The online ID check's rate limits.
     pub holder_checks: Arc<super::rate_limit::HolderCheckLimits>,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: Arc<super::client_ip::TrustedProxies>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -97,6 +99,7 @@ impl AppState {
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             rdfc_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             holder_checks: Arc::default(),
+            trusted_proxies: Arc::default(),
         }
     }
 
@@ -111,6 +114,7 @@ impl AppState {
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             rdfc_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             holder_checks: Arc::default(),
+            trusted_proxies: Arc::default(),
         }
     }
 

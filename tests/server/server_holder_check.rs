@@ -16,6 +16,17 @@ const ANSWER_TIME: Duration = Duration::from_millis(250);
 
 /// One check of `certificate` with `id` from `client`.
 async fn check(state: &AppState, client: &str, certificate: &str, id: &str) -> Resp {
+    check_via(state, client, None, certificate, id).await
+}
+
+/// [`check`] with an `X-Forwarded-For` header.
+async fn check_via(
+    state: &AppState,
+    client: &str,
+    forwarded: Option<&str>,
+    certificate: &str,
+    id: &str,
+) -> Resp {
     let mut r = req(
         "POST",
         "/api/v1/holder-check",
@@ -24,6 +35,10 @@ async fn check(state: &AppState, client: &str, certificate: &str, id: &str) -> R
     );
     let addr: SocketAddr = client.parse().unwrap();
     r.extensions_mut().insert(ConnectInfo(addr));
+    if let Some(f) = forwarded {
+        r.headers_mut()
+            .insert("x-forwarded-for", f.parse().unwrap());
+    }
     send(state, r).await
 }
 
@@ -121,4 +136,67 @@ async fn match_no_match_and_unknown_take_the_answer_time_and_look_alike() {
     assert_eq!(bodies[1], bodies[2]);
     assert_eq!(bodies[0].0, bodies[1].0);
     assert_eq!(bodies[0].1 + 1, bodies[1].1);
+}
+
+#[tokio::test]
+async fn finding_6_clients_behind_a_trusted_proxy_are_counted_apart_and_others_cannot_pick_a_bucket(
+) {
+    let mut f = fixture();
+    f.state.trusted_proxies =
+        std::sync::Arc::new(skillcert::server::client_ip::TrustedProxies::new(vec![
+            "10.0.0.0/8".parse().unwrap(),
+        ]));
+    let unknown = |i: usize| format!("S0001999900000{i:08}");
+    // Behind the proxy: the client the proxy names has its own share.
+    for i in 0..PER_CLIENT {
+        let r = check_via(
+            &f.state,
+            "10.0.0.1:1",
+            Some("198.51.100.1"),
+            &unknown(i),
+            "1",
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    let r = check_via(
+        &f.state,
+        "10.0.0.1:1",
+        Some("198.51.100.1"),
+        &unknown(90),
+        "1",
+    )
+    .await;
+    assert_eq!(r.status, 429, "198.51.100.1 used its share");
+    let r = check_via(
+        &f.state,
+        "10.0.0.2:1",
+        Some("198.51.100.2"),
+        &unknown(91),
+        "1",
+    )
+    .await;
+    assert_eq!(r.status, 200, "another client behind the proxy");
+    // Anyone else's X-Forwarded-For is ignored: rotating it does not rotate the bucket.
+    for i in 0..PER_CLIENT {
+        let xff = format!("192.0.2.{i}");
+        let r = check_via(
+            &f.state,
+            "203.0.113.5:1",
+            Some(&xff),
+            &unknown(100 + i),
+            "1",
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    let r = check_via(
+        &f.state,
+        "203.0.113.5:1",
+        Some("192.0.2.250"),
+        &unknown(200),
+        "1",
+    )
+    .await;
+    assert_eq!(r.status, 429);
 }
