@@ -102,11 +102,11 @@ struct QueryPage<'a> {
 }
 
 fn shown(t: &'static Words, v: &Value) -> Shown {
+    // What the register held before it validated names may carry bidi or invisible
+    // characters: shown with a visible marker, never raw.
     let s = |p: &str| {
-        v.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
+        crate::model::text::display_safe(v.pointer(p).and_then(Value::as_str).unwrap_or(""))
+            .into_owned()
     };
     let (tone, state) = match s("/current_status").as_str() {
         "active" => ("green", t.states[0]),
@@ -119,11 +119,12 @@ fn shown(t: &'static Words, v: &Value) -> Shown {
         .map(|a| {
             a.iter()
                 .map(|c| {
-                    format!(
+                    crate::model::text::display_safe(&format!(
                         "{} {}",
                         c["at"].as_str().unwrap_or(""),
                         c["change"].as_str().unwrap_or("")
-                    )
+                    ))
+                    .into_owned()
                 })
                 .collect()
         })
@@ -176,4 +177,23 @@ pub(super) fn render_page(lang: Lang, q: &QueryParams, found: Option<&[Value]>) 
             .map(|v| shown(t, v))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_2_names_held_from_before_validation_show_their_hidden_characters() {
+        let v = serde_json::json!({"current_status": "active",
+            "record": {"holderName": "王\u{202E}晓明", "number": "S1"},
+            "status_changes": [{"at": "2026", "change": "revoke\u{200B}"}]});
+        let shown = shown(&ZH, &v);
+        let all: String = shown.rows.iter().map(|(_, r)| r.as_str()).collect();
+        assert!(
+            !all.contains('\u{202E}') && !all.contains('\u{200B}'),
+            "{all}"
+        );
+        assert!(all.contains("王"), "{all}");
+    }
 }
