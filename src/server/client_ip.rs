@@ -106,16 +106,14 @@ impl TrustedProxies {
     }
 }
 
-/// The client of a request to a handler: its peer (when the server knows it), through the
-/// state's trusted proxies.
+/// The client of a request to a handler: its peer (when the server knows it), through
+/// `proxies` (the state's trusted proxies).
 pub(super) fn of(
-    state: &super::state::AppState,
+    proxies: &TrustedProxies,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: &HeaderMap,
 ) -> Option<IpAddr> {
-    peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| {
-        state.trusted_proxies.client(a.ip(), headers)
-    })
+    peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| proxies.client(a.ip(), headers))
 }
 
 #[cfg(test)]

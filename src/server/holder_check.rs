@@ -141,7 +141,7 @@ pub async fn holder_check_api(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let client = super::client_ip::of(&state, peer, &headers);
+    let client = super::client_ip::of(&state.trusted_proxies, peer, &headers);
     let asked = parse_json(&body)?;
     let matched = run(&state, client, asked).await?;
     let mut r = (
@@ -171,7 +171,7 @@ pub async fn holder_check_form(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let client = super::client_ip::of(&state, peer, &headers);
+    let client = super::client_ip::of(&state.trusted_proxies, peer, &headers);
     let lang_param = form_urlencoded::parse(&body)
         .find(|(k, _)| k == "lang")
         .map(|(_, v)| v.into_owned());

@@ -138,7 +138,7 @@ async fn answer_api(
     headers: &HeaderMap,
     q: &QueryParams,
 ) -> Result<Response, ApiError> {
-    let client = super::client_ip::of(state, peer, headers);
+    let client = super::client_ip::of(&state.trusted_proxies, peer, headers);
     let found = run_query(state, client, q).await?;
     if found.is_empty() {
         return Err(ApiError::NotFound(NOT_FOUND.into()));
@@ -203,7 +203,7 @@ async fn answer_page(
         return Err(ApiError::NotFound("this site keeps no register".into()));
     }
     let lang = Lang::negotiate(q.lang.as_deref(), headers);
-    let client = super::client_ip::of(state, peer, headers);
+    let client = super::client_ip::of(&state.trusted_proxies, peer, headers);
     let asked = q.number.as_deref().is_some_and(|n| !n.trim().is_empty())
         || q.name.as_deref().is_some_and(|n| !n.trim().is_empty());
     let (status, found) = if asked {
