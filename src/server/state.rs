@@ -42,6 +42,13 @@ pub fn image_concurrency() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
 }
 
+/// JSON-LD document verifications at once: one core fewer than the machine has (at least
+/// one), so that costly documents, hostile or not, never take every core from tokens and QR
+/// codes.
+pub fn rdfc_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).clamp(1, 4))
+}
+
 /// Default of [`Limits::header_read_timeout`].
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -63,7 +70,8 @@ pub struct AppState {
     /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
     pub image_permits: Arc<tokio::sync::Semaphore>,
     /// Verifications of JSON-LD documents (the `eddsa-rdfc-2022` proof: expansion and
-    /// canonicalization) allowed at once, off the async workers; the rest wait.
+    /// canonicalization) allowed at once ([`rdfc_concurrency`]), off the async workers; the
+    /// rest wait.
     pub rdfc_permits: Arc<tokio::sync::Semaphore>,
     /// The online ID check's rate limits.
     pub holder_checks: Arc<super::rate_limit::HolderCheckLimits>,
@@ -97,7 +105,7 @@ impl AppState {
             admin_hash,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
-            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(rdfc_concurrency())),
             holder_checks: Arc::default(),
             trusted_proxies: Arc::default(),
         }
@@ -112,7 +120,7 @@ impl AppState {
             admin_hash: None,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
-            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
+            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(rdfc_concurrency())),
             holder_checks: Arc::default(),
             trusted_proxies: Arc::default(),
         }
