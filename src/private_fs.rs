@@ -58,7 +58,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// [`write`] without the sync: for the many output files of a run (`issue-batch`), which a
+/// [`write()`] without the sync: for the many output files of a run (`issue-batch`), which a
 /// re-run checks and rewrites when damaged.
 pub fn write_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     create(path)?.write_all(bytes)
