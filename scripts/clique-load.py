@@ -7,7 +7,10 @@ Starts `skillcert serve` on a fresh data dir (the demo issuer), measures the lat
 documents without pause, and prints p50/p99 of both and their ratio, and how long the hostile
 requests took. A measurement, not a test (timed assertions do not belong in tests).
 
-    scripts/clique-load.py [path/to/skillcert] [HOSTILE] [NODES]
+    scripts/clique-load.py [path/to/skillcert] [HOSTILE] [NODES] [control]
+
+With `control`, the hostile threads send as many bytes of junk instead (refused at once): what
+the load generator itself costs the ordinary requests on the same machine.
 """
 import json
 import subprocess
@@ -20,6 +23,7 @@ import urllib.request
 BIN = sys.argv[1] if len(sys.argv) > 1 else "target/release/skillcert"
 HOSTILE = int(sys.argv[2]) if len(sys.argv) > 2 else 8
 NODES = int(sys.argv[3]) if len(sys.argv) > 3 else 60
+CONTROL = len(sys.argv) > 4 and sys.argv[4] == "control"
 SAMPLES = 400
 
 
@@ -73,12 +77,15 @@ def main():
         post(url, token, "text/plain")
     alone = [post(url, token, "text/plain") for _ in range(SAMPLES)]
     hostile_doc = json.dumps(clique(NODES)).encode()
+    hostile_type = "application/json"
+    if CONTROL:
+        hostile_doc, hostile_type = b"x" * len(hostile_doc), "text/plain"
     stop = threading.Event()
     hostile_times = []
 
     def attack():
         while not stop.is_set():
-            hostile_times.append(post(url, hostile_doc, "application/json"))
+            hostile_times.append(post(url, hostile_doc, hostile_type))
 
     threads = [threading.Thread(target=attack) for _ in range(HOSTILE)]
     for t in threads:
@@ -93,7 +100,8 @@ def main():
     a50, a99 = percentiles(alone)
     l50, l99 = percentiles(loaded)
     h50, h99 = percentiles(hostile_times)
-    print(f"hostile: {HOSTILE} threads, clique of {NODES} ({len(hostile_doc)} bytes), "
+    what = "junk (control)" if CONTROL else f"clique of {NODES}"
+    print(f"hostile: {HOSTILE} threads, {what} ({len(hostile_doc)} bytes), "
           f"{len(hostile_times)} requests, p50 {h50:.1f} ms, p99 {h99:.1f} ms")
     print(f"ordinary token verify alone:  p50 {a50:.2f} ms, p99 {a99:.2f} ms")
     print(f"ordinary token verify loaded: p50 {l50:.2f} ms, p99 {l99:.2f} ms "

@@ -51,12 +51,16 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
             None
         };
         let st = state.clone();
-        blocking(move || {
+        let job = move || {
             let report = check(&st, &bytes);
             drop(permit);
             Ok::<_, ApiError>(report)
-        })
-        .await?
+        };
+        if rdfc {
+            super::costly::run(job).await?
+        } else {
+            blocking(job).await?
+        }
     };
     state.metrics.verdict(report.verdict);
     Ok(report)

@@ -14,6 +14,7 @@ pub mod assets;
 pub mod backend;
 pub mod bodies;
 pub mod client_ip;
+mod costly;
 mod counters;
 pub mod demo;
 pub mod errors;
