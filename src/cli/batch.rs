@@ -203,17 +203,15 @@ impl Run<'_> {
                         checked.national_id.as_deref(),
                         &self.roster_dir,
                     );
-                    if let Some(ctx) = &self.spec.print {
-                        if let Err((field, message)) =
-                            outputs::check_printable(ctx, &checked, &extras)
-                        {
-                            self.tally.errors.push(RowError {
-                                line: row.line,
-                                column: Some(column_of_print(field).to_owned()),
-                                message,
-                            });
-                            continue;
-                        }
+                    if let Err((field, message)) =
+                        outputs::check_printable(self.spec.print.as_ref(), &checked, &extras)
+                    {
+                        self.tally.errors.push(RowError {
+                            line: row.line,
+                            column: Some(column_of_print(field).to_owned()),
+                            message,
+                        });
+                        continue;
                     }
                     let print = serde_json::to_string(&extras).map_err(CliError::refused)?;
                     work.push(Work::New(

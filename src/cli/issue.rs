@@ -151,10 +151,9 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     // Recorded in the registry (with its status entries) before any file is written.
     let spec = OutputSpec::new(&args.formats, args.module_size, &issuer, Path::new("."))?;
     let extras = args.print_extras(&issuer, checked.national_id.as_deref())?;
-    if let Some(ctx) = &spec.print {
-        // Refused before anything is recorded: a name no bundled font has, a bad photo file.
-        outputs::check_printable(ctx, &checked, &extras).map_err(|(_, e)| CliError::refused(e))?;
-    }
+    // Refused before anything is recorded: a name no bundled font has, a bad photo file.
+    outputs::check_printable(spec.print.as_ref(), &checked, &extras)
+        .map_err(|(_, e)| CliError::refused(e))?;
     let registry = crate::registry::Registry::open(&cli.data_dir)?;
     let actor = super::status::cli_actor(cli);
     let print_json = serde_json::to_string(&extras).map_err(CliError::refused)?;

@@ -284,17 +284,24 @@ fn document_intact(path: &Path, sha256: Option<&str>) -> bool {
 
 /// Refuses, before anything is recorded, a certificate whose page cannot be printed: a
 /// character no bundled font has (naming the field; [`printing::check_texts`], as the admin
-/// API), a photo file that cannot be read. The field is returned with the error
+/// API; checked whether or not a PDF is made now), a photo file that cannot be read (when
+/// one is printed now). The field is returned with the error
 /// (`holder_name`, `photo`, …).
 pub(crate) fn check_printable(
-    ctx: &PrintCtx,
+    ctx: Option<&PrintCtx>,
     req: &crate::request::CheckedRequest,
     extras: &PrintExtras,
 ) -> Result<(), (&'static str, String)> {
     let names = printing::FieldNames::Column;
-    printing::check_texts(&ctx.printer, req, extras, names)
+    // Without a PDF now, the texts still: the page may be printed later (the admin API's
+    // PDF, a re-run with --formats pdf), and a recorded certificate must be printable.
+    let printer = match ctx {
+        Some(c) => &c.printer,
+        None => printing::shared_printer().map_err(|e| ("", e.to_string()))?,
+    };
+    printing::check_texts(printer, req, extras, names)
         .map_err(|(field, e)| (field.name(names), e.to_string()))?;
-    if let Some(p) = printing::photo_path(extras, &ctx.photo_base) {
+    if let Some(p) = ctx.and_then(|c| printing::photo_path(extras, &c.photo_base)) {
         printing::read_image("photo", &p).map_err(|e| ("photo", e.to_string()))?;
     }
     Ok(())

@@ -244,3 +244,50 @@ fn finding_10_every_file_written_is_owner_only_under_umask_000() {
         assert_owner_only(d, 2);
     }
 }
+
+#[test]
+fn finding_10_issue_refuses_an_unprintable_name_even_without_a_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    init(&data);
+    let out = tmp.path().join("out");
+    for formats in ["document", "token", "document,token,qr-png"] {
+        let (code, err) = run(cli(&data)
+            .args([
+                "issue",
+                "--holder",
+                "张𠀋",
+                "--program",
+                "焊工",
+                "--program-code",
+                "6-25-04-08",
+                "--level",
+                "3",
+                "--formats",
+                formats,
+                "--out",
+            ])
+            .arg(&out));
+        assert_eq!(code, 1, "{formats}: {err}");
+        assert!(err.contains("U+2000B"), "{formats}: {err}");
+    }
+    let reg = skillcert::registry::Registry::open(&data).unwrap();
+    assert!(reg.ids().unwrap().is_empty(), "nothing recorded");
+    // A roster row the same way, by line and column, without a PDF.
+    let roster = tmp.path().join("r.csv");
+    std::fs::write(
+        &roster,
+        "holder_name,program_code,program_name,level_framework,level\n张𠀋,6-25-04-08,焊工,cn-nvq,3\n王晓明,6-25-04-08,焊工,cn-nvq,3\n",
+    )
+    .unwrap();
+    let (code, err) = run(cli(&data)
+        .args(["issue-batch", "--formats", "document", "--out"])
+        .arg(&out)
+        .arg(&roster));
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("holder_name"),
+        "{err}"
+    );
+    assert_eq!(reg.ids().unwrap().len(), 1, "the good row only");
+}
