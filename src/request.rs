@@ -174,6 +174,8 @@ pub struct CheckedRequest {
     pub holder_latin: Option<String>,
     /// Normalised national ID.
     pub national_id: Option<String>,
+    /// The ID's type as printed (`护照`, …), NFC, checked like a name; `None`: 居民身份证.
+    pub id_type: Option<String>,
     /// Program name.
     pub program_name: String,
     /// Program code.
@@ -355,6 +357,16 @@ impl IssuanceRequest {
             .as_deref()
             .map(|s| check_national_id("holder.national_id", self.holder.id_type.as_deref(), s))
             .transpose()?;
+        let id_type = self
+            .holder
+            .id_type
+            .as_deref()
+            .map(|s| {
+                let n = normalize_text("holder.id_type", s, MAX_PRINT_CHARS)?;
+                crate::model::text::check_name_chars("holder.id_type", &n)?;
+                Ok::<_, ModelError>(n)
+            })
+            .transpose()?;
         let program_name = request_text("program.name", &self.program.name)?;
         if let Some(c) = &self.program.code {
             check_code("program.code", c)?;
@@ -417,6 +429,7 @@ impl IssuanceRequest {
             holder_name,
             holder_latin,
             national_id,
+            id_type,
             program_name,
             program_code: self.program.code.clone(),
             framework,

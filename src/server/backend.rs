@@ -301,10 +301,13 @@ impl Backend {
 }
 
 /// The print extras (JSON) of a certificate issued through the API: the ID number as the
-/// issuer prints it.
+/// issuer prints it, and its type as the request gave it.
 pub fn print_json(issuer: &Issuer, req: &CheckedRequest) -> String {
     let extras = issuer.print_extras(
-        crate::request::PrintExtras::default(),
+        crate::request::PrintExtras {
+            id_type: req.id_type.clone(),
+            ..crate::request::PrintExtras::default()
+        },
         req.national_id.as_deref(),
         Path::new("."),
     );

@@ -147,3 +147,55 @@ async fn finding_10_admin_batch_refuses_unprintable_rows_by_index_before_recordi
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["issued"], 2);
 }
+
+/// The ID type an admin request gives is the one its page prints (it used to print 居民身份证
+/// for every holder), and the number is checked by that type's rules.
+#[tokio::test]
+async fn the_admin_apis_id_type_reaches_the_printed_page() {
+    let f = fixture();
+    let body = json!({
+        "holder": {"name": "王晓明", "national_id": "E12345678", "id_type": "护照"},
+        "program": {"name": "数控铣工 CNC Milling Operator", "code": "6-18-01-01"},
+        "level": {"framework": "cn-nvq", "value": "2"}
+    });
+    let r = send(
+        &f.state,
+        admin("POST", "/api/v1/admin/certificates", Some(body)),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["credential_id"].as_str().unwrap().to_owned();
+    let r = send(
+        &f.state,
+        admin("GET", &format!("/api/v1/admin/certificates/{id}/pdf"), None),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("p.pdf");
+    std::fs::write(&pdf, &r.body).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext ({e}): scripts/test.sh installs poppler-utils"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("护照"), "{text}");
+    assert!(!text.contains("居民身份证"), "{text}");
+    // A type with a bidi control is refused, by name.
+    for (holder, field) in [(
+        json!({"name": "王晓明", "national_id": "E12345678", "id_type": "护照\u{202E}"}),
+        "holder.id_type",
+    )] {
+        let body = json!({"holder": holder,
+            "program": {"name": "焊工", "code": "6-25-04-08"},
+            "level": {"framework": "cn-nvq", "value": "3"}});
+        let r = send(
+            &f.state,
+            admin("POST", "/api/v1/admin/certificates", Some(body)),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.text());
+        assert!(r.text().contains(field), "{}", r.text());
+    }
+}
