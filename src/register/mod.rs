@@ -176,10 +176,31 @@ impl Register {
         }
     }
 
+    /// The latest record of each certificate under `number` (a correction replaces the view,
+    /// never the stored item) whose issuer `owns(issuer, number)`, with its row.
+    fn latest_owned(
+        &self,
+        number: &str,
+        owns: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<Vec<(db::Row, CertificateRecord)>, DbError> {
+        let mut latest: Vec<(db::Row, CertificateRecord)> = Vec::new();
+        for row in self.db.by_number(number)? {
+            if !owns(&row.issuer, number) {
+                continue;
+            }
+            let Ok(Item::Certificate(r)) = serde_json::from_str::<Item>(&row.body) else {
+                continue;
+            };
+            latest.retain(|(w, x)| x.credential_id != r.credential_id || w.issuer != row.issuer);
+            latest.push((row, *r));
+        }
+        Ok(latest)
+    }
+
     /// The certificates with this number whose holder name is `name` (and whose keyed ID hash
     /// matches `id`, if given), reported by an issuer that `owns(issuer, number)` (the
     /// portal's trust lists give it the number: [`crate::trust::TrustStore::owns_number`]);
-    /// the records as anyone may see them. Empty for every kind of mismatch alike.
+    /// the latest records as anyone may see them. Empty for every kind of mismatch alike.
     pub fn query(
         &self,
         number: &str,
@@ -193,24 +214,13 @@ impl Register {
         }
         let want = norm_name(name);
         let mut out: Vec<Found> = Vec::new();
-        for row in self.db.by_number(number)? {
-            if !owns(&row.issuer, number) {
-                continue;
-            }
-            let Ok(Item::Certificate(record)) = serde_json::from_str::<Item>(&row.body) else {
-                continue;
-            };
+        for (row, record) in self.latest_owned(number, owns)? {
             if norm_name(&record.holder_name) != want {
                 continue;
             }
             if id.is_some_and(|i| !record.id_matches(&self.id_key, i)) {
                 continue;
             }
-            // The latest record of each certificate counts (a correction replaces the view,
-            // never the stored item).
-            out.retain(|f| {
-                f.record.credential_id != record.credential_id || f.issuer != row.issuer
-            });
             let changes = self
                 .db
                 .changes(&row.issuer, &record.credential_id)?
@@ -232,22 +242,21 @@ impl Register {
     }
 
     /// Whether `national_id` is the ID of a certificate the register holds under `number`
-    /// (its latest record from any issuer), by the keyed hash. Unknown numbers and
-    /// certificates reported without an ID are `false`, after at least one keyed hash.
-    pub fn holder_check(&self, number: &str, national_id: &str) -> Result<bool, DbError> {
+    /// (the latest record of each certificate whose issuer `owns` the number, as for
+    /// [`Register::query`]), by the keyed hash. Unknown numbers and certificates reported
+    /// without an ID are `false`, after at least one keyed hash.
+    pub fn holder_check(
+        &self,
+        number: &str,
+        national_id: &str,
+        owns: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<bool, DbError> {
         let number = number.trim().to_ascii_uppercase();
-        let rows = if number.is_empty() || number.len() > 64 {
+        let latest = if number.is_empty() || number.len() > 64 {
             Vec::new()
         } else {
-            self.db.by_number(&number)?
+            self.latest_owned(&number, owns)?
         };
-        let mut latest: Vec<(String, CertificateRecord)> = Vec::new();
-        for row in rows {
-            if let Ok(Item::Certificate(r)) = serde_json::from_str::<Item>(&row.body) {
-                latest.retain(|(i, x)| !(x.credential_id == r.credential_id && *i == row.issuer));
-                latest.push((row.issuer, *r));
-            }
-        }
         let mut found = false;
         for (_, r) in &latest {
             found |= r.id_matches(&self.id_key, national_id);

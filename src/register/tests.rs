@@ -90,7 +90,12 @@ fn finding_1_a_number_is_one_certificate_per_issuer_and_only_its_owner_is_shown(
     );
     assert_eq!(reg.count().unwrap(), 0, "nothing of the bundle stored");
     // One squat record alone is stored (the register has no trust lists) ...
-    let one = vec![suite::record(&uuid(2000), number, "王晓明")];
+    let mut squat = suite::record(&uuid(2000), number, "王晓明");
+    if let Item::Certificate(r) = &mut squat {
+        r.holder_id = Some("330602199001011231".into());
+        r.holder_id_nonce = Some("ab".repeat(16));
+    }
+    let one = vec![squat];
     reg.ingest(&suite::bundle("did:web:weld", one, "2"), &portal, now)
         .unwrap();
     let again = vec![suite::record(&uuid(2001), number, "王晓明")];
@@ -108,6 +113,12 @@ fn finding_1_a_number_is_one_certificate_per_issuer_and_only_its_owner_is_shown(
     assert_eq!(found[0].issuer, "did:web:cnc");
     assert_eq!(found[0].record.credential_id, uuid(1));
     assert_eq!(reg.query(number, "王晓明", None, ANY).unwrap().len(), 2);
+    // The online ID check answers from the owner's records only: the squatter's ID does not
+    // match the number.
+    assert!(!reg
+        .holder_check(number, "330602199001011231", &cnc_owns)
+        .unwrap());
+    assert!(reg.holder_check(number, "330602199001011231", ANY).unwrap());
 }
 
 /// The suite, public to the crate's tests so that it runs on every backend.

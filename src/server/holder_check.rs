@@ -110,13 +110,17 @@ fn answer(state: &AppState, asked: &Asked) -> Result<bool, ApiError> {
             .holder_check(&issuer, &asked.certificate, &asked.id_number)
             .map_err(|e| ApiError::Internal(e.to_string()));
     }
-    let reg = state
+    let portal = state
         .portal
         .as_ref()
-        .and_then(|p| p.register())
+        .ok_or_else(|| ApiError::NotFound("this site keeps no certificates".into()))?;
+    let reg = portal
+        .register()
         .ok_or_else(|| ApiError::NotFound("this site keeps no certificates".into()))?;
     reg.register
-        .holder_check(&asked.certificate, &asked.id_number)
+        .holder_check(&asked.certificate, &asked.id_number, &|i, n| {
+            portal.owns_number(i, n)
+        })
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 

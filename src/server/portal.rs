@@ -118,6 +118,14 @@ impl Portal {
         self
     }
 
+    /// Whether the portal's trust lists give `number` to `issuer` now (the register shows and
+    /// checks a number's records only from its owner).
+    pub fn owns_number(&self, issuer: &str, number: &str) -> bool {
+        self.verifier()
+            .trust()
+            .owns_number(issuer, number, chrono::Utc::now())
+    }
+
     /// Per-client limits of the register query.
     pub fn limiter(&self) -> &super::rate_limit::RateLimiter {
         &self.limiter

@@ -113,11 +113,8 @@ async fn run_query(
             .ok_or_else(|| ApiError::NotFound("this portal keeps no register".into()))?;
         let found = reg
             .register
-            .query(&number, &name, id.as_deref(), &|issuer, n| {
-                portal
-                    .verifier()
-                    .trust()
-                    .owns_number(issuer, n, chrono::Utc::now())
+            .query(&number, &name, id.as_deref(), &|i, n| {
+                portal.owns_number(i, n)
             })
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok(found.into_iter().map(|f| with_status(&portal, f)).collect())
