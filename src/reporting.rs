@@ -554,6 +554,9 @@ pub fn verify_receipt(v: &Value, pinned: Option<&str>) -> Result<Receipt, Report
 
 mod validate;
 
+#[cfg(test)]
+pub(crate) use validate::sample_record;
+
 pub use validate::{
     CLOCK_SKEW, MAX_BUNDLE_VALUES, MAX_STATUS_ENTRIES, MAX_URL_CHARS, MAX_VALIDITY_YEARS,
 };

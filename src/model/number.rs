@@ -311,6 +311,24 @@ impl NumberingScheme {
         Ok(())
     }
 
+    /// The prefixes of every number this scheme writes: the national prefix (kind,
+    /// organisation, province, site) and the general `{prefix}-`, or the general one only.
+    pub fn number_prefixes(&self) -> Vec<String> {
+        match self {
+            NumberingScheme::CnNvq {
+                kind,
+                organisation,
+                province,
+                site,
+                prefix,
+            } => vec![
+                format!("{kind}{organisation}{province}{site}"),
+                format!("{prefix}-"),
+            ],
+            NumberingScheme::General { prefix } => vec![format!("{prefix}-")],
+        }
+    }
+
     /// The series (the number without its serial) of a certificate of `framework` at `level`,
     /// valid from `valid_from`.
     pub fn series(
@@ -347,26 +365,6 @@ impl NumberingScheme {
             NumberingScheme::CnNvq { prefix, .. } | NumberingScheme::General { prefix } => {
                 Ok(format!("{prefix}-{:04}-", valid_from.year()))
             }
-        }
-    }
-}
-
-impl NumberingScheme {
-    /// The prefixes of every number this scheme writes: the national prefix (kind,
-    /// organisation, province, site) and the general `{prefix}-`, or the general one only.
-    pub fn number_prefixes(&self) -> Vec<String> {
-        match self {
-            NumberingScheme::CnNvq {
-                kind,
-                organisation,
-                province,
-                site,
-                prefix,
-            } => vec![
-                format!("{kind}{organisation}{province}{site}"),
-                format!("{prefix}-"),
-            ],
-            NumberingScheme::General { prefix } => vec![format!("{prefix}-")],
         }
     }
 }

@@ -125,33 +125,11 @@ fn finding_1_a_number_is_one_certificate_per_issuer_and_only_its_owner_is_shown(
 pub(super) mod suite {
     use super::*;
     use crate::keys::SecretKey;
-    use crate::reporting::{verify_receipt, StatusEntry};
+    use crate::reporting::verify_receipt;
     use crate::signer::KeySigner;
 
     pub(super) fn record(id: &str, number: &str, name: &str) -> Item {
-        Item::Certificate(Box::new(CertificateRecord {
-            credential_id: id.into(),
-            number: Some(number.into()),
-            holder_name: name.into(),
-            holder_id: None,
-            holder_id_nonce: None,
-            holder_id_mac: None,
-            holder_id_hash: None,
-            program: "数控车工".into(),
-            program_code: Some("6-18-01-01".into()),
-            framework: "cn-nvq".into(),
-            level: "3".into(),
-            issued: crate::model::now_secs(),
-            valid_from: crate::model::now_secs(),
-            valid_until: None,
-            signing_key: "did:web:x#key-1".into(),
-            document_sha256: "ab".repeat(32),
-            status: vec![StatusEntry {
-                purpose: "revocation".into(),
-                list: "https://x/status/1".into(),
-                index: 7,
-            }],
-        }))
+        Item::Certificate(Box::new(crate::reporting::sample_record(id, number, name)))
     }
 
     pub(super) fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {

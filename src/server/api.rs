@@ -99,22 +99,14 @@ fn mentions_rdfc(bytes: &[u8]) -> bool {
 /// One of the service's JSON-LD permits ([`AppState::rdfc_permits`]), waiting at most
 /// [`IMAGE_WAIT`] for it (then 503).
 async fn rdfc_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    tokio::time::timeout(IMAGE_WAIT, state.rdfc_permits.clone().acquire_owned())
-        .await
-        .map_err(|_| {
-            ApiError::Unavailable("every document verifier is busy: try again shortly".into())
-        })?
-        .map_err(|_| ApiError::Unavailable("the document verifiers are shut down".into()))
+    let busy = "every document verifier is busy: try again shortly";
+    super::errors::permit(state.rdfc_permits.clone(), IMAGE_WAIT, busy).await
 }
 
 /// One of the service's image decoders, waiting at most [`IMAGE_WAIT`] for it (then 503).
 async fn image_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    tokio::time::timeout(IMAGE_WAIT, state.image_permits.clone().acquire_owned())
-        .await
-        .map_err(|_| {
-            ApiError::Unavailable("every image decoder is busy: try again shortly".into())
-        })?
-        .map_err(|_| ApiError::Unavailable("the image decoders are shut down".into()))
+    let busy = "every image decoder is busy: try again shortly";
+    super::errors::permit(state.image_permits.clone(), IMAGE_WAIT, busy).await
 }
 
 fn check(state: &AppState, bytes: &[u8]) -> Report {

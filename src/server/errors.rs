@@ -224,6 +224,19 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("task failed: {e}")))?
 }
 
+/// One of `permits`, waiting at most `wait` (then 503 saying `busy`; when the semaphore is
+/// closed, 503 too).
+pub async fn permit(
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+    busy: &str,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(wait, permits.acquire_owned())
+        .await
+        .map_err(|_| ApiError::Unavailable(busy.to_owned()))?
+        .map_err(|_| ApiError::Unavailable("the service is shutting down".into()))
+}
+
 /// The essence of the request's content type (`application/json`), lower-cased.
 pub fn content_type(headers: &axum::http::HeaderMap) -> Option<String> {
     let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;

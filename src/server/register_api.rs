@@ -49,12 +49,8 @@ pub async fn post_bundle(
         .ok_or_else(|| ApiError::NotFound("this portal keeps no register".into()))?
         .bundle_permits();
     // A permit before the body is read: what waits holds no bundle in memory.
-    let permit = tokio::time::timeout(BUNDLE_WAIT, permits.acquire_owned())
-        .await
-        .map_err(|_| {
-            ApiError::Unavailable("the register is busy: send the bundle again later".into())
-        })?
-        .map_err(|_| ApiError::Unavailable("the register is closing".into()))?;
+    let busy = "the register is busy: send the bundle again later";
+    let permit = super::errors::permit(permits, BUNDLE_WAIT, busy).await?;
     let body = axum::body::to_bytes(body, crate::reporting::MAX_BUNDLE)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)?;
