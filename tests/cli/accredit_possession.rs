@@ -4,38 +4,12 @@
 //! file with the CNC centre's id and another key, an unsigned file, a file altered after
 //! signing and a file listing a key nobody proved are refused, with nothing accredited.
 
-use assert_cmd::Command;
+use crate::cli_schemes::{ok, run, skillcert};
 use serde_json::Value;
 use skillcert::keys::SecretKey;
 use skillcert::signer::{KeySigner, Signer};
 use skillcert::trust::{TrustList, TrustedKey};
 use std::path::Path;
-
-fn skillcert(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("skillcert").unwrap();
-    c.arg("--data-dir")
-        .arg(data)
-        .env_remove("SKILLCERT_DATA_DIR");
-    c
-}
-
-/// Runs; (exit code, stdout, stderr), never a panic.
-fn run(c: &mut Command) -> (i32, String, String) {
-    let out = c.output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "{err}");
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
-}
-
-fn ok(c: &mut Command) -> String {
-    let (code, out, err) = run(c);
-    assert_eq!(code, 0, "{out}{err}");
-    out
-}
 
 /// An issuer at `url` and its `trust export` (parsed).
 fn exported(dir: &Path, name: &str, url: &str) -> Value {

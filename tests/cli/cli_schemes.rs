@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-fn skillcert(data: &Path) -> Command {
+pub fn skillcert(data: &Path) -> Command {
     let mut c = Command::cargo_bin("skillcert").unwrap();
     c.arg("--data-dir")
         .arg(data)
@@ -17,7 +17,7 @@ fn skillcert(data: &Path) -> Command {
 }
 
 /// Runs; (exit code, stdout, stderr), never a panic.
-fn run(c: &mut Command) -> (i32, String, String) {
+pub fn run(c: &mut Command) -> (i32, String, String) {
     let out = c.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!err.contains("panicked"), "{err}");
@@ -28,7 +28,7 @@ fn run(c: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn ok(c: &mut Command) -> String {
+pub fn ok(c: &mut Command) -> String {
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{out}{err}");
     out
