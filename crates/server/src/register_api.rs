@@ -1,0 +1,80 @@
+//! A portal's register over HTTP: `POST /api/v1/register/bundles` (signed bundles from
+//! accredited issuers, answered with the portal's signed receipt). The query over what they
+//! reported is [`super::query`].
+
+use super::bodies::ErrorBody;
+use super::errors::{blocking, ApiError};
+use super::state::AppState;
+use skillcert_store::register::IngestError;
+use skillcert::reporting::{verify_bundle, ReportError};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// How long a bundle waits for a permit ([`super::portal::BUNDLE_PERMITS`]) before a 503.
+pub const BUNDLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+pub(super) fn json(status: StatusCode, v: &serde_json::Value) -> Response {
+    let mut r = (status, v.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// `POST /api/v1/register/bundles`.
+#[utoipa::path(post, path = "/api/v1/register/bundles", tag = "register",
+    summary = "A portal's register: a bundle of certificate records and status changes signed by an accredited issuer",
+    request_body(content = Object, content_type = "application/json", description = "a SkillcertReportBundle with an eddsa-jcs-2022 proof by the issuer's key"),
+    responses(
+        (status = 200, description = "stored (or held already): the portal's signed receipt", body = super::schemas::ReceiptDocument),
+        (status = 400, description = "not a bundle; the message names the member", body = ErrorBody),
+        (status = 403, description = "not from a key of an issuer the portal's trust lists accredit, or the signature does not verify", body = ErrorBody),
+        (status = 404, description = "this site keeps no register", body = ErrorBody),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 503, description = "the register is busy checking other bundles; send it again later", body = ErrorBody),
+        (status = 422, description = "a record outside the issuer's scope or accreditation, or a status change of an unknown certificate; nothing was stored", body = ErrorBody),
+    ))]
+pub async fn post_bundle(
+    State(state): State<AppState>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let portal = state
+        .portal
+        .clone()
+        .ok_or_else(|| ApiError::NotFound("this site keeps no register".into()))?;
+    let permits = portal
+        .register()
+        .ok_or_else(|| ApiError::NotFound("this portal keeps no register".into()))?
+        .bundle_permits();
+    // A permit before the body is read: what waits holds no bundle in memory.
+    let busy = "the register is busy: send the bundle again later";
+    let permit = super::errors::permit(permits, BUNDLE_WAIT, busy).await?;
+    let body = axum::body::to_bytes(body, skillcert::reporting::MAX_BUNDLE)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let receipt = blocking(move || {
+        let _permit = permit;
+        let now = chrono::Utc::now();
+        let verifier = portal.verifier();
+        let bundle = verify_bundle(&body, verifier.trust(), now).map_err(|e| match e {
+            ReportError::Malformed(_) => ApiError::BadRequest(e.to_string()),
+            ReportError::Untrusted(_) => ApiError::Forbidden(e.to_string()),
+            _ => ApiError::Unprocessable(e.to_string()),
+        })?;
+        let reg = portal
+            .register()
+            .ok_or_else(|| ApiError::NotFound("this portal keeps no register".into()))?;
+        reg.register
+            .ingest(&bundle, &reg.signer(), skillcert::model::now_secs())
+            .map_err(|e| match e {
+                IngestError::UnknownCertificate { .. } | IngestError::NumberTaken { .. } => {
+                    ApiError::Unprocessable(e.to_string())
+                }
+                other => ApiError::Internal(other.to_string()),
+            })
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &receipt))
+}
