@@ -105,7 +105,7 @@ async fn issuance_request_is_the_json_schema_file() {
         .await
         .json();
     let file: Value =
-        serde_json::from_slice(&std::fs::read("schemas/issuance-request.schema.json").unwrap())
+        serde_json::from_slice(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas/issuance-request.schema.json")).unwrap())
             .unwrap();
     let ours = &doc["components"]["schemas"]["IssuanceRequest"];
     for k in ["description", "required", "additionalProperties", "not"] {

@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url';
 import jsonld from 'jsonld';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ctxDir = path.join(here, '../../src/rdfc/contexts');
+const ctxDir = path.join(here, '../../../canon/src/rdfc/contexts');
 const contexts = {
   'https://www.w3.org/ns/credentials/v2': 'credentials-v2.jsonld',
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json': 'ob-context-3.0.3.jsonld',

@@ -14,7 +14,7 @@ import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite
 const jcsSuite = createVerifyCryptosuite();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ctxDir = path.join(here, '../../src/rdfc/contexts');
+const ctxDir = path.join(here, '../../../canon/src/rdfc/contexts');
 const input = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const contexts = {
   'https://www.w3.org/ns/credentials/v2': 'credentials-v2.jsonld',
