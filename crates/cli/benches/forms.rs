@@ -15,10 +15,10 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use skillcert::issuer::{now_secs, Issuer};
 use skillcert::model::{reference::reference_claims, StatusRef};
-use skillcert_qrimage::{read, render};
 use skillcert::verify::{
     StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict, Verifier,
 };
+use skillcert_qrimage::{read, render};
 use std::sync::Arc;
 
 struct Clear;

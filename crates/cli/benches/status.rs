@@ -13,12 +13,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the binary
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use skillcert::issuer::Issuer;
 use skillcert::model::{StatusPurpose, StatusRef};
-use skillcert_online::HttpStatusSource;
 use skillcert::status::credential::build_signed;
-use skillcert::status::{
-    Bitstring, CheckedList, StatusListCredential, MIN_LIST_BITS,
-};
+use skillcert::status::{Bitstring, CheckedList, StatusListCredential, MIN_LIST_BITS};
 use skillcert::verify::StatusSource;
+use skillcert_online::HttpStatusSource;
 use std::sync::Arc;
 
 fn list_with_revocations(n: usize) -> Bitstring {

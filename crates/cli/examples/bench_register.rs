@@ -12,10 +12,10 @@
 use skillcert::authority::{Authority, Grant};
 use skillcert::issuer::{now_secs, Issuer};
 use skillcert::keys::SecretKey;
-use skillcert_store::register::Register;
 use skillcert::reporting::{sign_bundle, verify_bundle, CertificateRecord, Item, StatusEntry};
 use skillcert::signer::KeySigner;
 use skillcert::trust::{TrustSource, TrustStore};
+use skillcert_store::register::Register;
 use std::time::Instant;
 
 fn main() {

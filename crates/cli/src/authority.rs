@@ -3,11 +3,11 @@
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use super::status::cli_actor;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 use skillcert::authority::{describe_entry, Authority, AuthorityError, Grant, DEFAULT_VALID_DAYS};
 use skillcert::model::format_time;
 use skillcert::trust::{Scope, TrustList, TrustedIssuer, MAX_TRUST_LIST};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 use std::path::{Path, PathBuf};
 
 /// `authority` subcommands.

@@ -2,7 +2,7 @@
 //! on every core.
 //!
 //! The roster's columns and rules are those of [`skillcert::roster`]; each row's key
-//! ([`skillcert::roster::row_key`]) is stored in the registry with the certificate. Re-running the
+//! ([`skillcert::roster::row_key`]) is stored in the issuer's database with the certificate. Re-running the
 //! same roster (after a crash or after it finished) issues nothing twice: rows already registered
 //! are skipped, rows left `pending` by a crash are signed from their recorded claims, and missing
 //! or damaged files are written again. Identical rows in one roster are one certificate (later
@@ -11,7 +11,7 @@
 //! that row.
 //!
 //! Rows go in groups ([`BatchArgs::group`]): the group's new certificates are recorded in one
-//! registry transaction (status entries and numbers included), then signed and their files
+//! database transaction (status entries and numbers included), then signed and their files
 //! written on every core, then marked signed in one transaction. Files are written into
 //! `DIR/.skillcert-tmp-<pid>/` and renamed into `DIR`, the document last. One batch at a time
 //! per output folder.
@@ -21,9 +21,9 @@ use super::outputs::{self, FileFormat, OutputSpec};
 use super::sheets::Sheets;
 use super::status::cli_actor;
 use skillcert::issuer::{Issued, Issuer};
-use skillcert_print::printing;
-use skillcert_store::registry::{NewCertificate, RecordState, Registry, Signed, ToSign};
 use skillcert::roster::{Roster, Row, RowError};
+use skillcert_print::printing;
+use skillcert_store::issuer_db::{IssuerDb, NewCertificate, RecordState, Signed, ToSign};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,7 +42,7 @@ pub struct BatchArgs {
     /// Files to write for each certificate, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = outputs::BATCH_FORMATS)]
     pub formats: Vec<FileFormat>,
-    /// Certificates recorded per registry transaction.
+    /// Certificates recorded per database transaction.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub group: u32,
     /// Also write the PDFs in combined files of N certificates each, in roster order, for the
@@ -69,7 +69,7 @@ struct Tally {
 
 /// One row's work in a group (with the row's line).
 enum Work {
-    /// Not in the registry: record, sign, write.
+    /// Not in the issuer's database: record, sign, write.
     New(u64, NewCertificate),
     /// Recorded: sign again and write (pending, files damaged), or only print on the sheets.
     Again(u64, ToSign, Kind),
@@ -89,7 +89,11 @@ enum Kind {
 }
 
 /// A signed certificate, the bytes of its files, and its page for the print sheets.
-type Done = (Issued, u64, Option<skillcert_print::pdf::PrintedCertificate>);
+type Done = (
+    Issued,
+    u64,
+    Option<skillcert_print::pdf::PrintedCertificate>,
+);
 
 /// The roster column of a printed field.
 fn column_of_print(field: &str) -> &str {
@@ -113,7 +117,7 @@ fn read_roster(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
 }
 
-/// Removes the temporary folders of interrupted runs (every file in them is in the registry).
+/// Removes the temporary folders of interrupted runs (every file in them is in the issuer's database).
 fn clear_leftovers(out: &Path) {
     if let Ok(rd) = std::fs::read_dir(out) {
         for e in rd.flatten() {
@@ -130,7 +134,7 @@ fn clear_leftovers(out: &Path) {
 /// The state a run carries from group to group.
 struct Run<'a> {
     issuer: &'a Issuer,
-    reg: &'a Registry,
+    reg: &'a IssuerDb,
     out: &'a Path,
     roster_dir: PathBuf,
     tmp: PathBuf,
@@ -187,7 +191,10 @@ impl Run<'_> {
                     work.push(Work::Again(row.line, t, kind));
                 }
                 None => {
-                    let claims = match self.issuer.claims_for(&checked, skillcert::issuer::now_secs()) {
+                    let claims = match self
+                        .issuer
+                        .claims_for(&checked, skillcert::issuer::now_secs())
+                    {
                         Ok(c) => c,
                         Err(e) => {
                             self.tally.errors.push(RowError {
@@ -223,7 +230,7 @@ impl Run<'_> {
                             holder_id: checked
                                 .national_id
                                 .clone()
-                                .map(skillcert_store::registry::HolderIdText),
+                                .map(skillcert_store::issuer_db::HolderIdText),
                         },
                     ));
                 }
@@ -363,7 +370,7 @@ impl Run<'_> {
 pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let started = std::time::Instant::now();
     let issuer = Issuer::open(&cli.data_dir)?;
-    let reg = Registry::open(&cli.data_dir)?;
+    let reg = IssuerDb::open(&cli.data_dir)?;
     let bytes = read_roster(&args.roster)?;
     let roster = args.roster.display().to_string();
     let roster_dir = args

@@ -3,9 +3,9 @@
 //! dates, id and the QR code as inline SVG. The page is `templates/certificate.html`, rendered
 //! by askama, which escapes every value.
 
+use askama::Template;
 use skillcert::issuer::Issued;
 use skillcert::verify::Summary;
-use askama::Template;
 
 /// `templates/certificate.html`.
 #[derive(Template)]

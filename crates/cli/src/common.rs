@@ -3,8 +3,8 @@
 
 use skillcert::issuer::IssuerError;
 use skillcert::model::ModelError;
-use skillcert_store::registry::RegistryError;
 use skillcert::verify::{Report, Verdict};
+use skillcert_store::issuer_db::IssuerDbError;
 use std::path::PathBuf;
 
 /// Exit code: everything valid / done.
@@ -104,15 +104,15 @@ impl From<IssuerError> for CliError {
     }
 }
 
-impl From<RegistryError> for CliError {
-    fn from(e: RegistryError) -> Self {
+impl From<IssuerDbError> for CliError {
+    fn from(e: IssuerDbError) -> Self {
         match e {
-            RegistryError::Sqlite(_)
-            | RegistryError::Io { .. }
-            | RegistryError::Corrupt(_)
-            | RegistryError::BadId(_) => CliError::unreadable(e),
-            RegistryError::Issuer(i) => i.into(),
-            RegistryError::Invalid(m) => CliError::refused(with_flag(m)),
+            IssuerDbError::Sqlite(_)
+            | IssuerDbError::Io { .. }
+            | IssuerDbError::Corrupt(_)
+            | IssuerDbError::BadId(_) => CliError::unreadable(e),
+            IssuerDbError::Issuer(i) => i.into(),
+            IssuerDbError::Invalid(m) => CliError::refused(with_flag(m)),
             _ => CliError::refused(e),
         }
     }
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn library_fields_become_flags() {
-        let e: CliError = RegistryError::Invalid("reason: a reason is required".into()).into();
+        let e: CliError = IssuerDbError::Invalid("reason: a reason is required".into()).into();
         assert_eq!(e.message, "--reason: a reason is required");
         assert_eq!(e.code, EXIT_INVALID);
         let e: CliError = IssuerError::NotInitialised("d".into()).into();

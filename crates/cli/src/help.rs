@@ -63,7 +63,7 @@ Example:
 pub(super) const HELP_REVOKE: &str = "\
 Example:
   skillcert revoke \"$ID\" --reason \"fraudulent assessment\" --public-reason \"考核舞弊 assessment fraud\"
-(--reason stays in the registry; --public-reason is shown to whoever verifies the certificate)";
+(--reason stays in the issuer's database; --public-reason is shown to whoever verifies the certificate)";
 
 pub(super) const HELP_SUSPEND: &str = "\
 Example:

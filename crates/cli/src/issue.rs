@@ -3,8 +3,10 @@
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use super::outputs::{self, FileFormat, OutputSpec};
 use skillcert::issuer::{Issued, Issuer};
+use skillcert::request::{
+    HolderRequest, IssuanceRequest, LevelRequest, PrintExtras, ProgramRequest,
+};
 use skillcert_qrimage::render;
-use skillcert::request::{HolderRequest, IssuanceRequest, LevelRequest, PrintExtras, ProgramRequest};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `issue`.
@@ -148,16 +150,16 @@ pub(crate) fn write_outputs_with(
 pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
     let checked = args.request().check().map_err(CliError::refused)?;
-    // Recorded in the registry (with its status entries) before any file is written.
+    // Recorded in the issuer's database (with its status entries) before any file is written.
     let spec = OutputSpec::new(&args.formats, args.module_size, &issuer, Path::new("."))?;
     let extras = args.print_extras(&issuer, checked.national_id.as_deref())?;
     // Refused before anything is recorded: a name no bundled font has, a bad photo file.
     outputs::check_printable(spec.print.as_ref(), &checked, &extras)
         .map_err(|(_, e)| CliError::refused(e))?;
-    let registry = skillcert_store::registry::Registry::open(&cli.data_dir)?;
+    let registry = skillcert_store::issuer_db::IssuerDb::open(&cli.data_dir)?;
     let actor = super::status::cli_actor(cli);
     let print_json = serde_json::to_string(&extras).map_err(CliError::refused)?;
-    let opts = skillcert_store::registry::IssueOptions {
+    let opts = skillcert_store::issuer_db::IssueOptions {
         actor: Some(&actor),
         batch_key: None,
         print: Some(&print_json),

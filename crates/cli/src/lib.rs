@@ -49,7 +49,7 @@ pub struct Cli {
     /// Machine-readable JSON output on stdout.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Who makes the changes recorded in the registry's history (`cli:NAME`; default: the OS
+    /// Who makes the changes recorded in the issuer's database's history (`cli:NAME`; default: the OS
     /// user, from $USER, else the account of the process's user id).
     #[arg(long, global = true, env = "SKILLCERT_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
@@ -77,7 +77,7 @@ pub enum Command {
     /// Show or change how certificates are numbered and printed.
     #[command(after_help = HELP_SETTINGS)]
     Settings(settings::SettingsArgs),
-    /// Show a certificate from the registry, found by number or id, with its history.
+    /// Show a certificate from the issuer's database, found by number or id, with its history.
     #[command(after_help = HELP_SHOW)]
     Show(settings::ShowArgs),
     /// Issue one certificate.
@@ -115,7 +115,7 @@ pub enum Command {
     /// Lift a suspension.
     #[command(after_help = HELP_REINSTATE)]
     Reinstate(status::ChangeArgs),
-    /// Show a certificate's registry record and every status change.
+    /// Show a certificate's record in the issuer's database and every status change.
     #[command(after_help = HELP_HISTORY)]
     History(status::HistoryArgs),
     /// Status lists.
@@ -248,9 +248,12 @@ fn dispatch(cli: &Ctx, command: &Command) -> CmdResult {
 fn cmd_trust_export(cli: &Ctx, out: Option<&PathBuf>) -> CmdResult {
     let issuer = skillcert::issuer::Issuer::open(&cli.data_dir)?;
     let signers: [&dyn skillcert::signer::Signer; 1] = [&issuer];
-    let signed =
-        skillcert::authority::sign_export(&issuer.trust_list(), &signers, &skillcert::model::now_secs())
-            .map_err(CliError::unreadable)?;
+    let signed = skillcert::authority::sign_export(
+        &issuer.trust_list(),
+        &signers,
+        &skillcert::model::now_secs(),
+    )
+    .map_err(CliError::unreadable)?;
     let text = serde_json::to_string_pretty(&signed).map_err(CliError::unreadable)?;
     match out {
         Some(p) => {

@@ -3,10 +3,10 @@
 
 use super::common::CliError;
 use skillcert::issuer::{Issued, Issuer};
+use skillcert::request::PrintExtras;
 use skillcert_print::pdf::{PrintedCertificate, Printer};
 use skillcert_print::printing::{self, PrintAssets, PrintError};
 use skillcert_qrimage::render;
-use skillcert::request::PrintExtras;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -230,7 +230,7 @@ pub(crate) fn write_files(
         // A leftover of a killed run is replaced, not written through.
         let _ = std::fs::remove_file(&p);
         if f.format == FileFormat::HolderCopy {
-            // The ID can be found from it by guessing: synced, like the registry's record.
+            // The ID can be found from it by guessing: synced, like the issuer's database's record.
             skillcert::private_fs::write(&p, &f.bytes).map_err(io(&p))?;
         } else {
             skillcert::private_fs::write_unsynced(&p, &f.bytes).map_err(io(&p))?;
@@ -251,7 +251,7 @@ pub(crate) fn write_files(
 }
 
 /// Whether every file `spec` asks for of certificate `uuid` is in `out` and intact: the
-/// document must hash to the registry's `sha256`; the others must be present and non-empty.
+/// document must hash to the issuer's database's `sha256`; the others must be present and non-empty.
 pub(crate) fn files_intact(
     out: &Path,
     uuid: &str,

@@ -3,10 +3,12 @@
 //! (a portal's register for the department's own systems).
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
-use skillcert::issuer::Issuer;
-use skillcert_store::registry::Registry;
-use skillcert::reporting::{bundle_digest, check_receipt, sign_bundle, Item, SentBundle, MAX_ITEMS};
 use serde_json::{json, Value};
+use skillcert::issuer::Issuer;
+use skillcert::reporting::{
+    bundle_digest, check_receipt, sign_bundle, Item, SentBundle, MAX_ITEMS,
+};
+use skillcert_store::issuer_db::IssuerDb;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,7 +30,7 @@ pub struct ReportArgs {
     )]
     pub to: Option<String>,
     /// Check every stored receipt: the portal's signature, and that what it received is what
-    /// this registry holds (exit 1 if not).
+    /// this issuer's database holds (exit 1 if not).
     #[arg(long)]
     pub verify_receipts: bool,
     /// Items per bundle (at most 1000).
@@ -52,7 +54,7 @@ pub(crate) struct Sent {
 /// progress (an item acknowledged in this run comes back unreported), so it never loops.
 pub(crate) fn report_to(
     issuer: &Issuer,
-    registry: &Registry,
+    registry: &IssuerDb,
     portal: &str,
     bundle_size: usize,
 ) -> Result<Sent, String> {
@@ -136,7 +138,7 @@ fn post_bundle(agent: &ureq::Agent, url: &str, bundle: &Value) -> Result<Value, 
 /// Runs `report`.
 pub(crate) fn run(cli: &Ctx, args: &ReportArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
-    let registry = Registry::open(&cli.data_dir)?;
+    let registry = IssuerDb::open(&cli.data_dir)?;
     if args.verify_receipts {
         let c = registry.verify_receipts(&issuer.config().id)?;
         if cli.json {
@@ -151,7 +153,7 @@ pub(crate) fn run(cli: &Ctx, args: &ReportArgs) -> CmdResult {
                 c.receipts,
                 c.items,
                 if c.problems.is_empty() {
-                    "every one matches what this registry holds".to_owned()
+                    "every one matches what this issuer's database holds".to_owned()
                 } else {
                     format!("{} problem(s)", c.problems.len())
                 }
@@ -235,7 +237,8 @@ pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
         None => Box::new(std::io::stdout().lock()),
     };
     let w = std::io::BufWriter::new(sink);
-    let io = |e: std::io::Error| skillcert_store::register::DbError::Backend(format!("writing: {e}"));
+    let io =
+        |e: std::io::Error| skillcert_store::register::DbError::Backend(format!("writing: {e}"));
     let n = if format == "csv" {
         let mut c = csv::Writer::from_writer(w);
         c.write_record([

@@ -5,11 +5,11 @@
 //! (`admin-token.sha256`, mode 0600).
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
-use skillcert::issuer::Issuer;
-use skillcert_server::{self, admin::token_hash, backend::Backend, demo, AppState};
 use base64::Engine;
 use rand_core::RngCore;
 use serde_json::json;
+use skillcert::issuer::Issuer;
+use skillcert_server::{self, admin::token_hash, backend::Backend, demo, AppState};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -182,8 +182,8 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
                 .iter()
                 .any(|(_, p)| p.to_string_lossy().ends_with(".qr.png"))
             {
-                let png =
-                    skillcert_qrimage::render::to_png(&c.issued.qr_text, 8).map_err(CliError::refused)?;
+                let png = skillcert_qrimage::render::to_png(&c.issued.qr_text, 8)
+                    .map_err(CliError::refused)?;
                 let p = out.join(format!("{}.qr.png", c.issued.claims.id));
                 skillcert::private_fs::write(&p, &png).map_err(io(&p))?;
                 files.push(("qr_png", p));
@@ -298,7 +298,8 @@ fn spawn_reporter(dir: PathBuf, portal: String, every: u64) {
         std::thread::sleep(std::time::Duration::from_secs(every.max(1)));
         let run = || -> Result<super::report::Sent, String> {
             let issuer = Issuer::open(&dir).map_err(|e| e.to_string())?;
-            let registry = skillcert_store::registry::Registry::open(&dir).map_err(|e| e.to_string())?;
+            let registry =
+                skillcert_store::issuer_db::IssuerDb::open(&dir).map_err(|e| e.to_string())?;
             super::report::report_to(&issuer, &registry, &portal, skillcert::reporting::MAX_ITEMS)
         };
         match run() {
@@ -347,9 +348,10 @@ fn portal_state(
     let register = skillcert_store::register::Register::open(dir, args.database.as_deref())
         .map_err(CliError::unreadable)?;
     let key = portal_key(dir)?;
-    let portal = skillcert_server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))
-        .map_err(CliError::unreadable)?
-        .with_register(skillcert_server::portal::PortalRegister::new(register, key));
+    let portal =
+        skillcert_server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))
+            .map_err(CliError::unreadable)?
+            .with_register(skillcert_server::portal::PortalRegister::new(register, key));
     let url = format!("http://{local}");
     let lists: Vec<serde_json::Value> = portal
         .feeds()

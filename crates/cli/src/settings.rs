@@ -3,7 +3,7 @@
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use skillcert::issuer::{IdPrint, Issuer, PrintConfig};
 use skillcert::model::number::NumberingScheme;
-use skillcert_store::registry::Registry;
+use skillcert_store::issuer_db::IssuerDb;
 use std::path::Path;
 
 /// How certificates are numbered (`init` and `settings`).
@@ -211,7 +211,7 @@ pub(crate) fn run_init(
     if let Some(s) = scheme {
         issuer.set_numbering(s)?;
     }
-    Registry::open(&cli.data_dir)?;
+    IssuerDb::open(&cli.data_dir)?;
     let c = issuer.config();
     if cli.json {
         println!(
@@ -254,9 +254,9 @@ pub struct ShowArgs {
     pub number_or_id: String,
 }
 
-/// Runs `show`: the registry record and history of a certificate found by number or id.
+/// Runs `show`: the issuer's database record and history of a certificate found by number or id.
 pub(crate) fn run_show(cli: &Ctx, args: &ShowArgs) -> CmdResult {
-    let reg = Registry::open(&cli.data_dir)?;
+    let reg = IssuerDb::open(&cli.data_dir)?;
     let rec = reg.get(&args.number_or_id)?;
     let events = reg.history(&rec.id)?;
     if cli.json {

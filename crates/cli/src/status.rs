@@ -2,7 +2,7 @@
 
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use skillcert::issuer::Issuer;
-use skillcert_store::registry::{CertificateRecord, Registry, StatusAction};
+use skillcert_store::issuer_db::{CertificateRecord, IssuerDb, StatusAction};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `revoke`.
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub struct RevokeArgs {
     /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
-    /// Why (required; revocation is final). Internal: kept in the registry's history.
+    /// Why (required; revocation is final). Internal: kept in the issuer's database's history.
     #[arg(long)]
     pub reason: String,
     /// The reason shown to whoever verifies the certificate (on the verification page, in the
@@ -24,7 +24,7 @@ pub struct RevokeArgs {
 pub struct ChangeArgs {
     /// Certificate id (`urn:uuid:…` as printed, the bare UUID, or the certificate number).
     pub id: String,
-    /// Why. Internal: kept in the registry's history.
+    /// Why. Internal: kept in the issuer's database's history.
     #[arg(long)]
     pub reason: Option<String>,
     /// `suspend` only: the reason shown to whoever verifies the certificate.
@@ -95,8 +95,8 @@ fn os_user() -> Option<String> {
 }
 
 /// A status in words: `active`, `suspended`, `revoked`.
-pub(crate) fn status_word(s: skillcert_store::registry::CertStatus) -> &'static str {
-    use skillcert_store::registry::CertStatus;
+pub(crate) fn status_word(s: skillcert_store::issuer_db::CertStatus) -> &'static str {
+    use skillcert_store::issuer_db::CertStatus;
     match s {
         CertStatus::Active => "active",
         CertStatus::Suspended => "suspended",
@@ -105,18 +105,18 @@ pub(crate) fn status_word(s: skillcert_store::registry::CertStatus) -> &'static 
 }
 
 /// Whether the certificate is signed yet, in words.
-fn state_word(s: skillcert_store::registry::RecordState) -> &'static str {
-    use skillcert_store::registry::RecordState;
+fn state_word(s: skillcert_store::issuer_db::RecordState) -> &'static str {
+    use skillcert_store::issuer_db::RecordState;
     match s {
         RecordState::Issued => "issued",
         RecordState::Pending => "pending (recorded, not signed yet)",
     }
 }
 
-/// Opens the issuer (to be sure there is one) and its registry.
-pub(crate) fn open(cli: &Ctx) -> Result<(Issuer, Registry), CliError> {
+/// Opens the issuer (to be sure there is one) and its database.
+pub(crate) fn open(cli: &Ctx) -> Result<(Issuer, IssuerDb), CliError> {
     let issuer = Issuer::open(&cli.data_dir)?;
-    let reg = Registry::open(&cli.data_dir)?;
+    let reg = IssuerDb::open(&cli.data_dir)?;
     Ok((issuer, reg))
 }
 

@@ -1,21 +1,21 @@
-//! The CLI's status source: `--status` files and the data dir's own registry (the more severe
+//! The CLI's status source: `--status` files and the data dir's own database (the more severe
 //! answer wins when both hold a list), else HTTP unless `--offline`.
 
-use skillcert::model::{Claims, StatusPurpose, StatusRef};
-use skillcert_store::registry::RegistryStatusSource;
-use skillcert::status::FileStatusSource;
-use skillcert_online::HttpStatusSource;
-use skillcert::verify::{Registered, StatusBit, StatusLookupError, StatusSource};
 use chrono::{DateTime, Utc};
+use skillcert::model::{Claims, StatusPurpose, StatusRef};
+use skillcert::status::FileStatusSource;
+use skillcert::verify::{Registered, StatusBit, StatusLookupError, StatusSource};
+use skillcert_online::HttpStatusSource;
+use skillcert_store::issuer_db::IssuerDbStatusSource;
 
-/// Files and the local registry (for the data dir's own issuer; when both hold a list, both
+/// Files and the local issuer's database (for the data dir's own issuer; when both hold a list, both
 /// are consulted and the more severe answer wins), else HTTP (absent when offline).
 #[derive(Debug, Default)]
 pub(crate) struct CombinedStatusSource {
     /// Lists from files.
     pub files: FileStatusSource,
-    /// The data dir's own registry, when the verifier trusts the data dir's issuer.
-    pub registry: Option<RegistryStatusSource>,
+    /// The data dir's own database, when the verifier trusts the data dir's issuer.
+    pub registry: Option<IssuerDbStatusSource>,
     /// HTTP fetching, unless offline.
     pub http: Option<HttpStatusSource>,
 }
@@ -57,13 +57,13 @@ impl StatusSource for CombinedStatusSource {
     ) -> Registered {
         match &self.registry {
             Some(r) => r.registered(issuer_id, credential_id, claims),
-            None => Registered::NoRegistry,
+            None => Registered::NoIssuerDb,
         }
     }
 }
 
-/// One entry's status from both a `--status` file and the issuer's own registry: an old file
-/// must not hide what the registry knows. When both answer and disagree, the more severe
+/// One entry's status from both a `--status` file and the issuer's own database: an old file
+/// must not hide what the issuer's database knows. When both answer and disagree, the more severe
 /// (set: revoked or suspended) wins and the source says so; when only one can answer, its
 /// answer stands and the source says why the other was not used.
 fn reconcile(
@@ -83,7 +83,7 @@ fn reconcile(
         }),
         (Ok(f), Ok(r)) => {
             let why = format!(
-                "{} and status file {} (the status file says {} but the registry says {}; the \
+                "{} and status file {} (the status file says {} but the issuer's database says {}; the \
                  more severe wins)",
                 r.source,
                 f.source,
@@ -101,7 +101,7 @@ fn reconcile(
             ..r
         }),
         (Ok(f), Err(e)) => Ok(StatusBit {
-            source: format!("{} (the registry could not answer: {e})", f.source),
+            source: format!("{} (the issuer's database could not answer: {e})", f.source),
             ..f
         }),
         (Err(e), Err(_)) => Err(e),

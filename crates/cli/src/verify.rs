@@ -80,9 +80,9 @@ pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, C
         Some(store) => (store, None),
         None => match Issuer::open(&cli.data_dir) {
             Ok(i) => {
-                let registry =
-                    skillcert_store::registry::Registry::open(&cli.data_dir).map_err(CliError::unreadable)?;
-                let source = skillcert_store::registry::RegistryStatusSource::new(
+                let registry = skillcert_store::issuer_db::IssuerDb::open(&cli.data_dir)
+                    .map_err(CliError::unreadable)?;
+                let source = skillcert_store::issuer_db::IssuerDbStatusSource::new(
                     std::sync::Arc::new(registry),
                     &i.config().id,
                     i.public_url(),
@@ -95,7 +95,7 @@ pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, C
             Err(e) => return Err(CliError::unreadable(super::common::issuer_message(&e))),
         },
     };
-    // Status: --status files and the own registry (both, when both hold a list: the more
+    // Status: --status files and the own database (both, when both hold a list: the more
     // severe wins), else HTTP (with a cache in the data dir) unless --offline. Status lists
     // are checked against the issuers of every list that is not refused.
     let trust = store.merged();

@@ -20,10 +20,10 @@ use peak_alloc::PeakAlloc;
 use server_support::Loopback;
 use skillcert::authority::{Authority, Grant};
 use skillcert::issuer::{now_secs, Issuer};
-use skillcert_store::register::Register;
+use skillcert_online::trust_feed::TrustFeed;
 use skillcert_server::portal::{Portal, PortalRegister, BUNDLE_PERMITS};
 use skillcert_server::AppState;
-use skillcert_online::trust_feed::TrustFeed;
+use skillcert_store::register::Register;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //!
 //! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
 //! `keys/key-N.secret` (0600, create-new; a retired key's file is destroyed when rotated out),
-//! and the registry (the `registry` module, when built). Folders the issuer creates are 0700 and files it
+//! and the issuer's database (the `registry` module, when built). Folders the issuer creates are 0700 and files it
 //! writes 0600, whatever the umask ([`crate::private_fs`]).
 
 use crate::keys::{self, IdKey, SecretKey};
@@ -425,7 +425,7 @@ impl Issuer {
         })
     }
 
-    /// The claims for a checked request (without status entries; the registry adds those).
+    /// The claims for a checked request (without status entries; the issuer's database adds those).
     pub fn claims_for(
         &self,
         req: &CheckedRequest,
@@ -453,7 +453,7 @@ impl Issuer {
             holder: Holder {
                 name: req.holder_name.clone(),
                 name_latin: req.holder_latin.clone(),
-                // The public forms carry nothing derived from the ID: it goes to the registry
+                // The public forms carry nothing derived from the ID: it goes to the issuer's database
                 // (keyed) and to the holder's copy only.
                 id_binding: None,
             },
@@ -554,7 +554,7 @@ impl Issuer {
         Ok(issued)
     }
 
-    /// Every public signed form of `claims` (the registry calls this after adding status
+    /// Every public signed form of `claims` (the issuer's database calls this after adding status
     /// entries). Refuses claims that carry a holder's-copy ID binding: those are never public.
     pub fn sign_all(&self, claims: Claims, now: DateTime<Utc>) -> Result<Issued, IssuerError> {
         if claims
@@ -580,7 +580,7 @@ impl Issuer {
         })
     }
 
-    /// Claims and signed forms for a request without a registry (so without status entries).
+    /// Claims and signed forms for a request without an issuer's database (so without status entries).
     pub fn issue_unregistered(&self, req: &CheckedRequest) -> Result<Issued, IssuerError> {
         let now = now_secs();
         let claims = self.claims_for(req, now)?;

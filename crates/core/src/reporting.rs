@@ -127,7 +127,7 @@ pub struct StatusChange {
     pub change: String,
     /// When.
     pub at: DateTime<Utc>,
-    /// The issuer's sequence number of the change (its registry event).
+    /// The issuer's sequence number of the change (its database event).
     pub seq: u64,
 }
 

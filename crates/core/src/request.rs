@@ -18,7 +18,7 @@ pub const MAX_REQUEST: usize = 16 << 10;
 pub const MAX_VALID_YEARS: u32 = 100;
 
 /// What the printed certificate carries besides the claims. Never signed into the certificate;
-/// kept in the registry so that the same page can be printed again.
+/// kept in the issuer's database so that the same page can be printed again.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PrintExtras {
@@ -106,7 +106,7 @@ pub struct HolderRequest {
     /// Latin-script form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_latin: Option<String>,
-    /// The holder's ID number: never put on the public forms (only the issuer's registry, the
+    /// The holder's ID number: never put on the public forms (only the issuer's database, the
     /// register it reports to, and the holder's own copy carry it; see docs/PRIVACY.md).
     /// Checked by its type's rules ([`crate::model::holder_id`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]

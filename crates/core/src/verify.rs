@@ -211,7 +211,7 @@ impl Verifier {
             untrusted: deciding_check(&c.checks, verdict).and_then(|name| match name {
                 "issuer" => Some(explain::UntrustedWhy::Issuer),
                 "key_window" => Some(explain::UntrustedWhy::KeyWindow),
-                "registry" => Some(explain::UntrustedWhy::Registry),
+                "registry" => Some(explain::UntrustedWhy::IssuerDb),
                 "accreditation" => Some(explain::UntrustedWhy::Accreditation),
                 _ => None,
             }),
@@ -390,8 +390,8 @@ impl Verifier {
         (ok, by)
     }
 
-    /// The issuer's own registry, when the status source holds it: a certificate of this
-    /// issuer that the registry never recorded was not issued here, whatever key signed it.
+    /// The issuer's own database, when the status source holds it: a certificate of this
+    /// issuer that the issuer's database never recorded was not issued here, whatever key signed it.
     ///
     /// Verdict: `untrusted_issuer`. The certificate claims to be from this issuer and may carry
     /// a good signature of one of its keys (a stolen or retired key, backdated), but the issuer
@@ -408,11 +408,11 @@ impl Verifier {
             .status
             .registered(&u.issuer_id, id.as_deref(), u.claims.as_ref())
         {
-            Registered::NoRegistry => {}
+            Registered::NoIssuerDb => {}
             Registered::Recorded => c.push(
                 "registry",
                 Outcome::Pass,
-                "recorded in the issuer's registry".into(),
+                "recorded in the issuer's database".into(),
                 None,
             ),
             Registered::NotRecorded(why) => c.fail("registry", why, Verdict::UntrustedIssuer),

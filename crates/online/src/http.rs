@@ -1,12 +1,12 @@
 //! [`HttpStatusSource`]: status list credentials fetched over HTTP(S), with an HTTP cache
 //! ([`crate::http_cache`]) in memory and optionally on disk.
 
-use skillcert::status::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
 use crate::http_cache::{CacheEntry, CachePolicy, DiskCache};
+use chrono::{DateTime, Utc};
 use skillcert::model::StatusRef;
+use skillcert::status::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
 use skillcert::trust::TrustList;
 use skillcert::verify::{StatusBit, StatusLookupError, StatusSource};
-use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -15,12 +15,12 @@
 //! On disk, each entry is one JSON file in the cache folder (0700, files 0600) holding the
 //! URL, the fetch time, `max-age`, `ETag` and the list's bytes.
 
-use skillcert::status::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
-use skillcert::model::{format_time, parse_time};
-use skillcert::trust::TrustList;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use skillcert::model::{format_time, parse_time};
+use skillcert::status::credential::{CheckedList, StatusListCredential, MAX_LIST_CREDENTIAL};
+use skillcert::trust::TrustList;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -13,8 +13,8 @@
 //! in force still counts, a list older than that is never taken again (a portal that meets
 //! only older lists has none, and trusts nobody, rather than roll a suspension back).
 
-use skillcert::trust::{TrustAnchor, TrustSource, MAX_TRUST_LIST};
 use chrono::{DateTime, Utc};
+use skillcert::trust::{TrustAnchor, TrustSource, MAX_TRUST_LIST};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

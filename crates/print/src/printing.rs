@@ -7,12 +7,12 @@
 //! ([`check_texts`], [`check_organisation`]); `settings` stores only what a page can use
 //! ([`setting_text`], [`check_mark_image`]).
 
+use crate::pdf::{PdfError, PrintedCertificate, Printer};
+use chrono::{DateTime, NaiveDate, Utc};
 use skillcert::issuer::{Issued, Issuer};
 use skillcert::model::{number::china_time, Framework, ModelError};
-use crate::pdf::{PdfError, PrintedCertificate, Printer};
-use skillcert_qrimage::load::MAX_IMAGE_BYTES;
 use skillcert::request::{CheckedRequest, PrintExtras};
-use chrono::{DateTime, NaiveDate, Utc};
+use skillcert_qrimage::load::MAX_IMAGE_BYTES;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -33,7 +33,7 @@ pub enum PrintError {
     /// The page could not be made (an unprintable character, a bad image, …).
     #[error(transparent)]
     Pdf(#[from] PdfError),
-    /// The print extras recorded in the registry are not readable.
+    /// The print extras recorded in the issuer's database are not readable.
     #[error("recorded print data: {0}")]
     Recorded(String),
     /// A text refused by the name rules (too long, control or bidi characters, …).
@@ -256,7 +256,7 @@ pub fn printed(
     p
 }
 
-/// Parses the print extras recorded in the registry (`None`: nothing recorded).
+/// Parses the print extras recorded in the issuer's database (`None`: nothing recorded).
 pub fn recorded_extras(json: Option<&str>) -> Result<PrintExtras, PrintError> {
     match json {
         None => Ok(PrintExtras::default()),
@@ -274,7 +274,9 @@ mod tests {
             "program": {"name": "焊工 Welder"},
             "level": {"framework": "cn-nvq", "value": "3"}
         });
-        skillcert::request::IssuanceRequest::from_value(v).unwrap().1
+        skillcert::request::IssuanceRequest::from_value(v)
+            .unwrap()
+            .1
     }
 
     #[test]

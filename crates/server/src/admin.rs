@@ -14,8 +14,6 @@ use super::idempotency::{self, Claim, Issuance, Start};
 use super::schemas::{BatchRequest, IssuanceRequestSchema, ReasonOptional, ReasonRequired};
 pub use super::schemas::{MAX_BATCH, MAX_REASON_CHARS};
 use super::state::AppState;
-use skillcert_store::registry::{check_reason, ReasonError};
-use skillcert::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
@@ -26,6 +24,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use skillcert::request::{CheckedRequest, IssuanceRequest, MAX_REQUEST};
+use skillcert_store::issuer_db::{check_reason, ReasonError};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -307,14 +307,14 @@ pub async fn issue_batch(
 
 /// Parses a certificate id from the path: `urn:uuid:…` or the bare UUID.
 pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
-    skillcert_store::registry::parse_id(s)
+    skillcert_store::issuer_db::parse_id(s)
         .ok_or_else(|| ApiError::BadRequest("id: must be urn:uuid:<uuid> or a UUID".into()))
 }
 
 /// Parses the look-up path: a certificate id (`urn:uuid:…`, bare UUID) or a certificate number
 /// (any case).
 pub fn parse_id_or_number(s: &str) -> Result<String, ApiError> {
-    if let Some(u) = skillcert_store::registry::parse_id(s) {
+    if let Some(u) = skillcert_store::issuer_db::parse_id(s) {
         return Ok(format!("urn:uuid:{u}"));
     }
     let n = s.trim().to_ascii_uppercase();
@@ -414,7 +414,7 @@ async fn change(
         (status = 409, description = "the change conflicts with the record", body = ErrorBody),
         (status = 415, description = "not application/json", body = ErrorBody),
         (status = 422, description = "reason missing or too long", body = ErrorBody),
-        (status = 503, description = "no registry", body = ErrorBody),
+        (status = 503, description = "no issuer's database", body = ErrorBody),
     ))]
 pub async fn revoke(
     State(state): State<AppState>,
@@ -439,7 +439,7 @@ pub async fn revoke(
         (status = 409, description = "the change conflicts with the record", body = ErrorBody),
         (status = 415, description = "not application/json", body = ErrorBody),
         (status = 422, description = "reason missing or too long", body = ErrorBody),
-        (status = 503, description = "no registry", body = ErrorBody),
+        (status = 503, description = "no issuer's database", body = ErrorBody),
     ))]
 pub async fn suspend(
     State(state): State<AppState>,
@@ -464,7 +464,7 @@ pub async fn suspend(
         (status = 409, description = "the change conflicts with the record", body = ErrorBody),
         (status = 415, description = "not application/json", body = ErrorBody),
         (status = 422, description = "reason missing or too long", body = ErrorBody),
-        (status = 503, description = "no registry", body = ErrorBody),
+        (status = 503, description = "no issuer's database", body = ErrorBody),
     ))]
 pub async fn reinstate(
     State(state): State<AppState>,

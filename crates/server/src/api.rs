@@ -8,7 +8,6 @@ use super::bodies::{to_json, ErrorBody, MalformedReport};
 use super::errors::{blocking, content_type, parse_json, ApiError};
 use super::schemas::{Binary, ImageUpload, TextInput, VerifyRequest};
 use super::state::AppState;
-use skillcert::verify::{Rejected, Report, Verdict, VerifiedCredential, MAX_DOCUMENT};
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::BytesRejection;
@@ -16,6 +15,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use skillcert::verify::{Rejected, Report, Verdict, VerifiedCredential, MAX_DOCUMENT};
 use std::time::Duration;
 
 /// Largest body of `POST /api/v1/verify`: a document plus JSON wrapping.

@@ -1,24 +1,24 @@
-//! The service's link to the issuer's data: issuing, the registry's status changes and
+//! The service's link to the issuer's data: issuing, the issuer's database's status changes and
 //! look-ups, status list credentials, and the verifier the service uses for its own issuer.
-//! Each integration point with the registry, status and QR modules is one function here.
+//! Each integration point with the issuer's database, status and QR modules is one function here.
 
 use super::bodies::{CertificateBody, CredentialDocument, IssuedBody};
 use super::errors::ApiError;
+use serde_json::Value;
 use skillcert::issuer::{Issued, Issuer, IssuerError};
-use skillcert_store::registry::{Registry, RegistryError, RegistryStatusSource};
 use skillcert::request::CheckedRequest;
 use skillcert::verify::{Verifier, VerifierError};
-use serde_json::Value;
+use skillcert_store::issuer_db::{IssuerDb, IssuerDbError, IssuerDbStatusSource};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-/// What the service holds of the issuer's data dir: the issuer and its registry. The issuer
+/// What the service holds of the issuer's data dir: the issuer and its database. The issuer
 /// is re-read when its `config.json` changes on disk (`skillcert key rotate` while the server
 /// runs): see [`Backend::reload_if_changed`].
 #[derive(Debug)]
 pub struct Backend {
     current: RwLock<Current>,
-    registry: Arc<Registry>,
+    registry: Arc<IssuerDb>,
     dir: PathBuf,
     in_flight: super::guards::InFlight,
     ready: super::guards::ReadyState,
@@ -55,10 +55,10 @@ fn config_stamp(dir: &Path) -> Option<FileStamp> {
 }
 
 /// The service's verifier for `issuer`: trusts the issuer's own keys; status from the
-/// registry (current, never stale). Credentials of other issuers are `untrusted_issuer`.
-fn verifier_for(issuer: &Issuer, registry: &Arc<Registry>) -> Result<Verifier, VerifierError> {
+/// database (current, never stale). Credentials of other issuers are `untrusted_issuer`.
+fn verifier_for(issuer: &Issuer, registry: &Arc<IssuerDb>) -> Result<Verifier, VerifierError> {
     let c = issuer.config();
-    let source = RegistryStatusSource::new(registry.clone(), &c.id, issuer.public_url());
+    let source = IssuerDbStatusSource::new(registry.clone(), &c.id, issuer.public_url());
     Verifier::builder(issuer.trust_list())
         .status_source(Arc::new(source))
         .build()
@@ -76,7 +76,7 @@ pub enum ReloadError {
     Verifier(#[from] VerifierError),
 }
 
-/// A status change asked of the registry.
+/// A status change asked of the issuer's database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// Final.
@@ -98,19 +98,19 @@ impl Change {
     }
 }
 
-/// Registry errors as API errors: unknown id 404, bad id 400, refused change 409, bad
+/// IssuerDb errors as API errors: unknown id 404, bad id 400, refused change 409, bad
 /// argument 422; database failures are internal (logged, not shown).
-impl From<RegistryError> for ApiError {
-    fn from(e: RegistryError) -> Self {
+impl From<IssuerDbError> for ApiError {
+    fn from(e: IssuerDbError) -> Self {
         match e {
-            RegistryError::NotFound(_) | RegistryError::NoSuchList(_) => {
+            IssuerDbError::NotFound(_) | IssuerDbError::NoSuchList(_) => {
                 ApiError::NotFound(e.to_string())
             }
-            RegistryError::BadId(_) => ApiError::BadRequest(e.to_string()),
-            RegistryError::Revoked(_)
-            | RegistryError::NotSuspended(_)
-            | RegistryError::AlreadySuspended(_) => ApiError::Conflict(e.to_string()),
-            RegistryError::Invalid(_) | RegistryError::Issuer(_) => {
+            IssuerDbError::BadId(_) => ApiError::BadRequest(e.to_string()),
+            IssuerDbError::Revoked(_)
+            | IssuerDbError::NotSuspended(_)
+            | IssuerDbError::AlreadySuspended(_) => ApiError::Conflict(e.to_string()),
+            IssuerDbError::Invalid(_) | IssuerDbError::Issuer(_) => {
                 ApiError::Unprocessable(e.to_string())
             }
             other => ApiError::Internal(other.to_string()),
@@ -119,11 +119,11 @@ impl From<RegistryError> for ApiError {
 }
 
 impl Backend {
-    /// Opens the backend over an opened issuer: opens (creating if needed) its registry.
+    /// Opens the backend over an opened issuer: opens (creating if needed) its database.
     pub fn open(issuer: Issuer) -> Result<Backend, ApiError> {
         let registry = Arc::new(
-            Registry::open(issuer.dir())
-                .map_err(|e| ApiError::Unavailable(format!("registry: {e}")))?,
+            IssuerDb::open(issuer.dir())
+                .map_err(|e| ApiError::Unavailable(format!("issuer's database: {e}")))?,
         );
         let dir = issuer.dir().to_path_buf();
         let current = Current {
@@ -195,13 +195,13 @@ impl Backend {
     }
 
     /// The verifier the service uses: trusts the issuer's own keys (as of the last reload);
-    /// status from the registry.
+    /// status from the issuer's database.
     pub fn verifier(&self) -> Arc<Verifier> {
         self.current().verifier
     }
 
-    /// The registry.
-    pub fn registry(&self) -> &Arc<Registry> {
+    /// The issuer's database.
+    pub fn registry(&self) -> &Arc<IssuerDb> {
         &self.registry
     }
 
@@ -239,12 +239,12 @@ impl Backend {
         Ok(true)
     }
 
-    /// Issues one certificate through the registry (with the ID number as the issuer prints
+    /// Issues one certificate through the issuer's database (with the ID number as the issuer prints
     /// it, for the printed certificate).
     pub fn issue(&self, req: &CheckedRequest) -> Result<Issued, ApiError> {
         let issuer = self.issuer();
         let print = print_json(&issuer, req);
-        let opts = skillcert_store::registry::IssueOptions {
+        let opts = skillcert_store::issuer_db::IssueOptions {
             actor: None,
             batch_key: None,
             print: Some(&print),
@@ -261,7 +261,7 @@ impl Backend {
         (reason, public_reason): (&str, Option<&str>),
         actor: &str,
     ) -> Result<CertificateBody, ApiError> {
-        use skillcert_store::registry::StatusAction;
+        use skillcert_store::issuer_db::StatusAction;
         let id = format!("urn:uuid:{id}");
         let reason = Some(reason).filter(|r| !r.is_empty());
         let action = match change {

@@ -5,10 +5,10 @@
 //! The verification report itself is [`skillcert::verify::Report`] (with its
 //! [`Check`](skillcert::verify::Check)s and [`Summary`](skillcert::verify::Summary)).
 
-use skillcert_store::registry::{CertificateRecord, Event};
-use skillcert::verify::Report;
 use serde::Serialize;
 use serde_json::Value;
+use skillcert::verify::Report;
+use skillcert_store::issuer_db::{CertificateRecord, Event};
 use utoipa::ToSchema;
 
 /// Every error of the service: a code and a sentence.
@@ -118,7 +118,7 @@ pub struct HealthBody {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Readiness {
-    /// The registry takes a write and the data dir has free space.
+    /// The issuer's database takes a write and the data dir has free space.
     Ready,
     /// A check failed (see `reason`).
     NotReady,

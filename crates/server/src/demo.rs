@@ -61,7 +61,7 @@ pub fn parse_roster(text: &str) -> Result<Vec<Row>, DemoError> {
 }
 
 /// Creates the demo issuer in `dir` with its public site at `base_url`, issues the sample
-/// certificates through the registry, revokes the second and suspends the third.
+/// certificates through the issuer's database, revokes the second and suspends the third.
 pub fn create(
     dir: &std::path::Path,
     base_url: &str,

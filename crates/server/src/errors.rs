@@ -214,7 +214,7 @@ impl From<MultipartError> for ApiError {
     }
 }
 
-/// Runs `f` on the blocking pool (registry writes, signing, decoding) and gives its result;
+/// Runs `f` on the blocking pool (database writes, signing, decoding) and gives its result;
 /// a task that panicked or was cancelled is an internal error.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,

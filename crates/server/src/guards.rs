@@ -58,9 +58,9 @@ pub enum NotReady {
         /// Required MiB (rounded up).
         required_mib: u64,
     },
-    /// The registry did not take a write: the SQLite result.
-    #[error("registry not writable: {0}")]
-    RegistryNotWritable(String),
+    /// The issuer's database did not take a write: the SQLite result.
+    #[error("issuer's database not writable: {0}")]
+    IssuerDbNotWritable(String),
     /// Another check is running and none has finished yet.
     #[error("readiness check in progress")]
     InProgress,

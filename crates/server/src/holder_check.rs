@@ -1,7 +1,7 @@
 //! The online ID check: "is this ID number the one certificate N was issued under?"
 //! `POST /api/v1/holder-check` (`{"certificate": ID_OR_NUMBER, "id_number": …}` →
 //! `{"match": true|false}`) and the form under the verdict of the verification page
-//! (`POST /holder-check`). On an issuer's site the issuer's registry answers (keyed hash, or
+//! (`POST /holder-check`). On an issuer's site the issuer's database answers (keyed hash, or
 //! the legacy hash of older certificates); on a portal, the register (by certificate number).
 //!
 //! The ID travels in the body only (never a URL, never a log line or an error message).
@@ -101,7 +101,7 @@ async fn run(state: &AppState, client: Option<IpAddr>, asked: Asked) -> Result<b
     answer
 }
 
-/// The answer from the issuer's registry or the portal's register.
+/// The answer from the issuer's database or the portal's register.
 fn answer(state: &AppState, asked: &Asked) -> Result<bool, ApiError> {
     if let Some(b) = &state.backend {
         let issuer = b.issuer();

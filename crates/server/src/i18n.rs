@@ -1,8 +1,8 @@
 //! Chinese and English for the web pages: choosing the language (`?lang=` first, then
 //! `Accept-Language` with q-values; Chinese when neither says) and the words.
 
-use skillcert::verify::Verdict;
 use axum::http::{header, HeaderMap};
+use skillcert::verify::Verdict;
 
 /// A page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]

@@ -2,7 +2,7 @@
 //! `…/batch`): a client that retries a request whose answer it never got (a timeout, a kill
 //! of the server after the commit) gets the first answer again instead of new certificates.
 //!
-//! The key (1 to 255 printable ASCII characters) is held in the registry with the SHA-256 of
+//! The key (1 to 255 printable ASCII characters) is held in the issuer's database with the SHA-256 of
 //! the route and the body, byte for byte:
 //!
 //! - first request: the key is reserved before anything is issued; each certificate issued
@@ -12,7 +12,7 @@
 //! - retry with the same body, answered: the stored status and body, with
 //!   `Idempotent-Replayed: true`;
 //! - retry with the same body, not answered (the server was killed in between): the
-//!   certificates already recorded are completed from the registry (re-signed: the same key
+//!   certificates already recorded are completed from the issuer's database (re-signed: the same key
 //!   and time give the same bytes), the missing ones issued, and that answer stored;
 //! - the same key with another body (or route): 422; while a request with the key is being
 //!   answered by this server: 409.
@@ -24,13 +24,13 @@ use super::backend::Backend;
 use super::errors::{blocking, ApiError};
 pub use super::guards::{Claim, InFlight};
 use super::state::AppState;
-use skillcert::issuer::Issued;
-use skillcert_store::registry::idempotency::KeyState;
-use skillcert_store::registry::IssueOptions;
-use skillcert::request::CheckedRequest;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use skillcert::issuer::Issued;
+use skillcert::request::CheckedRequest;
+use skillcert_store::issuer_db::idempotency::KeyState;
+use skillcert_store::issuer_db::IssueOptions;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -46,7 +46,7 @@ pub struct Answer {
     pub status: StatusCode,
     /// JSON text.
     pub body: String,
-    /// Served from the registry (a retry).
+    /// Served from the issuer's database (a retry).
     pub replayed: bool,
 }
 

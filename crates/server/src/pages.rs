@@ -12,8 +12,6 @@ use super::errors::ApiError;
 use super::i18n::{tone, verdict_text, words, Lang, Tone, Words};
 use super::schemas::ImageForm;
 use super::state::AppState;
-use skillcert::model::Framework;
-use skillcert::verify::{Outcome, Report, Summary, Verdict};
 use askama::Template;
 use axum::extract::multipart::Multipart;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -23,6 +21,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use skillcert::model::Framework;
+use skillcert::verify::{Outcome, Report, Summary, Verdict};
 use std::sync::OnceLock;
 
 /// Longest `/V/{payload}` accepted (a version-40 QR holds at most 4,296 alphanumeric characters).

@@ -11,11 +11,11 @@
 //!   list, failing closed (`status_unknown`) when they cannot be had
 //!   ([`HttpStatusSource`]).
 
-use skillcert_online::trust_feed::{Refreshed, TrustFeed};
-use skillcert_online::HttpStatusSource;
+use chrono::{DateTime, Utc};
 use skillcert::trust::TrustStore;
 use skillcert::verify::Verifier;
-use chrono::{DateTime, Utc};
+use skillcert_online::trust_feed::{Refreshed, TrustFeed};
+use skillcert_online::HttpStatusSource;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -46,7 +46,10 @@ pub const BUNDLE_PERMITS: usize = 2;
 
 impl PortalRegister {
     /// The register with the portal's receipt key (its `did:key`).
-    pub fn new(register: skillcert_store::register::Register, key: skillcert::keys::SecretKey) -> Self {
+    pub fn new(
+        register: skillcert_store::register::Register,
+        key: skillcert::keys::SecretKey,
+    ) -> Self {
         let verification_method = skillcert::keys::did_key_vm(&key.public());
         PortalRegister {
             register: Arc::new(register),

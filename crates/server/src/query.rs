@@ -15,12 +15,12 @@ use super::i18n::Lang;
 use super::query_page::QueryParams;
 use super::register_api::json;
 use super::state::AppState;
-use skillcert_store::register::Found;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use skillcert_store::register::Found;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 

@@ -118,7 +118,7 @@ impl HolderCheckLimits {
 /// One bucket per certificate however it is written (`urn:uuid:`, bare UUID, any case).
 fn certificate_key(s: &str) -> String {
     let t = s.trim();
-    match skillcert_store::registry::parse_id(t) {
+    match skillcert_store::issuer_db::parse_id(t) {
         Some(u) => u.to_string(),
         None => t.to_ascii_uppercase(),
     }

@@ -3,9 +3,9 @@
 //!
 //! - the data dir's file system has at least [`Limits::min_free_bytes`](super::Limits) free
 //!   for unprivileged writers (default [`MIN_FREE_BYTES`]), and
-//! - the registry file takes a write: opened afresh, its heartbeat row committed in a
+//! - the issuer's database file takes a write: opened afresh, its heartbeat row committed in a
 //!   `BEGIN IMMEDIATE` transaction within [`REGISTRY_WAIT`] (see
-//!   [`Registry::write_probe`](skillcert_store::registry::Registry::write_probe));
+//!   [`IssuerDb::write_probe`](skillcert_store::issuer_db::IssuerDb::write_probe));
 //!
 //! otherwise 503 `{"status": "not_ready", "reason": …}` (the reason names the failed check,
 //! without paths). A success is reused for [`REUSE_READY`]; one check runs at a time (callers
@@ -17,13 +17,13 @@ pub use super::guards::NotReady;
 pub use super::guards::ReadyState;
 use super::state::AppState;
 pub use super::state::MIN_FREE_BYTES;
-use skillcert_store::registry::RegistryError;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use skillcert_store::issuer_db::IssuerDbError;
 use std::time::{Duration, Instant};
 
-/// Longest wait for another writer's lock on the registry.
+/// Longest wait for another writer's lock on the issuer's database.
 pub const REGISTRY_WAIT: Duration = Duration::from_secs(1);
 /// How long a successful check is reused.
 pub const REUSE_READY: Duration = Duration::from_secs(1);
@@ -49,13 +49,13 @@ fn check(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
         });
     }
     backend.registry().write_probe(REGISTRY_WAIT).map_err(|e| {
-        tracing::warn!(error = %e, "readiness: the registry did not take a write");
+        tracing::warn!(error = %e, "readiness: the issuer's database did not take a write");
         // The SQLite result only: its message may carry the file's path.
         let what = match &e {
-            RegistryError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => f.to_string(),
+            IssuerDbError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => f.to_string(),
             _ => "the write failed".into(),
         };
-        NotReady::RegistryNotWritable(what)
+        NotReady::IssuerDbNotWritable(what)
     })
 }
 
@@ -78,7 +78,7 @@ pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
 
 /// `GET /readyz`.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
-    summary = "Readiness: the registry takes a write and the data dir has free space",
+    summary = "Readiness: the issuer's database takes a write and the data dir has free space",
     responses(
         (status = 200, description = "ready", body = ReadyBody),
         (status = 503, description = "not ready; the reason names the failed check", body = ReadyBody),

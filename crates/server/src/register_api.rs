@@ -5,11 +5,11 @@
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
 use super::state::AppState;
-use skillcert_store::register::IngestError;
-use skillcert::reporting::{verify_bundle, ReportError};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use skillcert::reporting::{verify_bundle, ReportError};
+use skillcert_store::register::IngestError;
 
 /// How long a bundle waits for a permit ([`super::portal::BUNDLE_PERMITS`]) before a 503.
 pub const BUNDLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);

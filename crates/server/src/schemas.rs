@@ -14,8 +14,8 @@ use utoipa::{PartialSchema, ToSchema};
 /// Most certificates in one batch request.
 pub const MAX_BATCH: usize = 1000;
 
-/// Longest reason of a status change, in characters (the registry's rule).
-pub use skillcert_store::registry::MAX_REASON_CHARS;
+/// Longest reason of a status change, in characters (the issuer's database's rule).
+pub use skillcert_store::issuer_db::MAX_REASON_CHARS;
 
 /// The issuance request's JSON Schema (draft 2020-12, which OpenAPI 3.1 speaks).
 pub(super) const ISSUANCE_REQUEST_SCHEMA: &str =

@@ -55,7 +55,7 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// An issuer's site: the issuer, its registry and the verifier for its credentials
+    /// An issuer's site: the issuer, its database and the verifier for its credentials
     /// (`None` for a scheme's portal).
     pub backend: Option<Arc<Backend>>,
     /// A scheme's portal: its trust lists and the verifier over them (`None` for an issuer's

@@ -5,14 +5,14 @@ use super::bodies::{to_json, ErrorBody, HealthBody};
 use super::errors::{blocking, ApiError};
 use super::schemas::{DidDocument, JwkSet, StatusListCredential, TrustListDocument};
 use super::state::AppState;
-use skillcert::issuer::Issuer;
-use skillcert::keys;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use skillcert::issuer::Issuer;
+use skillcert::keys;
 
 /// Longest time a cache may keep a status list (seconds), whatever its freshness limit.
 pub const MAX_STATUS_CACHE_SECS: u64 = 300;

@@ -12,5 +12,5 @@
 // Reports are returned by value on the cold path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod issuer_db;
 pub mod register;
-pub mod registry;

@@ -3,7 +3,7 @@
 //! - 4: the status cache follows HTTP caching (`max-age`, `ETag` revalidation).
 //! - 6: status URLs are fetched only for trusted, well-signed credentials, and only from an
 //!   origin the trust list allows for the issuer.
-//! - 8: `--status` files cannot hide what the issuer's own registry knows; the data dir is
+//! - 8: `--status` files cannot hide what the issuer's own database knows; the data dir is
 //!   private whatever the umask.
 
 use assert_cmd::Command;
@@ -337,7 +337,7 @@ fn finding_6_exported_trust_list_allows_the_issuers_own_status_origin() {
 fn finding_8_status_file_and_registry_more_severe_wins() {
     let tmp = tempfile::tempdir().unwrap();
     let (data, doc, id) = issuer_with_one(tmp.path(), "https://verify.example.cn");
-    // An old export (active), then a revocation in the registry.
+    // An old export (active), then a revocation in the issuer's database.
     cmd(&data)
         .args(["revoke", &id, "--reason", "fraud"])
         .assert()
@@ -353,7 +353,7 @@ fn finding_8_status_file_and_registry_more_severe_wins() {
     let checks = r["checks"].to_string();
     assert!(
         checks.contains(
-            "the status file says active but the registry says revoked; the more severe wins"
+            "the status file says active but the issuer's database says revoked; the more severe wins"
         ),
         "{checks}"
     );
@@ -381,7 +381,7 @@ fn finding_8_data_dir_private_under_umask_000() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    // Issue one certificate, also under umask 000, so the registry has been written to.
+    // Issue one certificate, also under umask 000, so the issuer's database has been written to.
     let o = std::process::Command::new("sh")
         .arg("-c")
         .arg(r#"umask 000; exec "$0" "$@""#)

@@ -271,7 +271,7 @@ fn finding_10_issue_refuses_an_unprintable_name_even_without_a_pdf() {
         assert_eq!(code, 1, "{formats}: {err}");
         assert!(err.contains("U+2000B"), "{formats}: {err}");
     }
-    let reg = skillcert_store::registry::Registry::open(&data).unwrap();
+    let reg = skillcert_store::issuer_db::IssuerDb::open(&data).unwrap();
     assert!(reg.ids().unwrap().is_empty(), "nothing recorded");
     // A roster row the same way, by line and column, without a PDF.
     let roster = tmp.path().join("r.csv");

@@ -9,8 +9,8 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use skillcert::keys::{self, SecretKey};
-use skillcert_store::registry::Registry;
 use skillcert::reporting::Item;
+use skillcert_store::issuer_db::IssuerDb;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -191,7 +191,7 @@ fn finding_7_a_lying_receipt_is_refused_and_nothing_is_stored() {
     );
     assert!(err.contains("not stored"), "{err}");
     assert_eq!(p.bundles.load(Ordering::SeqCst), 1);
-    let reg = Registry::open(&data).unwrap();
+    let reg = IssuerDb::open(&data).unwrap();
     assert!(reg.acknowledged(&p.url).unwrap().is_empty());
     assert_eq!(reg.portal_key(&p.url).unwrap(), None, "no key pinned");
     assert_eq!(reg.unreported(&p.url, 10).unwrap().len(), 2);
@@ -217,7 +217,7 @@ fn finding_7_an_empty_signed_receipt_ends_the_run_promptly() {
     );
     assert!(err.contains("acknowledges none of the 2"), "{err}");
     assert_eq!(p.bundles.load(Ordering::SeqCst), 1, "one bundle, no loop");
-    let reg = Registry::open(&data).unwrap();
+    let reg = IssuerDb::open(&data).unwrap();
     assert!(reg.acknowledged(&p.url).unwrap().is_empty());
 }
 

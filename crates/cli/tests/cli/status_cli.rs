@@ -1,12 +1,12 @@
 //! Every status verdict through the CLI, offline (`--status FILE`) and online (a local HTTP
-//! server serving the exported lists), plus the registry commands' refusals.
+//! server serving the exported lists), plus the issuer's database commands' refusals.
 
 use assert_cmd::Command;
 use serde_json::Value;
 use skillcert::issuer::Issuer;
 use skillcert::model::StatusPurpose;
-use skillcert_store::registry::Registry;
 use skillcert::status::credential::build_signed;
+use skillcert_store::issuer_db::IssuerDb;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -214,11 +214,14 @@ fn offline_verdicts() {
         let (c, v, _) = verify(&f.data, doc, &files);
         assert_eq!((c, v.as_str()), (code, verdict), "{}", doc.display());
     }
-    // The issuer's own data dir needs no lists: its registry is the authority, offline.
+    // The issuer's own data dir needs no lists: its database is the authority, offline.
     for (doc, (code, verdict)) in f.docs.iter().zip(expect) {
         let (c, v, r) = verify_in(&f.data, doc, &["--offline".into()]);
         assert_eq!((c, v.as_str()), (code, verdict), "{}", doc.display());
-        assert!(r["checks"].to_string().contains("registry list"), "{r}");
+        assert!(
+            r["checks"].to_string().contains("issuer's database list"),
+            "{r}"
+        );
     }
     // Offline without lists: status_unknown, never valid.
     let (c, v, r) = verify(&f.data, &f.docs[0], &["--offline".into()]);
@@ -289,7 +292,7 @@ fn write_stale_lists(f: &Fixture, out: &Path) {
     cfg["statusTtlSecs"] = 60.into();
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     let issuer = Issuer::open(&f.data).unwrap();
-    let reg = Registry::open(&f.data).unwrap();
+    let reg = IssuerDb::open(&f.data).unwrap();
     std::fs::create_dir_all(out).unwrap();
     let past = skillcert::issuer::now_secs() - chrono::Duration::seconds(120);
     // The key must have been in its signing life when the old lists were signed.
@@ -347,7 +350,7 @@ fn forged_or_untrusted_lists_are_status_unknown() {
     let evil = Issuer::init(evil_dir.path(), "Forger", Some(&base)).unwrap();
     let forged = f.lists.parent().unwrap().join("forged");
     std::fs::create_dir_all(&forged).unwrap();
-    let reg = Registry::open(&f.data).unwrap();
+    let reg = IssuerDb::open(&f.data).unwrap();
     for l in reg.lists().unwrap() {
         let bits = skillcert::status::Bitstring::zeros(l.size as usize);
         let doc = build_signed(
@@ -432,13 +435,13 @@ fn registry_commands_refuse_clearly() {
 
 #[test]
 fn http_source_falls_back_to_stale_cache_only_as_stale() {
-    use skillcert_online::HttpStatusSource;
     use skillcert::verify::StatusSource;
+    use skillcert_online::HttpStatusSource;
     let server = Server::start();
     let f = fixture(&format!("http://127.0.0.1:{}", server.port));
     server.serve_dir(&f.lists);
     let issuer = Issuer::open(&f.data).unwrap();
-    let reg = Registry::open(&f.data).unwrap();
+    let reg = IssuerDb::open(&f.data).unwrap();
     let rec = reg.get(&f.ids[1]).unwrap();
     let entry = skillcert::model::StatusRef {
         purpose: StatusPurpose::Revocation,

@@ -17,7 +17,10 @@ use skillcert::verify::{
 use skillcert::{jcs, proof};
 use std::sync::Arc;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/vc-di-eddsa");
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/vectors/vc-di-eddsa"
+);
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()

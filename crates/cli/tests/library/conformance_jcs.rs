@@ -4,7 +4,10 @@
 
 use skillcert::jcs::{canonicalize, number_to_string, parse_strict};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/rfc8785-jcs");
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/vectors/rfc8785-jcs"
+);
 
 #[test]
 fn inputs_canonicalize_byte_exact() {

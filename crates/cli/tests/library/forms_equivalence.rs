@@ -5,10 +5,10 @@
 
 use crate::common;
 
-use skillcert_qrimage::parse_bytes;
 use skillcert::qr::{self, format};
-use skillcert_qrimage::render;
 use skillcert::verify::{Format, Verdict};
+use skillcert_qrimage::parse_bytes;
+use skillcert_qrimage::render;
 
 #[test]
 fn all_forms_give_the_same_verdict_and_claims() {

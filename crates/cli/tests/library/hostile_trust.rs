@@ -1,14 +1,14 @@
 //! Issue 10, findings 5 and 7: the issuer's own verifier (its server's backend, the CLI without
-//! `--trust`) asks its registry, and only certificates verify as certificates.
+//! `--trust`) asks its database, and only certificates verify as certificates.
 
 use assert_cmd::Command;
 use serde_json::Value;
-use skillcert_qrimage::parse_bytes;
 use skillcert::issuer::{now_secs, Issuer};
-use skillcert_store::registry::Registry;
 use skillcert::request::{CheckedRequest, IssuanceRequest};
-use skillcert_server::backend::Backend;
 use skillcert::verify::{Report, Verdict, Verifier};
+use skillcert_qrimage::parse_bytes;
+use skillcert_server::backend::Backend;
+use skillcert_store::issuer_db::IssuerDb;
 use std::path::Path;
 
 fn request(holder: &str) -> CheckedRequest {
@@ -52,7 +52,7 @@ fn cli_verify(data: &Path, file: &Path, extra: &[&str]) -> (i32, Value) {
 fn finding_5_own_key_unknown_to_registry_is_not_valid() {
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(dir.path(), "Centre", Some("https://verify.example.cn")).unwrap();
-    let registry = Registry::open(dir.path()).unwrap();
+    let registry = IssuerDb::open(dir.path()).unwrap();
     let genuine = registry.issue(&issuer, &request("王一")).unwrap();
     // Signed with the issuer's own key, but never recorded: what a thief of the key makes.
     let forged = issuer.issue_unregistered(&request("王二")).unwrap();
@@ -81,7 +81,7 @@ fn finding_5_own_key_unknown_to_registry_is_not_valid() {
             assert_eq!(r.verdict, Verdict::UntrustedIssuer, "{what} {form}");
             let why = failed(&r, "registry").unwrap();
             assert!(why.contains("never issued here"), "{what} {form}: {why}");
-            // The signature itself is good: only the registry says no.
+            // The signature itself is good: only the issuer's database says no.
             assert!(failed(&r, "signature").is_none(), "{what} {form}");
         }
     }
@@ -117,7 +117,7 @@ fn finding_5_own_key_unknown_to_registry_is_not_valid() {
 fn finding_7_status_list_credential_is_not_a_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(dir.path(), "Centre", Some("https://verify.example.cn")).unwrap();
-    let registry = Registry::open(dir.path()).unwrap();
+    let registry = IssuerDb::open(dir.path()).unwrap();
     registry.issue(&issuer, &request("王一")).unwrap();
     let n = registry.lists().unwrap()[0].number;
     let list = registry.status_list_credential(&issuer, n).unwrap();
@@ -168,7 +168,7 @@ fn jwt(issuer: &Issuer, payload: &Value) -> String {
 fn finding_8_qr_behind_another_host_names_the_issuers_host() {
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(dir.path(), "Centre", Some("https://verify.example.cn")).unwrap();
-    let registry = Registry::open(dir.path()).unwrap();
+    let registry = IssuerDb::open(dir.path()).unwrap();
     let genuine = registry.issue(&issuer, &request("王一")).unwrap();
     let backend = Backend::open(Issuer::open(dir.path()).unwrap()).unwrap();
     let verifier = backend.verifier();

@@ -5,8 +5,8 @@
 
 use crate::common;
 use skillcert::model::levels::Framework;
-use skillcert_print::pdf::{mask_id, PdfError, PrintedCertificate, Printer};
 use skillcert::verify::{UnverifiedCredential, Verdict};
+use skillcert_print::pdf::{mask_id, PdfError, PrintedCertificate, Printer};
 use std::io::Read;
 use std::path::Path;
 use std::process::Command;
@@ -244,8 +244,10 @@ fn of_framework(framework: Framework, level: &str, name: &str) -> PrintedCertifi
     cert.title_en = en.into();
     cert.level = level.into();
     cert.holder_name = name.into();
-    cert.query_addresses =
-        skillcert_print::pdf::default_query_addresses(framework, "https://verify.skills.example.cn");
+    cert.query_addresses = skillcert_print::pdf::default_query_addresses(
+        framework,
+        "https://verify.skills.example.cn",
+    );
     cert
 }
 

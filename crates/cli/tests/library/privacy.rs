@@ -1,5 +1,5 @@
 //! Issue 26: nothing public lets anyone recover the holder's ID number. A certificate issued
-//! through the registry for a known ID, in every public form (QR text and payload bytes, token,
+//! through the issuer's database for a known ID, in every public form (QR text and payload bytes, token,
 //! document as published, verification page HTML, verify answer), is scanned for the ID and for
 //! SHA-256/SHA-512 of it with every string those forms contain ([`privacy_scan::scan`]), and
 //! attacked as the issue did: every ID of the holder's city and birth year (365,000) hashed
@@ -11,8 +11,8 @@
 use super::common;
 use super::privacy_scan::{brute_force, scan};
 use skillcert::model::IdBinding;
-use skillcert_store::registry::{IssueOptions, Registry};
 use skillcert::request::IssuanceRequest;
+use skillcert_store::issuer_db::{IssueOptions, IssuerDb};
 
 const ID: &str = "330602199001011231";
 
@@ -25,11 +25,8 @@ fn public_forms(
     let report = skillcert_qrimage::verify_bytes(verifier, issued.token.as_bytes())
         .map_or_else(|r| r.into_report(), |v| v.into_report());
     assert!(report.valid, "{:?}", report.verdict);
-    let page = skillcert_server::pages::report_page(
-        skillcert_server::i18n::Lang::Zh,
-        &report,
-        "?lang=en",
-    );
+    let page =
+        skillcert_server::pages::report_page(skillcert_server::i18n::Lang::Zh, &report, "?lang=en");
     vec![
         ("qr text", issued.qr_text.clone().into_bytes()),
         ("qr payload", payload),
@@ -49,7 +46,7 @@ fn issue_with_id() -> (
     skillcert::issuer::Issued,
 ) {
     let (dir, issuer, _) = common::reference();
-    let reg = Registry::open(dir.path()).unwrap();
+    let reg = IssuerDb::open(dir.path()).unwrap();
     let (_, checked) = IssuanceRequest::parse(
         r#"{"holder": {"name": "王晓明", "national_id": "330602199001011231"},
              "program": {"name": "数控铣工", "code": "6-18-01-01"},
@@ -108,8 +105,8 @@ fn the_scanner_finds_the_legacy_form_and_the_holder_copy_binds_the_id() {
 /// The register's answers about the certificate, reported with its ID: the query answer (asked
 /// with the right ID) and every exported row.
 fn register_forms(issued: &skillcert::issuer::Issued) -> Vec<(&'static str, Vec<u8>)> {
-    use skillcert_store::register::Register;
     use skillcert::reporting::{CertificateRecord, Item, VerifiedBundle};
+    use skillcert_store::register::Register;
     let dir = tempfile::tempdir().unwrap();
     let reg = Register::open(dir.path(), None).unwrap();
     let now = skillcert::issuer::now_secs();

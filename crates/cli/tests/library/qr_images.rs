@@ -7,9 +7,9 @@ use crate::common;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{imageops, GrayImage, ImageFormat, Luma};
+use skillcert::verify::{Format, Verdict};
 use skillcert_qrimage::parse_bytes;
 use skillcert_qrimage::{read, render};
-use skillcert::verify::{Format, Verdict};
 use std::io::Cursor;
 
 /// Rotates by `deg` degrees with bilinear resampling onto a white canvas that holds it all.

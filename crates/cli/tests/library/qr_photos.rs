@@ -11,12 +11,12 @@
 
 use crate::common;
 
-use skillcert_qrimage::parse_bytes;
 use skillcert::model::parse_time;
 use skillcert::qr::vectors::VERIFY_AT;
-use skillcert_qrimage::{read, render};
 use skillcert::trust::TrustList;
 use skillcert::verify::{Verdict, Verifier};
+use skillcert_qrimage::parse_bytes;
+use skillcert_qrimage::{read, render};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;

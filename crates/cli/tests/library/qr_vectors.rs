@@ -7,9 +7,9 @@ use crate::common;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::Value;
-use skillcert_qrimage::parse_bytes;
 use skillcert::model::{parse_time, Claims};
 use skillcert::qr::vectors::{generate, VERIFY_AT};
+use skillcert_qrimage::parse_bytes;
 
 /// The reference certificate the vectors are made from.
 fn reference_json() -> Vec<u8> {

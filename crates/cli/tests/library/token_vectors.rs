@@ -7,10 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
-use skillcert_qrimage::parse_bytes;
 use skillcert::keys::{public_multibase, SecretKey};
 use skillcert::trust::{TrustList, TrustedIssuer, TrustedKey};
 use skillcert::verify::{Format, Outcome, Report, Verdict, Verifier};
+use skillcert_qrimage::parse_bytes;
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -52,10 +52,8 @@ async fn every_admin_route_needs_the_token() {
     // A service started without an admin token refuses everything.
     let dir = tempfile::tempdir().unwrap();
     let i = skillcert::issuer::Issuer::init(dir.path(), "No Admin", None).unwrap();
-    let st = skillcert_server::AppState::new(
-        skillcert_server::backend::Backend::open(i).unwrap(),
-        None,
-    );
+    let st =
+        skillcert_server::AppState::new(skillcert_server::backend::Backend::open(i).unwrap(), None);
     let r = send(
         &st,
         admin(

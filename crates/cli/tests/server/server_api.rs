@@ -436,10 +436,8 @@ async fn did_document_jwks_and_trust_list() {
     // A did:key issuer has no did:web document.
     let dir = tempfile::tempdir().unwrap();
     let i = skillcert::issuer::Issuer::init(dir.path(), "Key Issuer", None).unwrap();
-    let st = skillcert_server::AppState::new(
-        skillcert_server::backend::Backend::open(i).unwrap(),
-        None,
-    );
+    let st =
+        skillcert_server::AppState::new(skillcert_server::backend::Backend::open(i).unwrap(), None);
     let r = send(&st, req("GET", "/.well-known/did.json", None, "")).await;
     assert_eq!(r.assert_error(404), "not_found");
 }

@@ -104,9 +104,14 @@ async fn issuance_request_is_the_json_schema_file() {
     let doc = send(&f.state, req("GET", "/api/v1/openapi.json", None, ""))
         .await
         .json();
-    let file: Value =
-        serde_json::from_slice(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas/issuance-request.schema.json")).unwrap())
-            .unwrap();
+    let file: Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/issuance-request.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let ours = &doc["components"]["schemas"]["IssuanceRequest"];
     for k in ["description", "required", "additionalProperties", "not"] {
         assert_eq!(ours[k], file[k], "IssuanceRequest.{k}");

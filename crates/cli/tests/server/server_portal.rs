@@ -10,12 +10,12 @@ use crate::server_support::{qr_path, request_json, Loopback, TOKEN};
 use skillcert::authority::{Authority, Grant};
 use skillcert::issuer::{Issued, Issuer};
 use skillcert::request::IssuanceRequest;
+use skillcert::trust::Scope;
+use skillcert_online::trust_feed::TrustFeed;
 use skillcert_server::admin::token_hash;
 use skillcert_server::backend::{Backend, Change};
 use skillcert_server::portal::Portal;
 use skillcert_server::AppState;
-use skillcert_online::trust_feed::TrustFeed;
-use skillcert::trust::Scope;
 use std::time::Duration;
 
 struct Site {

@@ -10,7 +10,7 @@ use serde_json::json;
 /// U+2000B, CJK Extension B: not in the bundled font (its subset has CJK Ext-A, not B).
 const NOT_IN_FONT: &str = "张\u{2000B}";
 
-/// Everything the registry holds that an issuance would change: row counts of the issuance
+/// Everything the issuer's database holds that an issuance would change: row counts of the issuance
 /// tables and the numbering serials.
 fn registry_snapshot(f: &Fixture) -> Vec<String> {
     let c = rusqlite::Connection::open(f.dir.path().join("registry.sqlite")).unwrap();

@@ -289,13 +289,13 @@ async fn readyz(state: &skillcert_server::AppState) -> (u16, serde_json::Value) 
     (r.status.as_u16(), r.json())
 }
 
-/// Finding 8: `/readyz` says not ready (503 JSON with a reason) while the registry cannot
+/// Finding 8: `/readyz` says not ready (503 JSON with a reason) while the issuer's database cannot
 /// take a write (another writer holds its lock; its file was moved away), ready again once it
 /// can; `/healthz` stays a liveness probe throughout.
 #[tokio::test]
 async fn finding_8_readyz_reports_unwritable_registry() {
     let f = fixture();
-    let db = f.dir.path().join(skillcert_store::registry::REGISTRY_FILE);
+    let db = f.dir.path().join(skillcert_store::issuer_db::REGISTRY_FILE);
     // Another writer holds the write lock: every issuance would wait, then fail.
     let other = rusqlite::Connection::open(&db).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
@@ -306,14 +306,14 @@ async fn finding_8_readyz_reports_unwritable_registry() {
         v["reason"]
             .as_str()
             .unwrap()
-            .contains("registry not writable"),
+            .contains("issuer's database not writable"),
         "{v}"
     );
     let r = send(&f.state, req("GET", "/healthz", None, "")).await;
     assert_eq!(r.status, 200);
     other.execute_batch("ROLLBACK").unwrap();
     assert_eq!(readyz(&f.state).await, (200, json!({"status": "ready"})));
-    // The registry file is gone from the data dir (a success is reused for a moment: wait it out).
+    // The issuer's database file is gone from the data dir (a success is reused for a moment: wait it out).
     std::thread::sleep(
         skillcert_server::ready::REUSE_READY + std::time::Duration::from_millis(100),
     );
@@ -325,7 +325,7 @@ async fn finding_8_readyz_reports_unwritable_registry() {
         v["reason"]
             .as_str()
             .unwrap()
-            .contains("registry not writable"),
+            .contains("issuer's database not writable"),
         "{v}"
     );
     assert!(!v["reason"]
@@ -478,7 +478,7 @@ async fn finding_8_idempotency_key_resumes_after_a_crash() {
     let issued = done.into_iter().next().unwrap().unwrap();
     drop(claim); // the process dies: no answer stored
     assert_eq!(certificates(), 1);
-    // The retry: the same certificate, byte for byte, and still one in the registry.
+    // The retry: the same certificate, byte for byte, and still one in the issuer's database.
     let r = send(&f.state, keyed(one, "cut-off", &body)).await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert!(r.headers.get("idempotent-replayed").is_none());

@@ -20,7 +20,7 @@ pub struct Fixture {
     pub state: AppState,
 }
 
-/// A did:web issuer with a registry in a fresh temp dir.
+/// A did:web issuer with an issuer's database in a fresh temp dir.
 pub fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     Issuer::init(
@@ -150,7 +150,7 @@ pub fn blank_png() -> Vec<u8> {
 
 /// Verification pages of real certificates for the browser test: (name, path, verdict, words
 /// the banner shows), in Chinese and English: valid, revoked, suspended, expired and
-/// untrusted_issuer. (`status_unknown` needs a registry that cannot be read: see
+/// untrusted_issuer. (`status_unknown` needs an issuer's database that cannot be read: see
 /// [`break_status_lists`].)
 pub fn browser_pages(state: &AppState) -> Vec<(String, String, &'static str, &'static str)> {
     use skillcert_server::backend::Change;
@@ -230,7 +230,7 @@ pub fn browser_pages(state: &AppState) -> Vec<(String, String, &'static str, &'s
     pages
 }
 
-/// Makes the registry's status lists unreadable (its `status_entries` table renamed), so that
+/// Makes the issuer's database's status lists unreadable (its `status_entries` table renamed), so that
 /// every status check of this issuer answers `status_unknown`.
 pub fn break_status_lists(dir: &std::path::Path) {
     let c = rusqlite::Connection::open(dir.join("registry.sqlite")).unwrap();

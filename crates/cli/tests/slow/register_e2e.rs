@@ -10,9 +10,9 @@
 use serde_json::Value;
 use skillcert::authority::{Authority, Grant};
 use skillcert::issuer::Issuer;
-use skillcert_store::register::Register;
-use skillcert_store::registry::Registry;
 use skillcert::trust::Scope;
+use skillcert_store::issuer_db::IssuerDb;
+use skillcert_store::register::Register;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -173,7 +173,7 @@ fn query(url: &str, number: &str, name: &str, id: Option<&str>) -> (u16, Value) 
 
 /// (number, holder name, id) of certificate `i` of an issuer.
 fn cert(data: &Path, i: usize) -> (String, String) {
-    let reg = Registry::open(data).unwrap();
+    let reg = IssuerDb::open(data).unwrap();
     let id = &reg.ids().unwrap()[i];
     let r = reg.get(id).unwrap();
     (r.number.unwrap(), r.holder_name)
@@ -181,7 +181,7 @@ fn cert(data: &Path, i: usize) -> (String, String) {
 
 /// Every item `data`'s issuer holds for `portal_url`, as (key → digest).
 fn all_items(data: &Path) -> HashMap<String, String> {
-    let reg = Registry::open(data).unwrap();
+    let reg = IssuerDb::open(data).unwrap();
     reg.unreported("http://nowhere.invalid", usize::MAX >> 1)
         .unwrap()
         .into_iter()
@@ -208,7 +208,7 @@ fn issuer_id(data: &Path) -> String {
 
 /// Every item `data` has acknowledged from `url` is in the register exactly once.
 fn acknowledged_exactly_once(data: &Path, url: &str, reg: &Register) -> usize {
-    let acked = Registry::open(data).unwrap().acknowledged(url).unwrap();
+    let acked = IssuerDb::open(data).unwrap().acknowledged(url).unwrap();
     let rows = register_rows(reg, &issuer_id(data));
     for (item, digest) in &acked {
         assert_eq!(
@@ -279,7 +279,7 @@ fn two_issuers_report_and_the_query_finds_their_certificates() {
     let (status, _) = query(&p.url, &number, "", None);
     assert_eq!(status, 400);
     // A revocation reported later shows.
-    let reg = Registry::open(&cnc).unwrap();
+    let reg = IssuerDb::open(&cnc).unwrap();
     let id = reg.ids().unwrap()[2].clone();
     ok(sk(&cnc).args(["revoke", &id, "--reason", "forged assessment"]));
     ok(sk(&cnc).args(["report", "--to", &p.url]));
@@ -326,7 +326,7 @@ fn two_issuers_report_and_the_query_finds_their_certificates() {
         "{err}"
     );
     let iss = Issuer::open(&outside).unwrap();
-    let items = Registry::open(&outside)
+    let items = IssuerDb::open(&outside)
         .unwrap()
         .unreported(&p.url, 10)
         .unwrap();

@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use serde_json::Value;
-use skillcert_store::registry::Registry;
+use skillcert_store::issuer_db::IssuerDb;
 use std::path::Path;
 
 fn cmd(data: &Path) -> Command {
@@ -44,7 +44,7 @@ fn sample_roster_bad_rows_and_reruns() {
     let (code, v, _) = batch(&data, sample, &out);
     assert_eq!(code, 0);
     assert_eq!(v["issued"], 6);
-    let reg = Registry::open(&data).unwrap();
+    let reg = IssuerDb::open(&data).unwrap();
     assert_eq!(reg.ids().unwrap().len(), 6);
     // Every certificate verifies offline with the exported lists.
     let lists = tmp.path().join("lists");

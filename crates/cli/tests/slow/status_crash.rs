@@ -1,11 +1,11 @@
 //! Crash safety: `issue-batch` of a few thousand rows (grouped transactions of random sizes,
 //! every core, national certificate numbers) is killed with SIGKILL at random moments, several
-//! times. After every kill the registry is consistent, no status index and no certificate number
-//! is used twice, and every certificate file on disk is in the registry. Then a resumed run
+//! times. After every kill the issuer's database is consistent, no status index and no certificate number
+//! is used twice, and every certificate file on disk is in the issuer's database. Then a resumed run
 //! completes the roster with each row issued exactly once, and each number series holds exactly
 //! the serials 1..n: no number was lost or skipped by a crash.
 
-use skillcert_store::registry::{RecordState, Registry};
+use skillcert_store::issuer_db::{IssuerDb, RecordState};
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -34,7 +34,7 @@ fn write_roster(path: &Path) {
 
 /// The invariants after any crash.
 fn check(data: &Path, out: &Path, round: usize) -> usize {
-    let reg = Registry::open(data).unwrap();
+    let reg = IssuerDb::open(data).unwrap();
     let problems = reg.check_consistency().unwrap();
     assert!(problems.is_empty(), "round {round}: {problems:?}");
     let ids: HashSet<String> = reg.ids().unwrap().into_iter().collect();
@@ -71,7 +71,7 @@ fn check(data: &Path, out: &Path, round: usize) -> usize {
                     let uuid = n.split('.').next().unwrap();
                     assert!(
                         ids.contains(&format!("urn:uuid:{uuid}")),
-                        "round {round}: {n} not in registry"
+                        "round {round}: {n} not in the issuer's database"
                     );
                 }
                 continue;
@@ -79,7 +79,7 @@ fn check(data: &Path, out: &Path, round: usize) -> usize {
             let uuid = name.split('.').next().unwrap();
             assert!(
                 ids.contains(&format!("urn:uuid:{uuid}")),
-                "round {round}: {name} not in registry"
+                "round {round}: {name} not in the issuer's database"
             );
             files += 1;
         }
@@ -171,7 +171,7 @@ fn sigkill_during_issue_batch() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(check(&data, &out, ROUNDS), ROWS);
-    let reg = Registry::open(&data).unwrap();
+    let reg = IssuerDb::open(&data).unwrap();
     assert!(reg.pending().unwrap().is_empty());
     let mut series: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
     for id in reg.ids().unwrap() {
@@ -184,7 +184,7 @@ fn sigkill_during_issue_batch() {
             .push(serial.parse().unwrap());
         assert_eq!(r.state, RecordState::Issued);
         assert!(r.batch_key.is_some());
-        // The document on disk is the one whose hash the registry holds.
+        // The document on disk is the one whose hash the issuer's database holds.
         let uuid = id.trim_start_matches("urn:uuid:");
         let bytes = std::fs::read(out.join(format!("{uuid}.credential.json"))).unwrap();
         let doc = skillcert::jcs::parse_strict(&bytes, 1 << 20).unwrap();

@@ -20,7 +20,7 @@ impl Claims {
     }
 
     /// [`to_document`](Self::to_document) as compact JSON text, written without building it
-    /// (the form the issuer's registry records).
+    /// (the form the issuer's database records).
     pub fn document_json(&self) -> String {
         serde_json::to_string(&Document(self)).unwrap_or_default()
     }

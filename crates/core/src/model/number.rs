@@ -13,7 +13,7 @@
 //! digit. The default scheme writes `{PREFIX}-{YYYY}-{SERIAL}` (`SC-2026-000042`): prefix from
 //! the issuer's config (default `SC`), the year of `validFrom` (UTC), a 6-digit serial.
 //!
-//! A number's **series** is the number without its serial; the registry allocates serials per
+//! A number's **series** is the number without its serial; the issuer's database allocates serials per
 //! series, from 1, never reusing one.
 
 use super::{field_err, Framework, ModelError};

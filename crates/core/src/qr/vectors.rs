@@ -48,7 +48,10 @@ pub const REFERENCE_ISSUER: &str = "did:web:verify.skills.example.cn";
 /// The reference certificate's claims, from its JSON (the caller reads the file).
 fn reference(json: &[u8]) -> Claims {
     let claims = reference_claims(json).expect("the reference certificate");
-    assert_eq!(claims.issuer.id, REFERENCE_ISSUER, "the reference certificate's issuer");
+    assert_eq!(
+        claims.issuer.id, REFERENCE_ISSUER,
+        "the reference certificate's issuer"
+    );
     claims
 }
 

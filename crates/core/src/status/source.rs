@@ -4,7 +4,7 @@
 //! - `HttpStatusSource` (with the `http` feature, in `super::http`, re-exported here): fetches
 //!   `statusListCredential` URLs with an HTTP cache (`super::http_cache`).
 //!
-//! The issuer's own registry answers too (`registry::RegistryStatusSource`, with the
+//! The issuer's own database answers too (`issuer_db::IssuerDbStatusSource`, with the
 //! `registry` feature); the CLI combines them.
 //!
 //! Every list is checked by [`CheckedList::status`]: signed by a trusted key of the

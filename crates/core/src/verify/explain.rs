@@ -49,8 +49,8 @@ pub(super) enum UntrustedWhy {
     Issuer,
     /// The key was not valid for signing at the signing time (retired, compromised).
     KeyWindow,
-    /// The issuer's own registry never recorded the certificate.
-    Registry,
+    /// The issuer's own database never recorded the certificate.
+    IssuerDb,
     /// Under a scheme: the issuer was not accredited for this certificate (outside its scope,
     /// or signed outside its accreditation or while it was suspended).
     Accreditation,
@@ -168,7 +168,7 @@ fn status_change(verdict: Verdict, f: &Facts) -> (String, String) {
 
 fn untrusted(why: Option<UntrustedWhy>) -> (String, String) {
     match why {
-        Some(UntrustedWhy::Registry) => fixed(
+        Some(UntrustedWhy::IssuerDb) => fixed(
             "发证机构没有签发这份证书的记录：它自称来自该机构，但该机构的登记中没有它。请勿采信。",
             "The issuer has no record of issuing this certificate: it claims to come from this \
              issuer, but the issuer's register does not hold it. Do not rely on it.",
@@ -249,7 +249,13 @@ mod tests {
                 "{v}: {zh}"
             );
             assert!(!en.is_empty() && en.is_ascii(), "{v}: {en}");
-            for jargon in ["bit", "registry list", "status list", "urn:", "did:"] {
+            for jargon in [
+                "bit",
+                "issuer's database list",
+                "status list",
+                "urn:",
+                "did:",
+            ] {
                 assert!(!en.contains(jargon), "{v}: {en}");
             }
         }
@@ -258,7 +264,7 @@ mod tests {
             .0
             .contains("2026年12月2日"));
         assert_ne!(
-            untrusted(Some(UntrustedWhy::Registry)),
+            untrusted(Some(UntrustedWhy::IssuerDb)),
             untrusted(Some(UntrustedWhy::Issuer))
         );
     }

@@ -1,4 +1,4 @@
-//! What the verifier asks outside itself: status bits, and the issuer's own registry.
+//! What the verifier asks outside itself: status bits, and the issuer's own database.
 
 use crate::model::{Claims, StatusRef};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ pub struct StatusBit {
     /// Where the list came from (file, URL, cache, registry).
     pub source: String,
     /// When the bit was last set and the reason the issuer published, when the source knows
-    /// them (the issuer's own registry does; a status list credential does not).
+    /// them (the issuer's own database does; a status list credential does not).
     pub change: Option<StatusChange>,
 }
 
@@ -27,17 +27,17 @@ pub struct StatusChange {
     pub public_reason: Option<String>,
 }
 
-/// What an issuer's own registry says of a credential of that issuer.
+/// What an issuer's own database says of a credential of that issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registered {
     /// This source keeps no registry of the credential's issuer (an auditor with only a trust
     /// list, or another issuer): no check.
-    NoRegistry,
-    /// The registry recorded this certificate, with exactly these claims.
+    NoIssuerDb,
+    /// The issuer's database recorded this certificate, with exactly these claims.
     Recorded,
-    /// The registry never recorded it (or recorded other claims under its id): the reason.
+    /// The issuer's database never recorded it (or recorded other claims under its id): the reason.
     NotRecorded(String),
-    /// The registry could not be read: the reason (fail closed: `status_unknown`).
+    /// The issuer's database could not be read: the reason (fail closed: `status_unknown`).
     Unavailable(String),
 }
 
@@ -49,7 +49,7 @@ pub enum Registered {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StatusLookupError {
-    /// No list is at hand for the entry: no file holds it, it is not this registry's, the
+    /// No list is at hand for the entry: no file holds it, it is not this issuer's database's, the
     /// verifier is offline, or there is no status source at all.
     #[error("{0}")]
     NoList(String),
@@ -57,7 +57,7 @@ pub enum StatusLookupError {
     /// was sent.
     #[error("{0}")]
     OriginNotAllowed(String),
-    /// The list could not be had: the server, the network or the registry failed.
+    /// The list could not be had: the server, the network or the issuer's database failed.
     #[error("{0}")]
     Unavailable(String),
     /// A list was had but does not count for this entry: malformed, not signed by a trusted
@@ -66,7 +66,7 @@ pub enum StatusLookupError {
     Refused(String),
 }
 
-/// Where status lists come from: files, HTTP with a cache, the local registry.
+/// Where status lists come from: files, HTTP with a cache, the local issuer's database.
 pub trait StatusSource: Send + Sync {
     /// The status bit of `entry` for a credential of `issuer_id`. `Err` says why it could not
     /// be found (the verifier then reports `status_unknown`).
@@ -77,16 +77,16 @@ pub trait StatusSource: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<StatusBit, StatusLookupError>;
 
-    /// Whether the registry of `issuer_id`, if this source holds it, recorded the certificate
+    /// Whether the issuer's database of `issuer_id`, if this source holds it, recorded the certificate
     /// `credential_id` with `claims` (`None`: not in skillcert's claim form). Sources without
-    /// a registry keep the default, [`Registered::NoRegistry`].
+    /// an issuer's database keep the default, [`Registered::NoIssuerDb`].
     fn registered(
         &self,
         _issuer_id: &str,
         _credential_id: Option<&str>,
         _claims: Option<&Claims>,
     ) -> Registered {
-        Registered::NoRegistry
+        Registered::NoIssuerDb
     }
 }
 

@@ -65,7 +65,8 @@ impl Floor {
             skillcert::private_fs::create_dir_all(dir)
                 .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let v = serde_json::json!({"key": self.key, "validFrom": skillcert::model::format_time(&t)});
+        let v =
+            serde_json::json!({"key": self.key, "validFrom": skillcert::model::format_time(&t)});
         skillcert::private_fs::write_atomic(&self.path, v.to_string().as_bytes())
             .map_err(|e| format!("{}: {e}", self.path.display()))
     }

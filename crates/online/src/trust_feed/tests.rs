@@ -1,7 +1,7 @@
 use super::*;
+use chrono::Duration as Days;
 use skillcert::authority::{Authority, Grant};
 use skillcert::trust::{ScopeFacts, SigningTime};
-use chrono::Duration as Days;
 
 struct Fixture {
     _dirs: Vec<tempfile::TempDir>,
@@ -14,7 +14,8 @@ fn fixture() -> Fixture {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut authority = Authority::init(dirs[0].path(), "HRSS", None, "t").unwrap();
     let issuer =
-        skillcert::issuer::Issuer::init(dirs[1].path(), "CNC", Some("https://cnc.example.cn")).unwrap();
+        skillcert::issuer::Issuer::init(dirs[1].path(), "CNC", Some("https://cnc.example.cn"))
+            .unwrap();
     authority
         .accredit(&issuer.trust_list(), &Grant::default(), "t")
         .unwrap();

@@ -5,11 +5,11 @@
 //! an issuer, so the last few decoded are kept.
 
 use super::{PdfError, PrintedCertificate};
+use image::{imageops::FilterType, DynamicImage, ImageFormat, ImageReader, Limits};
+use krilla::image::Image;
 use skillcert_qrimage::load::{
     png_critical_chunks, sniff, MAX_DECODE_ALLOC, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE,
 };
-use image::{imageops::FilterType, DynamicImage, ImageFormat, ImageReader, Limits};
-use krilla::image::Image;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 

@@ -5,12 +5,12 @@
 use super::draw::{self, mm, Align, Style, ACCENT, GREY, INK};
 use super::images::{Picture, Pictures};
 use super::{PdfError, PrintedCertificate, Printer};
-use skillcert::model::levels::Framework;
 use chrono::NaiveDate;
 use krilla::geom::{Rect, Size, Transform};
 use krilla::page::PageSettings;
 use krilla::surface::Surface;
 use krilla::Document;
+use skillcert::model::levels::Framework;
 
 /// A4 in points.
 const PAGE_W: f32 = 595.28;

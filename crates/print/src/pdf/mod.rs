@@ -16,8 +16,8 @@ mod draw;
 mod images;
 mod layout;
 
-use skillcert::model::levels::{Framework, LevelInfo};
 use chrono::NaiveDate;
+use skillcert::model::levels::{Framework, LevelInfo};
 use std::sync::Arc;
 use thiserror::Error;
 

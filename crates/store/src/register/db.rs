@@ -1,8 +1,8 @@
 //! The register's storage: one [`Db`] trait, implemented over SQLite and PostgreSQL with the
 //! same schema ([`MIGRATIONS`], versioned in code, applied in order inside a transaction).
 
-use skillcert::reporting::Item;
 use serde_json::Value;
+use skillcert::reporting::Item;
 
 /// The schema, one entry per version: (SQLite, PostgreSQL). Items are append-only.
 pub const MIGRATIONS: &[(&str, &str)] = &[(SQLITE_V1, PG_V1), (V2, V2)];

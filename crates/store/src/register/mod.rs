@@ -22,10 +22,10 @@ mod sqlite;
 
 pub use db::{Db, DbError, Refused, StoredItem, MAX_ROWS_PER_NUMBER, MIGRATIONS};
 
-use skillcert::reporting::{sign_receipt, CertificateRecord, Item, StatusChange, VerifiedBundle};
-use skillcert::signer::Signer;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use skillcert::reporting::{sign_receipt, CertificateRecord, Item, StatusChange, VerifiedBundle};
+use skillcert::signer::Signer;
 use std::path::Path;
 
 /// A register over one database.

@@ -129,7 +129,9 @@ pub(super) mod suite {
     use skillcert::signer::KeySigner;
 
     pub(super) fn record(id: &str, number: &str, name: &str) -> Item {
-        Item::Certificate(Box::new(skillcert::reporting::sample_record(id, number, name)))
+        Item::Certificate(Box::new(skillcert::reporting::sample_record(
+            id, number, name,
+        )))
     }
 
     pub(super) fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {

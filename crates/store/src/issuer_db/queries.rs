@@ -1,21 +1,21 @@
-//! The SQL behind [`super::Registry`]. Every multi-statement change runs in one
+//! The SQL behind [`super::IssuerDb`]. Every multi-statement change runs in one
 //! `BEGIN IMMEDIATE` transaction.
 
 use super::{
-    CertStatus, CertificateRecord, Event, IssueOptions, ListInfo, RecordState, RegistryError,
+    CertStatus, CertificateRecord, Event, IssueOptions, IssuerDbError, ListInfo, RecordState,
 };
+use chrono::{DateTime, Utc};
+use rand_core::{OsRng, RngCore};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use skillcert::issuer::{Issuer, IssuerError};
 use skillcert::model::number::{number_in_series, MAX_SERIAL};
 use skillcert::model::{format_time, Claims, StatusPurpose, StatusRef};
 use skillcert::status::credential::{build_signed, list_url};
 use skillcert::status::{Bitstring, MIN_LIST_BITS};
-use chrono::{DateTime, Utc};
-use rand_core::{OsRng, RngCore};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::collections::HashMap;
 
-fn purpose_of(s: &str) -> Result<StatusPurpose, RegistryError> {
-    StatusPurpose::parse(s).ok_or_else(|| RegistryError::Corrupt(format!("purpose {s:?}")))
+fn purpose_of(s: &str) -> Result<StatusPurpose, IssuerDbError> {
+    StatusPurpose::parse(s).ok_or_else(|| IssuerDbError::Corrupt(format!("purpose {s:?}")))
 }
 
 /// Uniform random integer below `n` (rejection sampling on OS randomness).
@@ -36,7 +36,7 @@ fn allocate(
     conn: &Connection,
     purpose: StatusPurpose,
     now: &str,
-) -> Result<(u64, u32), RegistryError> {
+) -> Result<(u64, u32), IssuerDbError> {
     let current: Option<(u64, u32)> = conn
         .query_row(
             "SELECT number, size FROM lists WHERE purpose = ?1 AND used < size ORDER BY number LIMIT 1",
@@ -75,7 +75,7 @@ fn allocate(
     }
     let free: Vec<u32> = (0..size).filter(|&i| !used[i as usize]).collect();
     if free.is_empty() {
-        return Err(RegistryError::Corrupt(format!(
+        return Err(IssuerDbError::Corrupt(format!(
             "list {number} has no free index but is not marked full"
         )));
     }
@@ -88,7 +88,7 @@ fn allocate_number(
     tx: &rusqlite::Transaction<'_>,
     issuer: &Issuer,
     claims: &Claims,
-) -> Result<String, RegistryError> {
+) -> Result<String, IssuerDbError> {
     let series = issuer
         .config()
         .numbering
@@ -113,7 +113,7 @@ fn allocate_number(
         .ok()
         .filter(|s| *s <= MAX_SERIAL)
         .ok_or_else(|| {
-            RegistryError::Invalid(format!(
+            IssuerDbError::Invalid(format!(
                 "series {series} is full: every serial up to {MAX_SERIAL} is used"
             ))
         })?;
@@ -128,7 +128,7 @@ pub(super) fn record(
     claims: &mut Claims,
     now: DateTime<Utc>,
     opts: &IssueOptions<'_>,
-) -> Result<(), RegistryError> {
+) -> Result<(), IssuerDbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     record_in(&tx, issuer, claims, now, opts)?;
     tx.commit()?;
@@ -142,7 +142,7 @@ pub(super) fn record_in(
     claims: &mut Claims,
     now: DateTime<Utc>,
     opts: &IssueOptions<'_>,
-) -> Result<(), RegistryError> {
+) -> Result<(), IssuerDbError> {
     let now_s = format_time(&now);
     let (rl, ri) = allocate(tx, StatusPurpose::Revocation, &now_s)?;
     let (sl, si) = allocate(tx, StatusPurpose::Suspension, &now_s)?;
@@ -201,7 +201,7 @@ pub(super) fn record_in(
         Err(rusqlite::Error::SqliteFailure(e, Some(m)))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            return Err(RegistryError::Invalid(format!(
+            return Err(IssuerDbError::Invalid(format!(
                 "{id}: cannot record ({m}): the id or roster row is already registered"
             )))
         }
@@ -232,7 +232,7 @@ pub(super) fn mark_signed(
     document: &serde_json::Value,
     issuer: &Issuer,
     note: Option<&str>,
-) -> Result<(), RegistryError> {
+) -> Result<(), IssuerDbError> {
     let tx = conn.unchecked_transaction()?;
     mark_signed_in(&tx, id, document, issuer, note)?;
     tx.commit()?;
@@ -246,10 +246,10 @@ pub(super) fn mark_signed_in(
     document: &serde_json::Value,
     issuer: &Issuer,
     note: Option<&str>,
-) -> Result<(), RegistryError> {
+) -> Result<(), IssuerDbError> {
     let hash = hex::encode(
         skillcert::proof::jcs_hash(document)
-            .map_err(|e| RegistryError::Corrupt(format!("signed document: {e}")))?,
+            .map_err(|e| IssuerDbError::Corrupt(format!("signed document: {e}")))?,
     );
     let (state, old): (String, Option<String>) = tx
         .query_row(
@@ -258,7 +258,7 @@ pub(super) fn mark_signed_in(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .ok_or_else(|| RegistryError::NotFound(id.to_owned()))?;
+        .ok_or_else(|| IssuerDbError::NotFound(id.to_owned()))?;
     if state == "issued" && old.as_deref() == Some(hash.as_str()) {
         return Ok(());
     }
@@ -312,16 +312,16 @@ fn record_of(r: &Row<'_>) -> rusqlite::Result<CertificateRecord> {
     })
 }
 
-pub(super) fn get(conn: &Connection, id: &str) -> Result<CertificateRecord, RegistryError> {
+pub(super) fn get(conn: &Connection, id: &str) -> Result<CertificateRecord, IssuerDbError> {
     conn.query_row(&format!("{RECORD_SQL} WHERE c.id = ?1"), [id], record_of)
         .optional()?
-        .ok_or_else(|| RegistryError::NotFound(id.to_owned()))
+        .ok_or_else(|| IssuerDbError::NotFound(id.to_owned()))
 }
 
 pub(super) fn id_of_number(
     conn: &Connection,
     number: &str,
-) -> Result<Option<String>, RegistryError> {
+) -> Result<Option<String>, IssuerDbError> {
     Ok(conn
         .query_row(
             "SELECT id FROM certificates WHERE number = ?1",
@@ -334,7 +334,7 @@ pub(super) fn id_of_number(
 pub(super) fn find_batch_key(
     conn: &Connection,
     key: &str,
-) -> Result<Option<CertificateRecord>, RegistryError> {
+) -> Result<Option<CertificateRecord>, IssuerDbError> {
     Ok(conn
         .query_row(
             &format!("{RECORD_SQL} WHERE c.batch_key = ?1"),
@@ -347,16 +347,16 @@ pub(super) fn find_batch_key(
 pub(super) fn claims_of(
     conn: &Connection,
     id: &str,
-) -> Result<(CertificateRecord, Claims), RegistryError> {
+) -> Result<(CertificateRecord, Claims), IssuerDbError> {
     let rec = get(conn, id)?;
-    let text = claims_json_of(conn, id)?.ok_or_else(|| RegistryError::NotFound(id.to_owned()))?;
+    let text = claims_json_of(conn, id)?.ok_or_else(|| IssuerDbError::NotFound(id.to_owned()))?;
     Ok((rec, parse_claims(id, &text)?))
 }
 
 /// The recorded claims JSON of `id` (`None`: never recorded). A cached statement: this runs
 /// on the first verification of each of the issuer's own certificates
-/// (`Registry::recorded_claims`, through the status source's cache).
-pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
+/// (`IssuerDb::recorded_claims`, through the status source's cache).
+pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<String>, IssuerDbError> {
     Ok(conn
         .prepare_cached("SELECT claims_json FROM certificates WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -364,17 +364,17 @@ pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<Strin
 }
 
 /// The claims of `id` from their recorded JSON.
-pub(super) fn parse_claims(id: &str, text: &str) -> Result<Claims, RegistryError> {
+pub(super) fn parse_claims(id: &str, text: &str) -> Result<Claims, IssuerDbError> {
     let v: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))?;
-    Claims::from_document(&v).map_err(|e| RegistryError::Corrupt(format!("{id}: claims: {e}")))
+        .map_err(|e| IssuerDbError::Corrupt(format!("{id}: claims: {e}")))?;
+    Claims::from_document(&v).map_err(|e| IssuerDbError::Corrupt(format!("{id}: claims: {e}")))
 }
 
 /// The holder's ID number as recorded, with its keyed hash, if an ID was recorded.
 pub(super) fn holder_of(
     conn: &Connection,
     id: &str,
-) -> Result<Option<(String, Option<String>)>, RegistryError> {
+) -> Result<Option<(String, Option<String>)>, IssuerDbError> {
     type Holder = (Option<String>, Option<String>);
     let row: Option<Holder> = conn
         .prepare_cached("SELECT holder_id, holder_id_mac FROM certificates WHERE id = ?1")?
@@ -387,14 +387,14 @@ pub(super) fn holder_of(
 pub(super) fn id_check_of(
     conn: &Connection,
     id: &str,
-) -> Result<Option<(Option<String>, String)>, RegistryError> {
+) -> Result<Option<(Option<String>, String)>, IssuerDbError> {
     Ok(conn
         .prepare_cached("SELECT holder_id_mac, claims_json FROM certificates WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
-pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, RegistryError> {
+pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, IssuerDbError> {
     Ok(conn.query_row(
         "SELECT print_json FROM certificates WHERE id = ?1",
         [id],
@@ -402,7 +402,7 @@ pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, Re
     )?)
 }
 
-pub(super) fn ids_where(conn: &Connection, cond: &str) -> Result<Vec<String>, RegistryError> {
+pub(super) fn ids_where(conn: &Connection, cond: &str) -> Result<Vec<String>, IssuerDbError> {
     let mut q = conn.prepare(&format!(
         "SELECT id FROM certificates WHERE {cond} ORDER BY rowid"
     ))?;
@@ -410,7 +410,7 @@ pub(super) fn ids_where(conn: &Connection, cond: &str) -> Result<Vec<String>, Re
     Ok(ids)
 }
 
-pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<Event>, RegistryError> {
+pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<Event>, IssuerDbError> {
     let mut q = conn.prepare(
         "SELECT seq, action, reason, at, actor, public_reason FROM events WHERE certificate = ?1 \
          ORDER BY seq",
@@ -437,20 +437,20 @@ pub(super) fn change(
     action: &str,
     reasons: (Option<&str>, Option<&str>),
     actor: &str,
-) -> Result<(), RegistryError> {
+) -> Result<(), IssuerDbError> {
     let (reason, public_reason) = reasons;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let rec = get(&tx, id)?;
     let ((list, idx), value) = match (action, rec.status) {
-        (_, CertStatus::Revoked) => return Err(RegistryError::Revoked(id.to_owned())),
+        (_, CertStatus::Revoked) => return Err(IssuerDbError::Revoked(id.to_owned())),
         ("revoke", _) => (rec.revocation, true),
         ("suspend", CertStatus::Suspended) => {
-            return Err(RegistryError::AlreadySuspended(id.to_owned()))
+            return Err(IssuerDbError::AlreadySuspended(id.to_owned()))
         }
         ("suspend", _) => (rec.suspension, true),
         ("reinstate", CertStatus::Suspended) => (rec.suspension, false),
-        ("reinstate", _) => return Err(RegistryError::NotSuspended(id.to_owned())),
-        _ => return Err(RegistryError::Invalid(format!("unknown action {action}"))),
+        ("reinstate", _) => return Err(IssuerDbError::NotSuspended(id.to_owned())),
+        _ => return Err(IssuerDbError::Invalid(format!("unknown action {action}"))),
     };
     tx.execute(
         "UPDATE status_entries SET is_set = ?3 WHERE list = ?1 AND idx = ?2",
@@ -482,7 +482,7 @@ pub(super) fn last_change(
     conn: &Connection,
     list: u64,
     idx: u32,
-) -> Result<Option<(String, Option<String>)>, RegistryError> {
+) -> Result<Option<(String, Option<String>)>, IssuerDbError> {
     let row = conn
         .prepare_cached(
             "SELECT e.at, e.public_reason FROM status_entries s JOIN events e \
@@ -495,7 +495,7 @@ pub(super) fn last_change(
     Ok(row)
 }
 
-pub(super) fn lists(conn: &Connection) -> Result<Vec<ListInfo>, RegistryError> {
+pub(super) fn lists(conn: &Connection) -> Result<Vec<ListInfo>, IssuerDbError> {
     let mut q =
         conn.prepare("SELECT number, purpose, size, used, version FROM lists ORDER BY number")?;
     let rows: Vec<(u64, String, u64, u64, u64)> = q
@@ -516,12 +516,12 @@ pub(super) fn lists(conn: &Connection) -> Result<Vec<ListInfo>, RegistryError> {
         .collect()
 }
 
-fn list_info(conn: &Connection, list: u64) -> Result<ListInfo, RegistryError> {
+fn list_info(conn: &Connection, list: u64) -> Result<ListInfo, IssuerDbError> {
     let row: Option<(String, u64, u64, u64)> = conn
         .prepare_cached("SELECT purpose, size, used, version FROM lists WHERE number = ?1")?
         .query_row([list], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let (p, size, used, version) = row.ok_or(RegistryError::NoSuchList(list))?;
+    let (p, size, used, version) = row.ok_or(IssuerDbError::NoSuchList(list))?;
     Ok(ListInfo {
         number: list,
         purpose: purpose_of(&p)?,
@@ -534,7 +534,7 @@ fn list_info(conn: &Connection, list: u64) -> Result<ListInfo, RegistryError> {
 pub(super) fn list_bits(
     conn: &Connection,
     list: u64,
-) -> Result<(StatusPurpose, Bitstring), RegistryError> {
+) -> Result<(StatusPurpose, Bitstring), IssuerDbError> {
     let info = list_info(conn, list)?;
     let mut bits = Bitstring::zeros(info.size as usize);
     let mut q =
@@ -549,7 +549,7 @@ pub(super) fn list_credential(
     conn: &Connection,
     issuer: &Issuer,
     list: u64,
-) -> Result<serde_json::Value, RegistryError> {
+) -> Result<serde_json::Value, IssuerDbError> {
     let info = list_info(conn, list)?;
     let now = skillcert::issuer::now_secs();
     let ttl = issuer.config().status_ttl_secs.clamp(60, 366 * 86_400) as i64;
@@ -584,7 +584,7 @@ pub(super) fn list_credential(
     Ok(doc)
 }
 
-pub(super) fn check_consistency(conn: &Connection) -> Result<Vec<String>, RegistryError> {
+pub(super) fn check_consistency(conn: &Connection) -> Result<Vec<String>, IssuerDbError> {
     let mut problems = Vec::new();
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if integrity != "ok" {
@@ -597,7 +597,7 @@ pub(super) fn check_consistency(conn: &Connection) -> Result<Vec<String>, Regist
         problems.push(format!("{fk} foreign key violations"));
     }
     let count =
-        |sql: &str| -> Result<i64, RegistryError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+        |sql: &str| -> Result<i64, IssuerDbError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
     let checks = [
         ("certificates without their revocation entry",
          "SELECT COUNT(*) FROM certificates c WHERE NOT EXISTS (SELECT 1 FROM status_entries s WHERE s.list = c.revocation_list AND s.idx = c.revocation_index AND s.certificate = c.id AND s.purpose = 'revocation')"),

@@ -1,15 +1,15 @@
-//! The issuer's registry: every certificate ever issued and every status change, in embedded
+//! The issuer's database: every certificate ever issued and every status change, in embedded
 //! SQLite (`registry.sqlite` in the data dir, WAL mode, `synchronous = FULL`, schema versioned
 //! in [`migrations`]).
 //!
 //! # Issuing and crashes
 //!
-//! [`Registry::issue`] records the certificate (state `pending`, with its claims and its two
+//! [`IssuerDb::issue`] records the certificate (state `pending`, with its claims and its two
 //! status entries) in one transaction *before* anything is signed or written, then signs, then
 //! records the document's SHA-256 (state `issued`). So no certificate file can exist that the
 //! registry does not know. A crash between record and sign leaves a `pending` row: its status
-//! indices stay reserved forever, it shows up in [`Registry::pending`], and
-//! [`Registry::complete`] re-signs it from the recorded claims (same key and time give the
+//! indices stay reserved forever, it shows up in [`IssuerDb::pending`], and
+//! [`IssuerDb::complete`] re-signs it from the recorded claims (same key and time give the
 //! same bytes: Ed25519 is deterministic). `issue-batch` completes pending rows of its roster on
 //! the next run.
 //!
@@ -17,13 +17,13 @@
 //!
 //! Each certificate gets one revocation and one suspension entry, at indices drawn at random
 //! (OS randomness) from the current list of that purpose, never reused; a new list starts when
-//! one is full. Changes ([`Registry::revoke`], [`Registry::suspend`], [`Registry::reinstate`])
+//! one is full. Changes ([`IssuerDb::revoke`], [`IssuerDb::suspend`], [`IssuerDb::reinstate`])
 //! set or clear the bit and append an event (action, reason, time, actor) in one
 //! transaction. Events cannot be updated or deleted (SQL triggers).
 //!
 //! # Serving lists
 //!
-//! [`Registry::status_list_credential`] gives the signed credential of list `n` (served at
+//! [`IssuerDb::status_list_credential`] gives the signed credential of list `n` (served at
 //! `GET /status/{n}`), cached in the database and re-signed when a bit changed, the signing
 //! key changed, or less than half of its freshness limit is left.
 
@@ -34,35 +34,35 @@ mod queries;
 mod reports;
 mod status_source;
 
+use rusqlite::Connection;
+use serde::Serialize;
 use skillcert::issuer::{Issued, Issuer, IssuerError};
 use skillcert::model::{Claims, StatusPurpose};
 use skillcert::request::CheckedRequest;
 use skillcert::status::{Bitstring, StatusError};
-use rusqlite::Connection;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 pub use group::{HolderIdText, NewCertificate, Signed, ToSign};
 pub use reports::{ReceiptCheck, Reported};
-pub use status_source::RegistryStatusSource;
+pub use status_source::IssuerDbStatusSource;
 
-/// File name of the registry in the data dir.
+/// File name of the issuer's database in the data dir.
 pub const REGISTRY_FILE: &str = "registry.sqlite";
 /// How long a write waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Longest reason text accepted for a status change.
 pub const MAX_REASON_CHARS: usize = 500;
 
-/// Errors of the registry.
+/// Errors of the issuer's database.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RegistryError {
+pub enum IssuerDbError {
     /// SQLite failed.
-    #[error("registry: {0}")]
+    #[error("issuer's database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// No certificate with this id.
-    #[error("{0}: no such certificate in the registry")]
+    #[error("{0}: no such certificate in the issuer's database")]
     NotFound(String),
     /// Not a certificate id.
     #[error("{0:?}: not a certificate id or number (expected urn:uuid:<uuid>, a bare UUID, or a certificate number)")]
@@ -83,7 +83,7 @@ pub enum RegistryError {
     #[error("no status list {0}")]
     NoSuchList(u64),
     /// The database does not hold what it must.
-    #[error("registry is inconsistent: {0}")]
+    #[error("issuer's database is inconsistent: {0}")]
     Corrupt(String),
     /// The issuer failed (claims, signing).
     #[error(transparent)]
@@ -125,7 +125,7 @@ pub enum RecordState {
     Issued,
 }
 
-/// One certificate as the registry knows it.
+/// One certificate as the issuer's database knows it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateRecord {
@@ -194,7 +194,7 @@ pub struct ListInfo {
     pub version: u64,
 }
 
-/// A status change ([`Registry::change_status`]).
+/// A status change ([`IssuerDb::change_status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StatusAction {
@@ -217,7 +217,7 @@ impl StatusAction {
     }
 }
 
-/// Options of [`Registry::issue_with`].
+/// Options of [`IssuerDb::issue_with`].
 #[derive(Debug, Clone, Default)]
 pub struct IssueOptions<'a> {
     /// Who issues (recorded in the event). Default `registry`.
@@ -231,10 +231,10 @@ pub struct IssueOptions<'a> {
     pub holder_id: Option<&'a str>,
 }
 
-/// The registry in a data dir. Safe to share between threads (one connection behind a mutex);
+/// The issuer's database in a data dir. Safe to share between threads (one connection behind a mutex);
 /// several processes may open the same registry (SQLite locking, busy timeout 10 s).
 #[derive(Debug)]
-pub struct Registry {
+pub struct IssuerDb {
     conn: Mutex<Connection>,
     path: PathBuf,
 }
@@ -247,7 +247,7 @@ fn parse_claims_text(text: &str) -> Option<Claims> {
 
 /// Parses a certificate id as people give it (command line, admin API path):
 /// `urn:uuid:<uuid>` or the bare UUID, hyphenated, in either case. The one id parser of the
-/// front ends; [`normalize_id`] is it for the registry's keys.
+/// front ends; [`normalize_id`] is it for the issuer's database's keys.
 pub fn parse_id(id: &str) -> Option<uuid::Uuid> {
     let bare = id.strip_prefix("urn:uuid:").unwrap_or(id);
     uuid::Uuid::parse_str(bare)
@@ -255,12 +255,12 @@ pub fn parse_id(id: &str) -> Option<uuid::Uuid> {
         .filter(|_| bare.len() == 36)
 }
 
-/// Normalises a certificate id ([`parse_id`], surrounding spaces ignored) to its registry key
+/// Normalises a certificate id ([`parse_id`], surrounding spaces ignored) to its database key
 /// `urn:uuid:<lower-case>`.
-pub fn normalize_id(id: &str) -> Result<String, RegistryError> {
+pub fn normalize_id(id: &str) -> Result<String, IssuerDbError> {
     parse_id(id.trim())
         .map(|u| format!("urn:uuid:{}", u.hyphenated()))
-        .ok_or_else(|| RegistryError::BadId(id.chars().take(80).collect()))
+        .ok_or_else(|| IssuerDbError::BadId(id.chars().take(80).collect()))
 }
 
 /// Why a status-change reason was refused ([`check_reason`]).
@@ -290,17 +290,17 @@ pub fn check_reason(
     }
 }
 
-/// [`check_reason`] as the registry's own methods (the command line) report it.
-fn cli_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, RegistryError> {
+/// [`check_reason`] as the issuer's database's own methods (the command line) report it.
+fn cli_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, IssuerDbError> {
     check_reason("--reason", reason, required).map_err(|e| match e {
-        ReasonError::Missing => RegistryError::Invalid("--reason: a reason is required".into()),
-        ReasonError::Invalid(e) => RegistryError::Invalid(e.to_string()),
+        ReasonError::Missing => IssuerDbError::Invalid("--reason: a reason is required".into()),
+        ReasonError::Invalid(e) => IssuerDbError::Invalid(e.to_string()),
     })
 }
 
 /// Fails when the issuer's holder-ID secret is gone while certificates carry hashes keyed
 /// with it: a new secret (made on first use) would make every ID check answer "no match".
-fn refuse_lost_id_secret(conn: &Connection, data_dir: &Path) -> Result<(), RegistryError> {
+fn refuse_lost_id_secret(conn: &Connection, data_dir: &Path) -> Result<(), IssuerDbError> {
     let secret = data_dir.join(skillcert::issuer::ID_KEY_FILE);
     if secret.exists() {
         return Ok(());
@@ -313,19 +313,19 @@ fn refuse_lost_id_secret(conn: &Connection, data_dir: &Path) -> Result<(), Regis
     if keyed == 0 {
         return Ok(());
     }
-    Err(RegistryError::Corrupt(format!(
+    Err(IssuerDbError::Corrupt(format!(
         "{} is missing while {keyed} certificate(s) carry ID hashes keyed with it: restore it from \
          the data dir's backup (a new secret would make every ID check fail)",
         secret.display()
     )))
 }
 
-impl Registry {
+impl IssuerDb {
     /// Opens (creating if needed) `registry.sqlite` in `data_dir` and migrates it.
-    pub fn open(data_dir: &Path) -> Result<Registry, RegistryError> {
+    pub fn open(data_dir: &Path) -> Result<IssuerDb, IssuerDbError> {
         let io = |path: &Path| {
             let path = path.display().to_string();
-            move |source| RegistryError::Io { path, source }
+            move |source| IssuerDbError::Io { path, source }
         };
         skillcert::private_fs::create_dir_all(data_dir).map_err(io(data_dir))?;
         let path = data_dir.join(REGISTRY_FILE);
@@ -339,18 +339,18 @@ impl Registry {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
         refuse_lost_id_secret(&conn, data_dir)?;
-        Ok(Registry {
+        Ok(IssuerDb {
             conn: Mutex::new(conn),
             path,
         })
     }
 
-    /// Proves that the registry file takes writes now (the readiness probe): opens it afresh
-    /// (never creating it: a registry file removed or moved away fails), commits its heartbeat
+    /// Proves that the issuer's database file takes writes now (the readiness probe): opens it afresh
+    /// (never creating it: an issuer's database file removed or moved away fails), commits its heartbeat
     /// row in a `BEGIN IMMEDIATE` transaction, waiting at most `wait` for another writer's
     /// lock. Fails on a missing, locked, read-only or full database. Does not take this
     /// registry's own connection, so a slow probe holds up nothing else.
-    pub fn write_probe(&self, wait: std::time::Duration) -> Result<(), RegistryError> {
+    pub fn write_probe(&self, wait: std::time::Duration) -> Result<(), IssuerDbError> {
         use rusqlite::OpenFlags;
         let mut conn = Connection::open_with_flags(
             &self.path,
@@ -380,17 +380,17 @@ impl Registry {
 
     /// Issues a certificate: records it (pending, with its status entries), signs it, records
     /// the document hash. Actor `registry`.
-    pub fn issue(&self, issuer: &Issuer, req: &CheckedRequest) -> Result<Issued, RegistryError> {
+    pub fn issue(&self, issuer: &Issuer, req: &CheckedRequest) -> Result<Issued, IssuerDbError> {
         self.issue_with(issuer, req, &IssueOptions::default())
     }
 
-    /// [`Registry::issue`] with an actor and a batch row key.
+    /// [`IssuerDb::issue`] with an actor and a batch row key.
     pub fn issue_with(
         &self,
         issuer: &Issuer,
         req: &CheckedRequest,
         opts: &IssueOptions<'_>,
-    ) -> Result<Issued, RegistryError> {
+    ) -> Result<Issued, IssuerDbError> {
         let now = skillcert::issuer::now_secs();
         let mut claims = issuer.claims_for(req, now)?;
         {
@@ -407,7 +407,7 @@ impl Registry {
     /// (after a crash), or regenerates the files of an `issued` one. With the same key the
     /// result is byte-identical; after a key rotation it is signed now with the active key and
     /// the new hash is recorded.
-    pub fn complete(&self, issuer: &Issuer, id: &str) -> Result<Issued, RegistryError> {
+    pub fn complete(&self, issuer: &Issuer, id: &str) -> Result<Issued, IssuerDbError> {
         let t = self.to_sign(issuer, id)?;
         let holder_id = t.holder_id.as_ref().map(|h| h.0.as_str());
         let issued = issuer.sign_all_for(t.claims, holder_id, t.at)?;
@@ -423,44 +423,44 @@ impl Registry {
     }
 
     /// Ids of certificates recorded but not known to be signed (crash between record and sign).
-    pub fn pending(&self) -> Result<Vec<String>, RegistryError> {
+    pub fn pending(&self) -> Result<Vec<String>, IssuerDbError> {
         queries::ids_where(&self.lock(), "state = 'pending'")
     }
 
     /// Every certificate id, in issue order.
-    pub fn ids(&self) -> Result<Vec<String>, RegistryError> {
+    pub fn ids(&self) -> Result<Vec<String>, IssuerDbError> {
         queries::ids_where(&self.lock(), "1")
     }
 
     /// The certificate issued for a roster row key, if any.
-    pub fn find_batch_key(&self, key: &str) -> Result<Option<CertificateRecord>, RegistryError> {
+    pub fn find_batch_key(&self, key: &str) -> Result<Option<CertificateRecord>, IssuerDbError> {
         queries::find_batch_key(&self.lock(), key)
     }
 
-    /// The registry id of a certificate given by id (`urn:uuid:…` or bare UUID) or by number
+    /// The issuer's database id of a certificate given by id (`urn:uuid:…` or bare UUID) or by number
     /// (case-insensitive).
-    pub fn resolve(&self, id_or_number: &str) -> Result<String, RegistryError> {
+    pub fn resolve(&self, id_or_number: &str) -> Result<String, IssuerDbError> {
         let s = id_or_number.trim();
         if parse_id(s).is_some() {
             return normalize_id(s);
         }
         let number = s.to_ascii_uppercase();
         if !skillcert::model::number::is_number_shape(&number) {
-            return Err(RegistryError::BadId(s.chars().take(80).collect()));
+            return Err(IssuerDbError::BadId(s.chars().take(80).collect()));
         }
-        queries::id_of_number(&self.lock(), &number)?.ok_or_else(|| RegistryError::NotFound(number))
+        queries::id_of_number(&self.lock(), &number)?.ok_or_else(|| IssuerDbError::NotFound(number))
     }
 
     /// The certificate `id` (`urn:uuid:…` or bare UUID) or number.
-    pub fn get(&self, id: &str) -> Result<CertificateRecord, RegistryError> {
+    pub fn get(&self, id: &str) -> Result<CertificateRecord, IssuerDbError> {
         let id = self.resolve(id)?;
         queries::get(&self.lock(), &id)
     }
 
-    /// The claims recorded for certificate `id`; `None` when the registry never recorded it
+    /// The claims recorded for certificate `id`; `None` when the issuer's database never recorded it
     /// (an id that is not a UUID cannot be recorded either). Verification asks this through
-    /// [`RegistryStatusSource`], which keeps the answer while the registry is unchanged.
-    pub fn recorded_claims(&self, id: &str) -> Result<Option<Claims>, RegistryError> {
+    /// [`IssuerDbStatusSource`], which keeps the answer while the issuer's database is unchanged.
+    pub fn recorded_claims(&self, id: &str) -> Result<Option<Claims>, IssuerDbError> {
         self.recorded_text(id)?
             .map(|(id, text)| queries::parse_claims(&id, &text))
             .transpose()
@@ -468,7 +468,7 @@ impl Registry {
 
     /// The normalized id and recorded claims text of certificate `id`, read with one cached
     /// statement (parsed, where needed, after the connection's lock is released).
-    fn recorded_text(&self, id: &str) -> Result<Option<(String, String)>, RegistryError> {
+    fn recorded_text(&self, id: &str) -> Result<Option<(String, String)>, IssuerDbError> {
         let Ok(id) = normalize_id(id) else {
             return Ok(None);
         };
@@ -477,7 +477,7 @@ impl Registry {
     }
 
     /// Whether `national_id` is the ID the holder of certificate `id_or_number` was issued
-    /// under: compared with the keyed hash the registry recorded, or, for a certificate issued
+    /// under: compared with the keyed hash the issuer's database recorded, or, for a certificate issued
     /// before those existed, with the legacy salted hash its claims carry. An unknown
     /// certificate, a certificate without an ID and a different ID are all `false`, after the
     /// same work (one keyed hash and one SHA-256).
@@ -486,12 +486,12 @@ impl Registry {
         issuer: &Issuer,
         id_or_number: &str,
         national_id: &str,
-    ) -> Result<bool, RegistryError> {
+    ) -> Result<bool, IssuerDbError> {
         let given = skillcert::model::normalise_holder_id(national_id);
         let key = issuer.id_key()?;
         let found = match self.resolve(id_or_number) {
             Ok(id) => queries::id_check_of(&self.lock(), &id)?,
-            Err(RegistryError::NotFound(_) | RegistryError::BadId(_)) => None,
+            Err(IssuerDbError::NotFound(_) | IssuerDbError::BadId(_)) => None,
             Err(e) => return Err(e),
         };
         let (mac, claims) = match found {
@@ -508,7 +508,7 @@ impl Registry {
     }
 
     /// Every event of certificate `id`, oldest first.
-    pub fn history(&self, id: &str) -> Result<Vec<Event>, RegistryError> {
+    pub fn history(&self, id: &str) -> Result<Vec<Event>, IssuerDbError> {
         let id = self.resolve(id)?;
         let conn = self.lock();
         queries::get(&conn, &id)?;
@@ -521,7 +521,7 @@ impl Registry {
         id: &str,
         reason: &str,
         actor: &str,
-    ) -> Result<CertificateRecord, RegistryError> {
+    ) -> Result<CertificateRecord, IssuerDbError> {
         self.change_status(id, StatusAction::Revoke, Some(reason), None, actor)
     }
 
@@ -531,7 +531,7 @@ impl Registry {
         id: &str,
         reason: Option<&str>,
         actor: &str,
-    ) -> Result<CertificateRecord, RegistryError> {
+    ) -> Result<CertificateRecord, IssuerDbError> {
         self.change_status(id, StatusAction::Suspend, reason, None, actor)
     }
 
@@ -541,7 +541,7 @@ impl Registry {
         id: &str,
         reason: Option<&str>,
         actor: &str,
-    ) -> Result<CertificateRecord, RegistryError> {
+    ) -> Result<CertificateRecord, IssuerDbError> {
         self.change_status(id, StatusAction::Reinstate, reason, None, actor)
     }
 
@@ -555,21 +555,21 @@ impl Registry {
         reason: Option<&str>,
         public_reason: Option<&str>,
         actor: &str,
-    ) -> Result<CertificateRecord, RegistryError> {
+    ) -> Result<CertificateRecord, IssuerDbError> {
         let reason = cli_reason(reason, action == StatusAction::Revoke)?;
         let public_reason =
             check_reason("--public-reason", public_reason, false).map_err(|e| match e {
-                ReasonError::Missing => RegistryError::Invalid("--public-reason: empty".into()),
-                ReasonError::Invalid(e) => RegistryError::Invalid(e.to_string()),
+                ReasonError::Missing => IssuerDbError::Invalid("--public-reason: empty".into()),
+                ReasonError::Invalid(e) => IssuerDbError::Invalid(e.to_string()),
             })?;
         if public_reason.is_some() && action == StatusAction::Reinstate {
-            return Err(RegistryError::Invalid(
+            return Err(IssuerDbError::Invalid(
                 "--public-reason: only a revocation or a suspension publishes a reason".into(),
             ));
         }
         let id = self.resolve(id)?;
         let actor = skillcert::model::normalize_text("actor", actor, 200)
-            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            .map_err(|e| IssuerDbError::Invalid(e.to_string()))?;
         let mut conn = self.lock();
         queries::change(
             &mut conn,
@@ -587,19 +587,19 @@ impl Registry {
         &self,
         list: u64,
         idx: u32,
-    ) -> Result<Option<(String, Option<String>)>, RegistryError> {
+    ) -> Result<Option<(String, Option<String>)>, IssuerDbError> {
         queries::last_change(&self.lock(), list, idx)
     }
 
     /// Every status list.
-    pub fn lists(&self) -> Result<Vec<ListInfo>, RegistryError> {
+    pub fn lists(&self) -> Result<Vec<ListInfo>, IssuerDbError> {
         queries::lists(&self.lock())
     }
 
-    /// A value that differs whenever the registry may have changed since it was last taken:
+    /// A value that differs whenever the issuer's database may have changed since it was last taken:
     /// commits by other connections or processes (`PRAGMA data_version`) and rows changed
     /// through this one. Readers that cache (the server's status checks) compare stamps.
-    pub fn change_stamp(&self) -> Result<(i64, u64), RegistryError> {
+    pub fn change_stamp(&self) -> Result<(i64, u64), IssuerDbError> {
         let conn = self.lock();
         let version: i64 = conn
             .prepare_cached("PRAGMA data_version")?
@@ -608,7 +608,7 @@ impl Registry {
     }
 
     /// The purpose and bits of list `list`.
-    pub fn list_status_bits(&self, list: u64) -> Result<(StatusPurpose, Bitstring), RegistryError> {
+    pub fn list_status_bits(&self, list: u64) -> Result<(StatusPurpose, Bitstring), IssuerDbError> {
         queries::list_bits(&self.lock(), list)
     }
 
@@ -619,14 +619,14 @@ impl Registry {
         &self,
         issuer: &Issuer,
         list_number: u64,
-    ) -> Result<serde_json::Value, RegistryError> {
+    ) -> Result<serde_json::Value, IssuerDbError> {
         queries::list_credential(&self.lock(), issuer, list_number)
     }
 
-    /// Checks the registry's invariants; returns the problems found (empty = consistent):
+    /// Checks the issuer's database's invariants; returns the problems found (empty = consistent):
     /// SQLite integrity, two status entries per certificate matching its columns, list usage
     /// counts, status bits equal to the replay of the events, hashes of issued certificates.
-    pub fn check_consistency(&self) -> Result<Vec<String>, RegistryError> {
+    pub fn check_consistency(&self) -> Result<Vec<String>, IssuerDbError> {
         queries::check_consistency(&self.lock())
     }
 }

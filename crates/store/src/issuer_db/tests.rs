@@ -2,10 +2,10 @@ use super::*;
 use skillcert::model::number::NumberingScheme;
 use skillcert::request::IssuanceRequest;
 
-fn setup() -> (tempfile::TempDir, Issuer, Registry) {
+fn setup() -> (tempfile::TempDir, Issuer, IssuerDb) {
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(dir.path(), "Test Centre", Some("https://v.example.cn")).unwrap();
-    let reg = Registry::open(dir.path()).unwrap();
+    let reg = IssuerDb::open(dir.path()).unwrap();
     (dir, issuer, reg)
 }
 
@@ -54,7 +54,7 @@ fn status_changes_and_history() {
     let id = reg.issue(&issuer, &req("A")).unwrap().claims.id_urn();
     assert!(matches!(
         reg.reinstate(&id, None, "t"),
-        Err(RegistryError::NotSuspended(_))
+        Err(IssuerDbError::NotSuspended(_))
     ));
     assert_eq!(
         reg.suspend(&id, Some("audit"), "cli:t").unwrap().status,
@@ -62,7 +62,7 @@ fn status_changes_and_history() {
     );
     assert!(matches!(
         reg.suspend(&id, None, "t"),
-        Err(RegistryError::AlreadySuspended(_))
+        Err(IssuerDbError::AlreadySuspended(_))
     ));
     assert_eq!(
         reg.reinstate(&id, None, "cli:t").unwrap().status,
@@ -70,7 +70,7 @@ fn status_changes_and_history() {
     );
     assert!(matches!(
         reg.revoke(&id, " ", "t"),
-        Err(RegistryError::Invalid(_))
+        Err(IssuerDbError::Invalid(_))
     ));
     assert_eq!(
         reg.revoke(&id, "fraud", "cli:t").unwrap().status,
@@ -78,15 +78,15 @@ fn status_changes_and_history() {
     );
     assert!(matches!(
         reg.reinstate(&id, None, "t"),
-        Err(RegistryError::Revoked(_))
+        Err(IssuerDbError::Revoked(_))
     ));
     assert!(matches!(
         reg.suspend(&id, None, "t"),
-        Err(RegistryError::Revoked(_))
+        Err(IssuerDbError::Revoked(_))
     ));
     assert!(matches!(
         reg.revoke(&id, "again", "t"),
-        Err(RegistryError::Revoked(_))
+        Err(IssuerDbError::Revoked(_))
     ));
     let h = reg.history(&id).unwrap();
     let actions: Vec<&str> = h.iter().map(|e| e.action.as_str()).collect();
@@ -96,16 +96,16 @@ fn status_changes_and_history() {
     let unknown = "urn:uuid:00000000-0000-4000-8000-000000000000";
     assert!(matches!(
         reg.reinstate(unknown, None, "t"),
-        Err(RegistryError::NotFound(_))
+        Err(IssuerDbError::NotFound(_))
     ));
     assert!(matches!(
         reg.get("no such id!"),
-        Err(RegistryError::BadId(_))
+        Err(IssuerDbError::BadId(_))
     ));
     // A word could be a general-form certificate number: looked up, not found.
     assert!(matches!(
         reg.get("nonsense"),
-        Err(RegistryError::NotFound(_))
+        Err(IssuerDbError::NotFound(_))
     ));
     // Events are append-only.
     let conn = reg.lock();
@@ -133,7 +133,7 @@ fn list_credential_reflects_bits_and_is_cached() {
     assert_eq!(bits, l.bits);
     assert!(matches!(
         reg.status_list_credential(&issuer, 999),
-        Err(RegistryError::NoSuchList(999))
+        Err(IssuerDbError::NoSuchList(999))
     ));
 }
 
@@ -249,24 +249,25 @@ fn pending_is_completed() {
 
 #[test]
 fn registry_status_source_sees_every_change() {
-    use super::RegistryStatusSource;
+    use super::IssuerDbStatusSource;
     use skillcert::verify::StatusSource;
     let (d, issuer, reg) = setup();
     let reg = std::sync::Arc::new(reg);
     let a = reg.issue(&issuer, &req("甲")).unwrap();
     let b = reg.issue(&issuer, &req("乙")).unwrap();
     let id = &issuer.config().id;
-    let src = RegistryStatusSource::new(reg.clone(), id, issuer.public_url());
+    let src = IssuerDbStatusSource::new(reg.clone(), id, issuer.public_url());
     let now = chrono::Utc::now();
-    let bit =
-        |c: &skillcert::issuer::Issued, i: usize| src.status(&c.claims.status[i], id, now).unwrap().set;
+    let bit = |c: &skillcert::issuer::Issued, i: usize| {
+        src.status(&c.claims.status[i], id, now).unwrap().set
+    };
     assert!(!bit(&a, 0) && !bit(&a, 1) && !bit(&b, 0));
     // A change through the same registry (the server's admin API).
     reg.revoke(&a.claims.id_urn(), "fraud", "test").unwrap();
     assert!(bit(&a, 0), "revocation through the same connection is seen");
     assert!(!bit(&b, 0));
     // A change through another connection (the CLI while the server runs).
-    let other = Registry::open(d.path()).unwrap();
+    let other = IssuerDb::open(d.path()).unwrap();
     other.suspend(&b.claims.id_urn(), None, "cli").unwrap();
     assert!(bit(&b, 1), "suspension by another connection is seen");
     other.reinstate(&b.claims.id_urn(), None, "cli").unwrap();
@@ -275,7 +276,7 @@ fn registry_status_source_sees_every_change() {
     let c = other.issue(&issuer, &req("丙")).unwrap();
     other.revoke(&c.claims.id_urn(), "error", "cli").unwrap();
     assert!(bit(&c, 0));
-    // A list the registry does not have is an error, not "not revoked".
+    // A list the issuer's database does not have is an error, not "not revoked".
     let mut missing = a.claims.status[0].clone();
     missing.list_url = format!("{}/status/999", issuer.public_url());
     assert!(src.status(&missing, id, now).is_err());
@@ -305,20 +306,20 @@ fn recorded_claims_are_the_issued_ones_and_none_for_unknown_ids() {
         .unwrap();
     assert!(matches!(
         reg.recorded_claims(&a.claims.id_urn()),
-        Err(RegistryError::Corrupt(_))
+        Err(IssuerDbError::Corrupt(_))
     ));
 }
 
 #[test]
 fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
-    use super::RegistryStatusSource;
+    use super::IssuerDbStatusSource;
     use skillcert::verify::{Registered, StatusSource};
     let (d, issuer, reg) = setup();
     let reg = std::sync::Arc::new(reg);
     let a = reg.issue(&issuer, &req("甲")).unwrap();
     let id = a.claims.id_urn();
     let issuer_id = issuer.config().id.clone();
-    let src = RegistryStatusSource::new(reg.clone(), &issuer_id, issuer.public_url());
+    let src = IssuerDbStatusSource::new(reg.clone(), &issuer_id, issuer.public_url());
     let ask = |i: &str, c: &Claims| src.registered(&issuer_id, Some(i), Some(c));
     let recorded = |r: Registered| matches!(r, Registered::Recorded);
     let mut other = a.claims.clone();
@@ -346,7 +347,7 @@ fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
     ));
     assert!(matches!(
         src.registered("did:web:elsewhere.example", Some(&id), Some(&a.claims)),
-        Registered::NoRegistry
+        Registered::NoIssuerDb
     ));
     // The same claims recorded in another layout (pretty-printed, members reordered): the
     // text differs, the content does not. Each rewrite empties the cache.
@@ -354,7 +355,7 @@ fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
     doc.as_object_mut().unwrap().sort_keys();
     let pretty = serde_json::to_string_pretty(&doc).unwrap();
     assert_ne!(pretty, a.claims.document_json());
-    let rewrite = |through: &Registry, text: &str| {
+    let rewrite = |through: &IssuerDb, text: &str| {
         through
             .lock()
             .execute(
@@ -373,7 +374,7 @@ fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
     assert!(recorded(ask(&id, &other)));
     // A change through another connection (the CLI while the server runs) is seen too.
     rewrite(
-        &Registry::open(d.path()).unwrap(),
+        &IssuerDb::open(d.path()).unwrap(),
         &a.claims.document_json(),
     );
     assert!(recorded(ask(&id, &a.claims)));
@@ -437,7 +438,7 @@ fn numbers_are_allocated_per_series_and_found() {
     assert_eq!(reg.history("S000133060200263000002").unwrap().len(), 2);
     assert!(matches!(
         reg.get("S000133060200263000099"),
-        Err(RegistryError::NotFound(_))
+        Err(IssuerDbError::NotFound(_))
     ));
     assert!(reg.check_consistency().unwrap().is_empty());
 }
@@ -447,7 +448,10 @@ fn a_pending_certificate_keeps_its_serial() {
     let (_d, issuer, reg) = setup();
     // A crash between record and sign leaves a pending row holding serial 1.
     let mut claims = issuer
-        .claims_for(&dated_req("甲", "cn-nvq", "3"), skillcert::issuer::now_secs())
+        .claims_for(
+            &dated_req("甲", "cn-nvq", "3"),
+            skillcert::issuer::now_secs(),
+        )
         .unwrap();
     queries::record(
         &mut reg.lock(),
@@ -472,13 +476,13 @@ fn a_pending_certificate_keeps_its_serial() {
 
 #[test]
 fn the_status_source_knows_when_and_the_published_reason() {
-    use super::{RegistryStatusSource, StatusAction};
+    use super::{IssuerDbStatusSource, StatusAction};
     use skillcert::verify::StatusSource;
     let (_d, issuer, reg) = setup();
     let reg = std::sync::Arc::new(reg);
     let a = reg.issue(&issuer, &req("甲")).unwrap();
     let id = &issuer.config().id;
-    let src = RegistryStatusSource::new(reg.clone(), id, issuer.public_url());
+    let src = IssuerDbStatusSource::new(reg.clone(), id, issuer.public_url());
     let now = chrono::Utc::now();
     let bit = |i: usize| src.status(&a.claims.status[i], id, now).unwrap();
     assert_eq!(bit(0).change, None, "nothing set, nothing to tell");
@@ -491,7 +495,7 @@ fn the_status_source_knows_when_and_the_published_reason() {
     assert_eq!(bit(0).change, None, "the revocation bit is not set");
     // A reinstatement clears it; a reason is published only with a revocation or suspension.
     let refused = reg.change_status(&urn, StatusAction::Reinstate, None, Some("x"), "t");
-    assert!(matches!(refused, Err(RegistryError::Invalid(m)) if m.contains("--public-reason")));
+    assert!(matches!(refused, Err(IssuerDbError::Invalid(m)) if m.contains("--public-reason")));
     reg.change_status(&urn, StatusAction::Reinstate, None, None, "t")
         .unwrap();
     assert_eq!(bit(1).change, None);
@@ -518,7 +522,7 @@ fn a_version_3_registry_is_migrated_and_keeps_its_events() {
     reg.revoke(&a.claims.id_urn(), "fraud", "t").unwrap();
     drop(reg);
     // Back to version 3: the column of version 4, the tables of version 5 and the columns of
-    // version 6 removed, as a registry written before them.
+    // version 6 removed, as an issuer's database written before them.
     let conn = rusqlite::Connection::open(d.path().join(REGISTRY_FILE)).unwrap();
     conn.execute_batch(
         "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;
@@ -530,7 +534,7 @@ fn a_version_3_registry_is_migrated_and_keeps_its_events() {
     )
     .unwrap();
     drop(conn);
-    let reg = Registry::open(d.path()).unwrap();
+    let reg = IssuerDb::open(d.path()).unwrap();
     let events = reg.history(&a.claims.id_urn()).unwrap();
     assert_eq!(events.last().unwrap().reason.as_deref(), Some("fraud"));
     assert_eq!(events.last().unwrap().public_reason, None);
@@ -562,7 +566,7 @@ fn a_lost_holder_id_secret_is_refused_once_keyed_hashes_are_recorded() {
     let secret = dir.path().join(skillcert::issuer::ID_KEY_FILE);
     let kept = std::fs::read(&secret).unwrap();
     std::fs::remove_file(&secret).unwrap();
-    let err = Registry::open(dir.path()).unwrap_err().to_string();
+    let err = IssuerDb::open(dir.path()).unwrap_err().to_string();
     assert!(err.contains("holder-id.secret is missing"), "{err}");
     assert!(err.contains("1 certificate"), "{err}");
     assert!(!secret.exists(), "no new secret was made");
@@ -572,7 +576,7 @@ fn a_lost_holder_id_secret_is_refused_once_keyed_hashes_are_recorded() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let reg = Registry::open(dir.path()).unwrap();
+    let reg = IssuerDb::open(dir.path()).unwrap();
     let issuer = Issuer::open(dir.path()).unwrap();
     assert!(reg
         .holder_check(&issuer, &id, "330602199001011231")

@@ -1,35 +1,35 @@
-//! [`RegistryStatusSource`]: the issuer's own registry as a [`StatusSource`] (for its server
+//! [`IssuerDbStatusSource`]: the issuer's own database as a [`StatusSource`] (for its server
 //! and the CLI without `--trust`); it also answers whether a certificate of its issuer was
 //! ever issued here.
 
-use super::Registry;
+use super::IssuerDb;
+use chrono::{DateTime, Utc};
 use skillcert::model::{Claims, StatusPurpose, StatusRef};
 use skillcert::status::{Bitstring, MIN_LIST_BITS};
 use skillcert::verify::{Registered, StatusBit, StatusChange, StatusLookupError, StatusSource};
-use chrono::{DateTime, Utc};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-/// The issuer's own registry: current bits, never stale. Answers only for lists of this
+/// The issuer's own database: current bits, never stale. Answers only for lists of this
 /// issuer (`{public_url}/status/{n}`).
 #[derive(Debug)]
-pub struct RegistryStatusSource {
-    registry: Arc<Registry>,
+pub struct IssuerDbStatusSource {
+    registry: Arc<IssuerDb>,
     issuer_id: String,
     prefix: String,
-    cache: Mutex<RegistryListCache>,
+    cache: Mutex<IssuerDbListCache>,
 }
 
-/// Most entries in each of [`RegistryListCache`]'s maps; past it the map is emptied and
+/// Most entries in each of [`IssuerDbListCache`]'s maps; past it the map is emptied and
 /// refills (a bound on memory whatever ids a caller sends).
 const CACHE_ENTRIES: usize = 4096;
 
-/// The registry's lists and recorded claims as last read, valid while the registry's change
+/// The issuer's database's lists and recorded claims as last read, valid while the issuer's database's change
 /// stamp is the same (any write, by this process or another, empties both).
 #[derive(Debug, Default)]
-struct RegistryListCache {
+struct IssuerDbListCache {
     stamp: Option<(i64, u64)>,
     lists: HashMap<u64, (StatusPurpose, Arc<Bitstring>)>,
     /// Claims recorded under a credential id (as the credential gave it), parsed; `None`
@@ -37,7 +37,7 @@ struct RegistryListCache {
     recorded: HashMap<String, Option<Arc<Claims>>>,
 }
 
-impl RegistryListCache {
+impl IssuerDbListCache {
     /// Empties the cache when `stamp` is not the one it was filled under.
     fn refresh(&mut self, stamp: (i64, u64)) {
         if self.stamp != Some(stamp) {
@@ -48,15 +48,15 @@ impl RegistryListCache {
     }
 }
 
-impl RegistryStatusSource {
+impl IssuerDbStatusSource {
     /// A source over `registry` for the issuer `issuer_id` whose lists live under
     /// `{public_url}/status/`.
-    pub fn new(registry: Arc<Registry>, issuer_id: &str, public_url: &str) -> Self {
-        RegistryStatusSource {
+    pub fn new(registry: Arc<IssuerDb>, issuer_id: &str, public_url: &str) -> Self {
+        IssuerDbStatusSource {
             registry,
             issuer_id: issuer_id.to_owned(),
             prefix: format!("{}/status/", public_url.trim_end_matches('/')),
-            cache: Mutex::new(RegistryListCache::default()),
+            cache: Mutex::new(IssuerDbListCache::default()),
         }
     }
 
@@ -65,7 +65,7 @@ impl RegistryStatusSource {
         issuer_id == self.issuer_id && list_url.starts_with(&self.prefix)
     }
 
-    /// Purpose and bits of list `n`, from the cache while the registry has not changed.
+    /// Purpose and bits of list `n`, from the cache while the issuer's database has not changed.
     fn list(&self, n: u64) -> Result<(StatusPurpose, Arc<Bitstring>), StatusLookupError> {
         self.read_through(
             |c| &mut c.lists,
@@ -80,8 +80,8 @@ impl RegistryStatusSource {
     }
 
     /// The claims recorded under credential id `id` (`None`: never recorded), from the cache
-    /// while the registry has not changed.
-    fn recorded(&self, id: &str) -> Result<Option<Arc<Claims>>, super::RegistryError> {
+    /// while the issuer's database has not changed.
+    fn recorded(&self, id: &str) -> Result<Option<Arc<Claims>>, super::IssuerDbError> {
         self.read_through(
             |c| &mut c.recorded,
             id,
@@ -89,16 +89,16 @@ impl RegistryStatusSource {
         )
     }
 
-    /// The value of `key` in the cache's map `pick`, from the cache while the registry has
+    /// The value of `key` in the cache's map `pick`, from the cache while the issuer's database has
     /// not changed, else `load`ed and kept. The stamp is taken before the load, so a change
     /// racing it only causes one more load, never a stale answer. A map holding
     /// [`CACHE_ENTRIES`] is emptied before it takes one more.
     fn read_through<Q, K, V>(
         &self,
-        pick: fn(&mut RegistryListCache) -> &mut HashMap<K, V>,
+        pick: fn(&mut IssuerDbListCache) -> &mut HashMap<K, V>,
         key: &Q,
-        load: impl FnOnce() -> Result<V, super::RegistryError>,
-    ) -> Result<V, super::RegistryError>
+        load: impl FnOnce() -> Result<V, super::IssuerDbError>,
+    ) -> Result<V, super::IssuerDbError>
     where
         Q: ToOwned<Owned = K> + Eq + Hash + ?Sized,
         K: Borrow<Q> + Eq + Hash,
@@ -124,12 +124,12 @@ impl RegistryStatusSource {
         Ok(value)
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, RegistryListCache> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, IssuerDbListCache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-impl StatusSource for RegistryStatusSource {
+impl StatusSource for IssuerDbStatusSource {
     fn status(
         &self,
         entry: &StatusRef,
@@ -139,14 +139,19 @@ impl StatusSource for RegistryStatusSource {
         use StatusLookupError::{NoList, Refused};
         if issuer_id != self.issuer_id {
             return Err(NoList(format!(
-                "the local registry holds no status of issuer {issuer_id}"
+                "the local issuer's database holds no status of issuer {issuer_id}"
             )));
         }
         let n: u64 = entry
             .list_url
             .strip_prefix(&self.prefix)
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| NoList(format!("{} is not a list of this registry", entry.list_url)))?;
+            .ok_or_else(|| {
+                NoList(format!(
+                    "{} is not a list of this issuer's database",
+                    entry.list_url
+                ))
+            })?;
         let (purpose, bits) = self.list(n)?;
         if purpose != entry.purpose {
             return Err(Refused(format!(
@@ -177,16 +182,16 @@ impl StatusSource for RegistryStatusSource {
         Ok(StatusBit {
             set,
             stale: false,
-            source: format!("registry list {n}"),
+            source: format!("issuer's database list {n}"),
             change,
         })
     }
 
-    /// A certificate of this issuer counts only when the registry recorded it with exactly
+    /// A certificate of this issuer counts only when the issuer's database recorded it with exactly
     /// these claims: a good signature of one of our keys (stolen, retired, backdated) on a
     /// certificate we never recorded, or on other claims under a recorded id, is a forgery.
     /// The recorded claims are compared by content (a record in another layout still counts),
-    /// parsed once per id and kept (as is "never recorded") while the registry is unchanged: a
+    /// parsed once per id and kept (as is "never recorded") while the issuer's database is unchanged: a
     /// verification of a certificate seen before costs one change-stamp query, not a read and
     /// a parse.
     fn registered(
@@ -196,7 +201,7 @@ impl StatusSource for RegistryStatusSource {
         claims: Option<&Claims>,
     ) -> Registered {
         if issuer_id != self.issuer_id {
-            return Registered::NoRegistry;
+            return Registered::NoIssuerDb;
         }
         let never = |what: String| {
             Registered::NotRecorded(format!(
@@ -210,11 +215,11 @@ impl StatusSource for RegistryStatusSource {
             // A holder's copy is the recorded claims plus the ID under its own salt.
             Ok(Some(recorded)) if recorded.same_as_recorded(claims) => Registered::Recorded,
             Ok(Some(_)) => never(format!(
-                "its claims differ from those recorded in the issuer's registry under {id}"
+                "its claims differ from those recorded in the issuer's database under {id}"
             )),
-            Ok(None) => never(format!("{id} is not in the issuer's registry")),
+            Ok(None) => never(format!("{id} is not in the issuer's database")),
             Err(e) => {
-                Registered::Unavailable(format!("the issuer's registry could not be read: {e}"))
+                Registered::Unavailable(format!("the issuer's database could not be read: {e}"))
             }
         }
     }

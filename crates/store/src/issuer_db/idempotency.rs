@@ -5,11 +5,11 @@
 //! crash finds them instead of issuing them again); the answer (status and body) is stored when
 //! the last one is signed, before it is sent. Keys are kept like events: never reused.
 
-use super::{Registry, RegistryError};
-use skillcert::model::format_time;
+use super::{IssuerDb, IssuerDbError};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use skillcert::model::format_time;
 
-/// What the registry holds for an idempotency key.
+/// What the issuer's database holds for an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyState {
     /// Not seen before; reserved now for this request.
@@ -32,7 +32,7 @@ fn state_of(
     conn: &Connection,
     key: &str,
     request_sha256: &str,
-) -> Result<Option<KeyState>, RegistryError> {
+) -> Result<Option<KeyState>, IssuerDbError> {
     let row: Option<(String, Option<u16>, Option<String>)> = conn
         .prepare_cached(
             "SELECT request_sha256, status, response FROM idempotency_keys WHERE key = ?1",
@@ -46,13 +46,13 @@ fn state_of(
     }))
 }
 
-impl Registry {
+impl IssuerDb {
     /// What is held for `key` (`None`: never seen), compared with the request's SHA-256.
     pub fn idempotency_lookup(
         &self,
         key: &str,
         request_sha256: &str,
-    ) -> Result<Option<KeyState>, RegistryError> {
+    ) -> Result<Option<KeyState>, IssuerDbError> {
         state_of(&self.lock(), key, request_sha256)
     }
 
@@ -62,7 +62,7 @@ impl Registry {
         &self,
         key: &str,
         request_sha256: &str,
-    ) -> Result<KeyState, RegistryError> {
+    ) -> Result<KeyState, IssuerDbError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(known) = state_of(&tx, key, request_sha256)? {
@@ -70,7 +70,11 @@ impl Registry {
         }
         tx.execute(
             "INSERT INTO idempotency_keys (key, request_sha256, created_at) VALUES (?1, ?2, ?3)",
-            params![key, request_sha256, format_time(&skillcert::issuer::now_secs())],
+            params![
+                key,
+                request_sha256,
+                format_time(&skillcert::issuer::now_secs())
+            ],
         )?;
         tx.commit()?;
         Ok(KeyState::Reserved)
@@ -83,16 +87,21 @@ impl Registry {
         key: &str,
         status: u16,
         body: &str,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<(), IssuerDbError> {
         let n = self.lock().execute(
             "UPDATE idempotency_keys SET status = ?2, response = ?3, answered_at = ?4
              WHERE key = ?1 AND status IS NULL",
-            params![key, status, body, format_time(&skillcert::issuer::now_secs())],
+            params![
+                key,
+                status,
+                body,
+                format_time(&skillcert::issuer::now_secs())
+            ],
         )?;
         if n == 1 {
             Ok(())
         } else {
-            Err(RegistryError::Invalid(
+            Err(IssuerDbError::Invalid(
                 "idempotency key: not reserved, or already answered".into(),
             ))
         }

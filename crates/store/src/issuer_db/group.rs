@@ -3,16 +3,16 @@
 //! transaction. The crash rules of single issuing hold unchanged (see the module docs of
 //! [`super`]): every certificate is recorded, with its status entries and its number, before
 //! anything of it is signed or written; a crash leaves `pending` rows that
-//! [`Registry::to_sign`] and [`Registry::mark_signed_group`] finish on the next run. Grouping
+//! [`IssuerDb::to_sign`] and [`IssuerDb::mark_signed_group`] finish on the next run. Grouping
 //! only changes how many certificates share one durable commit.
 
-use super::{queries, IssueOptions, Registry, RegistryError};
-use skillcert::issuer::Issuer;
-use skillcert::model::{Claims, StatusPurpose};
+use super::{queries, IssueOptions, IssuerDb, IssuerDbError};
 use chrono::{DateTime, Utc};
 use rusqlite::TransactionBehavior;
+use skillcert::issuer::Issuer;
+use skillcert::model::{Claims, StatusPurpose};
 
-/// One certificate to record ([`Registry::record_group`]).
+/// One certificate to record ([`IssuerDb::record_group`]).
 #[derive(Debug, Clone)]
 pub struct NewCertificate {
     /// Its claims (from [`Issuer::claims_for`]); status entries and number are added.
@@ -26,7 +26,7 @@ pub struct NewCertificate {
     pub holder_id: Option<HolderIdText>,
 }
 
-/// A holder's ID number on its way through the registry: `Debug` never shows it.
+/// A holder's ID number on its way through the issuer's database: `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HolderIdText(pub String);
 
@@ -51,7 +51,7 @@ pub struct ToSign {
     pub holder_id: Option<HolderIdText>,
 }
 
-/// A signed certificate to mark ([`Registry::mark_signed_group`]).
+/// A signed certificate to mark ([`IssuerDb::mark_signed_group`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Signed<'a> {
     /// `urn:uuid:…`.
@@ -62,7 +62,7 @@ pub struct Signed<'a> {
     pub note: Option<&'a str>,
 }
 
-impl Registry {
+impl IssuerDb {
     /// Records every certificate of `items` (state `pending`, status entries, number, `issue`
     /// event) in one transaction: all or none. Returns them ready to sign, in order.
     pub fn record_group(
@@ -70,7 +70,7 @@ impl Registry {
         issuer: &Issuer,
         items: Vec<NewCertificate>,
         actor: &str,
-    ) -> Result<Vec<ToSign>, RegistryError> {
+    ) -> Result<Vec<ToSign>, IssuerDbError> {
         let now = skillcert::issuer::now_secs();
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -98,7 +98,7 @@ impl Registry {
     /// A recorded certificate (pending or issued) ready to be signed again: with the key that
     /// signed it, at its recorded time (Ed25519 is deterministic: the same bytes); after a key
     /// rotation, now with the active key.
-    pub fn to_sign(&self, issuer: &Issuer, id: &str) -> Result<ToSign, RegistryError> {
+    pub fn to_sign(&self, issuer: &Issuer, id: &str) -> Result<ToSign, IssuerDbError> {
         let id = self.resolve(id)?;
         let conn = self.lock();
         let (rec, claims) = queries::claims_of(&conn, &id)?;
@@ -107,7 +107,7 @@ impl Registry {
         let same_key = rec.key_id == issuer.verification_method();
         let (at, note) = if same_key {
             let at = skillcert::model::parse_time("issued_at", &rec.issued_at)
-                .map_err(|e| RegistryError::Corrupt(e.to_string()))?;
+                .map_err(|e| IssuerDbError::Corrupt(e.to_string()))?;
             (at, None)
         } else {
             let note = format!(
@@ -132,7 +132,7 @@ impl Registry {
         &self,
         issuer: &Issuer,
         signed: &[Signed<'_>],
-    ) -> Result<(), RegistryError> {
+    ) -> Result<(), IssuerDbError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for s in signed {
@@ -144,9 +144,9 @@ impl Registry {
 
     /// Status entries and numbers used so far: (revocation entries, suspension entries,
     /// numbered certificates); for tests and reports.
-    pub fn usage(&self) -> Result<(u64, u64, u64), RegistryError> {
+    pub fn usage(&self) -> Result<(u64, u64, u64), IssuerDbError> {
         let conn = self.lock();
-        let count = |purpose: StatusPurpose| -> Result<u64, RegistryError> {
+        let count = |purpose: StatusPurpose| -> Result<u64, IssuerDbError> {
             Ok(conn.query_row(
                 "SELECT COUNT(*) FROM status_entries WHERE purpose = ?1",
                 [purpose.as_str()],

@@ -1,4 +1,4 @@
-//! Finding 7, defence in depth: the registry stores a receipt only when it acknowledges exactly
+//! Finding 7, defence in depth: the issuer's database stores a receipt only when it acknowledges exactly
 //! the items passed, and `verify_receipts` flags a receipt naming another issuer.
 
 use super::*;
@@ -10,10 +10,10 @@ use skillcert::signer::KeySigner;
 
 const PORTAL: &str = "https://portal.example.cn";
 
-fn setup(n: usize) -> (tempfile::TempDir, Issuer, Registry, Vec<Item>) {
+fn setup(n: usize) -> (tempfile::TempDir, Issuer, IssuerDb, Vec<Item>) {
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(dir.path(), "Test Centre", Some("https://v.example.cn")).unwrap();
-    let reg = Registry::open(dir.path()).unwrap();
+    let reg = IssuerDb::open(dir.path()).unwrap();
     for i in 0..n {
         let (_, r) = IssuanceRequest::parse(
             format!(

@@ -1,19 +1,19 @@
 //! The issuer's side of reporting to a register (`skillcert report`): which items a portal has
 //! not acknowledged yet, the receipts it signed, and the check that every receipt still matches
-//! what the registry holds.
+//! what the issuer's database holds.
 //!
 //! An item counts as reported to a portal only once a receipt from that portal, whose
 //! signature verifies with the portal's pinned key, names it with the digest the issuer sent
 //! (`report_acks`). Receipts and acknowledgements are stored in one transaction, so an
 //! interrupted report resumes exactly where the portal's receipts end.
 
-use super::{queries, Registry, RegistryError};
-use skillcert::reporting::{
-    check_receipt_items, verify_receipt, CertificateRecord, Item, Receipt, StatusChange,
-};
+use super::{queries, IssuerDb, IssuerDbError};
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use skillcert::reporting::{
+    check_receipt_items, verify_receipt, CertificateRecord, Item, Receipt, StatusChange,
+};
 
 /// When and in which receipt a certificate's items were acknowledged by a portal.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
@@ -24,11 +24,11 @@ pub struct Reported {
     pub item: String,
     /// When the portal says it stored it.
     pub received: String,
-    /// The receipt's number in this registry.
+    /// The receipt's number in this issuer's database.
     pub receipt: i64,
 }
 
-/// What [`Registry::verify_receipts`] found.
+/// What [`IssuerDb::verify_receipts`] found.
 #[derive(Debug, Clone, Default, serde::Serialize, PartialEq, Eq)]
 pub struct ReceiptCheck {
     /// Receipts checked.
@@ -39,11 +39,11 @@ pub struct ReceiptCheck {
     pub problems: Vec<String>,
 }
 
-impl Registry {
+impl IssuerDb {
     /// Up to `limit` items `portal` has not acknowledged: certificate records first (in order
     /// of issue), then status changes (in order), so that a change never arrives before its
     /// certificate.
-    pub fn unreported(&self, portal: &str, limit: usize) -> Result<Vec<Item>, RegistryError> {
+    pub fn unreported(&self, portal: &str, limit: usize) -> Result<Vec<Item>, IssuerDbError> {
         let conn = self.lock();
         let mut out = Vec::new();
         let ids: Vec<String> = {
@@ -84,12 +84,12 @@ impl Registry {
         portal: &str,
         receipt: &Value,
         sent: &[Item],
-    ) -> Result<usize, RegistryError> {
+    ) -> Result<usize, IssuerDbError> {
         let pinned = self.portal_key(portal)?;
         let r = verify_receipt(receipt, pinned.as_deref())
-            .map_err(|e| RegistryError::Invalid(format!("{portal}: {e}")))?;
+            .map_err(|e| IssuerDbError::Invalid(format!("{portal}: {e}")))?;
         check_receipt_items(&r.items, sent)
-            .map_err(|e| RegistryError::Invalid(format!("{portal}: {e}")))?;
+            .map_err(|e| IssuerDbError::Invalid(format!("{portal}: {e}")))?;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         tx.execute(
@@ -118,7 +118,7 @@ impl Registry {
     }
 
     /// Every item `portal` acknowledged, with the digest its receipt names.
-    pub fn acknowledged(&self, portal: &str) -> Result<Vec<(String, String)>, RegistryError> {
+    pub fn acknowledged(&self, portal: &str) -> Result<Vec<(String, String)>, IssuerDbError> {
         let conn = self.lock();
         let mut q = conn.prepare("SELECT item, digest FROM report_acks WHERE portal = ?1")?;
         let rows = q.query_map([portal.trim_end_matches('/')], |r| {
@@ -128,7 +128,7 @@ impl Registry {
     }
 
     /// The portal's key, once a receipt has pinned it.
-    pub fn portal_key(&self, portal: &str) -> Result<Option<String>, RegistryError> {
+    pub fn portal_key(&self, portal: &str) -> Result<Option<String>, IssuerDbError> {
         Ok(self
             .lock()
             .query_row(
@@ -140,7 +140,7 @@ impl Registry {
     }
 
     /// Where and when the items of certificate `id` were acknowledged.
-    pub fn reported(&self, id: &str) -> Result<Vec<Reported>, RegistryError> {
+    pub fn reported(&self, id: &str) -> Result<Vec<Reported>, IssuerDbError> {
         let conn = self.lock();
         let mut q = conn.prepare_cached(
             "SELECT a.portal, a.item, r.received_at, r.id FROM report_acks a
@@ -161,7 +161,7 @@ impl Registry {
     }
 
     /// A stored receipt by its number.
-    pub fn receipt(&self, number: i64) -> Result<Option<Value>, RegistryError> {
+    pub fn receipt(&self, number: i64) -> Result<Option<Value>, IssuerDbError> {
         let text: Option<String> = self
             .lock()
             .query_row(
@@ -174,9 +174,9 @@ impl Registry {
     }
 
     /// Checks every stored receipt: its signature (with the pinned key of its portal), that it
-    /// names `issuer` (this registry's issuer id), and that every item it names has, in this
+    /// names `issuer` (this issuer's database's issuer id), and that every item it names has, in this
     /// registry now, the digest the portal received.
-    pub fn verify_receipts(&self, issuer: &str) -> Result<ReceiptCheck, RegistryError> {
+    pub fn verify_receipts(&self, issuer: &str) -> Result<ReceiptCheck, IssuerDbError> {
         let rows: Vec<(i64, String, String)> = {
             let conn = self.lock();
             let mut q = conn.prepare("SELECT id, portal, json FROM report_receipts ORDER BY id")?;
@@ -229,8 +229,8 @@ impl Registry {
         Ok(check)
     }
 
-    /// The item with key `key` as this registry holds it now.
-    pub fn item(&self, key: &str) -> Result<Item, RegistryError> {
+    /// The item with key `key` as this issuer's database holds it now.
+    pub fn item(&self, key: &str) -> Result<Item, IssuerDbError> {
         let conn = self.lock();
         if let Some(id) = key.strip_prefix("certificate:") {
             return record_item(&conn, id);
@@ -240,22 +240,22 @@ impl Registry {
             .and_then(|s| s.parse::<i64>().ok())
         {
             Some(seq) => status_item(&conn, seq),
-            None => Err(RegistryError::Invalid(format!("no such item {key}"))),
+            None => Err(IssuerDbError::Invalid(format!("no such item {key}"))),
         }
     }
 }
 
 /// The certificate record of `id`.
-fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, RegistryError> {
+fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, IssuerDbError> {
     let (rec, claims) = queries::claims_of(conn, id)?;
     let issued = skillcert::model::parse_time("issued_at", &rec.issued_at)
-        .map_err(|e| RegistryError::Corrupt(format!("{id}: {e}")))?;
+        .map_err(|e| IssuerDbError::Corrupt(format!("{id}: {e}")))?;
     let sha = rec.document_sha256.clone().unwrap_or_default();
     let holder = match queries::holder_of(conn, id)? {
         None => None,
         Some((holder_id, Some(mac))) => Some((holder_id, report_nonce(&mac))),
         Some((_, None)) => {
-            return Err(RegistryError::Corrupt(format!(
+            return Err(IssuerDbError::Corrupt(format!(
                 "{id}: holder ID without its keyed hash"
             )))
         }
@@ -271,7 +271,7 @@ fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, RegistryEr
 
 /// The nonce sent with a record's holder ID: fixed per certificate (so that reporting it again
 /// gives the same digest), unpredictable without the issuer's holder-ID secret. Derived from
-/// the keyed hash the registry recorded (itself keyed), never from the ID alone.
+/// the keyed hash the issuer's database recorded (itself keyed), never from the ID alone.
 fn report_nonce(mac: &str) -> [u8; 16] {
     let digest = Sha256::digest(format!("skillcert report nonce v1\0{mac}"));
     let mut out = [0u8; 16];
@@ -280,7 +280,7 @@ fn report_nonce(mac: &str) -> [u8; 16] {
 }
 
 /// The status change recorded as event `seq`.
-fn status_item(conn: &rusqlite::Connection, seq: i64) -> Result<Item, RegistryError> {
+fn status_item(conn: &rusqlite::Connection, seq: i64) -> Result<Item, IssuerDbError> {
     let (certificate, action, at): (String, String, String) = conn
         .query_row(
             "SELECT certificate, action, at FROM events WHERE seq = ?1
@@ -289,9 +289,9 @@ fn status_item(conn: &rusqlite::Connection, seq: i64) -> Result<Item, RegistryEr
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?
-        .ok_or_else(|| RegistryError::NotFound(format!("status change {seq}")))?;
+        .ok_or_else(|| IssuerDbError::NotFound(format!("status change {seq}")))?;
     let at = skillcert::model::parse_time("at", &at)
-        .map_err(|e| RegistryError::Corrupt(format!("event {seq}: {e}")))?;
+        .map_err(|e| IssuerDbError::Corrupt(format!("event {seq}: {e}")))?;
     Ok(Item::Status(StatusChange {
         credential_id: certificate,
         change: action,

@@ -2,7 +2,7 @@
 //! applied; [`migrate`] applies the missing ones, each in its own transaction, and refuses a
 //! database written by a newer skillcert.
 
-use super::RegistryError;
+use super::IssuerDbError;
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
@@ -143,12 +143,12 @@ ALTER TABLE certificates ADD COLUMN holder_id_mac TEXT;
 "#;
 
 /// Applies the missing migrations; returns the schema version.
-pub fn migrate(conn: &mut Connection) -> Result<u32, RegistryError> {
+pub fn migrate(conn: &mut Connection) -> Result<u32, IssuerDbError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let latest = MIGRATIONS.len() as u32;
     if current > latest {
-        return Err(RegistryError::Corrupt(format!(
-            "registry schema version {current} is newer than this skillcert knows ({latest})"
+        return Err(IssuerDbError::Corrupt(format!(
+            "issuer's database schema version {current} is newer than this skillcert knows ({latest})"
         )));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
