@@ -1,11 +1,11 @@
 //! Arbitrary bytes as a credential document: form detection, strict JSON parsing, proof
 //! preparation and every verifier check, with a fixed trust list (the W3C vc-di-eddsa vector
-//! issuer, so seeds from `../shared/vectors/vc-di-eddsa/eddsa-jcs-2022` reach the signature
+//! issuer, so seeds from `testdata/vectors/vc-di-eddsa/eddsa-jcs-2022` reach the signature
 //! check) and a fixed clock. Must never panic; whatever comes in ends in exactly one verdict.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skillcert::input::parse_bytes;
+use skillcert_qrimage::parse_bytes;
 use skillcert::trust::TrustList;
 use skillcert::verify::{UnverifiedCredential, Verifier};
 use std::sync::OnceLock;

@@ -10,7 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skillcert::qr::read::{parse_image_within, Budget};
+use skillcert_qrimage::read::{parse_image_within, Budget};
 use std::time::{Duration, Instant};
 
 const BUDGET: Budget = Budget {

@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::Request;
 use libfuzzer_sys::fuzz_target;
-use skillcert::server::{app, backend::Backend, AppState, ROUTES};
+use skillcert_server::{app, backend::Backend, AppState, ROUTES};
 use std::sync::OnceLock;
 use tower::ServiceExt;
 
@@ -17,7 +17,7 @@ fn state() -> &'static (AppState, tokio::runtime::Runtime) {
         let issuer = skillcert::issuer::Issuer::init(&dir, "Fuzz Centre", Some("https://fuzz.example"))
             .or_else(|_| skillcert::issuer::Issuer::open(&dir))
             .unwrap();
-        let hash = skillcert::server::admin::token_hash("sca_fuzz");
+        let hash = skillcert_server::admin::token_hash("sca_fuzz");
         let st = AppState::new(Backend::open(issuer).unwrap(), Some(hash));
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         (st, rt)

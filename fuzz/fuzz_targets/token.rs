@@ -12,5 +12,5 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(u) = UnverifiedCredential::from_token(text) {
         assert!(text.trim().as_bytes().starts_with(u.signed_message()));
     }
-    let _ = skillcert::input::parse_bytes(data);
+    let _ = skillcert_qrimage::parse_bytes(data);
 });

@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
         .build()
         .expect("allowed");
     // A token whose issuer and key the seed list names (signed by the seed issuer key).
-    if let Ok(u) = skillcert::input::parse_bytes(include_bytes!("../seeds/trust_list_token.txt")) {
+    if let Ok(u) = skillcert_qrimage::parse_bytes(include_bytes!("../seeds/trust_list_token.txt")) {
         let r = v.check(u);
         assert_eq!(r.valid, r.verdict == skillcert::verify::Verdict::Valid);
     }
