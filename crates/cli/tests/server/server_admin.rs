@@ -610,6 +610,7 @@ async fn finding_8_admin_auth_before_body() {
 }
 
 #[tokio::test]
+#[ignore = "needs pdftotext (poppler-utils): scripts/test.sh installs it and runs the ignored tests"]
 async fn the_printed_certificate_by_id_and_by_number() {
     let f = fixture();
     let r = send(

@@ -151,6 +151,7 @@ async fn finding_10_admin_batch_refuses_unprintable_rows_by_index_before_recordi
 /// The ID type an admin request gives is the one its page prints (it used to print 居民身份证
 /// for every holder), and the number is checked by that type's rules.
 #[tokio::test]
+#[ignore = "needs pdftotext (poppler-utils): scripts/test.sh installs it and runs the ignored tests"]
 async fn the_admin_apis_id_type_reaches_the_printed_page() {
     let f = fixture();
     let body = json!({
