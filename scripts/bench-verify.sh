@@ -5,18 +5,16 @@
 # template), then verifies them with `skillcert verify --batch` (release build; all cores, and
 # one core through taskset), Python joserfc and node jose (tokens), Python cryptography + rfc8785
 # (documents, signature only), and prints rates and ratios next to the raw Ed25519 rates of this
-# machine (examples/ed25519_rate.rs). Usage: scripts/bench-verify.sh [N] (default 20000).
+# machine (crates/cli/examples/ed25519_rate.rs). Usage: scripts/bench-verify.sh [N] (default 20000).
 # BEFORE=path/to/older/skillcert also runs that binary on the same inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-20000}"
 work="${BENCH_DIR:-target/bench-verify}"
 rm -rf "$work" && mkdir -p "$work/template"
-python3 -c "import joserfc, cryptography, rfc8785" 2>/dev/null \
-  || python3 -m pip install -q joserfc cryptography rfc8785 2>/dev/null \
-  || python3 -m pip install -q --break-system-packages joserfc cryptography rfc8785
-if [ ! -d tests/tooling/node_modules/jose ]; then
-  (cd tests/tooling && npm ci --no-audit --no-fund --loglevel=error)
+PATH="$(scripts/python-tooling.sh):$PATH"
+if [ ! -d crates/cli/tests/tooling/node_modules/jose ]; then
+  (cd crates/cli/tests/tooling && npm ci --no-audit --no-fund --loglevel=error)
 fi
 cargo build --release --quiet --bin skillcert --example ed25519_rate
 bin=target/release/skillcert
@@ -68,7 +66,7 @@ for form in tokens documents qr; do
 done
 read -r cnt secs < <(python3 scripts/bench_verify.py joserfc "$work")
 joserfc=$(echo "$cnt / $secs" | bc -l)
-read -r cnt secs < <(cd tests/tooling && node jose_bench.mjs "../../$work/tokens.txt" "../../$work/jwk.json")
+read -r cnt secs < <(cd crates/cli/tests/tooling && node jose_bench.mjs "../../../../$work/tokens.txt" "../../../../$work/jwk.json")
 jose=$(echo "$cnt / $secs" | bc -l)
 read -r cnt secs < <(python3 scripts/bench_verify.py documents "$work")
 pydocs=$(echo "$cnt / $secs" | bc -l)

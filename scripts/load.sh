@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTP load benchmark of `skillcert serve`: POST /api/v1/verify with vc+jwt tokens, driven by
-# examples/http_load.rs (HTTP/1.1 keep-alive over tokio, no external tool), next to the
+# crates/cli/examples/http_load.rs (HTTP/1.1 keep-alive over tokio, no external tool), next to the
 # single-core CLI `verify --batch` rate measured in the same run. Phases:
 #   1. closed loop (`--max`): CONNECTIONS connections back-to-back for DURATION s; the server
 #      may use both cores; its CPU time is read from /proc, giving requests per CPU-second;

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the fonts shipped for printed certificates (assets/fonts/) and the list of the
-# 通用规范汉字表 (assets/fonts/tgscc-8105.txt). Not run by the tests: its output is committed.
+# Regenerates the fonts shipped for printed certificates (crates/print/assets/fonts/) and the list of the
+# 通用规范汉字表 (crates/print/assets/fonts/tgscc-8105.txt). Not run by the tests: its output is committed.
 #
 # Sources (both Debian packages, fetched with `apt-get download`, nothing installed):
 # - fonts-noto-cjk 1:20220127+repack1-1: Noto Serif CJK SC Regular (face 2 of
-#   NotoSerifCJK-Regular.ttc), SIL Open Font License 1.1 (assets/fonts/OFL.txt). One weight
+#   NotoSerifCJK-Regular.ttc), SIL Open Font License 1.1 (crates/print/assets/fonts/OFL.txt). One weight
 #   only (bold titles are drawn filled and stroked): a second would double the repo's share.
 # - unicode-data 15.0.0-1: the Unihan database; its field kTGH gives each character's serial
 #   number in the 通用规范汉字表 (State Council, 2013), 8,105 characters.
@@ -16,7 +16,7 @@
 # ideographs (U+4E00-9FFF outside the table) would more than double the file (15.6 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=assets/fonts
+out=crates/print/assets/fonts
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL server for the tests (installing Debian's `postgresql` when it
 # is missing) on 127.0.0.1:${SKILLCERT_PG_PORT:-55432}, data in /tmp/skillcert-postgres-PORT, and prints its
-# URL. A second run finds it running and only prints the URL.
+# URL. A second run finds it running and only prints the URL. `scripts/postgres.sh stop` stops it
+# (scripts/test.sh does, when it was the one that started it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${SKILLCERT_PG_PORT:-55432}"
@@ -29,6 +30,15 @@ CREATE DATABASE skillcert OWNER skillcert;
 ALTER ROLE skillcert CREATEDB;
 SQL
 }
+if [ "${1:-}" = status ]; then
+  exec "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"
+fi
+if [ "${1:-}" = stop ]; then
+  if [ -f "$DATA/postmaster.pid" ]; then
+    as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+  fi
+  exit 0
+fi
 if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; then
   roles
   echo "$URL"

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Installs what the photo corpus needs (python3 with pip; Pillow, numpy and zxing-cpp) when it
-# is missing; quick when everything is there.
+# The Python packages the tests drive, in a virtual environment of the clone's own
+# (target/tooling-venv, never the system's site-packages): joserfc, cryptography and rfc8785
+# (the JOSE and trust list interop tests), Pillow, numpy and zxing-cpp (the photo corpus).
+# Prints the environment's bin folder; quick when everything is there.
 set -euo pipefail
-if python3 -c "import PIL, numpy, zxingcpp" >/dev/null 2>&1; then
+cd "$(dirname "$0")/.."
+VENV="${SKILLCERT_VENV:-$PWD/target/tooling-venv}"
+PKGS=(joserfc cryptography rfc8785 pillow numpy zxing-cpp)
+if "$VENV/bin/python3" -c "import joserfc, cryptography, rfc8785, PIL, numpy, zxingcpp" \
+  >/dev/null 2>&1; then
+  echo "$VENV/bin"
   exit 0
 fi
-if ! python3 -m pip --version >/dev/null 2>&1; then
+if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing python3-pip (needed by the photo corpus tests)"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-pip >/dev/null
+  echo "installing python3-venv (needed by the interop and photo corpus tests)" >&2
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
 fi
-echo "installing Pillow, numpy and zxing-cpp (needed by the photo corpus tests)"
-python3 -m pip install -q pillow numpy zxing-cpp 2>/dev/null \
-  || python3 -m pip install -q --break-system-packages pillow numpy zxing-cpp
-python3 -c "import PIL, numpy, zxingcpp"
+echo "installing ${PKGS[*]} into $VENV (needed by the interop and photo corpus tests)" >&2
+python3 -m venv "$VENV" >&2
+"$VENV/bin/python3" -m pip install -q --disable-pip-version-check "${PKGS[@]}" >&2
+"$VENV/bin/python3" -c "import joserfc, cryptography, rfc8785, PIL, numpy, zxingcpp"
+echo "$VENV/bin"

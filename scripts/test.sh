@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite. Installs the external programs some tests drive (zbarimg, an independent
-# QR reader; poppler-utils, to render and read printed certificates; Chromium, for the browser
-# test of the verification page, and fontconfig's fc-list to run it without Chinese fonts; jq
-# and curl, which the README's commands use; node and Python with the independent JOSE and Data
-# Integrity libraries of tests/tooling; zxing-cpp and the Python modules of the photo corpus;
-# PostgreSQL, for the register tests) when they are missing.
+# The whole test suite. A plain `cargo test --workspace` needs only Rust: it runs every test
+# that needs nothing else and lists the others as ignored, each with what it needs. This script
+# installs those outside programs when they are missing and runs every test, ignored ones
+# included (a missing program then fails its test; nothing is skipped):
+#   - zbarimg (zbar-tools), an independent QR reader;
+#   - pdftoppm/pdftotext (poppler-utils), to render and read printed certificates;
+#   - Chromium and fontconfig's fc-list, for the browser test of the verification page;
+#   - jq and curl, which the README's commands use;
+#   - node with the JOSE and Data Integrity libraries of crates/cli/tests/tooling (npm ci);
+#   - Python packages in a virtual environment of the clone's (scripts/python-tooling.sh);
+#   - PostgreSQL, for the register tests (scripts/postgres.sh; stopped again at the end when this
+#     script started it).
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p skillcert`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -15,7 +22,7 @@ command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
 command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
-command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
@@ -24,21 +31,25 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# tests/tooling: node jose and Digital Bazaar's libraries (exactly package-lock.json), again
-# only when the lock file is newer than what npm last installed.
-if [ tests/tooling/package-lock.json -nt tests/tooling/node_modules/.package-lock.json ]; then
-  echo "installing tests/tooling node packages (needed by the interop tests)"
-  (cd tests/tooling && npm ci --no-audit --no-fund --loglevel=error)
+# node jose and Digital Bazaar's libraries (exactly package-lock.json), again only when the lock
+# file is newer than what npm last installed.
+tooling=crates/cli/tests/tooling
+if [ $tooling/package-lock.json -nt $tooling/node_modules/.package-lock.json ]; then
+  echo "installing $tooling node packages (needed by the interop tests)"
+  (cd $tooling && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# Python joserfc, cryptography and rfc8785 (the joserfc and trust list interop tests).
-if ! python3 -c 'import joserfc, cryptography, rfc8785' >/dev/null 2>&1; then
-  echo "installing joserfc, cryptography, rfc8785 (needed by the interop tests)"
-  python3 -m pip install -q joserfc cryptography rfc8785 \
-    || python3 -m pip install -q --break-system-packages joserfc cryptography rfc8785
+# The Python packages, in target/tooling-venv: the tests call `python3` from PATH.
+PATH="$(scripts/python-tooling.sh):$PATH"
+export PATH
+# PostgreSQL: stopped at the end only if this run started it.
+if ! scripts/postgres.sh status >/dev/null 2>&1; then
+  trap 'scripts/postgres.sh stop' EXIT
 fi
-# Pillow, numpy and zxing-cpp for the photo corpus test (tests/library/qr_photos.rs).
-scripts/python-tooling.sh
-# PostgreSQL for the register tests (the same suite runs on SQLite and PostgreSQL).
 SKILLCERT_TEST_POSTGRES="$(scripts/postgres.sh)"
 export SKILLCERT_TEST_POSTGRES
-cargo test "$@"
+# Everything after a `--` among the arguments goes to the test binaries.
+sep=(--)
+for a in "$@"; do
+  [ "$a" = "--" ] && sep=()
+done
+cargo test --workspace "$@" "${sep[@]}" --include-ignored

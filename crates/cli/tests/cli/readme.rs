@@ -34,6 +34,7 @@ fn try_it_blocks(readme: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs jq and curl: scripts/test.sh installs it and runs the ignored tests"]
 fn the_readme_try_it_section_runs_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();

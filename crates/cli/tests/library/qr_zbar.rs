@@ -1,5 +1,6 @@
 //! An independent reader: `zbarimg` (Debian package zbar-tools) decodes our QR PNG to exactly
-//! our QR text. Fails when zbarimg is missing and `CI` is set; skips with a message otherwise.
+//! our QR text. Ignored by a plain `cargo test`; `scripts/test.sh` installs zbarimg and runs it,
+//! and then a missing zbarimg fails the test.
 
 use crate::common;
 
@@ -7,15 +8,13 @@ use skillcert_qrimage::render;
 use std::process::Command;
 
 #[test]
+#[ignore = "needs zbarimg (zbar-tools): scripts/test.sh installs it and runs the ignored tests"]
 fn zbarimg_reads_our_qr_text() {
     let available = Command::new("zbarimg").arg("--version").output().is_ok();
-    if !available {
-        if std::env::var_os("CI").is_some() {
-            panic!("zbarimg is not installed (apt-get install -y zbar-tools)");
-        }
-        eprintln!("SKIPPED: zbarimg is not installed (apt-get install -y zbar-tools)");
-        return;
-    }
+    assert!(
+        available,
+        "zbarimg is not installed (apt-get install -y zbar-tools, or run scripts/test.sh)"
+    );
     let (dir, _issuer, issued) = common::reference();
     for module in [4, 8] {
         let path = dir.path().join(format!("qr-{module}.png"));

