@@ -7,11 +7,11 @@
 //! The text form is core; QR images (finding the code in a photo, rendering PNG and SVG) are
 //! the `skillcert-qrimage` crate's.
 
+mod body;
 pub mod format;
-mod number;
-mod reader;
 pub mod text;
 pub mod vectors;
+mod wire;
 
 use crate::keys::SecretKey;
 use crate::signer::{IssuerSigner, KeySigner, Signer};

@@ -1,24 +1,35 @@
 //! The certificate number in the QR body (see `docs/FORMAT.md`, "Certificate number").
 
-use super::reader::Reader;
-use super::QrError;
+use super::Field;
 use crate::model::number::{china_year, NationalNumber};
 use crate::model::{Claims, Level};
+use crate::qr::wire::{err, Reader};
+use crate::qr::QrError;
 use chrono::{DateTime, Utc};
 
-fn err(at: &str, reason: impl Into<String>) -> QrError {
-    QrError::Payload {
-        at: at.to_owned(),
-        reason: reason.into(),
-    }
-}
+/// Field 19: the certificate number, present when bytes remain after the status entries.
+pub(super) const NUMBER: Field = Field {
+    part: "certificate number",
+    put: |c, out| {
+        if let Some(n) = &c.claims.number {
+            put_number(out, n, &c.claims)?;
+        }
+        Ok(0)
+    },
+    get: |r, _, c| {
+        if r.remaining() > 0 {
+            c.claims.number = Some(read_number(r, &c.claims.level, &c.claims.valid_from)?);
+        }
+        Ok(())
+    },
+};
 
 /// The certificate number, last in the body (absent: nothing). National form: 8 bytes, the
 /// big-endian `u64` `kind × 10^18 + organisation × 10^14 + province × 10^12 + site × 10^6 +
 /// serial` (`kind` 0 = `S`, 1 = `Y`; below 2^63, so the first byte's top bit is 0); year and
 /// level are those of the claims. General form: one byte `0x80 | length` (1–32), then the ASCII
 /// characters.
-pub(super) fn put_number(out: &mut Vec<u8>, n: &str, cl: &Claims) -> Result<(), QrError> {
+fn put_number(out: &mut Vec<u8>, n: &str, cl: &Claims) -> Result<(), QrError> {
     match NationalNumber::parse(n) {
         Some(nn) => {
             let kind = u64::from(nn.kind == 'Y');
@@ -47,7 +58,7 @@ pub(super) fn put_number(out: &mut Vec<u8>, n: &str, cl: &Claims) -> Result<(), 
 }
 
 /// Reads the certificate number (see [`put_number`]); `level` and `valid_from` are the claims'.
-pub(super) fn read_number(
+fn read_number(
     r: &mut Reader<'_>,
     level: &Level,
     valid_from: &DateTime<Utc>,
