@@ -40,7 +40,7 @@ pub fn token_hash(token: &str) -> [u8; 32] {
 /// Checks the bearer token; returns the actor name recorded with changes (a short digest prefix,
 /// never the token).
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    let expected = state.admin_hash.as_ref().ok_or(ApiError::Unauthorized)?;
+    let expected = state.admin_hash().ok_or(ApiError::Unauthorized)?;
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -7,7 +7,7 @@
 use super::bodies::{to_json, ErrorBody, MalformedReport};
 use super::errors::{blocking, content_type, parse_json, ApiError};
 use super::schemas::{Binary, ImageUpload, TextInput, VerifyRequest};
-use super::state::AppState;
+use super::state::{AppState, Site};
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::BytesRejection;
@@ -40,7 +40,11 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
     let rdfc = !image && mentions_rdfc(&bytes);
     // A portal may fetch status lists over the network, and a JSON-LD document costs more
     // than a token: never on the async workers.
-    let report = if !image && !rdfc && bytes.len() <= INLINE_LIMIT && state.portal.is_none() {
+    let report = if !image
+        && !rdfc
+        && bytes.len() <= INLINE_LIMIT
+        && matches!(state.site, Site::Issuer { .. })
+    {
         check(state, &bytes)
     } else {
         let permit = if image {
@@ -70,13 +74,15 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
 /// issuer's own QR text; on a portal as any accredited issuer's, without the check that the
 /// QR points to the issuer's own address (the reader opened the portal on purpose).
 pub async fn verify_qr_payload(state: &AppState, payload: &str) -> Result<Report, ApiError> {
-    let Some(portal) = state.portal.clone() else {
-        let issuer = state.issuer_site()?.issuer();
-        let text = super::backend::qr_text_for(&issuer, payload);
-        return verify_bytes(state, text.into_bytes()).await;
+    let portal = match &state.site {
+        Site::Issuer { backend, .. } => {
+            let text = super::backend::qr_text_for(&backend.issuer(), payload);
+            return verify_bytes(state, text.into_bytes()).await;
+        }
+        Site::Portal(portal) => portal,
     };
     let text = format!("{}/V/{payload}", portal.public_url());
-    let verifier = state.verifier();
+    let verifier = portal.verifier();
     let report = blocking(move || {
         let r = match skillcert_qrimage::parse_bytes(text.as_bytes()) {
             Ok(u) => verifier.check(u.without_qr_address()),

@@ -11,7 +11,7 @@
 
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
-use super::state::AppState;
+use super::state::{AppState, Site};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -103,17 +103,16 @@ async fn run(state: &AppState, client: Option<IpAddr>, asked: Asked) -> Result<b
 
 /// The answer from the issuer's database or the portal's register.
 fn answer(state: &AppState, asked: &Asked) -> Result<bool, ApiError> {
-    if let Some(b) = &state.backend {
-        let issuer = b.issuer();
-        return b
-            .registry()
-            .holder_check(&issuer, &asked.certificate, &asked.id_number)
-            .map_err(|e| ApiError::Internal(e.to_string()));
-    }
-    let portal = state
-        .portal
-        .as_ref()
-        .ok_or_else(|| ApiError::NotFound("this site keeps no certificates".into()))?;
+    let portal = match &state.site {
+        Site::Issuer { backend, .. } => {
+            let issuer = backend.issuer();
+            return backend
+                .registry()
+                .holder_check(&issuer, &asked.certificate, &asked.id_number)
+                .map_err(|e| ApiError::Internal(e.to_string()));
+        }
+        Site::Portal(portal) => portal,
+    };
     let reg = portal
         .register()
         .ok_or_else(|| ApiError::NotFound("this site keeps no certificates".into()))?;

@@ -53,7 +53,7 @@ use axum::Router;
 use errors::ApiError;
 use listen::serve_connections;
 pub use listen::SHUTDOWN_GRACE;
-pub use state::{image_concurrency, AppState, Limits, HEADER_READ_TIMEOUT};
+pub use state::{image_concurrency, AppState, Limits, Site, HEADER_READ_TIMEOUT};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -269,10 +269,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // An issuer's site picks up a key rotated by the CLI while it runs; a portal renews its
     // trust lists before they go stale.
-    let background = match (&state.backend, &state.portal) {
-        (Some(backend), _) => tokio::spawn(reload_loop(backend.clone())),
-        (None, Some(portal)) => tokio::spawn(portal::refresh_loop(portal.clone())),
-        (None, None) => tokio::spawn(async {}),
+    let background = match &state.site {
+        Site::Issuer { backend, .. } => tokio::spawn(reload_loop(backend.clone())),
+        Site::Portal(portal) => tokio::spawn(portal::refresh_loop(portal.clone())),
     };
     let header_timeout = state.limits.header_read_timeout;
     let r = serve_connections(listener, app(state), header_timeout, shutdown).await;

@@ -92,10 +92,7 @@ async fn run_query(
     q: &QueryParams,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
     let start = Instant::now();
-    let portal = state
-        .portal
-        .clone()
-        .ok_or_else(|| ApiError::NotFound("this site keeps no register".into()))?;
+    let portal = state.portal_site()?.clone();
     let client = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
     if let Err(wait) = portal.limiter().check(client, start) {
         return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
@@ -196,9 +193,7 @@ async fn answer_page(
     headers: &HeaderMap,
     q: &QueryParams,
 ) -> Result<Response, ApiError> {
-    if state.portal.is_none() {
-        return Err(ApiError::NotFound("this site keeps no register".into()));
-    }
+    state.portal_site()?;
     let lang = Lang::negotiate(q.lang.as_deref(), headers);
     let client = super::client_ip::of(&state.trusted_proxies, peer, headers);
     let asked = q.number.as_deref().is_some_and(|n| !n.trim().is_empty())

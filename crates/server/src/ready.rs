@@ -15,8 +15,8 @@ use super::backend::Backend;
 use super::bodies::{to_json, Readiness, ReadyBody};
 pub use super::guards::NotReady;
 pub use super::guards::ReadyState;
-use super::state::AppState;
 pub use super::state::MIN_FREE_BYTES;
+use super::state::{AppState, Site};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -85,14 +85,16 @@ pub fn readiness(backend: &Backend, min_free: u64) -> Result<(), NotReady> {
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let min_free = state.limits.min_free_bytes;
-    let r = match (state.backend.clone(), state.portal.clone()) {
-        (Some(backend), _) => tokio::task::spawn_blocking(move || readiness(&backend, min_free))
-            .await
-            .unwrap_or(Err(NotReady::CheckFailed)),
-        (None, Some(portal)) => portal
+    let r = match &state.site {
+        Site::Issuer { backend, .. } => {
+            let backend = backend.clone();
+            tokio::task::spawn_blocking(move || readiness(&backend, min_free))
+                .await
+                .unwrap_or(Err(NotReady::CheckFailed))
+        }
+        Site::Portal(portal) => portal
             .readiness(chrono::Utc::now())
             .map_err(NotReady::TrustList),
-        (None, None) => Err(NotReady::CheckFailed),
     };
     let (status, body) = match r {
         Ok(()) => (

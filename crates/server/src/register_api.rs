@@ -40,10 +40,7 @@ pub async fn post_bundle(
     State(state): State<AppState>,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
-    let portal = state
-        .portal
-        .clone()
-        .ok_or_else(|| ApiError::NotFound("this site keeps no register".into()))?;
+    let portal = state.portal_site()?.clone();
     let permits = portal
         .register()
         .ok_or_else(|| ApiError::NotFound("this portal keeps no register".into()))?

@@ -52,19 +52,47 @@ pub fn rdfc_concurrency() -> usize {
 /// Default of [`Limits::header_read_timeout`].
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a server serves: an issuer's site or a scheme's portal. `serve --trust` makes a
+/// portal, anything else an issuer's site (`--report-to`, an issuer's, conflicts with
+/// `--trust`): one never serves both, and there is always one of them.
+#[derive(Clone)]
+pub enum Site {
+    /// An issuer's site: the issuer, its database and the verifier for its credentials, and
+    /// the admin API.
+    Issuer {
+        /// The issuer and its database.
+        backend: Arc<Backend>,
+        /// SHA-256 of the admin token; `None`: the admin API refuses everything.
+        admin_hash: Option<[u8; 32]>,
+    },
+    /// A scheme's portal: its trust lists, the verifier over them and its register (no issuer,
+    /// so no admin API).
+    Portal(Arc<Portal>),
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Site::Issuer {
+                backend,
+                admin_hash,
+            } => f
+                .debug_struct("Issuer")
+                .field("issuer", &backend.issuer().config().id)
+                .field("admin", &admin_hash.is_some())
+                .finish(),
+            Site::Portal(p) => f.debug_tuple("Portal").field(p).finish(),
+        }
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// An issuer's site: the issuer, its database and the verifier for its credentials
-    /// (`None` for a scheme's portal).
-    pub backend: Option<Arc<Backend>>,
-    /// A scheme's portal: its trust lists and the verifier over them (`None` for an issuer's
-    /// site).
-    pub portal: Option<Arc<Portal>>,
+    /// What this server serves.
+    pub site: Site,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// SHA-256 of the admin token; `None`: the admin API refuses everything.
-    pub admin_hash: Option<[u8; 32]>,
     /// Limits.
     pub limits: Limits,
     /// Image decodes allowed at once; a permit is held by the decoding thread until it stops.
@@ -82,70 +110,69 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field(
-                "issuer",
-                &self
-                    .backend
-                    .as_ref()
-                    .map(|b| b.issuer().config().id.clone()),
-            )
-            .field("portal", &self.portal.is_some())
-            .field("admin", &self.admin_hash.is_some())
+            .field("site", &self.site)
             .finish()
     }
 }
 
 impl AppState {
-    /// The state over a backend, with the SHA-256 of the admin token (if any).
-    pub fn new(backend: Backend, admin_hash: Option<[u8; 32]>) -> AppState {
+    /// The state serving `site`, with the default limits.
+    pub fn with_site(site: Site) -> AppState {
         AppState {
-            backend: Some(Arc::new(backend)),
-            portal: None,
+            site,
             metrics: Arc::new(Metrics::default()),
-            admin_hash,
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             rdfc_permits: Arc::new(tokio::sync::Semaphore::new(rdfc_concurrency())),
             holder_checks: Arc::default(),
             trusted_proxies: Arc::default(),
         }
+    }
+
+    /// An issuer's site over a backend, with the SHA-256 of the admin token (if any).
+    pub fn new(backend: Backend, admin_hash: Option<[u8; 32]>) -> AppState {
+        AppState::with_site(Site::Issuer {
+            backend: Arc::new(backend),
+            admin_hash,
+        })
     }
 
     /// The state of a scheme's portal (no issuer, no admin API).
     pub fn portal(portal: Portal) -> AppState {
-        AppState {
-            backend: None,
-            portal: Some(Arc::new(portal)),
-            metrics: Arc::new(Metrics::default()),
-            admin_hash: None,
-            limits: Limits::default(),
-            image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
-            rdfc_permits: Arc::new(tokio::sync::Semaphore::new(rdfc_concurrency())),
-            holder_checks: Arc::default(),
-            trusted_proxies: Arc::default(),
-        }
+        AppState::with_site(Site::Portal(Arc::new(portal)))
     }
 
     /// The issuer's backend; on a portal, a 404 that says there is no issuer here.
     pub fn issuer_site(&self) -> Result<&Arc<Backend>, ApiError> {
-        self.backend.as_ref().ok_or_else(|| {
-            ApiError::NotFound(
+        match &self.site {
+            Site::Issuer { backend, .. } => Ok(backend),
+            Site::Portal(_) => Err(ApiError::NotFound(
                 "this is a scheme's verification portal: it has no issuer of its own".into(),
-            )
-        })
+            )),
+        }
+    }
+
+    /// The portal; on an issuer's site, a 404 that says there is no register here.
+    pub fn portal_site(&self) -> Result<&Arc<Portal>, ApiError> {
+        match &self.site {
+            Site::Portal(portal) => Ok(portal),
+            Site::Issuer { .. } => Err(ApiError::NotFound("this site keeps no register".into())),
+        }
+    }
+
+    /// SHA-256 of the admin token: an issuer's site's, if it has one; a portal has none.
+    pub fn admin_hash(&self) -> Option<&[u8; 32]> {
+        match &self.site {
+            Site::Issuer { admin_hash, .. } => admin_hash.as_ref(),
+            Site::Portal(_) => None,
+        }
     }
 
     /// The verifier of this site: the issuer's own, or the portal's over its trust lists.
     pub fn verifier(&self) -> Arc<Verifier> {
-        match (&self.backend, &self.portal) {
-            (Some(b), _) => b.verifier(),
-            (None, Some(p)) => p.verifier(),
-            (None, None) => Arc::new(
-                Verifier::builder(skillcert::trust::TrustStore::new())
-                    .allow_empty_trust_list()
-                    .build()
-                    .expect("an empty trust list is allowed"),
-            ),
+        match &self.site {
+            Site::Issuer { backend, .. } => backend.verifier(),
+            Site::Portal(p) => p.verifier(),
         }
     }
 

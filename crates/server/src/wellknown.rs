@@ -4,7 +4,7 @@
 use super::bodies::{to_json, ErrorBody, HealthBody};
 use super::errors::{blocking, ApiError};
 use super::schemas::{DidDocument, JwkSet, StatusListCredential, TrustListDocument};
-use super::state::AppState;
+use super::state::{AppState, Site};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -159,10 +159,9 @@ pub async fn jwks_json(
         (status = 304, description = "not modified (If-None-Match)"),
     ))]
 pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let body = match (&state.backend, &state.portal) {
-        (Some(b), _) => b.issuer().trust_list().to_json_pretty(),
-        (None, Some(p)) => p.trust_json(),
-        (None, None) => skillcert::trust::TrustList::empty().to_json_pretty(),
+    let body = match &state.site {
+        Site::Issuer { backend, .. } => backend.issuer().trust_list().to_json_pretty(),
+        Site::Portal(p) => p.trust_json(),
     };
     cached_json(&headers, body, "application/json", 300)
 }
@@ -207,16 +206,15 @@ pub async fn status_list(
     responses((status = 200, description = "ok", body = HealthBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     // A portal names the authorities of its lists instead of an issuer.
-    let who = match (&state.backend, &state.portal) {
-        (Some(b), _) => b.issuer().config().id.clone(),
-        (None, Some(p)) => p
+    let who = match &state.site {
+        Site::Issuer { backend, .. } => backend.issuer().config().id.clone(),
+        Site::Portal(p) => p
             .feeds()
             .iter()
             .filter_map(|f| f.current())
             .filter_map(|s| s.list().authority.as_ref().map(|a| a.id.clone()))
             .collect::<Vec<_>>()
             .join(" "),
-        (None, None) => String::new(),
     };
     let mut r = to_json(&HealthBody {
         status: "ok",

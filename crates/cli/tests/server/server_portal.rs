@@ -233,7 +233,7 @@ fn portal_verifies_every_accredited_issuer_and_fails_closed() {
     std::fs::write(&list, renewed.to_string()).unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     let third = cnc.issue("周杰", "6-18-01-01");
-    let portal = pstate.portal.clone().unwrap();
+    let portal = pstate.portal_site().unwrap().clone();
     let outcomes = portal.refresh(chrono::Utc::now());
     assert!(matches!(
         outcomes[0],
