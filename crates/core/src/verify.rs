@@ -28,7 +28,7 @@ pub(crate) use credential::Parts;
 pub use credential::{Rejected, UnverifiedCredential, VerifiedCredential};
 pub use error::{ParseError, QrError, TokenError};
 pub use explain::{date_en, date_zh};
-pub use report::{AccreditedBy, Check, Format, Outcome, Report};
+pub use report::{AccreditedBy, Check, CheckName, Format, Outcome, Report};
 pub use source::{
     NoStatusSource, Registered, StatusBit, StatusChange, StatusLookupError, StatusSource,
 };
@@ -161,19 +161,19 @@ impl Verifier {
     fn run(&self, u: &UnverifiedCredential, now: DateTime<Utc>, sigs: &dyn Signatures) -> Report {
         let mut c = Checks::default();
         c.push(
-            "parse",
+            CheckName::Parse,
             Outcome::Pass,
             format!("well-formed {}", format_name(u.format)),
             None,
         );
         match &u.not_certificate {
             None => c.push(
-                "certificate",
+                CheckName::Certificate,
                 Outcome::Pass,
                 "an OpenBadgeCredential about an AchievementSubject".into(),
                 None,
             ),
-            Some(why) => c.fail("certificate", why.clone(), Verdict::Malformed),
+            Some(why) => c.fail(CheckName::Certificate, why.clone(), Verdict::Malformed),
         }
         let (authentic, accredited_by) = self.check_key(u, now, sigs, &mut c);
         self.check_registry(u, &mut c);
@@ -186,7 +186,7 @@ impl Verifier {
             self.check_status(u, now, &mut c);
         } else {
             c.push(
-                "status",
+                CheckName::Status,
                 Outcome::Skip,
                 "not checked: status lists are consulted only for a credential whose signature \
                  and issuer are trusted"
@@ -208,13 +208,7 @@ impl Verifier {
                 .map(|(_, ch)| ch.clone()),
             valid_from: u.valid_from,
             valid_until: u.valid_until,
-            untrusted: deciding_check(&c.checks, verdict).and_then(|name| match name {
-                "issuer" => Some(explain::UntrustedWhy::Issuer),
-                "key_window" => Some(explain::UntrustedWhy::KeyWindow),
-                "registry" => Some(explain::UntrustedWhy::IssuerDb),
-                "accreditation" => Some(explain::UntrustedWhy::Accreditation),
-                _ => None,
-            }),
+            untrusted: deciding_check(&c.checks, verdict).and_then(explain::UntrustedWhy::of),
         };
         Report {
             verdict,
@@ -245,7 +239,7 @@ impl Verifier {
             Ok(f) => {
                 let first = &f[0];
                 c.push(
-                    "issuer",
+                    CheckName::Issuer,
                     Outcome::Pass,
                     match first.source.standing() {
                         crate::trust::Standing::Direct => {
@@ -263,7 +257,7 @@ impl Verifier {
                 f
             }
             Err(e) => {
-                c.fail("issuer", e.to_string(), Verdict::UntrustedIssuer);
+                c.fail(CheckName::Issuer, e.to_string(), Verdict::UntrustedIssuer);
                 // A did:key names its own key: the signature can still be checked.
                 let own = keys::parse_did_key(&u.key_id)
                     .ok()
@@ -271,7 +265,7 @@ impl Verifier {
                 match own.map(|k| failed_proofs(u, &k, sigs)) {
                     Some(failed) => push_signature(u, failed, c),
                     None => c.push(
-                        "signature",
+                        CheckName::Signature,
                         Outcome::Skip,
                         "no trusted key to check the signature with".into(),
                         None,
@@ -346,7 +340,7 @@ impl Verifier {
         let (f, window, accreditation) = pick;
         match window {
             Ok(()) => c.push(
-                "key_window",
+                CheckName::KeyWindow,
                 Outcome::Pass,
                 format!(
                     "key {} was valid at {}",
@@ -355,13 +349,17 @@ impl Verifier {
                 ),
                 None,
             ),
-            Err(e) => c.fail("key_window", e.to_string(), Verdict::UntrustedIssuer),
+            Err(e) => c.fail(
+                CheckName::KeyWindow,
+                e.to_string(),
+                Verdict::UntrustedIssuer,
+            ),
         }
         let issuer = f.found.issuer;
         if f.source.is_signed() || issuer.has_accreditation() {
             match accreditation {
                 Ok(()) => c.push(
-                    "accreditation",
+                    CheckName::Accreditation,
                     Outcome::Pass,
                     format!(
                         "accredited by {} for {}",
@@ -370,7 +368,11 @@ impl Verifier {
                     ),
                     None,
                 ),
-                Err(e) => c.fail("accreditation", e.to_string(), Verdict::UntrustedIssuer),
+                Err(e) => c.fail(
+                    CheckName::Accreditation,
+                    e.to_string(),
+                    Verdict::UntrustedIssuer,
+                ),
             }
         }
         let ok = window.is_ok() && accreditation.is_ok();
@@ -410,13 +412,17 @@ impl Verifier {
         {
             Registered::NoIssuerDb => {}
             Registered::Recorded => c.push(
-                "registry",
+                CheckName::Registry,
                 Outcome::Pass,
                 "recorded in the issuer's database".into(),
                 None,
             ),
-            Registered::NotRecorded(why) => c.fail("registry", why, Verdict::UntrustedIssuer),
-            Registered::Unavailable(why) => c.fail("registry", why, Verdict::StatusUnknown),
+            Registered::NotRecorded(why) => {
+                c.fail(CheckName::Registry, why, Verdict::UntrustedIssuer)
+            }
+            Registered::Unavailable(why) => {
+                c.fail(CheckName::Registry, why, Verdict::StatusUnknown)
+            }
         }
     }
 
@@ -424,21 +430,21 @@ impl Verifier {
     fn check_status(&self, u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
         if u.status.is_empty() {
             c.push(
-                "status",
+                CheckName::Status,
                 Outcome::Skip,
                 "the credential has no status entries".into(),
                 None,
             );
         }
         for entry in &u.status {
-            let name = format!("status.{}", entry.purpose.as_str());
+            let name = CheckName::status_of(entry.purpose);
             let set_verdict = match entry.purpose {
                 StatusPurpose::Revocation => Verdict::Revoked,
                 StatusPurpose::Suspension => Verdict::Suspended,
             };
             match self.status.status(entry, &u.issuer_id, now) {
                 Ok(bit) if bit.stale && !self.accept_stale => c.fail(
-                    &name,
+                    name,
                     format!("status list {} is past its freshness limit", bit.source),
                     Verdict::StatusUnknown,
                 ),
@@ -472,20 +478,20 @@ impl Verifier {
                     if let (true, Some(change)) = (bit.set, bit.change) {
                         c.changes.push((set_verdict, change));
                     }
-                    c.push(&name, outcome, reason, bit.set.then_some(set_verdict));
+                    c.push(name, outcome, reason, bit.set.then_some(set_verdict));
                 }
-                Err(why) => c.fail(&name, why.to_string(), Verdict::StatusUnknown),
+                Err(why) => c.fail(name, why.to_string(), Verdict::StatusUnknown),
             }
         }
     }
 }
 
 /// The name of the first failed check that leads to `verdict`.
-fn deciding_check(checks: &[Check], verdict: Verdict) -> Option<&str> {
+fn deciding_check(checks: &[Check], verdict: Verdict) -> Option<CheckName> {
     checks
         .iter()
         .find(|c| c.outcome == Outcome::Fail && c.fails_as == Some(verdict))
-        .map(|c| c.name.as_str())
+        .map(|c| c.name)
 }
 
 /// For the QR form: whether the URL it was found behind is the issuer's own. A genuine payload
@@ -502,7 +508,7 @@ fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
     let expected = crate::model::address::qr_url_prefix(&expected);
     if actual.eq_ignore_ascii_case(&expected) {
         c.push(
-            "qr_host",
+            CheckName::QrHost,
             Outcome::Pass,
             format!("the QR code points to the issuer's own address {expected}"),
             None,
@@ -514,7 +520,7 @@ fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
             u.issuer_id
         );
         c.notes.push(why.clone());
-        c.push("qr_host", Outcome::Warn, why, None);
+        c.push(CheckName::QrHost, Outcome::Warn, why, None);
     }
 }
 
@@ -522,31 +528,41 @@ fn check_qr_host(u: &UnverifiedCredential, c: &mut Checks) {
 fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
     match u.valid_from {
         Some(t) if now < t => c.fail(
-            "valid_from",
+            CheckName::ValidFrom,
             format!("not valid before {}", format_time(&t)),
             Verdict::NotYetValid,
         ),
         Some(t) => c.push(
-            "valid_from",
+            CheckName::ValidFrom,
             Outcome::Pass,
             format!("valid from {}", format_time(&t)),
             None,
         ),
-        None => c.push("valid_from", Outcome::Skip, "no validFrom".into(), None),
+        None => c.push(
+            CheckName::ValidFrom,
+            Outcome::Skip,
+            "no validFrom".into(),
+            None,
+        ),
     }
     match u.valid_until {
         Some(t) if now >= t => c.fail(
-            "valid_until",
+            CheckName::ValidUntil,
             format!("expired at {}", format_time(&t)),
             Verdict::Expired,
         ),
         Some(t) => c.push(
-            "valid_until",
+            CheckName::ValidUntil,
             Outcome::Pass,
             format!("valid until {}", format_time(&t)),
             None,
         ),
-        None => c.push("valid_until", Outcome::Pass, "no expiry".into(), None),
+        None => c.push(
+            CheckName::ValidUntil,
+            Outcome::Pass,
+            "no expiry".into(),
+            None,
+        ),
     }
 }
 
@@ -554,13 +570,13 @@ fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
 fn push_signature(u: &UnverifiedCredential, failed: Option<String>, c: &mut Checks) {
     match failed {
         None => c.push(
-            "signature",
+            CheckName::Signature,
             Outcome::Pass,
             format!("Ed25519 signature verifies{}", proof_names(u)),
             None,
         ),
         Some(bad) => c.fail(
-            "signature",
+            CheckName::Signature,
             format!(
                 "Ed25519 signature does not verify{bad}: the credential was altered or not \
                  signed by this key"

@@ -231,7 +231,7 @@ pub fn report_page(lang: Lang, r: &Report, switch_href: &str) -> String {
                 Outcome::Skip => "skip",
                 Outcome::Warn => "warn",
             },
-            name: &c.name,
+            name: c.name.as_str(),
             reason: &c.reason,
         })
         .collect();

@@ -12,7 +12,8 @@ use skillcert::keys::{self, SecretKey};
 use skillcert::model::{self, StatusRef};
 use skillcert::trust::TrustList;
 use skillcert::verify::{
-    Outcome, StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict, Verifier,
+    CheckName, Outcome, StatusBit, StatusLookupError, StatusSource, UnverifiedCredential, Verdict,
+    Verifier,
 };
 use skillcert::{jcs, proof};
 use std::sync::Arc;
@@ -120,7 +121,7 @@ const VECTOR_TRUST_LIST: &str = r#"{
 }"#;
 
 /// The outcome of the check named `name`.
-fn outcome(r: &skillcert::verify::Report, name: &str) -> Outcome {
+fn outcome(r: &skillcert::verify::Report, name: CheckName) -> Outcome {
     r.checks.iter().find(|c| c.name == name).unwrap().outcome
 }
 
@@ -136,14 +137,14 @@ fn independently_signed_document_verifies() {
     assert_eq!(u.issuer_id(), "https://vc.example/issuers/5678");
     let report = verifier.check(u);
     assert_eq!(report.verdict, Verdict::Malformed, "{:?}", report.checks);
-    let failed: Vec<&str> = report
+    let failed: Vec<CheckName> = report
         .checks
         .iter()
         .filter(|c| c.outcome == Outcome::Fail)
-        .map(|c| c.name.as_str())
+        .map(|c| c.name)
         .collect();
-    assert_eq!(failed, ["certificate"], "{:?}", report.checks);
-    assert_eq!(outcome(&report, "signature"), Outcome::Pass);
+    assert_eq!(failed, [CheckName::Certificate], "{:?}", report.checks);
+    assert_eq!(outcome(&report, CheckName::Signature), Outcome::Pass);
     assert_eq!(
         report.summary.valid_from.as_deref(),
         Some("2023-01-01T00:00:00Z")
@@ -153,7 +154,7 @@ fn independently_signed_document_verifies() {
     let mut altered = signed.clone();
     altered["credentialSubject"]["alumniOf"] = "Another School".into();
     let report = verifier.check(UnverifiedCredential::from_document(&altered).unwrap());
-    assert_eq!(outcome(&report, "signature"), Outcome::Fail);
+    assert_eq!(outcome(&report, CheckName::Signature), Outcome::Fail);
     assert_ne!(report.verdict, Verdict::Valid);
 
     // A list that does not name the issuer: untrusted.
@@ -167,7 +168,7 @@ fn independently_signed_document_verifies() {
         .build()
         .unwrap()
         .check(UnverifiedCredential::from_document(&signed).unwrap());
-    assert_eq!(outcome(&report, "issuer"), Outcome::Fail);
+    assert_eq!(outcome(&report, CheckName::Issuer), Outcome::Fail);
     assert_ne!(report.verdict, Verdict::Valid);
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use skillcert::issuer::Issuer;
-use skillcert::verify::{UnverifiedCredential, Verdict, Verifier};
+use skillcert::verify::{CheckName, UnverifiedCredential, Verdict, Verifier};
 use skillcert::{keys, model, proof, vcdm};
 use std::path::{Path, PathBuf};
 
@@ -191,15 +191,15 @@ fn check_issued(
             // AchievementSubject; the signature verifies either way.
             let not_certificate = skillcert::verify::certificate_problem(signed);
             let report = verifier.check(u);
-            let failed: Vec<&str> = report
+            let failed: Vec<CheckName> = report
                 .checks
                 .iter()
                 .filter(|c| c.outcome == skillcert::verify::Outcome::Fail)
-                .map(|c| c.name.as_str())
+                .map(|c| c.name)
                 .collect();
-            let (verdict, fails): (_, &[&str]) = match not_certificate {
+            let (verdict, fails): (_, &[CheckName]) = match not_certificate {
                 None => (Verdict::Valid, &[]),
-                Some(_) => (Verdict::Malformed, &["certificate"]),
+                Some(_) => (Verdict::Malformed, &[CheckName::Certificate]),
             };
             assert_eq!(report.verdict, verdict, "{name}: {:?}", report.checks);
             assert_eq!(failed, fails, "{name}: {:?}", report.checks);

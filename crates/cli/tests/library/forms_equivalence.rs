@@ -195,7 +195,7 @@ fn key_window_verdicts_do_not_depend_on_the_form() {
             let w = &r
                 .checks
                 .iter()
-                .find(|c| c.name == "key_window")
+                .find(|c| c.name == skillcert::verify::CheckName::KeyWindow)
                 .unwrap()
                 .reason;
             let at = format!("signing time {} from {source}", format_time(&signed));

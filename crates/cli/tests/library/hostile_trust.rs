@@ -5,7 +5,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use skillcert::issuer::{now_secs, Issuer};
 use skillcert::request::{CheckedRequest, IssuanceRequest};
-use skillcert::verify::{Report, Verdict, Verifier};
+use skillcert::verify::{CheckName, Report, Verdict, Verifier};
 use skillcert_qrimage::parse_bytes;
 use skillcert_server::backend::Backend;
 use skillcert_store::issuer_db::IssuerDb;
@@ -26,7 +26,7 @@ fn check(verifier: &Verifier, bytes: &[u8]) -> Report {
     }
 }
 
-fn failed<'a>(r: &'a Report, check: &str) -> Option<&'a str> {
+fn failed(r: &Report, check: CheckName) -> Option<&str> {
     r.checks
         .iter()
         .find(|c| c.name == check && c.outcome == skillcert::verify::Outcome::Fail)
@@ -79,10 +79,10 @@ fn finding_5_own_key_unknown_to_registry_is_not_valid() {
         ] {
             let r = check(&server, &bytes);
             assert_eq!(r.verdict, Verdict::UntrustedIssuer, "{what} {form}");
-            let why = failed(&r, "registry").unwrap();
+            let why = failed(&r, CheckName::Registry).unwrap();
             assert!(why.contains("never issued here"), "{what} {form}: {why}");
             // The signature itself is good: only the issuer's database says no.
-            assert!(failed(&r, "signature").is_none(), "{what} {form}");
+            assert!(failed(&r, CheckName::Signature).is_none(), "{what} {form}");
         }
     }
 
@@ -127,10 +127,13 @@ fn finding_7_status_list_credential_is_not_a_certificate() {
     let backend = Backend::open(Issuer::open(dir.path()).unwrap()).unwrap();
     let r = check(&backend.verifier(), &bytes);
     assert_eq!(r.verdict, Verdict::Malformed, "{:?}", r.checks);
-    let why = failed(&r, "certificate").unwrap();
+    let why = failed(&r, CheckName::Certificate).unwrap();
     assert!(why.contains("not a certificate"), "{why}");
     assert!(why.contains("BitstringStatusListCredential"), "{why}");
-    assert!(failed(&r, "signature").is_none(), "the signature is good");
+    assert!(
+        failed(&r, CheckName::Signature).is_none(),
+        "the signature is good"
+    );
 
     // A verifier with only the trust list, and the CLI: the same.
     let auditor = Verifier::builder(issuer.trust_list()).build().unwrap();
@@ -147,7 +150,7 @@ fn finding_7_status_list_credential_is_not_a_certificate() {
     let token = jwt(&issuer, &Value::Object(payload));
     let r = check(&auditor, token.as_bytes());
     assert_eq!(r.verdict, Verdict::Malformed, "{:?}", r.checks);
-    assert!(failed(&r, "certificate").is_some());
+    assert!(failed(&r, CheckName::Certificate).is_some());
 }
 
 fn jwt(issuer: &Issuer, payload: &Value) -> String {
@@ -175,7 +178,7 @@ fn finding_8_qr_behind_another_host_names_the_issuers_host() {
     let qr_host = |r: &Report| {
         r.checks
             .iter()
-            .find(|c| c.name == "qr_host")
+            .find(|c| c.name == CheckName::QrHost)
             .map(|c| (c.outcome, c.reason.clone()))
     };
     let own = check(&verifier, genuine.qr_text.as_bytes());

@@ -20,7 +20,11 @@ fn their_document(valid_from: &str, created: bool) -> Value {
 }
 
 fn key_window(r: &skillcert::verify::Report) -> String {
-    let c = r.checks.iter().find(|c| c.name == CheckName::KeyWindow).unwrap();
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == CheckName::KeyWindow)
+        .unwrap();
     c.reason.clone()
 }
 

@@ -90,7 +90,11 @@ const JOSE: (&str, &str, &[&str]) = ("node", "jose_sign.mjs", &[]);
 const JOSERFC: (&str, &str, &[&str]) = ("python3", "joserfc_interop.py", &["sign"]);
 
 fn key_window(r: &Report) -> String {
-    let c = r.checks.iter().find(|c| c.name == CheckName::KeyWindow).unwrap();
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == CheckName::KeyWindow)
+        .unwrap();
     c.reason.clone()
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use skillcert::issuer::{now_secs, Issuer};
 use skillcert::proof::{self, Cryptosuite};
 use skillcert::rdfc::{self, RdfcError};
-use skillcert::verify::{Outcome, UnverifiedCredential, Verdict, Verifier};
+use skillcert::verify::{CheckName, Outcome, UnverifiedCredential, Verdict, Verifier};
 use std::time::{Duration, Instant};
 
 fn verdict(doc: &[u8], v: &Verifier) -> Verdict {
@@ -35,7 +35,7 @@ fn issued_documents_carry_both_proofs_and_both_are_checked() {
     let sig = report
         .checks
         .iter()
-        .find(|c| c.name == "signature")
+        .find(|c| c.name == CheckName::Signature)
         .unwrap();
     assert_eq!(sig.outcome, Outcome::Pass);
     assert!(

@@ -10,7 +10,7 @@ use skillcert::authority::{Authority, Grant};
 use skillcert::issuer::{Issued, Issuer};
 use skillcert::model::{reference::reference_claims, Framework, Level};
 use skillcert::trust::{Scope, TrustAnchor, TrustSource, TrustStore};
-use skillcert::verify::{Report, Verdict, Verifier};
+use skillcert::verify::{CheckName, Report, Verdict, Verifier};
 use std::sync::Arc;
 
 /// Day 0 of the tests (the issuers' keys are valid from their creation, just before).
@@ -154,7 +154,7 @@ fn in_scope_certificates_are_valid_and_name_the_authority() {
         by.scope,
         "frameworks cn-nvq; programs 6-18-01-01; levels 3, 4"
     );
-    assert!(r.checks.iter().any(|c| c.name == "accreditation"));
+    assert!(r.checks.iter().any(|c| c.name == CheckName::Accreditation));
 }
 
 #[test]
@@ -380,7 +380,7 @@ fn unsigned_lists_without_an_anchor_work_as_before() {
         &certificate(&w.cnc, "6-25-04-08", Framework::CnNvq, "3", SIGNED),
     );
     assert_eq!(r.verdict, Verdict::Valid);
-    assert!(!r.checks.iter().any(|c| c.name == "accreditation"));
+    assert!(!r.checks.iter().any(|c| c.name == CheckName::Accreditation));
     assert!(r
         .checks
         .iter()

@@ -9,7 +9,7 @@ use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use skillcert::keys::{public_multibase, SecretKey};
 use skillcert::trust::{TrustList, TrustedIssuer, TrustedKey};
-use skillcert::verify::{Format, Outcome, Report, Verdict, Verifier};
+use skillcert::verify::{CheckName, Format, Outcome, Report, Verdict, Verifier};
 use skillcert_qrimage::parse_bytes;
 
 const DIR: &str = concat!(
@@ -60,16 +60,16 @@ fn verdict_of(file: &str) -> (Verdict, String) {
 }
 
 /// The names of the checks that failed.
-fn failed(r: &Report) -> Vec<&str> {
+fn failed(r: &Report) -> Vec<CheckName> {
     r.checks
         .iter()
         .filter(|c| c.outcome == Outcome::Fail)
-        .map(|c| c.name.as_str())
+        .map(|c| c.name)
         .collect()
 }
 
 /// The outcome of the check named `name`.
-fn outcome(r: &Report, name: &str) -> Outcome {
+fn outcome(r: &Report, name: CheckName) -> Outcome {
     r.checks.iter().find(|c| c.name == name).unwrap().outcome
 }
 
@@ -81,10 +81,15 @@ fn outcome(r: &Report, name: &str) -> Outcome {
 fn test_suite_vectors() {
     let r = report_of("credential-issuer-match-signed.txt");
     assert_eq!(r.verdict, Verdict::Malformed, "{:?}", r.checks);
-    assert_eq!(failed(&r), ["certificate"], "{:?}", r.checks);
-    assert_eq!(outcome(&r, "signature"), Outcome::Pass);
+    assert_eq!(failed(&r), [CheckName::Certificate], "{:?}", r.checks);
+    assert_eq!(outcome(&r, CheckName::Signature), Outcome::Pass);
     let r = report_of("credential-jose-bad-signature.txt");
-    assert_eq!(failed(&r), ["certificate", "signature"], "{:?}", r.checks);
+    assert_eq!(
+        failed(&r),
+        [CheckName::Certificate, CheckName::Signature],
+        "{:?}",
+        r.checks
+    );
     let (v, why) = verdict_of("credential-jose-bad-media-type.txt");
     assert_eq!(v, Verdict::Malformed);
     assert!(why.contains("typ"), "{why}");
@@ -111,8 +116,8 @@ fn alg_ed25519_is_accepted_too() {
     let input = format!("{header}.{payload}");
     let token = format!("{input}.{}", B64URL.encode(key.sign(input.as_bytes())));
     let r = jose_verifier().check(parse_bytes(token.as_bytes()).unwrap());
-    assert_eq!(failed(&r), ["certificate"], "{:?}", r.checks);
-    assert_eq!(outcome(&r, "signature"), Outcome::Pass);
+    assert_eq!(failed(&r), [CheckName::Certificate], "{:?}", r.checks);
+    assert_eq!(outcome(&r, CheckName::Signature), Outcome::Pass);
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! this product serves (docs/FORMAT.md, "Dates people read"): `2027年3月2日` and
 //! `2 March 2027`.
 
-use super::{StatusChange, Verdict};
+use super::{CheckName, StatusChange, Verdict};
 use chrono::{DateTime, Datelike, FixedOffset, Offset, Utc};
 
 /// China Standard Time, the zone in which dates are shown.
@@ -54,6 +54,20 @@ pub(super) enum UntrustedWhy {
     /// Under a scheme: the issuer was not accredited for this certificate (outside its scope,
     /// or signed outside its accreditation or while it was suspended).
     Accreditation,
+}
+
+impl UntrustedWhy {
+    /// The explanation owed when `check` decided an `untrusted_issuer` verdict (`None`: a
+    /// check that never leads to it).
+    pub(super) fn of(check: CheckName) -> Option<UntrustedWhy> {
+        match check {
+            CheckName::Issuer => Some(UntrustedWhy::Issuer),
+            CheckName::KeyWindow => Some(UntrustedWhy::KeyWindow),
+            CheckName::Registry => Some(UntrustedWhy::IssuerDb),
+            CheckName::Accreditation => Some(UntrustedWhy::Accreditation),
+            _ => None,
+        }
+    }
 }
 
 /// What the explanation of a verdict may mention.

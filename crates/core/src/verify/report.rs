@@ -1,7 +1,8 @@
-//! What a verification tells its reader: the [`Report`] with every [`Check`], and the
-//! [`Format`] the certificate came in.
+//! What a verification tells its reader: the [`Report`] with every [`Check`] (each named by a
+//! [`CheckName`]), and the [`Format`] the certificate came in.
 
 use super::{ParseError, Summary, Verdict};
+use crate::model::StatusPurpose;
 use serde::Serialize;
 
 /// Which form of a certificate came in.
@@ -32,12 +33,128 @@ pub enum Outcome {
     Warn,
 }
 
+/// What one check of a verification looked at: the `name` of each of a report's `checks`.
+///
+/// Every name a report can carry, in the order a run pushes them:
+///
+/// | variant | JSON name | what it checks |
+/// |---|---|---|
+/// | [`Parse`](Self::Parse) | `parse` | the input is a well-formed document, token or QR text |
+/// | [`Certificate`](Self::Certificate) | `certificate` | it is an `OpenBadgeCredential` about an `AchievementSubject` |
+/// | [`Issuer`](Self::Issuer) | `issuer` | the issuer and its key are on a trust list |
+/// | [`Signature`](Self::Signature) | `signature` | the Ed25519 signature (every proof of a proof set) verifies |
+/// | [`KeyWindow`](Self::KeyWindow) | `key_window` | the key was valid for signing at the signing time |
+/// | [`Accreditation`](Self::Accreditation) | `accreditation` | under a scheme: the issuer was accredited for this certificate |
+/// | [`Registry`](Self::Registry) | `registry` | the issuer's own database recorded the certificate |
+/// | [`QrHost`](Self::QrHost) | `qr_host` | the QR code points to the issuer's own address |
+/// | [`ValidFrom`](Self::ValidFrom) | `valid_from` | `validFrom` is not in the future |
+/// | [`ValidUntil`](Self::ValidUntil) | `valid_until` | `validUntil` is not past |
+/// | [`Status`](Self::Status) | `status` | skipped status checks (no entries, or not authentic) |
+/// | [`StatusRevocation`](Self::StatusRevocation) | `status.revocation` | the revocation bit is clear |
+/// | [`StatusSuspension`](Self::StatusSuspension) | `status.suspension` | the suspension bit is clear |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CheckName {
+    /// `parse`: the input is well formed.
+    #[serde(rename = "parse")]
+    Parse,
+    /// `certificate`: the credential is a skill certificate.
+    #[serde(rename = "certificate")]
+    Certificate,
+    /// `issuer`: the issuer and its key are trusted.
+    #[serde(rename = "issuer")]
+    Issuer,
+    /// `signature`: the signature verifies.
+    #[serde(rename = "signature")]
+    Signature,
+    /// `key_window`: the key was valid for signing when it signed.
+    #[serde(rename = "key_window")]
+    KeyWindow,
+    /// `accreditation`: under a scheme, the issuer was accredited for this certificate.
+    #[serde(rename = "accreditation")]
+    Accreditation,
+    /// `registry`: the issuer's own database recorded the certificate.
+    #[serde(rename = "registry")]
+    Registry,
+    /// `qr_host`: the QR code points to the issuer's own address.
+    #[serde(rename = "qr_host")]
+    QrHost,
+    /// `valid_from`: the credential is in force already.
+    #[serde(rename = "valid_from")]
+    ValidFrom,
+    /// `valid_until`: the credential is in force still.
+    #[serde(rename = "valid_until")]
+    ValidUntil,
+    /// `status`: the status checks, when none ran (no entries, or not authentic).
+    #[serde(rename = "status")]
+    Status,
+    /// `status.revocation`: the revocation bit.
+    #[serde(rename = "status.revocation")]
+    StatusRevocation,
+    /// `status.suspension`: the suspension bit.
+    #[serde(rename = "status.suspension")]
+    StatusSuspension,
+}
+
+impl CheckName {
+    /// Every check name.
+    pub const ALL: [CheckName; 13] = [
+        CheckName::Parse,
+        CheckName::Certificate,
+        CheckName::Issuer,
+        CheckName::Signature,
+        CheckName::KeyWindow,
+        CheckName::Accreditation,
+        CheckName::Registry,
+        CheckName::QrHost,
+        CheckName::ValidFrom,
+        CheckName::ValidUntil,
+        CheckName::Status,
+        CheckName::StatusRevocation,
+        CheckName::StatusSuspension,
+    ];
+
+    /// The name as the JSON report spells it (`key_window`, `status.revocation`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Parse => "parse",
+            CheckName::Certificate => "certificate",
+            CheckName::Issuer => "issuer",
+            CheckName::Signature => "signature",
+            CheckName::KeyWindow => "key_window",
+            CheckName::Accreditation => "accreditation",
+            CheckName::Registry => "registry",
+            CheckName::QrHost => "qr_host",
+            CheckName::ValidFrom => "valid_from",
+            CheckName::ValidUntil => "valid_until",
+            CheckName::Status => "status",
+            CheckName::StatusRevocation => "status.revocation",
+            CheckName::StatusSuspension => "status.suspension",
+        }
+    }
+
+    /// The check of a status entry with this purpose.
+    pub const fn status_of(purpose: StatusPurpose) -> CheckName {
+        match purpose {
+            StatusPurpose::Revocation => CheckName::StatusRevocation,
+            StatusPurpose::Suspension => CheckName::StatusSuspension,
+        }
+    }
+}
+
+impl std::fmt::Display for CheckName {
+    /// The JSON name; width and alignment apply (`{:<18}`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One check of a verification.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
-    /// `parse`, `issuer`, `signature`, `key_window`, `valid_from`, `valid_until`, `status.revocation`, `status.suspension`.
-    pub name: String,
+    /// What was checked (see [`CheckName`] for every name).
+    pub name: CheckName,
     /// Outcome.
     pub outcome: Outcome,
     /// Why.
@@ -103,7 +220,7 @@ impl Report {
             message_zh: String::new(),
             message_en: String::new(),
             checks: vec![Check {
-                name: "parse".into(),
+                name: CheckName::Parse,
                 outcome: Outcome::Fail,
                 reason: reason.into(),
                 fails_as: Some(Verdict::Malformed),
@@ -151,20 +268,20 @@ pub(super) struct Checks {
 impl Checks {
     pub(super) fn push(
         &mut self,
-        name: &str,
+        name: CheckName,
         outcome: Outcome,
         reason: String,
         fails_as: Option<Verdict>,
     ) {
         self.checks.push(Check {
-            name: name.into(),
+            name,
             outcome,
             reason,
             fails_as,
         });
     }
 
-    pub(super) fn fail(&mut self, name: &str, reason: String, verdict: Verdict) {
+    pub(super) fn fail(&mut self, name: CheckName, reason: String, verdict: Verdict) {
         self.push(name, Outcome::Fail, reason, Some(verdict));
     }
 }
@@ -174,5 +291,23 @@ pub(super) fn format_name(f: Format) -> &'static str {
         Format::Document => "document",
         Format::Token => "token",
         Format::Qr => "QR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CheckName;
+
+    #[test]
+    fn each_check_name_serializes_as_its_name() {
+        for n in CheckName::ALL {
+            let json = serde_json::to_string(&n).unwrap();
+            assert_eq!(json, format!("\"{}\"", n.as_str()), "{n:?}");
+            assert_eq!(format!("{n:<18}|"), format!("{:<18}|", n.as_str()));
+        }
+        let mut names: Vec<_> = CheckName::ALL.iter().map(|n| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CheckName::ALL.len());
     }
 }
