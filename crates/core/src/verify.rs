@@ -6,12 +6,13 @@
 //! `status_unknown`, never `valid`, unless the caller opted out with a call whose name says so.
 
 use crate::keys;
-use crate::model::{format_time, Claims, StatusPurpose};
-use crate::trust::{ScopeFacts, TrustStore};
+use crate::model::format_time;
+use crate::trust::TrustStore;
 use chrono::{DateTime, Utc};
 use report::{format_name, Checks};
 use std::sync::Arc;
 
+mod authenticity;
 mod certificate;
 mod credential;
 mod error;
@@ -20,6 +21,7 @@ mod many;
 pub mod rdfc_display;
 mod report;
 mod source;
+mod standing;
 mod summary;
 mod verdict;
 
@@ -160,21 +162,7 @@ impl Verifier {
     /// Runs every check as of `now` and gives the report; `sigs` answers the signature checks.
     fn run(&self, u: &UnverifiedCredential, now: DateTime<Utc>, sigs: &dyn Signatures) -> Report {
         let mut c = Checks::default();
-        c.push(
-            CheckName::Parse,
-            Outcome::Pass,
-            format!("well-formed {}", format_name(u.format)),
-            None,
-        );
-        match &u.not_certificate {
-            None => c.push(
-                CheckName::Certificate,
-                Outcome::Pass,
-                "an OpenBadgeCredential about an AchievementSubject".into(),
-                None,
-            ),
-            Some(why) => c.fail(CheckName::Certificate, why.clone(), Verdict::Malformed),
-        }
+        check_form(u, &mut c);
         let (authentic, accredited_by) = self.check_key(u, now, sigs, &mut c);
         self.check_registry(u, &mut c);
         check_qr_host(u, &mut c);
@@ -200,16 +188,7 @@ impl Verifier {
                 .filter(|c| c.outcome == Outcome::Fail)
                 .filter_map(|c| c.fails_as),
         );
-        let facts = explain::Facts {
-            change: c
-                .changes
-                .iter()
-                .find(|(v, _)| *v == verdict)
-                .map(|(_, ch)| ch.clone()),
-            valid_from: u.valid_from,
-            valid_until: u.valid_until,
-            untrusted: deciding_check(&c.checks, verdict).and_then(explain::UntrustedWhy::of),
-        };
+        let facts = facts_of(u, &c, verdict);
         Report {
             verdict,
             valid: verdict == Verdict::Valid,
@@ -223,266 +202,39 @@ impl Verifier {
         }
         .explained(&facts)
     }
+}
 
-    /// Issuer, key, signature, the key's signing window and (under a scheme) the issuer's
-    /// accreditation; whether all of them passed (the credential is authentic and its issuer
-    /// trusted for it), and the accreditation it was trusted under.
-    fn check_key(
-        &self,
-        u: &UnverifiedCredential,
-        now: DateTime<Utc>,
-        sigs: &dyn Signatures,
-        c: &mut Checks,
-    ) -> (bool, Option<AccreditedBy>) {
-        let found = self.trust.find(&u.issuer_id, &u.key_id, now);
-        let candidates = match found {
-            Ok(f) => {
-                let first = &f[0];
-                c.push(
-                    CheckName::Issuer,
-                    Outcome::Pass,
-                    match first.source.standing() {
-                        crate::trust::Standing::Direct => {
-                            format!("{} is trusted ({})", u.issuer_id, first.found.issuer.name)
-                        }
-                        _ => format!(
-                            "{} is trusted ({}) under {}",
-                            u.issuer_id,
-                            first.found.issuer.name,
-                            first.source.describe()
-                        ),
-                    },
-                    None,
-                );
-                f
-            }
-            Err(e) => {
-                c.fail(CheckName::Issuer, e.to_string(), Verdict::UntrustedIssuer);
-                // A did:key names its own key: the signature can still be checked.
-                let own = keys::parse_did_key(&u.key_id)
-                    .ok()
-                    .filter(|_| u.key_id.starts_with(&u.issuer_id));
-                match own.map(|k| failed_proofs(u, &k, sigs)) {
-                    Some(failed) => push_signature(u, failed, c),
-                    None => c.push(
-                        CheckName::Signature,
-                        Outcome::Skip,
-                        "no trusted key to check the signature with".into(),
-                        None,
-                    ),
-                };
-                return (false, None);
-            }
-        };
-        // Lists may disagree on a key id's public key: only entries whose key verifies the
-        // signature count. Each distinct key is checked once.
-        let mut failed = None;
-        let mut good = Vec::with_capacity(candidates.len());
-        for f in &candidates {
-            let same = good
-                .iter()
-                .any(|g: &&crate::trust::FoundIn<'_>| g.found.public == f.found.public);
-            if same {
-                good.push(f);
-                continue;
-            }
-            match failed_proofs(u, &f.found.public, sigs) {
-                None => good.push(f),
-                Some(bad) => failed = failed.or(Some(bad)),
-            }
-        }
-        if good.is_empty() {
-            push_signature(u, failed, c);
-            let all: Vec<_> = candidates.iter().collect();
-            self.check_windows(u, now, &all, c);
-            return (false, None);
-        }
-        push_signature(u, None, c);
-        self.check_windows(u, now, &good, c)
+/// The `parse` check (it passed: the credential was parsed) and the `certificate` check.
+fn check_form(u: &UnverifiedCredential, c: &mut Checks) {
+    c.push(
+        CheckName::Parse,
+        Outcome::Pass,
+        format!("well-formed {}", format_name(u.format)),
+        None,
+    );
+    match &u.not_certificate {
+        None => c.push(
+            CheckName::Certificate,
+            Outcome::Pass,
+            "an OpenBadgeCredential about an AchievementSubject".into(),
+            None,
+        ),
+        Some(why) => c.fail(CheckName::Certificate, why.clone(), Verdict::Malformed),
     }
+}
 
-    /// The key's signing window and the issuer's accreditation, for the entries whose key
-    /// verified the signature: the first entry that passes both decides; when none does, the
-    /// first entry's failures are reported.
-    fn check_windows(
-        &self,
-        u: &UnverifiedCredential,
-        now: DateTime<Utc>,
-        good: &[&crate::trust::FoundIn<'_>],
-        c: &mut Checks,
-    ) -> (bool, Option<AccreditedBy>) {
-        // What a scope judges is read only when some entry has a scope (not on the plain
-        // trust-list path).
-        let facts = if good.iter().any(|f| f.found.issuer.scope.is_some()) {
-            u.claims
-                .as_ref()
-                .map(ScopeFacts::of_claims)
-                .or_else(|| u.document.as_ref().map(ScopeFacts::of_document))
-                .unwrap_or_default()
-        } else {
-            ScopeFacts::default()
-        };
-        let judged: Vec<_> = good
+/// What the explanation of `verdict` may mention: the status change that decided it, the
+/// dates, and for `untrusted_issuer` which check decided it.
+fn facts_of(u: &UnverifiedCredential, c: &Checks, verdict: Verdict) -> explain::Facts {
+    explain::Facts {
+        change: c
+            .changes
             .iter()
-            .map(|f| {
-                let window = f.found.check_window(&u.signing_time, now);
-                let accreditation =
-                    f.found
-                        .issuer
-                        .check_accreditation(&facts, &u.signing_time, now);
-                (f, window, accreditation)
-            })
-            .collect();
-        let pick = judged
-            .iter()
-            .find(|(_, w, a)| w.is_ok() && a.is_ok())
-            .unwrap_or(&judged[0]);
-        let (f, window, accreditation) = pick;
-        match window {
-            Ok(()) => c.push(
-                CheckName::KeyWindow,
-                Outcome::Pass,
-                format!(
-                    "key {} was valid at {}",
-                    f.found.key.id,
-                    u.signing_time.judged_at(now).1
-                ),
-                None,
-            ),
-            Err(e) => c.fail(
-                CheckName::KeyWindow,
-                e.to_string(),
-                Verdict::UntrustedIssuer,
-            ),
-        }
-        let issuer = f.found.issuer;
-        if f.source.is_signed() || issuer.has_accreditation() {
-            match accreditation {
-                Ok(()) => c.push(
-                    CheckName::Accreditation,
-                    Outcome::Pass,
-                    format!(
-                        "accredited by {} for {}",
-                        f.source.describe(),
-                        issuer.scope.clone().unwrap_or_default().describe()
-                    ),
-                    None,
-                ),
-                Err(e) => c.fail(
-                    CheckName::Accreditation,
-                    e.to_string(),
-                    Verdict::UntrustedIssuer,
-                ),
-            }
-        }
-        let ok = window.is_ok() && accreditation.is_ok();
-        let by = f
-            .source
-            .list()
-            .authority
-            .as_ref()
-            .filter(|_| ok && f.source.is_signed())
-            .map(|a| AccreditedBy {
-                authority: a.id.clone(),
-                authority_name: a.name.clone(),
-                scope: issuer.scope.clone().unwrap_or_default().describe(),
-                scope_zh: issuer.scope.clone().unwrap_or_default().describe_zh(),
-                accredited_from: issuer.accredited_from.as_ref().map(format_time),
-            });
-        (ok, by)
-    }
-
-    /// The issuer's own database, when the status source holds it: a certificate of this
-    /// issuer that the issuer's database never recorded was not issued here, whatever key signed it.
-    ///
-    /// Verdict: `untrusted_issuer`. The certificate claims to be from this issuer and may carry
-    /// a good signature of one of its keys (a stolen or retired key, backdated), but the issuer
-    /// itself does not vouch for it: "not from a trusted issuer" is what an employer must read.
-    /// `bad_signature` would be false (the signature verifies) and `revoked` would claim a
-    /// status change that never happened. A registry that cannot be read is `status_unknown`.
-    fn check_registry(&self, u: &UnverifiedCredential, c: &mut Checks) {
-        let id = u
-            .claims
-            .as_ref()
-            .map(Claims::id_urn)
-            .or_else(|| u.summary.credential_id.clone());
-        match self
-            .status
-            .registered(&u.issuer_id, id.as_deref(), u.claims.as_ref())
-        {
-            Registered::NoIssuerDb => {}
-            Registered::Recorded => c.push(
-                CheckName::Registry,
-                Outcome::Pass,
-                "recorded in the issuer's database".into(),
-                None,
-            ),
-            Registered::NotRecorded(why) => {
-                c.fail(CheckName::Registry, why, Verdict::UntrustedIssuer)
-            }
-            Registered::Unavailable(why) => {
-                c.fail(CheckName::Registry, why, Verdict::StatusUnknown)
-            }
-        }
-    }
-
-    /// Revocation and suspension.
-    fn check_status(&self, u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
-        if u.status.is_empty() {
-            c.push(
-                CheckName::Status,
-                Outcome::Skip,
-                "the credential has no status entries".into(),
-                None,
-            );
-        }
-        for entry in &u.status {
-            let name = CheckName::status_of(entry.purpose);
-            let set_verdict = match entry.purpose {
-                StatusPurpose::Revocation => Verdict::Revoked,
-                StatusPurpose::Suspension => Verdict::Suspended,
-            };
-            match self.status.status(entry, &u.issuer_id, now) {
-                Ok(bit) if bit.stale && !self.accept_stale => c.fail(
-                    name,
-                    format!("status list {} is past its freshness limit", bit.source),
-                    Verdict::StatusUnknown,
-                ),
-                Ok(bit) => {
-                    if bit.stale {
-                        c.notes.push(format!(
-                            "STALE STATUS ACCEPTED: the {} list from {} is past its freshness limit",
-                            entry.purpose.as_str(),
-                            bit.source
-                        ));
-                    }
-                    let outcome = if bit.set {
-                        Outcome::Fail
-                    } else if bit.stale {
-                        Outcome::Warn
-                    } else {
-                        Outcome::Pass
-                    };
-                    let reason = format!(
-                        "{} bit {} of {} is {}{}",
-                        entry.purpose.as_str(),
-                        entry.index,
-                        bit.source,
-                        u8::from(bit.set),
-                        if bit.stale {
-                            " (stale list accepted)"
-                        } else {
-                            ""
-                        }
-                    );
-                    if let (true, Some(change)) = (bit.set, bit.change) {
-                        c.changes.push((set_verdict, change));
-                    }
-                    c.push(name, outcome, reason, bit.set.then_some(set_verdict));
-                }
-                Err(why) => c.fail(name, why.to_string(), Verdict::StatusUnknown),
-            }
-        }
+            .find(|(v, _)| *v == verdict)
+            .map(|(_, ch)| ch.clone()),
+        valid_from: u.valid_from,
+        valid_until: u.valid_until,
+        untrusted: deciding_check(&c.checks, verdict).and_then(explain::UntrustedWhy::of),
     }
 }
 
@@ -566,45 +318,6 @@ fn check_dates(u: &UnverifiedCredential, now: DateTime<Utc>, c: &mut Checks) {
     }
 }
 
-/// The `signature` check: `failed` is [`failed_proofs`]' answer.
-fn push_signature(u: &UnverifiedCredential, failed: Option<String>, c: &mut Checks) {
-    match failed {
-        None => c.push(
-            CheckName::Signature,
-            Outcome::Pass,
-            format!("Ed25519 signature verifies{}", proof_names(u)),
-            None,
-        ),
-        Some(bad) => c.fail(
-            CheckName::Signature,
-            format!(
-                "Ed25519 signature does not verify{bad}: the credential was altered or not \
-                 signed by this key"
-            ),
-            Verdict::BadSignature,
-        ),
-    }
-}
-
-/// `None` when every signature verifies with `key` (the document form: every proof of its
-/// proof set), else which proofs failed, as text for the check's reason.
-fn failed_proofs(
-    u: &UnverifiedCredential,
-    key: &ed25519_dalek::VerifyingKey,
-    sigs: &dyn Signatures,
-) -> Option<String> {
-    if u.proofs.is_empty() {
-        return (!sigs.verifies(key, &u.message, &u.signature)).then(String::new);
-    }
-    let bad: Vec<&str> = u
-        .proofs
-        .iter()
-        .filter(|p| !sigs.verifies(key, &p.message, &p.signature))
-        .map(|p| p.cryptosuite.name())
-        .collect();
-    (!bad.is_empty()).then(|| format!(" (proof {})", bad.join(", ")))
-}
-
 /// Answers "does this signature verify with this key": [`Strict`] checks it there and then;
 /// a batch ([`Verifier::check_many`]) answers from results computed beforehand.
 trait Signatures {
@@ -618,13 +331,4 @@ impl Signatures for Strict {
     fn verifies(&self, key: &ed25519_dalek::VerifyingKey, msg: &[u8], sig: &[u8; 64]) -> bool {
         keys::verify_strict(key, msg, sig)
     }
-}
-
-/// ` (proofs checked: eddsa-jcs-2022, eddsa-rdfc-2022)` for the document form, else empty.
-fn proof_names(u: &UnverifiedCredential) -> String {
-    if u.proofs.is_empty() {
-        return String::new();
-    }
-    let names: Vec<&str> = u.proofs.iter().map(|p| p.cryptosuite.name()).collect();
-    format!(" (proofs checked: {})", names.join(", "))
 }
