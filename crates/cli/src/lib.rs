@@ -1,6 +1,6 @@
 //! # skillcert-cli
 //!
-//! The `skillcert` command line (contract in `docs/CLI.md`). Not a library for others: its
+//! The `skillcert` command line (contract in `docs/CONTRACT.md`). Not a library for others: its
 //! items serve the binary, its tests and benchmarks.
 //!
 //! Exit codes: 0 all inputs valid / command done, 1 some input not valid / command refused,

@@ -1,7 +1,7 @@
 //! # skillcert-server
 //!
 //! `skillcert serve`: the issuer's public verification site and its admin API, or a portal's
-//! register (contract in `docs/HTTP.md`), built with axum on tokio over the core, the store, the
+//! register (contract in `docs/CONTRACT.md`), built with axum on tokio over the core, the store, the
 //! printer and the QR image reader.
 //!
 //! [`app`] builds the router over an [`AppState`]; tests drive it in process with

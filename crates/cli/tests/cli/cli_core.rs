@@ -1,4 +1,4 @@
-//! The `skillcert` binary's core commands against the contract in PRODUCT.md: init / issue /
+//! The `skillcert` binary's core commands against the contract in docs/CONTRACT.md: init / issue /
 //! verify / trust export / key rotate, exit codes 0/1/2, every `verify --json` field, trust
 //! decisions (unknown issuer, hand-written trust list, compromised key), validity dates, and
 //! hostile input that must never panic.

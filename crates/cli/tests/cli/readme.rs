@@ -92,7 +92,9 @@ fn the_readme_try_it_section_runs_as_written() {
         "the README's commands failed ({:?}):\n--- script\n{script}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         out.status
     );
-    assert!(repo.join("skillcert-data/registry.sqlite").is_file());
+    // "Try it" keeps its own issuer, apart from the demo issuer `serve` makes in skillcert-data.
+    assert!(repo.join("try-it-data/registry.sqlite").is_file());
+    assert!(!repo.join("skillcert-data").exists());
     // What the commands say they do, they did.
     assert!(stdout.contains("REVOKED"), "{stdout}");
     assert!(

@@ -146,7 +146,7 @@ fn reference_certificate_with_its_number_fits_version_13_m() {
     let used = used + 4 + 12 + digits.len() / 3 * 10 + [0, 4, 7][digits.len() % 3];
     println!("QR data bits used {used} of {capacity} (version {version}-M)");
     assert!(used <= capacity);
-    // PRODUCT.md: version 13 or lower at M, reached before numbers existed and kept with them.
+    // The product's goal: version 13 or lower at M, reached before numbers existed and kept with them.
     assert!(version <= 13, "version {version}");
 }
 

@@ -1,4 +1,4 @@
-//! Schemes (issue 14): authority-signed trust lists with scopes. Every rule of PRODUCT.md
+//! Schemes (issue 14): authority-signed trust lists with scopes. Every rule of docs/CONTRACT.md
 //! "Schemes and accreditation" is checked on all three forms of real certificates: wrong
 //! anchor, tampered list, stale list, out-of-scope framework / program / level, accreditation
 //! not yet started, ended, suspended before and after the signing time, two schemes at once,
