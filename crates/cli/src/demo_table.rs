@@ -2,35 +2,25 @@
 //! holder, state, verification URL and files (the printable PDF included), so that whoever
 //! tries the demo knows which file is whose.
 
-use serde_json::Value;
+use super::serve::DemoCertificate;
 
-/// The table of the demo certificates (`serve`'s `demo` JSON entries), one block a holder.
-pub(crate) fn table(demo: &[Value]) -> String {
-    let text = |d: &Value, k: &str| d[k].as_str().unwrap_or("").to_owned();
+/// The table of the demo certificates (`serve`'s `demo` entries), one block a holder.
+pub(crate) fn table(demo: &[DemoCertificate]) -> String {
     let mut out = String::from("  holder → state → verification URL → files\n");
     for d in demo {
-        let url = d["verify_url"]
-            .as_str()
-            .or(d["credential_id"].as_str())
-            .unwrap_or("");
-        out.push_str(&format!(
-            "  {} → {} → {url}\n",
-            text(d, "holder"),
-            text(d, "state")
-        ));
-        if let Some(files) = d["files"].as_object() {
-            let mut names: Vec<(String, String)> = files
-                .iter()
-                .filter_map(|(k, p)| {
-                    let p = p.as_str()?;
-                    let name = std::path::Path::new(p).file_name()?.to_string_lossy();
-                    Some((describe(k).to_owned(), name.into_owned()))
-                })
-                .collect();
-            names.sort_by_key(|(k, _)| order(k));
-            for (kind, name) in names {
-                out.push_str(&format!("      {kind:<22} {name}\n"));
-            }
+        let url = d.verify_url.as_deref().unwrap_or(&d.credential_id);
+        out.push_str(&format!("  {} → {} → {url}\n", d.holder, d.state));
+        let mut names: Vec<(&str, String)> = d
+            .files
+            .iter()
+            .filter_map(|(k, p)| {
+                let name = p.file_name()?.to_string_lossy();
+                Some((describe(k), name.into_owned()))
+            })
+            .collect();
+        names.sort_by_key(|(k, _)| order(k));
+        for (kind, name) in names {
+            out.push_str(&format!("      {kind:<22} {name}\n"));
         }
     }
     out
@@ -69,10 +59,19 @@ mod tests {
 
     #[test]
     fn one_block_a_holder_with_the_pdf_first() {
-        let d = serde_json::json!([{"holder": "赵强", "state": "revoked",
-            "verify_url": "http://127.0.0.1:8080/V/123",
-            "files": {"token": "/d/demo/u.jwt", "pdf": "/d/demo/u.pdf"}}]);
-        let t = table(d.as_array().unwrap());
+        let d = DemoCertificate {
+            credential_id: "urn:uuid:00000000-0000-4000-8000-000000000000".into(),
+            token: "t".into(),
+            qr_text: "q".into(),
+            verify_url: Some("http://127.0.0.1:8080/V/123".into()),
+            holder: "赵强".into(),
+            state: "revoked",
+            files: vec![
+                ("token", "/d/demo/u.jwt".into()),
+                ("pdf", "/d/demo/u.pdf".into()),
+            ],
+        };
+        let t = table(&[d]);
         assert!(
             t.contains("赵强 → revoked → http://127.0.0.1:8080/V/123"),
             "{t}"

@@ -6,9 +6,9 @@ use super::common::{CliError, CmdResult, Ctx, EXIT_INVALID, EXIT_OK};
 use serde_json::{json, Value};
 use skillcert::issuer::Issuer;
 use skillcert::reporting::{
-    bundle_digest, check_receipt, sign_bundle, Item, SentBundle, MAX_ITEMS,
+    bundle_digest, check_receipt, sign_bundle, Item, ReceiptMismatch, SentBundle, MAX_ITEMS,
 };
-use skillcert_store::issuer_db::IssuerDb;
+use skillcert_store::issuer_db::{IssuerDb, IssuerDbError};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,6 +45,71 @@ pub(crate) struct Sent {
     pub items: usize,
 }
 
+/// Why a report to a portal stopped (what was acknowledged before stays acknowledged).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReportToError {
+    /// The issuer's data dir could not be opened (a scheduled report opens it each time).
+    #[error(transparent)]
+    Issuer(#[from] skillcert::issuer::IssuerError),
+    /// The issuer's database failed.
+    #[error(transparent)]
+    Db(#[from] IssuerDbError),
+    /// The bundle could not be signed.
+    #[error(transparent)]
+    Sign(#[from] skillcert::proof::ProofError),
+    /// The signed bundle could not be canonicalized for its digest.
+    #[error(transparent)]
+    Digest(#[from] skillcert::reporting::ReportError),
+    /// An item acknowledged in this run came back unreported.
+    #[error(
+        "{url}: no progress: {item} was acknowledged in this run but is still unreported; \
+         stopping"
+    )]
+    NoProgress {
+        /// The portal's bundle endpoint.
+        url: String,
+        /// The item sent again.
+        item: String,
+    },
+    /// The portal could not be reached, or its answer read.
+    #[error("{url}: {source}")]
+    Http {
+        /// The portal's bundle endpoint.
+        url: String,
+        /// What failed.
+        source: ureq::Error,
+    },
+    /// The portal refused the bundle.
+    #[error("{url}: the portal refused the bundle (HTTP {status}): {message}")]
+    Refused {
+        /// The portal's bundle endpoint.
+        url: String,
+        /// Its HTTP status.
+        status: u16,
+        /// Its error message (or its whole answer, if that is not a JSON error).
+        message: String,
+    },
+    /// The portal's answer is not JSON.
+    #[error("{url}: receipt: {source}")]
+    Receipt {
+        /// The portal's bundle endpoint.
+        url: String,
+        /// Why it does not parse.
+        source: serde_json::Error,
+    },
+    /// The receipt does not acknowledge exactly the bundle sent.
+    #[error(
+        "{url}: the portal's receipt does not acknowledge the bundle sent, so it is not \
+         stored: {source}"
+    )]
+    Mismatch {
+        /// The portal's bundle endpoint.
+        url: String,
+        /// What does not match.
+        source: ReceiptMismatch,
+    },
+}
+
 /// Sends every unacknowledged item to `portal` (base URL), bundle by bundle, storing each
 /// receipt before the next bundle. A receipt is stored only when it acknowledges exactly the
 /// bundle just sent ([`check_receipt`]: the portal's signature, pinned once known, the bundle's
@@ -57,7 +122,7 @@ pub(crate) fn report_to(
     registry: &IssuerDb,
     portal: &str,
     bundle_size: usize,
-) -> Result<Sent, String> {
+) -> Result<Sent, ReportToError> {
     let portal = portal.trim_end_matches('/');
     let url = format!("{portal}/api/v1/register/bundles");
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -71,37 +136,29 @@ pub(crate) fn report_to(
     let mut sent = Sent::default();
     let mut acked: HashSet<String> = HashSet::new();
     loop {
-        let items = registry
-            .unreported(portal, size)
-            .map_err(|e| e.to_string())?;
+        let items = registry.unreported(portal, size)?;
         if items.is_empty() {
             return Ok(sent);
         }
         if let Some(again) = items.iter().map(Item::key).find(|k| acked.contains(k)) {
-            return Err(format!(
-                "{url}: no progress: {again} was acknowledged in this run but is still \
-                 unreported; stopping"
-            ));
+            return Err(ReportToError::NoProgress { url, item: again });
         }
-        let bundle = sign_bundle(issuer, issuer_id, &items, skillcert::model::now_secs())
-            .map_err(|e| e.to_string())?;
-        let digest = bundle_digest(&bundle).map_err(|e| e.to_string())?;
+        let bundle = sign_bundle(issuer, issuer_id, &items, skillcert::model::now_secs())?;
+        let digest = bundle_digest(&bundle)?;
         let receipt = post_bundle(&agent, &url, &bundle)?;
-        let pinned = registry.portal_key(portal).map_err(|e| e.to_string())?;
+        let pinned = registry.portal_key(portal)?;
         let expected = SentBundle {
             digest: &digest,
             issuer: issuer_id,
             items: &items,
         };
-        check_receipt(&receipt, pinned.as_deref(), &expected, chrono::Utc::now()).map_err(|e| {
-            format!(
-                "{url}: the portal's receipt does not acknowledge the bundle sent, so it \
-                     is not stored: {e}"
-            )
-        })?;
-        registry
-            .store_receipt(portal, &receipt, &items)
-            .map_err(|e| e.to_string())?;
+        check_receipt(&receipt, pinned.as_deref(), &expected, chrono::Utc::now()).map_err(
+            |source| ReportToError::Mismatch {
+                url: url.clone(),
+                source,
+            },
+        )?;
+        registry.store_receipt(portal, &receipt, &items)?;
         acked.extend(items.iter().map(Item::key));
         sent.bundles += 1;
         sent.items += items.len();
@@ -110,29 +167,40 @@ pub(crate) fn report_to(
 
 /// Posts a signed bundle to `url` and returns the portal's answer (its receipt, unchecked),
 /// or why the portal refused it.
-fn post_bundle(agent: &ureq::Agent, url: &str, bundle: &Value) -> Result<Value, String> {
+fn post_bundle(agent: &ureq::Agent, url: &str, bundle: &Value) -> Result<Value, ReportToError> {
+    let http = |source| ReportToError::Http {
+        url: url.to_owned(),
+        source,
+    };
     let mut resp = agent
         .post(url)
         .header("content-type", "application/json")
         .send(bundle.to_string().as_bytes())
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(http)?;
     let status = resp.status().as_u16();
     let body = resp
         .body_mut()
         .with_config()
         .limit(skillcert::reporting::MAX_RECEIPT as u64 * 4)
         .read_to_string()
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(http)?;
     if status != 200 {
-        let msg = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_owned))
-            .unwrap_or(body);
-        return Err(format!(
-            "{url}: the portal refused the bundle (HTTP {status}): {msg}"
-        ));
+        /// The portal's error body (`ErrorBody`), as far as it is read here.
+        #[derive(serde::Deserialize)]
+        struct Refusal {
+            message: String,
+        }
+        let message = serde_json::from_str::<Refusal>(&body).map_or(body, |r| r.message);
+        return Err(ReportToError::Refused {
+            url: url.to_owned(),
+            status,
+            message,
+        });
     }
-    serde_json::from_str(&body).map_err(|e| format!("{url}: receipt: {e}"))
+    serde_json::from_str(&body).map_err(|source| ReportToError::Receipt {
+        url: url.to_owned(),
+        source,
+    })
 }
 
 /// Runs `report`.

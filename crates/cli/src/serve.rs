@@ -7,12 +7,17 @@
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use base64::Engine;
 use rand_core::RngCore;
-use serde_json::json;
 use skillcert::issuer::Issuer;
 use skillcert_server::{self, admin::token_hash, backend::Backend, demo, AppState};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+mod startup;
+pub(crate) use startup::DemoCertificate;
+
+/// Directory of the data dir where a demo issuer's sample certificates are written.
+const DEMO_DIR: &str = "demo";
 
 /// File in the data dir holding the hex SHA-256 of the admin token.
 pub(crate) const ADMIN_TOKEN_FILE: &str = "admin-token.sha256";
@@ -164,113 +169,76 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
         state.trusted_proxies = proxies(args);
         return run_state(listener, local, metrics, state);
     }
-    let metrics_url = metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics"));
     let dir = &cli.data_dir;
-    let mut demo_out = Vec::new();
-    let backend = if Issuer::exists(dir) {
-        Backend::open(Issuer::open(dir)?).map_err(CliError::unreadable)?
-    } else {
-        let base = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
-        let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
-        let out: PathBuf = dir.join("demo");
-        skillcert::private_fs::create_dir_all(&out).map_err(io(&out))?;
-        let issuer = backend.issuer();
-        for c in certs {
-            let extras = skillcert::request::PrintExtras::default();
-            let mut files = super::issue::write_outputs(&issuer, &c.issued, &extras, &out)?;
-            if !files
-                .iter()
-                .any(|(_, p)| p.to_string_lossy().ends_with(".qr.png"))
-            {
-                let png = skillcert_qrimage::render::to_png(&c.issued.qr_text, 8)
-                    .map_err(CliError::refused)?;
-                let p = out.join(format!("{}.qr.png", c.issued.claims.id));
-                skillcert::private_fs::write(&p, &png).map_err(io(&p))?;
-                files.push(("qr_png", p));
-            }
-            demo_out.push((c, files));
-        }
-        backend
-    };
+    let (backend, demo) = open_issuer(dir, args, local)?;
     let (hash, token) = admin_token(dir, args.new_admin_token)?;
     let issuer = backend.issuer();
-    let issuer = &*issuer;
-    let url = format!("http://{local}");
-    let demo_json: Vec<_> = demo_out
-        .iter()
-        .map(|(c, files)| {
-            let mut v = skillcert_server::backend::issued_json(issuer, &c.issued);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("document");
-                o.insert("holder".into(), c.issued.claims.holder.name.clone().into());
-                o.insert("state".into(), c.state.into());
-                let f: serde_json::Map<_, _> = files
-                    .iter()
-                    .map(|(k, p)| ((*k).to_owned(), p.display().to_string().into()))
-                    .collect();
-                o.insert("files".into(), f.into());
-            }
-            v
-        })
-        .collect();
-    let mut out = std::io::stdout().lock();
-    if cli.json {
-        let _ = writeln!(
-            out,
-            "{}",
-            json!({"url": url, "public_url": issuer.public_url(), "issuer": issuer.config().id,
-                   "metrics_url": metrics_url, "admin_token": token, "admin_token_file": dir.join(ADMIN_TOKEN_FILE), "demo": demo_json})
-        );
-    } else {
-        let _ = writeln!(out, "skillcert serve: listening on {url}");
-        if let Some(m) = &metrics_url {
-            let _ = writeln!(out, "Metrics: {m}");
-        }
-        let _ = writeln!(
-            out,
-            "Issuer: {} ({}), public site {}",
-            issuer.config().name,
-            issuer.config().id,
-            issuer.public_url()
-        );
-        match &token {
-            Some(t) => {
-                let _ = writeln!(
-                    out,
-                    "Admin token (shown once; only its SHA-256 is kept in {}):\n  {t}",
-                    dir.join(ADMIN_TOKEN_FILE).display()
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "Admin token: as set before (serve --new-admin-token replaces it)"
-                );
-            }
-        }
-        if !demo_json.is_empty() {
-            let _ = writeln!(
-                out,
-                "Demo issuer created with sample certificates in {}:",
-                dir.join("demo").display()
-            );
-            let _ = write!(out, "{}", super::demo_table::table(&demo_json));
-            if let Some(qr) = demo_json
-                .iter()
-                .find_map(|d| d["files"]["qr_png"].as_str().or(d["files"]["qr"].as_str()))
-            {
-                let _ = writeln!(out, "Sample QR to try (scan it or open it): {qr}");
-            }
-        }
-    }
-    let _ = out.flush();
-    drop(out);
+    let started = startup::IssuerStarted {
+        url: format!("http://{local}"),
+        public_url: issuer.public_url().to_owned(),
+        issuer: issuer.config().id.clone(),
+        metrics_url: metrics.as_ref().map(|(_, a)| format!("http://{a}/metrics")),
+        admin_token: token,
+        admin_token_file: dir.join(ADMIN_TOKEN_FILE),
+        demo,
+        issuer_name: issuer.config().name.clone(),
+        demo_dir: dir.join(DEMO_DIR),
+    };
+    startup::print_issuer(cli.json, &started);
     let mut state = AppState::new(backend, Some(hash));
     state.trusted_proxies = proxies(args);
     if let Some(portal) = &args.report_to {
         spawn_reporter(dir.clone(), portal.clone(), args.report_every);
     }
     run_state(listener, local, metrics, state)
+}
+
+/// The issuer of the data dir; on an empty one, a demo issuer whose public URL is the serve
+/// address (or `--base-url`), with its sample certificates written to `DATA_DIR/demo`.
+fn open_issuer(
+    dir: &Path,
+    args: &ServeArgs,
+    local: SocketAddr,
+) -> Result<(Backend, Vec<startup::DemoCertificate>), CliError> {
+    if Issuer::exists(dir) {
+        let backend = Backend::open(Issuer::open(dir)?).map_err(CliError::unreadable)?;
+        return Ok((backend, Vec::new()));
+    }
+    let base = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
+    let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
+    let out: PathBuf = dir.join(DEMO_DIR);
+    skillcert::private_fs::create_dir_all(&out).map_err(io(&out))?;
+    let issuer = backend.issuer();
+    let demo = certs
+        .into_iter()
+        .map(|c| {
+            let files = demo_files(&issuer, &c.issued, &out)?;
+            Ok(startup::DemoCertificate::new(&issuer, c, files))
+        })
+        .collect::<Result<_, CliError>>()?;
+    Ok((backend, demo))
+}
+
+/// Writes the files of one demo certificate to `out` (as `issue` does, with a QR code PNG
+/// always): what each is, and where.
+fn demo_files(
+    issuer: &Issuer,
+    issued: &skillcert::issuer::Issued,
+    out: &Path,
+) -> Result<Vec<(&'static str, PathBuf)>, CliError> {
+    let extras = skillcert::request::PrintExtras::default();
+    let mut files = super::issue::write_outputs(issuer, issued, &extras, out)?;
+    if !files
+        .iter()
+        .any(|(_, p)| p.to_string_lossy().ends_with(".qr.png"))
+    {
+        let png =
+            skillcert_qrimage::render::to_png(&issued.qr_text, 8).map_err(CliError::refused)?;
+        let p = out.join(format!("{}.qr.png", issued.claims.id));
+        skillcert::private_fs::write(&p, &png).map_err(io(&p))?;
+        files.push(("qr_png", p));
+    }
+    Ok(files)
 }
 
 /// The `--trusted-proxy` networks.
@@ -296,10 +264,9 @@ fn portal_key(dir: &Path) -> Result<skillcert::keys::SecretKey, CliError> {
 fn spawn_reporter(dir: PathBuf, portal: String, every: u64) {
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_secs(every.max(1)));
-        let run = || -> Result<super::report::Sent, String> {
-            let issuer = Issuer::open(&dir).map_err(|e| e.to_string())?;
-            let registry =
-                skillcert_store::issuer_db::IssuerDb::open(&dir).map_err(|e| e.to_string())?;
+        let run = || -> Result<super::report::Sent, super::report::ReportToError> {
+            let issuer = Issuer::open(&dir)?;
+            let registry = skillcert_store::issuer_db::IssuerDb::open(&dir)?;
             super::report::report_to(&issuer, &registry, &portal, skillcert::reporting::MAX_ITEMS)
         };
         match run() {
@@ -352,41 +319,17 @@ fn portal_state(
         skillcert_server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))
             .map_err(CliError::unreadable)?
             .with_register(skillcert_server::portal::PortalRegister::new(register, key));
-    let url = format!("http://{local}");
-    let lists: Vec<serde_json::Value> = portal
-        .feeds()
-        .iter()
-        .map(|f| {
-            let cur = f.current();
-            let list = cur.as_ref().map(|s| s.list());
-            json!({"location": f.location(),
-                   "authority": list.and_then(|l| l.authority.as_ref()).map(|a| &a.name),
-                   "issuers": list.map_or(0, |l| l.issuers.len()),
-                   "in_force": cur.as_ref().map(|s| s.in_force(chrono::Utc::now())
-                        .err().unwrap_or_else(|| "yes".into()))})
-        })
-        .collect();
-    let mut out = std::io::stdout().lock();
-    if cli.json {
-        let _ = writeln!(
-            out,
-            "{}",
-            json!({"url": url, "portal": true, "trust_lists": lists})
-        );
-    } else {
-        let _ = writeln!(out, "skillcert serve: scheme portal listening on {url}");
-        for l in &lists {
-            let _ = writeln!(
-                out,
-                "Trust list {}: {} issuer(s) accredited by {} (in force: {})",
-                l["location"].as_str().unwrap_or(""),
-                l["issuers"],
-                l["authority"].as_str().unwrap_or("(no authority)"),
-                l["in_force"].as_str().unwrap_or("no")
-            );
-        }
-    }
-    let _ = out.flush();
+    let now = chrono::Utc::now();
+    let started = startup::PortalStarted {
+        url: format!("http://{local}"),
+        portal: true,
+        trust_lists: portal
+            .feeds()
+            .iter()
+            .map(|f| startup::TrustListState::of(f, now))
+            .collect(),
+    };
+    startup::print_portal(cli.json, &started);
     Ok(AppState::portal(portal))
 }
 

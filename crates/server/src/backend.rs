@@ -4,7 +4,6 @@
 
 use super::bodies::{CertificateBody, CredentialDocument, IssuedBody};
 use super::errors::ApiError;
-use serde_json::Value;
 use skillcert::issuer::{Issued, Issuer, IssuerError};
 use skillcert::request::CheckedRequest;
 use skillcert::verify::{Verifier, VerifierError};
@@ -157,8 +156,6 @@ impl Backend {
     /// says so.
     pub fn pdf(&self, id_or_number: &str) -> Result<(Vec<u8>, Option<String>), ApiError> {
         use skillcert_print::printing::{self, PrintAssets};
-        static PRINTER: std::sync::OnceLock<Result<skillcert_print::pdf::Printer, String>> =
-            std::sync::OnceLock::new();
         let issuer = self.issuer();
         let t = self.registry.to_sign(&issuer, id_or_number)?;
         let issued = issuer
@@ -179,10 +176,7 @@ impl Backend {
             },
         };
         let page = printing::printed(&issued, &extras, &assets, photo);
-        let printer = PRINTER
-            .get_or_init(|| skillcert_print::pdf::Printer::new().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| ApiError::Internal(e.clone()))?;
+        let printer = printing::shared_printer().map_err(|e| ApiError::Internal(e.to_string()))?;
         let bytes = printer
             .pdf(&page)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
@@ -324,11 +318,6 @@ pub fn issued_body(issuer: &Issuer, issued: &Issued) -> IssuedBody {
         qr_text: issued.qr_text.clone(),
         verify_url: verify_url(issuer, issued),
     }
-}
-
-/// [`issued_body`] as a JSON value.
-pub fn issued_json(issuer: &Issuer, issued: &Issued) -> Value {
-    serde_json::to_value(issued_body(issuer, issued)).unwrap_or(Value::Null)
 }
 
 /// The verification page of a certificate, as a person would type it (the QR text with the

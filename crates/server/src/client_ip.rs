@@ -15,10 +15,27 @@ pub struct Cidr {
     prefix: u8,
 }
 
-impl FromStr for Cidr {
-    type Err = String;
+/// Why a `--trusted-proxy` value is not a network.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CidrError {
+    /// The part before `/` is not an IP address.
+    #[error("{0:?}: not an IP address or network (10.0.0.0/8, ::1)")]
+    NotAnAddress(String),
+    /// The part after `/` is not a prefix length of the address's family.
+    #[error("{given:?}: the prefix length must be 0-{max}")]
+    BadPrefix {
+        /// The value given.
+        given: String,
+        /// The longest prefix of the address's family (32 or 128).
+        max: u8,
+    },
+}
 
-    fn from_str(s: &str) -> Result<Cidr, String> {
+impl FromStr for Cidr {
+    type Err = CidrError;
+
+    fn from_str(s: &str) -> Result<Cidr, CidrError> {
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
@@ -26,7 +43,7 @@ impl FromStr for Cidr {
         let net: IpAddr = addr
             .trim()
             .parse()
-            .map_err(|_| format!("{s:?}: not an IP address or network (10.0.0.0/8, ::1)"))?;
+            .map_err(|_| CidrError::NotAnAddress(s.to_owned()))?;
         let max = if net.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -35,7 +52,10 @@ impl FromStr for Cidr {
                 .parse::<u8>()
                 .ok()
                 .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: the prefix length must be 0-{max}"))?,
+                .ok_or_else(|| CidrError::BadPrefix {
+                    given: s.to_owned(),
+                    max,
+                })?,
         };
         Ok(Cidr { net, prefix })
     }

@@ -68,8 +68,8 @@ pub enum NotReady {
     #[error("the readiness check failed")]
     CheckFailed,
     /// A portal's trust list is missing or does not count.
-    #[error("{0}")]
-    TrustList(String),
+    #[error(transparent)]
+    TrustList(#[from] super::portal::NotInForce),
 }
 
 /// The last readiness check and the lock that lets one run at a time.

@@ -41,6 +41,57 @@ pub struct PortalRegister {
     permits: Arc<tokio::sync::Semaphore>,
 }
 
+/// Why a portal cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PortalError {
+    /// It was given no trust list.
+    #[error("a portal needs at least one --trust list")]
+    NoTrustList,
+    /// A trust list could not be had at all (unreadable, not a trust list).
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+}
+
+/// Why a trust feed has no list, or kept the one it had: the feed's own words, which name the
+/// list (see [`TrustFeed::refresh`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct FeedError {
+    /// Where the feed reads its list (file or URL).
+    pub location: String,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// Why a portal's trust lists do not all count now (its `/readyz` reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotInForce {
+    /// A feed has never had a list.
+    #[error("no trust list from {location}")]
+    Missing {
+        /// Where the feed reads its list.
+        location: String,
+    },
+    /// A feed's list is held but does not count (stale, refused by its anchor…).
+    #[error("the trust list from {location} does not count: {why}")]
+    Refused {
+        /// Where the feed reads its list.
+        location: String,
+        /// Why it does not count.
+        why: String,
+    },
+}
+
+/// Reads `feed` once (see [`TrustFeed::refresh`]).
+fn refresh_feed(feed: &TrustFeed, now: DateTime<Utc>) -> Result<Refreshed, FeedError> {
+    feed.refresh(now).map_err(|reason| FeedError {
+        location: feed.location().to_owned(),
+        reason,
+    })
+}
+
 /// Bundles a portal reads and checks at once (the rest wait, then get 503).
 pub const BUNDLE_PERMITS: usize = 2;
 
@@ -91,13 +142,13 @@ impl Portal {
         feeds: Vec<TrustFeed>,
         public_url: &str,
         cache_dir: Option<PathBuf>,
-    ) -> Result<Portal, String> {
+    ) -> Result<Portal, PortalError> {
         if feeds.is_empty() {
-            return Err("a portal needs at least one --trust list".into());
+            return Err(PortalError::NoTrustList);
         }
         let now = Utc::now();
         for f in &feeds {
-            f.refresh(now)?;
+            refresh_feed(f, now)?;
         }
         let status = Arc::new(HttpStatusSource::new(
             Arc::new(skillcert::trust::TrustList::empty()),
@@ -164,8 +215,8 @@ impl Portal {
 
     /// Re-reads every feed (blocking); rebuilds the verifier when a list changed. Returns
     /// each feed's outcome.
-    pub fn refresh(&self, now: DateTime<Utc>) -> Vec<Result<Refreshed, String>> {
-        let outcomes: Vec<_> = self.feeds.iter().map(|f| f.refresh(now)).collect();
+    pub fn refresh(&self, now: DateTime<Utc>) -> Vec<Result<Refreshed, FeedError>> {
+        let outcomes: Vec<_> = self.feeds.iter().map(|f| refresh_feed(f, now)).collect();
         if outcomes
             .iter()
             .any(|o| matches!(o, Ok(Refreshed::Replaced)))
@@ -185,12 +236,18 @@ impl Portal {
     }
 
     /// `Ok` when every feed has a list that counts now; else which does not, and why.
-    pub fn readiness(&self, now: DateTime<Utc>) -> Result<(), String> {
+    pub fn readiness(&self, now: DateTime<Utc>) -> Result<(), NotInForce> {
         for f in &self.feeds {
+            let location = || f.location().to_owned();
             match f.current() {
-                None => return Err(format!("no trust list from {}", f.location())),
-                Some(s) => s.in_force(now).map_err(|why| {
-                    format!("the trust list from {} does not count: {why}", f.location())
+                None => {
+                    return Err(NotInForce::Missing {
+                        location: location(),
+                    })
+                }
+                Some(s) => s.in_force(now).map_err(|why| NotInForce::Refused {
+                    location: location(),
+                    why,
                 })?,
             }
         }
@@ -236,6 +293,10 @@ fn empty_verifier() -> Verifier {
         .expect("an empty trust list is allowed")
 }
 
+fn kept(why: &str) {
+    tracing::warn!(reason = %why, "trust list not renewed; the previous one stays in force until it expires");
+}
+
 /// Re-reads the portal's lists on time until the process ends.
 pub async fn refresh_loop(portal: Arc<Portal>) {
     loop {
@@ -246,9 +307,8 @@ pub async fn refresh_loop(portal: Arc<Portal>) {
         for o in outcomes.into_iter().flatten() {
             match o {
                 Ok(Refreshed::Replaced) => tracing::info!("trust list renewed"),
-                Ok(Refreshed::Kept(why)) | Err(why) => {
-                    tracing::warn!(reason = %why, "trust list not renewed; the previous one stays in force until it expires")
-                }
+                Ok(Refreshed::Kept(why)) => kept(&why),
+                Err(e) => kept(&e.reason),
                 Ok(_) => {}
             }
         }

@@ -286,7 +286,10 @@ fn a_portal_whose_list_is_stale_is_not_ready_and_trusts_nobody() {
     std::fs::write(&list, authority.publish(old, 7, "t").unwrap().to_string()).unwrap();
     let feed = TrustFeed::new(list.to_str().unwrap(), Some(authority.anchor()));
     let portal = Portal::new(vec![feed], "http://portal.example", None).unwrap();
-    let why = portal.readiness(chrono::Utc::now()).unwrap_err();
+    let why = portal
+        .readiness(chrono::Utc::now())
+        .unwrap_err()
+        .to_string();
     assert!(why.contains("past its freshness limit"), "{why}");
     // A list that cannot be read at all: the portal does not start.
     let feed = TrustFeed::new("/nonexistent/scheme.json", Some(authority.anchor()));
