@@ -12,7 +12,7 @@
 use skillcert::authority::{Authority, Grant};
 use skillcert::issuer::{now_secs, Issuer};
 use skillcert::keys::SecretKey;
-use skillcert::reporting::{sign_bundle, verify_bundle, CertificateRecord, Item, StatusEntry};
+use skillcert::reporting::{sign_bundle, verify_bundle, Item, ReportedCertificate, StatusEntry};
 use skillcert::signer::KeySigner;
 use skillcert::trust::{TrustSource, TrustStore};
 use skillcert_store::register::Register;
@@ -46,7 +46,7 @@ fn main() {
         .to_ascii_uppercase();
     let key = issuer.config().active_key.clone();
     let record = |i: usize| {
-        Item::Certificate(Box::new(CertificateRecord {
+        Item::Certificate(Box::new(ReportedCertificate {
             credential_id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
             number: Some(format!("SC-{}-{i:07}", &run[..8])),
             holder_name: format!("持证人{i}"),

@@ -21,7 +21,7 @@ use super::outputs::{self, FileFormat, OutputSpec};
 use super::sheets::Sheets;
 use super::status::cli_actor;
 use skillcert::issuer::{Issued, Issuer};
-use skillcert::roster::{Roster, Row, RowError};
+use skillcert::roster::{Roster, RosterRow, RowError};
 use skillcert_print::printing;
 use skillcert_store::issuer_db::{IssuerDb, NewCertificate, RecordState, Signed, ToSign};
 use std::collections::HashMap;
@@ -148,7 +148,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Decides what each row of a group needs; bad rows and duplicates are tallied.
-    fn classify(&mut self, rows: Vec<Result<Row, RowError>>) -> Result<Vec<Work>, CliError> {
+    fn classify(&mut self, rows: Vec<Result<RosterRow, RowError>>) -> Result<Vec<Work>, CliError> {
         let mut work = Vec::new();
         for row in rows {
             let row = match row {

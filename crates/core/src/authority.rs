@@ -20,7 +20,7 @@
 use crate::keys::{self, SecretKey};
 use crate::model::format_time;
 use crate::signer::KeySigner;
-use crate::trust::{Authority as ListAuthority, Scope, TrustAnchor, TrustList, TrustedIssuer};
+use crate::trust::{Scope, TrustAnchor, TrustList, TrustListAuthority, TrustedIssuer};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -99,9 +99,9 @@ pub struct AuthorityConfig {
     pub created: DateTime<Utc>,
 }
 
-/// One event of the history.
+/// One event of the authority's history (`authority-history.jsonl`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Event {
+pub struct AuthorityEvent {
     /// When.
     pub at: DateTime<Utc>,
     /// Who (`cli:USER`).
@@ -251,7 +251,7 @@ impl Authority {
     }
 
     /// The history, oldest first.
-    pub fn history(&self) -> Result<Vec<Event>, AuthorityError> {
+    pub fn history(&self) -> Result<Vec<AuthorityEvent>, AuthorityError> {
         let path = self.dir.join(HISTORY);
         let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
         text.lines()
@@ -400,7 +400,7 @@ impl Authority {
 
     fn list_of(&self, issuers: Vec<TrustedIssuer>) -> TrustList {
         let mut list = TrustList::empty();
-        list.authority = Some(ListAuthority {
+        list.authority = Some(TrustListAuthority {
             id: self.config.id.clone(),
             name: self.config.name.clone(),
         });
@@ -423,7 +423,7 @@ impl Authority {
         actor: &str,
         details: String,
     ) -> Result<(), AuthorityError> {
-        let e = Event {
+        let e = AuthorityEvent {
             at: Utc::now(),
             actor: actor.to_owned(),
             action: action.to_owned(),

@@ -1,7 +1,7 @@
 //! Reporting to the register (a scheme portal): what an issuer sends and what it gets back.
 //!
-//! - [`Item`]: one certificate record ([`CertificateRecord`]) or one status change
-//!   ([`StatusChange`]); its key (`certificate:<id>`, `status:<seq>`) and its digest (SHA-256 of
+//! - [`Item`]: one certificate record ([`ReportedCertificate`]) or one status change
+//!   ([`ReportedStatusChange`]); its key (`certificate:<id>`, `status:<seq>`) and its digest (SHA-256 of
 //!   its JCS form) identify it: the register stores an item once per (issuer, key, digest), so
 //!   resending is harmless and a correction (same key, new digest) is a new event.
 //! - A bundle (`SkillcertReportBundle`): up to [`MAX_ITEMS`] items signed by the issuer
@@ -69,7 +69,7 @@ pub struct StatusEntry {
 /// What the register holds of one certificate.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CertificateRecord {
+pub struct ReportedCertificate {
     /// `urn:uuid:…`.
     pub credential_id: String,
     /// The certificate number, if any.
@@ -120,7 +120,7 @@ pub struct CertificateRecord {
 /// A status change of a certificate.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StatusChange {
+pub struct ReportedStatusChange {
     /// `urn:uuid:…`.
     pub credential_id: String,
     /// `revoke`, `suspend` or `reinstate`.
@@ -136,9 +136,9 @@ pub struct StatusChange {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Item {
     /// A certificate record.
-    Certificate(Box<CertificateRecord>),
+    Certificate(Box<ReportedCertificate>),
     /// A status change.
-    Status(StatusChange),
+    Status(ReportedStatusChange),
 }
 
 impl Item {
@@ -165,7 +165,7 @@ impl Item {
     }
 }
 
-impl CertificateRecord {
+impl ReportedCertificate {
     /// The record of signed `claims` (`document_sha256`: of the document as issued), with the
     /// holder's ID and its nonce when the issuer recorded one.
     pub fn of_claims(
@@ -175,7 +175,7 @@ impl CertificateRecord {
         document_sha256: &str,
         holder_id: Option<(&str, [u8; 16])>,
     ) -> Self {
-        CertificateRecord {
+        ReportedCertificate {
             credential_id: c.id_urn(),
             number: c.number.clone(),
             holder_name: c.holder.name.clone(),
@@ -220,8 +220,8 @@ impl CertificateRecord {
 
     /// A record of nothing (the nil UUID, no ID): what a lookup that found nothing compares
     /// with, so that it takes the same work.
-    pub fn placeholder() -> CertificateRecord {
-        CertificateRecord {
+    pub fn placeholder() -> ReportedCertificate {
+        ReportedCertificate {
             credential_id: format!("urn:uuid:{}", uuid::Uuid::nil()),
             number: None,
             holder_name: String::new(),
@@ -248,7 +248,7 @@ impl CertificateRecord {
     }
 
     /// The form the register stores: the ID and its nonce replaced by the keyed hash.
-    pub fn to_stored(&self, key: &crate::keys::IdKey) -> CertificateRecord {
+    pub fn to_stored(&self, key: &crate::keys::IdKey) -> ReportedCertificate {
         let mut r = self.clone();
         if let (Some(id), Some(u)) = (r.holder_id.take(), self.credential_uuid()) {
             r.holder_id_mac = Some(key.mac_hex(&u, &id));
@@ -258,8 +258,8 @@ impl CertificateRecord {
     }
 
     /// The form anyone may see (query answers, exports): nothing derived from the ID.
-    pub fn to_public(&self) -> CertificateRecord {
-        CertificateRecord {
+    pub fn to_public(&self) -> ReportedCertificate {
+        ReportedCertificate {
             holder_id: None,
             holder_id_nonce: None,
             holder_id_mac: None,
@@ -382,7 +382,7 @@ pub fn verify_bundle(
 
 /// A record's holder-ID members: the ID (normalised, 4-32 of `0-9 A-Z`) with its 32-hex nonce,
 /// or neither; never a keyed or legacy hash (those are the register's own).
-fn check_record_id(name: &str, r: &CertificateRecord) -> Result<(), ReportError> {
+fn check_record_id(name: &str, r: &ReportedCertificate) -> Result<(), ReportError> {
     let bad = |why: &str| Err(ReportError::Malformed(format!("{name}: {why}")));
     if r.holder_id_mac.is_some() || r.holder_id_hash.is_some() {
         return bad("holderIdMac and holderIdHash are the register's, never reported");
@@ -409,7 +409,7 @@ fn check_record_id(name: &str, r: &CertificateRecord) -> Result<(), ReportError>
 /// accreditation (scope and window) of one of the issuer's entries.
 fn check_record(
     i: usize,
-    r: &CertificateRecord,
+    r: &ReportedCertificate,
     issuer: &str,
     trust: &TrustStore,
     now: DateTime<Utc>,

@@ -67,7 +67,7 @@ impl std::fmt::Display for RowError {
 
 /// One row of a roster, read but not yet checked.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct RosterRow {
     /// 1-based line where the row starts.
     pub line: u64,
     /// The row's key ([`row_key`]).
@@ -79,7 +79,7 @@ pub struct Row {
     pub print: PrintExtras,
 }
 
-impl Row {
+impl RosterRow {
     /// Checks the row's request as an issuance would; a refused field is reported in the
     /// column it comes from.
     pub fn check(&self) -> Result<CheckedRequest, RowError> {
@@ -187,7 +187,7 @@ impl<R: Read> Roster<R> {
 }
 
 impl<R: Read> Iterator for Roster<R> {
-    type Item = Result<Row, RowError>;
+    type Item = Result<RosterRow, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let rec = match self.records.next()? {
@@ -205,7 +205,7 @@ impl<R: Read> Iterator for Roster<R> {
     }
 }
 
-fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Row, RowError> {
+fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<RosterRow, RowError> {
     let err = |column: Option<&str>, message: String| RowError {
         line,
         column: column.map(str::to_owned),
@@ -274,7 +274,7 @@ fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Ro
     .map_err(|e| match e {
         ModelError::Field { field, reason } => err(Some(&field), reason),
     })?;
-    Ok(Row {
+    Ok(RosterRow {
         line,
         key: row_key(&cells),
         request,
@@ -286,7 +286,7 @@ fn parse_row(line: u64, header: &[String], rec: &csv::StringRecord) -> Result<Ro
 mod tests {
     use super::*;
 
-    fn rows(text: &str) -> Result<Vec<Result<Row, RowError>>, RowError> {
+    fn rows(text: &str) -> Result<Vec<Result<RosterRow, RowError>>, RowError> {
         Ok(Roster::new(text.as_bytes())?.collect())
     }
 
@@ -323,7 +323,7 @@ mod tests {
             "level,email,valid_years,level_framework,program_name,holder_name\n3,,,cn-nvq,b,a\n";
         let same = rows(other).unwrap().remove(0).unwrap();
         assert_eq!(same.key, row.key);
-        let e = Row {
+        let e = RosterRow {
             line: 7,
             key: String::new(),
             request: IssuanceRequest {

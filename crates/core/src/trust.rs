@@ -154,7 +154,7 @@ pub struct TrustList {
     pub version: u32,
     /// Schemes: the authority that signs the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authority: Option<Authority>,
+    pub authority: Option<TrustListAuthority>,
     /// Schemes: the list counts from this time.
     #[serde(default, rename = "validFrom", skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<DateTime<Utc>>,
@@ -564,7 +564,7 @@ pub fn url_origin(url: &str) -> Option<String> {
 mod scheme;
 mod store;
 mod window;
-pub use scheme::{verify_signed, Authority, Scope, ScopeFacts, TrustAnchor};
+pub use scheme::{verify_signed, Scope, ScopeFacts, TrustAnchor, TrustListAuthority};
 pub use store::{FoundIn, Standing, TrustSource, TrustStore};
 pub use window::{SigningTime, TimeSource};
 

@@ -6,7 +6,7 @@
 use super::backend::{Backend, Change};
 use super::errors::ApiError;
 use skillcert::issuer::{Issued, Issuer};
-use skillcert::roster::{Roster, Row, RowError};
+use skillcert::roster::{Roster, RosterRow, RowError};
 
 /// The bundled sample roster.
 pub const DEMO_ROSTER: &str = include_str!("demo-roster.csv");
@@ -56,7 +56,7 @@ impl From<RowError> for DemoError {
 }
 
 /// Reads a roster (columns and rules of [`skillcert::roster`]); the first bad row is an error.
-pub fn parse_roster(text: &str) -> Result<Vec<Row>, DemoError> {
+pub fn parse_roster(text: &str) -> Result<Vec<RosterRow>, DemoError> {
     Ok(Roster::new(text.as_bytes())?.collect::<Result<_, _>>()?)
 }
 

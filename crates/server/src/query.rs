@@ -329,7 +329,7 @@ fn with_status(portal: &super::portal::Portal, f: Found) -> serde_json::Value {
 
 /// The state the reported changes leave a certificate in (`None`: no change reported, or
 /// the last suspension was lifted).
-fn reported_state(changes: &[skillcert::reporting::StatusChange]) -> Option<&'static str> {
+fn reported_state(changes: &[skillcert::reporting::ReportedStatusChange]) -> Option<&'static str> {
     if changes.iter().any(|c| c.change == "revoke") {
         return Some("revoked");
     }

@@ -156,7 +156,7 @@ pub struct TrustListDocument(pub Value);
 /// A signed `BitstringStatusListCredential` (W3C Bitstring Status List 1.0).
 #[derive(ToSchema)]
 #[schema(value_type = Object)]
-pub struct StatusListCredential(pub Value);
+pub struct StatusListDocument(pub Value);
 
 /// An OpenAPI 3.1 document.
 #[derive(ToSchema)]

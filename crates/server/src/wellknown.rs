@@ -3,7 +3,7 @@
 
 use super::bodies::{to_json, ErrorBody, HealthBody};
 use super::errors::{blocking, ApiError};
-use super::schemas::{DidDocument, JwkSet, StatusListCredential, TrustListDocument};
+use super::schemas::{DidDocument, JwkSet, StatusListDocument, TrustListDocument};
 use super::state::{AppState, Site};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -174,7 +174,7 @@ pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Re
         ("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer"),
     ),
     responses(
-        (status = 200, description = "the list", body = StatusListCredential, content_type = "application/vc+json", headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 200, description = "the list", body = StatusListDocument, content_type = "application/vc+json", headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "not modified (If-None-Match)"),
         (status = 404, description = "no such list", body = ErrorBody),
     ))]

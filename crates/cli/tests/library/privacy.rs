@@ -105,12 +105,12 @@ fn the_scanner_finds_the_legacy_form_and_the_holder_copy_binds_the_id() {
 /// The register's answers about the certificate, reported with its ID: the query answer (asked
 /// with the right ID) and every exported row.
 fn register_forms(issued: &skillcert::issuer::Issued) -> Vec<(&'static str, Vec<u8>)> {
-    use skillcert::reporting::{CertificateRecord, Item, VerifiedBundle};
+    use skillcert::reporting::{Item, ReportedCertificate, VerifiedBundle};
     use skillcert_store::register::Register;
     let dir = tempfile::tempdir().unwrap();
     let reg = Register::open(dir.path(), None).unwrap();
     let now = skillcert::issuer::now_secs();
-    let record = CertificateRecord::of_claims(
+    let record = ReportedCertificate::of_claims(
         &issued.claims,
         now,
         "did:web:x#key-1",

@@ -53,7 +53,7 @@ fn record(w: &World, code: &str) -> Item {
         ((), (), w.issuer.sign_all(c, now).unwrap())
     };
     let doc = serde_json::to_vec(&issued.document).unwrap();
-    Item::Certificate(Box::new(CertificateRecord::of_claims(
+    Item::Certificate(Box::new(ReportedCertificate::of_claims(
         &issued.claims,
         crate::model::now_secs(),
         &w.issuer.config().active_key,
@@ -77,7 +77,7 @@ fn bundle(w: &World, items: &[Item]) -> Vec<u8> {
 fn bundles_verify_and_receipts_name_what_was_received() {
     let w = world(&["6-18-01-01"]);
     let rec = record(&w, "6-18-01-01");
-    let status = Item::Status(StatusChange {
+    let status = Item::Status(ReportedStatusChange {
         credential_id: rec.credential_id().into(),
         change: "revoke".into(),
         at: crate::model::now_secs(),

@@ -3,7 +3,7 @@
 //! lengths, known enumerations, times within bounds, and a number inside the sender's number
 //! space ([`in_sender_space`]). The message names the item and the member.
 
-use super::{CertificateRecord, Item, ReportError, StatusChange};
+use super::{Item, ReportError, ReportedCertificate, ReportedStatusChange};
 use crate::model::{self, number, MAX_CODE_CHARS, MAX_NAME_CHARS};
 use crate::trust::TrustedIssuer;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -91,7 +91,11 @@ fn check_ascii(name: &str, member: &str, s: &str) -> Result<(), ReportError> {
     Ok(())
 }
 
-fn check_record(name: &str, r: &CertificateRecord, now: DateTime<Utc>) -> Result<(), ReportError> {
+fn check_record(
+    name: &str,
+    r: &ReportedCertificate,
+    now: DateTime<Utc>,
+) -> Result<(), ReportError> {
     check_credential_id(name, &r.credential_id)?;
     if let Some(n) = &r.number {
         if number::NationalNumber::parse(n).is_none() {
@@ -171,7 +175,11 @@ fn check_record(name: &str, r: &CertificateRecord, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
-fn check_change(name: &str, c: &StatusChange, now: DateTime<Utc>) -> Result<(), ReportError> {
+fn check_change(
+    name: &str,
+    c: &ReportedStatusChange,
+    now: DateTime<Utc>,
+) -> Result<(), ReportError> {
     check_credential_id(name, &c.credential_id)?;
     if !matches!(c.change.as_str(), "revoke" | "suspend" | "reinstate") {
         return Err(malformed(name, "change", "revoke, suspend or reinstate"));
@@ -284,8 +292,8 @@ pub(super) fn check_envelope(
 /// (of this module and of the register's suite in `skillcert-store`, through feature
 /// `test-support`).
 #[cfg(any(test, feature = "test-support"))]
-pub fn sample_record(id: &str, number: &str, name: &str) -> CertificateRecord {
-    CertificateRecord {
+pub fn sample_record(id: &str, number: &str, name: &str) -> ReportedCertificate {
+    ReportedCertificate {
         credential_id: id.into(),
         number: Some(number.into()),
         holder_name: name.into(),
@@ -322,7 +330,7 @@ mod tests {
         assert!(values_upper_bound(br#"{"a":[1,2],"b":{"c":3}}"#) >= 6);
     }
 
-    fn record() -> CertificateRecord {
+    fn record() -> ReportedCertificate {
         sample_record(
             "urn:uuid:6d1a3a9e-4a8b-4a41-9d25-2a8f5f0e0b11",
             "S000133060200263000002",
@@ -334,7 +342,7 @@ mod tests {
     fn finding_2_reported_fields_are_checked_as_issuance_checks_them() {
         let now = model::now_secs();
         check_item(0, &Item::Certificate(Box::new(record())), now).unwrap();
-        type Edit = fn(&mut CertificateRecord);
+        type Edit = fn(&mut ReportedCertificate);
         let cases: &[(&str, Edit)] = &[
             ("credentialId", |r| {
                 r.credential_id = "urn:uuid:not-a-uuid".into()
@@ -378,7 +386,7 @@ mod tests {
     #[test]
     fn finding_2_status_changes_are_known_words_at_sane_times() {
         let now = model::now_secs();
-        let ok = StatusChange {
+        let ok = ReportedStatusChange {
             credential_id: "urn:uuid:6d1a3a9e-4a8b-4a41-9d25-2a8f5f0e0b11".into(),
             change: "revoke".into(),
             at: now,

@@ -1,7 +1,7 @@
 //! Schemes: what an authority's trust list adds to a plain one (`docs/CONTRACT.md`, "Schemes
 //! and accreditation").
 //!
-//! - [`Authority`] names who signed the list, [`TrustAnchor`] is the key a verifier was given for
+//! - [`TrustListAuthority`] names who signed the list, [`TrustAnchor`] is the key a verifier was given for
 //!   it, and [`verify_signed`] checks a list's `eddsa-jcs-2022` proof against that anchor;
 //! - an issuer entry may carry a [`Scope`] and an accreditation window (`accreditedFrom`,
 //!   `accreditedUntil`, `suspendedFrom`); [`TrustedIssuer::check_accreditation`] judges a
@@ -24,7 +24,7 @@ use serde_json::Value;
 
 /// The authority that signed a trust list (`authority` member).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Authority {
+pub struct TrustListAuthority {
     /// Its DID (`did:key:z6Mk…` or `did:web:…`).
     pub id: String,
     /// Display name.

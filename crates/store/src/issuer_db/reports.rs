@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use skillcert::reporting::{
-    check_receipt_items, verify_receipt, CertificateRecord, Item, Receipt, StatusChange,
+    check_receipt_items, verify_receipt, Item, Receipt, ReportedCertificate, ReportedStatusChange,
 };
 
 /// When and in which receipt a certificate's items were acknowledged by a portal.
@@ -260,7 +260,7 @@ fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, IssuerDbEr
             )))
         }
     };
-    Ok(Item::Certificate(Box::new(CertificateRecord::of_claims(
+    Ok(Item::Certificate(Box::new(ReportedCertificate::of_claims(
         &claims,
         issued,
         &rec.key_id,
@@ -292,7 +292,7 @@ fn status_item(conn: &rusqlite::Connection, seq: i64) -> Result<Item, IssuerDbEr
         .ok_or_else(|| IssuerDbError::NotFound(format!("status change {seq}")))?;
     let at = skillcert::model::parse_time("at", &at)
         .map_err(|e| IssuerDbError::Corrupt(format!("event {seq}: {e}")))?;
-    Ok(Item::Status(StatusChange {
+    Ok(Item::Status(ReportedStatusChange {
         credential_id: certificate,
         change: action,
         at,

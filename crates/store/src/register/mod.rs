@@ -24,7 +24,9 @@ pub use db::{Db, DbError, Refused, StoredItem, MAX_ROWS_PER_NUMBER, MIGRATIONS};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use skillcert::reporting::{sign_receipt, CertificateRecord, Item, StatusChange, VerifiedBundle};
+use skillcert::reporting::{
+    sign_receipt, Item, ReportedCertificate, ReportedStatusChange, VerifiedBundle,
+};
 use skillcert::signer::Signer;
 use std::path::Path;
 
@@ -81,9 +83,9 @@ pub struct Found {
     /// The issuer that reported it.
     pub issuer: String,
     /// The latest record of it.
-    pub record: CertificateRecord,
+    pub record: ReportedCertificate,
     /// Its status changes as reported, oldest first.
-    pub changes: Vec<StatusChange>,
+    pub changes: Vec<ReportedStatusChange>,
     /// When the register first received it.
     pub first_reported: String,
 }
@@ -182,8 +184,8 @@ impl Register {
         &self,
         number: &str,
         owns: &dyn Fn(&str, &str) -> bool,
-    ) -> Result<Vec<(db::Row, CertificateRecord)>, DbError> {
-        let mut latest: Vec<(db::Row, CertificateRecord)> = Vec::new();
+    ) -> Result<Vec<(db::Row, ReportedCertificate)>, DbError> {
+        let mut latest: Vec<(db::Row, ReportedCertificate)> = Vec::new();
         for row in self.db.by_number(number)? {
             if !owns(&row.issuer, number) {
                 continue;
@@ -263,7 +265,7 @@ impl Register {
         }
         if latest.is_empty() {
             // The same work as for one record.
-            let dummy = CertificateRecord::placeholder();
+            let dummy = ReportedCertificate::placeholder();
             found &= dummy.id_matches(&self.id_key, national_id);
         }
         Ok(found)

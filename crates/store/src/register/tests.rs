@@ -170,7 +170,7 @@ pub(super) mod suite {
         assert_eq!(reg.ingest(&b1, &portal, now).unwrap(), r1);
         assert_eq!(reg.count().unwrap(), before);
         // A new bundle resending one item and adding a revocation: one new row.
-        let revoke = Item::Status(StatusChange {
+        let revoke = Item::Status(ReportedStatusChange {
             credential_id: id(1),
             change: "revoke".into(),
             at: now,
@@ -184,7 +184,7 @@ pub(super) mod suite {
         reg.ingest(&b2, &portal, now).unwrap();
         assert_eq!(reg.count().unwrap(), before + 1);
         // A status change of an unknown certificate: refused, nothing stored.
-        let orphan = Item::Status(StatusChange {
+        let orphan = Item::Status(ReportedStatusChange {
             credential_id: id(99),
             change: "suspend".into(),
             at: now,

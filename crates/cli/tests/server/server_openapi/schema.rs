@@ -16,7 +16,7 @@ const EXTERNAL: &[&str] = &[
     "DidDocument",
     "JwkSet",
     "TrustListDocument",
-    "StatusListCredential",
+    "StatusListDocument",
     "OpenApiDocument",
 ];
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::keys::SecretKey;
-use crate::reporting::{StatusChange, RECEIPT_TYPE};
+use crate::reporting::{ReportedStatusChange, RECEIPT_TYPE};
 use crate::signer::KeySigner;
 use chrono::Duration;
 
@@ -11,7 +11,7 @@ const ISSUER: &str = "did:web:cnc.example.cn";
 fn items() -> Vec<Item> {
     (1..=3)
         .map(|seq| {
-            Item::Status(StatusChange {
+            Item::Status(ReportedStatusChange {
                 credential_id: format!("urn:uuid:00000000-0000-4000-8000-00000000000{seq}"),
                 change: "revoke".into(),
                 at: "2026-03-01T08:00:00Z".parse().unwrap(),

@@ -39,7 +39,7 @@ fn issuer_entry(seed: u8) -> TrustedIssuer {
 
 fn signed_list(key: &SecretKey, anchor: &TrustAnchor) -> Value {
     let mut list = TrustList::empty();
-    list.authority = Some(Authority {
+    list.authority = Some(TrustListAuthority {
         id: anchor.did().into(),
         name: "浙江省职业技能鉴定指导中心".into(),
     });
