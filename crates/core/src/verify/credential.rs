@@ -296,9 +296,11 @@ impl VerifiedCredential {
 
 /// Input that is not a valid credential: unreadable (`malformed`, with the [`ParseError`]), or
 /// read and checked with another verdict than `valid`. The report says why.
+///
+/// The report is boxed: a `Result<_, Rejected>` stays small on the happy path.
 #[derive(Debug, Clone)]
 pub struct Rejected {
-    report: Report,
+    report: Box<Report>,
     parse_error: Option<ParseError>,
 }
 
@@ -306,7 +308,7 @@ impl Rejected {
     pub(super) fn checked(report: Report) -> Self {
         debug_assert_ne!(report.verdict, Verdict::Valid);
         Rejected {
-            report,
+            report: Box::new(report),
             parse_error: None,
         }
     }
@@ -324,14 +326,14 @@ impl Rejected {
     }
     /// The report, by value.
     pub fn into_report(self) -> Report {
-        self.report
+        *self.report
     }
 }
 
 impl From<ParseError> for Rejected {
     fn from(e: ParseError) -> Self {
         Rejected {
-            report: Report::from(e.clone()),
+            report: Box::new(Report::from(e.clone())),
             parse_error: Some(e),
         }
     }
