@@ -11,6 +11,10 @@ use super::bodies::{
 };
 use super::errors::{blocking, parse_json, require_json, ApiError};
 use super::idempotency::{self, Claim, Issuance, Start};
+use super::openapi::responses::{
+    AdminTokenRefused, BadId, IssuanceRefusals, NoSuchCertificate, NotJson, StatusChangeAnswers,
+    TooLarge,
+};
 use super::schemas::{BatchRequest, IssuanceRequestSchema, ReasonOptional, ReasonRequired};
 pub use super::schemas::{MAX_BATCH, MAX_REASON_CHARS};
 use super::state::AppState;
@@ -150,11 +154,10 @@ fn check_printable(
     request_body(content = inline(IssuanceRequestSchema), content_type = "application/json"),
     responses(
         (status = 201, description = "issued (or, with Idempotent-Replayed, the first answer to the key)", body = IssuedBody, headers(("Idempotent-Replayed" = String, description = "true when this is the stored first answer to the request's Idempotency-Key"))),
-        (status = 400, description = "malformed JSON or Idempotency-Key", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 409, description = "a request with this Idempotency-Key is still being answered", body = ErrorBody),
-        (status = 413, description = "too large", body = ErrorBody),
-        (status = 415, description = "not application/json", body = ErrorBody),
+        IssuanceRefusals,
+        TooLarge,
+        NotJson,
+        AdminTokenRefused,
         (status = 422, description = "refused; the message names the field (or the Idempotency-Key was used with another body)", body = ErrorBody),
     ))]
 pub async fn issue_one(
@@ -252,11 +255,10 @@ fn parse_batch(body: &[u8]) -> Result<Vec<CheckedRequest>, ApiError> {
     request_body(content = inline(BatchRequest), content_type = "application/json"),
     responses(
         (status = 200, description = "per-request results (or, with Idempotent-Replayed, the first answer to the key)", body = BatchBody, headers(("Idempotent-Replayed" = String, description = "true when this is the stored first answer to the request's Idempotency-Key"))),
-        (status = 400, description = "malformed JSON or Idempotency-Key", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 409, description = "a request with this Idempotency-Key is still being answered", body = ErrorBody),
-        (status = 413, description = "too large", body = ErrorBody),
-        (status = 415, description = "not application/json", body = ErrorBody),
+        IssuanceRefusals,
+        TooLarge,
+        NotJson,
+        AdminTokenRefused,
         (status = 422, description = "refused; the message names [index].field (or the Idempotency-Key was used with another body)", body = ErrorBody),
     ))]
 pub async fn issue_batch(
@@ -406,16 +408,7 @@ async fn change(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
     request_body(content = inline(ReasonRequired), content_type = "application/json", description = "why (required)"),
-    responses(
-        (status = 200, description = "the certificate's record after the change", body = CertificateBody),
-        (status = 400, description = "bad id or body", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 404, description = "no such certificate", body = ErrorBody),
-        (status = 409, description = "the change conflicts with the record", body = ErrorBody),
-        (status = 415, description = "not application/json", body = ErrorBody),
-        (status = 422, description = "reason missing or too long", body = ErrorBody),
-        (status = 503, description = "no issuer's database", body = ErrorBody),
-    ))]
+    responses(StatusChangeAnswers, NoSuchCertificate, NotJson, AdminTokenRefused))]
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -431,16 +424,7 @@ pub async fn revoke(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
     request_body(content = inline(ReasonRequired), content_type = "application/json", description = "why (required)"),
-    responses(
-        (status = 200, description = "the certificate's record after the change", body = CertificateBody),
-        (status = 400, description = "bad id or body", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 404, description = "no such certificate", body = ErrorBody),
-        (status = 409, description = "the change conflicts with the record", body = ErrorBody),
-        (status = 415, description = "not application/json", body = ErrorBody),
-        (status = 422, description = "reason missing or too long", body = ErrorBody),
-        (status = 503, description = "no issuer's database", body = ErrorBody),
-    ))]
+    responses(StatusChangeAnswers, NoSuchCertificate, NotJson, AdminTokenRefused))]
 pub async fn suspend(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -456,16 +440,7 @@ pub async fn suspend(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "urn:uuid:… or the bare UUID")),
     request_body(content = inline(ReasonOptional), content_type = "application/json", description = "why (optional; the body may be empty)"),
-    responses(
-        (status = 200, description = "the certificate's record after the change", body = CertificateBody),
-        (status = 400, description = "bad id or body", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 404, description = "no such certificate", body = ErrorBody),
-        (status = 409, description = "the change conflicts with the record", body = ErrorBody),
-        (status = 415, description = "not application/json", body = ErrorBody),
-        (status = 422, description = "reason missing or too long", body = ErrorBody),
-        (status = 503, description = "no issuer's database", body = ErrorBody),
-    ))]
+    responses(StatusChangeAnswers, NoSuchCertificate, NotJson, AdminTokenRefused))]
 pub async fn reinstate(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -482,9 +457,9 @@ pub async fn reinstate(
     params(("id" = String, Path, description = "urn:uuid:…, the bare UUID, or the certificate number")),
     responses(
         (status = 200, description = "the PDF", content_type = "application/pdf", body = Vec<u8>),
-        (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 404, description = "no such certificate", body = ErrorBody),
+        BadId,
+        NoSuchCertificate,
+        AdminTokenRefused,
         (status = 422, description = "the certificate cannot be printed (the message says why)", body = ErrorBody),
     ))]
 pub async fn pdf(
@@ -521,9 +496,9 @@ pub async fn pdf(
     params(("id" = String, Path, description = "urn:uuid:…, the bare UUID, or the certificate number")),
     responses(
         (status = 200, description = "record and history", body = CertificateBody),
-        (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody),
-        (status = 404, description = "no such certificate", body = ErrorBody),
+        BadId,
+        NoSuchCertificate,
+        AdminTokenRefused,
     ))]
 pub async fn lookup(
     State(state): State<AppState>,

@@ -6,6 +6,7 @@
 
 use super::bodies::{to_json, ErrorBody, MalformedReport};
 use super::errors::{blocking, content_type, parse_json, ApiError};
+use super::openapi::responses::VerifyAnswers;
 use super::schemas::{Binary, ImageUpload, TextInput, VerifyRequest};
 use super::state::{AppState, Site};
 use axum::body::Bytes;
@@ -188,13 +189,7 @@ pub fn verify_input(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiErro
         (VerifyRequest = "application/json"),
         (TextInput = "text/plain"),
     )),
-    responses(
-        (status = 200, description = "the verdict (any verdict of a readable certificate)", body = Report),
-        (status = 400, description = "unreadable body (malformed JSON, not UTF-8, empty)", body = ErrorBody),
-        (status = 413, description = "body too large", body = ErrorBody),
-        (status = 415, description = "wrong content type", body = ErrorBody),
-        (status = 422, description = "not a certificate: the report with verdict malformed, plus error and message", body = MalformedReport),
-    ))]
+    responses(VerifyAnswers))]
 pub async fn verify(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -247,11 +242,7 @@ pub async fn read_image_field(mut mp: Multipart) -> Result<(Vec<u8>, Option<Stri
         (Binary = "image/jpeg"),
     )),
     responses(
-        (status = 200, description = "the verdict (any verdict of a readable certificate)", body = Report),
-        (status = 400, description = "unreadable body (malformed JSON, not UTF-8, empty)", body = ErrorBody),
-        (status = 413, description = "body too large", body = ErrorBody),
-        (status = 415, description = "wrong content type", body = ErrorBody),
-        (status = 422, description = "not a certificate: the report with verdict malformed, plus error and message", body = MalformedReport),
+        VerifyAnswers,
         (status = 503, description = "every image decoder is busy: try again shortly", body = ErrorBody),
     ))]
 pub async fn verify_image(

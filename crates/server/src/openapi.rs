@@ -7,6 +7,8 @@
 //! `tests/server_openapi.rs` walks the router's routes and this document both ways, and checks
 //! every field of real answers against the schema of their route and status.
 
+pub mod responses;
+
 use super::schemas::*;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -82,6 +84,15 @@ impl Modify for OptionalReinstateBody {
         super::holder_check::holder_check_api,
         super::holder_check::holder_check_form,
     ),
+    // utoipa collects the schemas of `(status = …, body = …)` rows, not those of the shared
+    // responses (`responses::*`): every body those name is listed here.
+    components(schemas(
+        super::bodies::ErrorBody,
+        super::bodies::CertificateBody,
+        super::bodies::MalformedReport,
+        skillcert::verify::Report,
+        QueryAnswer,
+    )),
     modifiers(&BearerScheme, &OptionalReinstateBody)
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@ use super::api::{read_image_field, verify_bytes};
 use super::bodies::{ErrorBody, MalformedReport};
 use super::errors::ApiError;
 use super::i18n::{tone, verdict_text, words, Lang, Tone, Words};
+use super::openapi::responses::{TooLarge, VerdictPage};
 use super::schemas::ImageForm;
 use super::state::AppState;
 use askama::Template;
@@ -471,9 +472,9 @@ pub struct VerifyForm {
     summary = "Paste form target: the verification page",
     request_body(content = VerifyForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "the verdict", body = String, content_type = "text/html"),
+        VerdictPage,
         (status = 400, description = "not a certificate", body = String, content_type = "text/html"),
-        (status = 413, description = "too large", body = ErrorBody),
+        TooLarge,
         (status = 415, description = "not a form", body = ErrorBody),
     ))]
 pub async fn verify_form(
@@ -493,9 +494,9 @@ pub async fn verify_form(
     summary = "Upload form target: the verification page for a photo",
     request_body(content = ImageForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "the verdict", body = String, content_type = "text/html"),
+        VerdictPage,
         (status = 400, description = "no QR code found", body = String, content_type = "text/html"),
-        (status = 413, description = "too large", body = ErrorBody),
+        TooLarge,
         (status = 415, description = "not multipart", body = ErrorBody),
         (status = 503, description = "every image decoder is busy", body = ErrorBody),
     ))]

@@ -12,6 +12,7 @@
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
 use super::i18n::Lang;
+use super::openapi::responses::{QueryPageLimited, RegisterQueryAnswers};
 use super::query_page::QueryParams;
 use super::register_api::json;
 use super::state::AppState;
@@ -151,10 +152,9 @@ async fn answer_api(
         ("name" = String, Query, description = "holder name"),
     ),
     responses(
-        (status = 200, description = "what the register holds, with the current status", body = super::schemas::QueryAnswer),
+        RegisterQueryAnswers,
         (status = 400, description = "number or name missing, or an `id` in the URL (refused: POST it)", body = ErrorBody),
         (status = 404, description = "no such certificate, or the name does not match (one answer for all), or no register here", body = ErrorBody),
-        (status = 429, description = "too many queries from this client (Retry-After)", body = ErrorBody),
     ))]
 pub async fn query_api(
     State(state): State<AppState>,
@@ -171,10 +171,9 @@ pub async fn query_api(
     summary = "The national-style query with the ID number in the body",
     request_body(content = super::schemas::QueryRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "what the register holds, with the current status", body = super::schemas::QueryAnswer),
+        RegisterQueryAnswers,
         (status = 400, description = "not {number, name, id?} of strings, or number or name missing", body = ErrorBody),
         (status = 404, description = "no such certificate, or the name or ID does not match (one answer for all), or no register here", body = ErrorBody),
-        (status = 429, description = "too many queries from this client (Retry-After)", body = ErrorBody),
     ))]
 pub async fn query_api_post(
     State(state): State<AppState>,
@@ -233,7 +232,7 @@ async fn answer_page(
             content((String = "text/html"), (ErrorBody = "application/json"))),
         (status = 404, description = "nothing found (the page says so; HTML), or no register here (JSON)",
             content((String = "text/html"), (ErrorBody = "application/json"))),
-        (status = 429, description = "too many queries from this client", body = ErrorBody),
+        QueryPageLimited,
     ))]
 pub async fn query_page(
     State(state): State<AppState>,
@@ -254,7 +253,7 @@ pub async fn query_page(
         (status = 400, description = "number or name missing", body = String, content_type = "text/html"),
         (status = 404, description = "nothing found (the page says so; HTML), or no register here (JSON)",
             content((String = "text/html"), (ErrorBody = "application/json"))),
-        (status = 429, description = "too many queries from this client", body = ErrorBody),
+        QueryPageLimited,
     ))]
 pub async fn query_form(
     State(state): State<AppState>,

@@ -4,6 +4,7 @@
 
 use super::bodies::ErrorBody;
 use super::errors::{blocking, ApiError};
+use super::openapi::responses::TooLarge;
 use super::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -32,7 +33,7 @@ pub(super) fn json(status: StatusCode, v: &serde_json::Value) -> Response {
         (status = 400, description = "not a bundle; the message names the member", body = ErrorBody),
         (status = 403, description = "not from a key of an issuer the portal's trust lists accredit, or the signature does not verify", body = ErrorBody),
         (status = 404, description = "this site keeps no register", body = ErrorBody),
-        (status = 413, description = "too large", body = ErrorBody),
+        TooLarge,
         (status = 503, description = "the register is busy checking other bundles; send it again later", body = ErrorBody),
         (status = 422, description = "a record outside the issuer's scope or accreditation, or a status change of an unknown certificate; nothing was stored", body = ErrorBody),
     ))]

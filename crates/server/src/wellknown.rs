@@ -3,6 +3,7 @@
 
 use super::bodies::{to_json, ErrorBody, HealthBody};
 use super::errors::{blocking, ApiError};
+use super::openapi::responses::NotModified;
 use super::schemas::{DidDocument, JwkSet, StatusListDocument, TrustListDocument};
 use super::state::{AppState, Site};
 use axum::extract::rejection::PathRejection;
@@ -112,7 +113,7 @@ pub fn cached_json(
     params(("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer")),
     responses(
         (status = 200, description = "DID document", body = DidDocument, content_type = "application/did+json", headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "not modified (If-None-Match)"),
+        NotModified,
         (status = 404, description = "not a did:web issuer", body = ErrorBody),
     ))]
 pub async fn did_json(
@@ -136,7 +137,7 @@ pub async fn did_json(
     params(("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer")),
     responses(
         (status = 200, description = "JWK set", body = JwkSet, content_type = "application/jwk-set+json", headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "not modified (If-None-Match)"),
+        NotModified,
     ))]
 pub async fn jwks_json(
     State(state): State<AppState>,
@@ -156,7 +157,7 @@ pub async fn jwks_json(
     params(("If-None-Match" = Option<String>, Header, description = "an ETag of an earlier answer")),
     responses(
         (status = 200, description = "trust list", body = TrustListDocument, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "not modified (If-None-Match)"),
+        NotModified,
     ))]
 pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let body = match &state.site {
@@ -175,7 +176,7 @@ pub async fn trust_json(State(state): State<AppState>, headers: HeaderMap) -> Re
     ),
     responses(
         (status = 200, description = "the list", body = StatusListDocument, content_type = "application/vc+json", headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "not modified (If-None-Match)"),
+        NotModified,
         (status = 404, description = "no such list", body = ErrorBody),
     ))]
 pub async fn status_list(
