@@ -19,15 +19,35 @@
     reason = "test and tool code: a failed unwrap is a failed run; helpers are not an API"
 )]
 use skillcert::input::parse_bytes;
-use skillcert::model::parse_time;
-use skillcert::status::FileStatusSource;
-use skillcert::trust::TrustList;
-use skillcert::verify::{Report, Verdict, Verifier};
+use skillcert::model::{parse_time, ModelError};
+use skillcert::status::{FileStatusSource, StatusError};
+use skillcert::trust::{TrustError, TrustList};
+use skillcert::verify::{Report, Verdict, Verifier, VerifierError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 const USAGE: &str = "usage: verify_core INPUT TRUST [--at TIME] [--status FILE]...";
+
+/// Why the example cannot verify (exit 2).
+#[derive(Debug, thiserror::Error)]
+enum ExampleError {
+    #[error("{USAGE}")]
+    Usage,
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    #[error(transparent)]
+    Time(#[from] ModelError),
+    #[error(transparent)]
+    Verifier(#[from] VerifierError),
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
 
 struct Args {
     input: PathBuf,
@@ -36,18 +56,18 @@ struct Args {
     status: Vec<PathBuf>,
 }
 
-fn args() -> Result<Args, String> {
+fn args() -> Result<Args, ExampleError> {
     let mut positional = Vec::new();
     let (mut at, mut status) = (None, Vec::new());
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--at" => at = Some(it.next().ok_or(USAGE)?),
-            "--status" => status.push(PathBuf::from(it.next().ok_or(USAGE)?)),
+            "--at" => at = Some(it.next().ok_or(ExampleError::Usage)?),
+            "--status" => status.push(PathBuf::from(it.next().ok_or(ExampleError::Usage)?)),
             _ => positional.push(PathBuf::from(a)),
         }
     }
-    let [input, trust] = <[PathBuf; 2]>::try_from(positional).map_err(|_| USAGE.to_owned())?;
+    let [input, trust] = <[PathBuf; 2]>::try_from(positional).map_err(|_| ExampleError::Usage)?;
     Ok(Args {
         input,
         trust,
@@ -56,22 +76,25 @@ fn args() -> Result<Args, String> {
     })
 }
 
-fn verifier(a: &Args) -> Result<Verifier, String> {
-    let trust = TrustList::load(&a.trust).map_err(|e| e.to_string())?;
-    let files = FileStatusSource::load(&trust, &a.status).map_err(|e| e.to_string())?;
+fn verifier(a: &Args) -> Result<Verifier, ExampleError> {
+    let trust = TrustList::load(&a.trust)?;
+    let files = FileStatusSource::load(&trust, &a.status)?;
     let mut b = Verifier::builder(trust).status_source(Arc::new(files));
     if let Some(t) = &a.at {
-        b = b.at_time(parse_time("--at", t).map_err(|e| e.to_string())?);
+        b = b.at_time(parse_time("--at", t)?);
     }
-    b.build().map_err(|e| e.to_string())
+    Ok(b.build()?)
 }
 
-fn read(p: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+fn read(p: &Path) -> Result<Vec<u8>, ExampleError> {
+    std::fs::read(p).map_err(|source| ExampleError::Read {
+        path: p.to_owned(),
+        source,
+    })
 }
 
 fn main() -> ExitCode {
-    let run = || -> Result<bool, String> {
+    let run = || -> Result<bool, ExampleError> {
         let a = args()?;
         let verifier = verifier(&a)?;
         // Only verification turns the parsed input into a verified credential; anything else

@@ -54,6 +54,17 @@ pub enum ReportError {
     OutOfScope(String),
 }
 
+impl ReportError {
+    /// The same error with its message put after `what: ` (the item it is about).
+    fn about(self, what: &str) -> ReportError {
+        match self {
+            ReportError::Malformed(m) => ReportError::Malformed(format!("{what}: {m}")),
+            ReportError::Untrusted(m) => ReportError::Untrusted(format!("{what}: {m}")),
+            ReportError::OutOfScope(m) => ReportError::OutOfScope(format!("{what}: {m}")),
+        }
+    }
+}
+
 /// A certificate's status list entry, as reported.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -431,17 +442,16 @@ fn check_record(
             .found
             .check_window(&when, now)
             .and_then(|()| f.found.issuer.check_accreditation(&facts, &when, now))
-            .map_err(|e| e.to_string())
+            .map_err(|e| ReportError::OutOfScope(e.to_string()))
             .and_then(|()| validate::in_sender_space(f.found.issuer, r.number.as_deref()));
         match judged {
             Ok(()) => return Ok(()),
             Err(e) => why = why.or(Some(e)),
         }
     }
-    Err(ReportError::OutOfScope(format!(
-        "{name}: {}",
-        why.unwrap_or_default()
-    )))
+    Err(why
+        .unwrap_or_else(|| ReportError::OutOfScope(String::new()))
+        .about(&name))
 }
 
 /// One item of a receipt.

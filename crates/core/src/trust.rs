@@ -564,7 +564,9 @@ pub fn url_origin(url: &str) -> Option<String> {
 mod scheme;
 mod store;
 mod window;
-pub use scheme::{verify_signed, Scope, ScopeFacts, TrustAnchor, TrustListAuthority};
+pub use scheme::{
+    verify_signed, ListNotInForce, Scope, ScopeFacts, TrustAnchor, TrustListAuthority,
+};
 pub use store::{FoundIn, Standing, TrustSource, TrustStore};
 pub use window::{SigningTime, TimeSource};
 

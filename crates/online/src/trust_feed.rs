@@ -14,7 +14,8 @@
 //! only older lists has none, and trusts nobody, rather than roll a suspension back).
 
 use chrono::{DateTime, Utc};
-use skillcert::trust::{TrustAnchor, TrustSource, MAX_TRUST_LIST};
+use skillcert::model::format_time;
+use skillcert::trust::{ListNotInForce, TrustAnchor, TrustSource, MAX_TRUST_LIST};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ struct Held {
     /// The raw bytes of `current` (served as `/trust.json`: its proof must still verify).
     bytes: Option<Arc<[u8]>>,
     etag: Option<String>,
-    last_error: Option<String>,
+    last_error: Option<TrustFeedError>,
 }
 
 /// One trust list source (file path or http(s) URL) with an optional anchor.
@@ -62,7 +63,122 @@ pub enum Refreshed {
     /// The source has not changed (HTTP 304, or the same bytes).
     Unchanged,
     /// The new list was not taken (why); the previous one stays.
-    Kept(String),
+    Kept(TrustFeedError),
+}
+
+/// Why a feed did not take what it read (or could not read anything). Each message names the
+/// file, the URL or the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustFeedError {
+    /// The request failed (network, TLS, timeout).
+    #[error("trust list {url} could not be fetched: {reason}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// What the HTTP client said.
+        reason: String,
+    },
+    /// The server answered another status than 200 (or 304 to a conditional request).
+    #[error("trust list {url}: the server answered HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The answer's body could not be read (or was larger than a trust list may be).
+    #[error("trust list {url} could not be read: {reason}")]
+    Body {
+        /// The URL.
+        url: String,
+        /// What the HTTP client said.
+        reason: String,
+    },
+    /// A file (the list, or a floor file) could not be read or written.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The list file is larger than a trust list may be.
+    #[error("{path}: {size} bytes, more than the limit of {MAX_TRUST_LIST}")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size.
+        size: u64,
+    },
+    /// What was read is not a trust list.
+    #[error("{location}: {reason}")]
+    NotATrustList {
+        /// The file or URL.
+        location: String,
+        /// Why (the trust list parser's message).
+        reason: String,
+    },
+    /// The list is older than the newest one the feed ever accepted (its floor).
+    #[error(
+        "the list is older than the newest one this portal accepted (validFrom {}, accepted {})",
+        .valid_from.as_ref().map_or("none".into(), format_time),
+        format_time(.floor)
+    )]
+    BelowFloor {
+        /// The list's `validFrom`.
+        valid_from: Option<DateTime<Utc>>,
+        /// The newest `validFrom` accepted.
+        floor: DateTime<Utc>,
+    },
+    /// The new list does not count now, and the one in force does.
+    #[error("the new list does not count: {0}")]
+    NotInForce(ListNotInForce),
+    /// The new list is older than the one in force.
+    #[error("the new list is older than the one in force (validFrom earlier)")]
+    OlderThanCurrent,
+    /// The floor file is larger than a floor file may be.
+    #[error("{path}: larger than {max} bytes")]
+    FloorTooLarge {
+        /// The file.
+        path: String,
+        /// The limit.
+        max: u64,
+    },
+    /// The floor file is not JSON.
+    #[error("{path}: damaged ({reason}); restore it or remove it knowingly")]
+    FloorDamaged {
+        /// The file.
+        path: String,
+        /// What the JSON parser said.
+        reason: String,
+    },
+    /// The floor file is another anchor's (or location's).
+    #[error("{path}: the floor of another trust anchor")]
+    FloorOfAnotherAnchor {
+        /// The file.
+        path: String,
+    },
+    /// The floor file holds no `validFrom`.
+    #[error("{path}: no validFrom")]
+    FloorWithoutTime {
+        /// The file.
+        path: String,
+    },
+    /// The floor file's `validFrom` is not a time.
+    #[error("{path}: {source}")]
+    FloorTime {
+        /// The file.
+        path: String,
+        /// Why.
+        source: skillcert::model::ModelError,
+    },
+    /// Nothing was read (no list is held).
+    #[error("{location}: no trust list")]
+    NoList {
+        /// The file or URL.
+        location: String,
+    },
 }
 
 /// A fetched list and its ETag.
@@ -117,7 +233,7 @@ impl TrustFeed {
     }
 
     /// Why the last read did not replace the list, if it did not.
-    pub fn last_error(&self) -> Option<String> {
+    pub fn last_error(&self) -> Option<TrustFeedError> {
         self.lock().last_error.clone()
     }
 
@@ -127,7 +243,7 @@ impl TrustFeed {
 
     /// Reads the source once and keeps what it gives, if it is better than the list in force
     /// (see the module documentation). `Err` only when there is still no list at all.
-    pub fn refresh(&self, now: DateTime<Utc>) -> Result<Refreshed, String> {
+    pub fn refresh(&self, now: DateTime<Utc>) -> Result<Refreshed, TrustFeedError> {
         let etag = self.lock().etag.clone();
         let read = if is_url(&self.location) {
             self.fetch(etag.as_deref())
@@ -144,49 +260,10 @@ impl TrustFeed {
             held.last_error = None;
             return Ok(Refreshed::Unchanged);
         }
-        let source = match &self.anchor {
-            Some(a) => TrustSource::anchored(&bytes, a, &self.location),
-            None => skillcert::trust::TrustList::parse(&bytes)
-                .map(|l| TrustSource::direct(l, &self.location)),
-        };
-        let source = match source {
+        let source = match self.better_source(&held, &bytes, now) {
             Ok(s) => s,
-            Err(e) => return keep(&mut held, format!("{}: {e}", self.location)),
-        };
-        let floor = match self.floor.as_ref().map(floor::Floor::read).transpose() {
-            Ok(f) => f.flatten(),
             Err(e) => return keep(&mut held, e),
         };
-        if floor.is_some() && source.list().valid_from < floor {
-            return keep(
-                &mut held,
-                format!(
-                    "the list is older than the newest one this portal accepted (validFrom {}, \
-                     accepted {})",
-                    source
-                        .list()
-                        .valid_from
-                        .map_or("none".into(), |t| skillcert::model::format_time(&t)),
-                    floor.map_or(String::new(), |t| skillcert::model::format_time(&t)),
-                ),
-            );
-        }
-        let current_counts = held
-            .current
-            .as_ref()
-            .is_some_and(|c| c.in_force(now).is_ok());
-        if current_counts {
-            if let Err(why) = source.in_force(now) {
-                return keep(&mut held, format!("the new list does not count: {why}"));
-            }
-            let cur = held.current.as_ref().and_then(|c| c.list().valid_from);
-            if source.list().valid_from < cur {
-                return keep(
-                    &mut held,
-                    "the new list is older than the one in force (validFrom earlier)".into(),
-                );
-            }
-        }
         held.last_error = None;
         if let (Some(f), Some(t)) = (&self.floor, source.list().valid_from) {
             if let Err(e) = f.raise(t) {
@@ -199,20 +276,65 @@ impl TrustFeed {
         Ok(Refreshed::Replaced)
     }
 
+    /// The list `bytes` hold, when it is better than the one `held` (see the module
+    /// documentation): a trust list (signed by the anchor, if there is one), not older than
+    /// the floor, and when the list in force counts, one that counts too and is not older.
+    fn better_source(
+        &self,
+        held: &Held,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<TrustSource, TrustFeedError> {
+        let source = match &self.anchor {
+            Some(a) => TrustSource::anchored(bytes, a, &self.location),
+            None => skillcert::trust::TrustList::parse(bytes)
+                .map(|l| TrustSource::direct(l, &self.location)),
+        }
+        .map_err(|e| TrustFeedError::NotATrustList {
+            location: self.location.clone(),
+            reason: e.to_string(),
+        })?;
+        let floor = self.floor.as_ref().map(floor::Floor::read).transpose()?;
+        if let Some(floor) = floor.flatten() {
+            let valid_from = source.list().valid_from;
+            if valid_from < Some(floor) {
+                return Err(TrustFeedError::BelowFloor { valid_from, floor });
+            }
+        }
+        let current_counts = held
+            .current
+            .as_ref()
+            .is_some_and(|c| c.in_force(now).is_ok());
+        if current_counts {
+            source.in_force(now).map_err(TrustFeedError::NotInForce)?;
+            let cur = held.current.as_ref().and_then(|c| c.list().valid_from);
+            if source.list().valid_from < cur {
+                return Err(TrustFeedError::OlderThanCurrent);
+            }
+        }
+        Ok(source)
+    }
+
     /// GET with `If-None-Match`; `None` on 304.
-    fn fetch(&self, etag: Option<&str>) -> Result<Option<Body>, String> {
+    fn fetch(&self, etag: Option<&str>) -> Result<Option<Body>, TrustFeedError> {
         let url = &self.location;
         let mut req = self.agent.get(url).header("Accept", "application/json");
         if let Some(t) = etag {
             req = req.header("If-None-Match", t);
         }
-        let mut resp = req
-            .call()
-            .map_err(|e| format!("trust list {url} could not be fetched: {e}"))?;
+        let mut resp = req.call().map_err(|e| TrustFeedError::Fetch {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
         match resp.status().as_u16() {
             200 => {}
             304 if etag.is_some() => return Ok(None),
-            code => return Err(format!("trust list {url}: the server answered HTTP {code}")),
+            status => {
+                return Err(TrustFeedError::Status {
+                    url: url.clone(),
+                    status,
+                })
+            }
         }
         let new_etag = resp
             .headers()
@@ -224,7 +346,10 @@ impl TrustFeed {
             .with_config()
             .limit(MAX_TRUST_LIST as u64)
             .read_to_vec()
-            .map_err(|e| format!("trust list {url} could not be read: {e}"))?;
+            .map_err(|e| TrustFeedError::Body {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(Some((body, new_etag)))
     }
 
@@ -245,7 +370,7 @@ impl TrustFeed {
     }
 }
 
-fn keep(held: &mut Held, why: String) -> Result<Refreshed, String> {
+fn keep(held: &mut Held, why: TrustFeedError) -> Result<Refreshed, TrustFeedError> {
     held.last_error = Some(why.clone());
     if held.current.is_none() {
         return Err(why);
@@ -253,26 +378,40 @@ fn keep(held: &mut Held, why: String) -> Result<Refreshed, String> {
     Ok(Refreshed::Kept(why))
 }
 
-fn read_file(path: &str) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{path}: {e}"))?;
-    if meta.len() > MAX_TRUST_LIST as u64 {
-        return Err(format!(
-            "{path}: {} bytes, more than the limit of {MAX_TRUST_LIST}",
-            meta.len()
-        ));
+/// A [`TrustFeedError::File`] of `path`.
+fn file_error(path: &std::path::Path, e: &std::io::Error) -> TrustFeedError {
+    TrustFeedError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
     }
-    std::fs::read(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn read_file(path: &str) -> Result<Vec<u8>, TrustFeedError> {
+    let p = std::path::Path::new(path);
+    let meta = std::fs::metadata(p).map_err(|e| file_error(p, &e))?;
+    if meta.len() > MAX_TRUST_LIST as u64 {
+        return Err(TrustFeedError::TooLarge {
+            path: path.to_owned(),
+            size: meta.len(),
+        });
+    }
+    std::fs::read(p).map_err(|e| file_error(p, &e))
 }
 
 /// Reads one trust list (file or URL) once, as a verifier's source: with an anchor, a list
 /// whose proof does not verify is kept as refused (its issuers untrusted, with the reason);
 /// `Err` when it cannot be read or is not a trust list.
-pub fn read_source(location: &str, anchor: Option<&TrustAnchor>) -> Result<TrustSource, String> {
+pub fn read_source(
+    location: &str,
+    anchor: Option<&TrustAnchor>,
+) -> Result<TrustSource, TrustFeedError> {
     let feed = TrustFeed::new(location, anchor.cloned());
     feed.refresh(Utc::now())?;
     feed.current()
         .map(|s| (*s).clone())
-        .ok_or_else(|| format!("{location}: no trust list"))
+        .ok_or_else(|| TrustFeedError::NoList {
+            location: location.to_owned(),
+        })
 }
 
 pub mod floor;

@@ -44,11 +44,11 @@ pub enum PrintError {
 /// The printer of the process (the bundled font parsed once), for callers without one of
 /// their own (the admin API).
 pub fn shared_printer() -> Result<&'static Printer, PrintError> {
-    static PRINTER: OnceLock<Result<Printer, String>> = OnceLock::new();
+    static PRINTER: OnceLock<Result<Printer, PdfError>> = OnceLock::new();
     PRINTER
-        .get_or_init(|| Printer::new().map_err(|e| e.to_string()))
+        .get_or_init(Printer::new)
         .as_ref()
-        .map_err(|e| PrintError::Pdf(PdfError::Write(e.clone())))
+        .map_err(|e| PrintError::Pdf(e.clone()))
 }
 
 /// A text of an issuance that its page prints.

@@ -12,9 +12,9 @@
 //!   ([`HttpStatusSource`]).
 
 use chrono::{DateTime, Utc};
-use skillcert::trust::TrustStore;
+use skillcert::trust::{ListNotInForce, TrustStore};
 use skillcert::verify::Verifier;
-use skillcert_online::trust_feed::{Refreshed, TrustFeed};
+use skillcert_online::trust_feed::{Refreshed, TrustFeed, TrustFeedError};
 use skillcert_online::HttpStatusSource;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -61,7 +61,7 @@ pub struct FeedError {
     /// Where the feed reads its list (file or URL).
     pub location: String,
     /// What went wrong.
-    pub reason: String,
+    pub reason: TrustFeedError,
 }
 
 /// Why a portal's trust lists do not all count now (its `/readyz` reason).
@@ -80,7 +80,7 @@ pub enum NotInForce {
         /// Where the feed reads its list.
         location: String,
         /// Why it does not count.
-        why: String,
+        why: ListNotInForce,
     },
 }
 
@@ -293,7 +293,7 @@ fn empty_verifier() -> Verifier {
         .expect("an empty trust list is allowed")
 }
 
-fn kept(why: &str) {
+fn kept(why: &TrustFeedError) {
     tracing::warn!(reason = %why, "trust list not renewed; the previous one stays in force until it expires");
 }
 

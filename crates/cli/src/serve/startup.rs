@@ -114,9 +114,10 @@ impl TrustListState {
                 .and_then(|l| l.authority.as_ref())
                 .map(|a| a.name.clone()),
             issuers: list.map_or(0, |l| l.issuers.len()),
-            in_force: current
-                .as_ref()
-                .map(|s| s.in_force(now).err().unwrap_or_else(|| "yes".into())),
+            in_force: current.as_ref().map(|s| {
+                s.in_force(now)
+                    .map_or_else(|e| e.to_string(), |()| "yes".into())
+            }),
         }
     }
 }

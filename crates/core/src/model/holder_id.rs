@@ -129,70 +129,124 @@ pub fn check_holder_id(
 ) -> Result<String, ModelError> {
     let trimmed = raw.trim();
     let id = trimmed.to_ascii_uppercase();
-    check(kind, trimmed, id.as_bytes(), today).map_err(|reason| field_err(field, reason))?;
+    check(kind, trimmed, id.as_bytes(), today).map_err(|e| field_err(field, e.to_string()))?;
     Ok(id)
 }
 
+/// Why a text is not a number of its [`IdKind`] (the reason of the [`ModelError`] that
+/// [`check_holder_id`] gives; `a 居民身份证 number` is the kind's label).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum HolderIdError {
+    /// Nothing was given.
+    #[error("a {} number is needed, this is empty", .0.label_zh())]
+    Empty(IdKind),
+    /// A character that is not an ASCII letter or digit.
+    #[error("a {} number has only letters and digits, this has {found:?}", kind.label_zh())]
+    NotAlphanumeric { kind: IdKind, found: char },
+    /// The number breaks a rule of its kind's form (`has 18 characters, this has 17`).
+    #[error("a {} number {rule}", kind.label_zh())]
+    Form { kind: IdKind, rule: String },
+    /// A character at a place where the form allows another (`has 8 digits`, character 3).
+    #[error("a {} number {rule}, character {at} is {found:?}", kind.label_zh())]
+    Character {
+        kind: IdKind,
+        rule: &'static str,
+        /// 1-based.
+        at: usize,
+        found: char,
+    },
+    /// The birth date is not a calendar date.
+    #[error("birth date {0} is not a date")]
+    NotADate(String),
+    /// The birth date is before 1900.
+    #[error("birth date {0} is before 1900")]
+    BornBefore1900(String),
+    /// The birth date is after today.
+    #[error("birth date {date} is after today ({today})")]
+    BornAfterToday { date: String, today: NaiveDate },
+    /// The GB 11643-1999 check character does not match.
+    #[error("check character is {got}, expected {want}")]
+    CheckCharacter { got: char, want: char },
+}
+
+/// A [`HolderIdError::Form`] of `kind`.
+fn form(kind: IdKind, rule: String) -> HolderIdError {
+    HolderIdError::Form { kind, rule }
+}
+
 /// Why `trimmed` (upper-cased: `b`) is not a number of `kind`.
-fn check(kind: IdKind, trimmed: &str, b: &[u8], today: NaiveDate) -> Result<(), String> {
-    let a = format!("a {} number", kind.label_zh());
+fn check(kind: IdKind, trimmed: &str, b: &[u8], today: NaiveDate) -> Result<(), HolderIdError> {
     if trimmed.is_empty() {
-        return Err(format!("{a} is needed, this is empty"));
+        return Err(HolderIdError::Empty(kind));
     }
     // Checked before upper-casing could turn `ı` or `ſ` into ASCII `I` or `S`.
-    if let Some(c) = trimmed.chars().find(|c| !c.is_ascii_alphanumeric()) {
-        return Err(format!("{a} has only letters and digits, this has {c:?}"));
+    if let Some(found) = trimmed.chars().find(|c| !c.is_ascii_alphanumeric()) {
+        return Err(HolderIdError::NotAlphanumeric { kind, found });
     }
     let n = b.len();
     match kind {
         IdKind::ResidentCard | IdKind::HkMacaoTaiwanResidencePermit => {
-            check_gb11643(kind, &a, b, today)
+            check_gb11643(kind, b, today)
         }
-        IdKind::ForeignPermanentResident if n == 18 => check_gb11643(kind, &a, b, today),
-        IdKind::ForeignPermanentResident if n != 15 => Err(format!(
-            "{a} has 18 characters (2023 card) or 15 (earlier cards), this has {n}"
+        IdKind::ForeignPermanentResident if n == 18 => check_gb11643(kind, b, today),
+        IdKind::ForeignPermanentResident if n != 15 => Err(form(
+            kind,
+            format!("has 18 characters (2023 card) or 15 (earlier cards), this has {n}"),
         )),
         IdKind::ForeignPermanentResident => each(
+            kind,
             b,
             |i, c| (i < 3 && c.is_ascii_uppercase()) || (i >= 3 && c.is_ascii_digit()),
-            || format!("{a} of the earlier cards has 3 letters then 12 digits"),
+            "of the earlier cards has 3 letters then 12 digits",
         ),
-        IdKind::HomeReturnPermit if n != 9 && n != 11 => Err(format!(
-            "{a} has H or M then 8 or 10 digits, this has {n} characters"
+        IdKind::HomeReturnPermit if n != 9 && n != 11 => Err(form(
+            kind,
+            format!("has H or M then 8 or 10 digits, this has {n} characters"),
         )),
         IdKind::HomeReturnPermit => each(
+            kind,
             b,
             |i, c| (i == 0 && (c == b'H' || c == b'M')) || (i > 0 && c.is_ascii_digit()),
-            || format!("{a} has H or M then 8 or 10 digits"),
+            "has H or M then 8 or 10 digits",
         ),
         IdKind::TaiwanCompatriotPermit if n == 8 => {
-            each(b, |_, c| c.is_ascii_digit(), || format!("{a} has 8 digits"))
+            each(kind, b, |_, c| c.is_ascii_digit(), "has 8 digits")
         }
-        IdKind::TaiwanCompatriotPermit if n != 10 => Err(format!(
-            "{a} has 8 digits (or 10 letters and digits on older cards), this has {n} characters"
+        IdKind::TaiwanCompatriotPermit if n != 10 => Err(form(
+            kind,
+            format!(
+                "has 8 digits (or 10 letters and digits on older cards), this has {n} characters"
+            ),
         )),
-        IdKind::Passport if !(5..=17).contains(&n) => {
-            Err(format!("{a} has 5-17 letters and digits, this has {n}"))
-        }
+        IdKind::Passport if !(5..=17).contains(&n) => Err(form(
+            kind,
+            format!("has 5-17 letters and digits, this has {n}"),
+        )),
         IdKind::Passport if !b.iter().any(u8::is_ascii_digit) => {
-            Err(format!("{a} has at least one digit, this has none"))
+            Err(form(kind, "has at least one digit, this has none".into()))
         }
-        IdKind::Other if !(4..=32).contains(&n) => {
-            Err(format!("{a} has 4-32 letters and digits, this has {n}"))
-        }
+        IdKind::Other if !(4..=32).contains(&n) => Err(form(
+            kind,
+            format!("has 4-32 letters and digits, this has {n}"),
+        )),
         IdKind::TaiwanCompatriotPermit | IdKind::Passport | IdKind::Other => Ok(()),
     }
 }
 
-/// `Err("<what>, character N is 'c'")` for the first byte of `b` that `ok(index, byte)` refuses.
-fn each(b: &[u8], ok: impl Fn(usize, u8) -> bool, what: impl Fn() -> String) -> Result<(), String> {
+/// A [`HolderIdError::Character`] for the first byte of `b` that `ok(index, byte)` refuses.
+fn each(
+    kind: IdKind,
+    b: &[u8],
+    ok: impl Fn(usize, u8) -> bool,
+    rule: &'static str,
+) -> Result<(), HolderIdError> {
     match b.iter().enumerate().find(|&(i, &c)| !ok(i, c)) {
-        Some((i, &c)) => Err(format!(
-            "{}, character {} is {:?}",
-            what(),
-            i + 1,
-            char::from(c)
-        )),
+        Some((i, &c)) => Err(HolderIdError::Character {
+            kind,
+            rule,
+            at: i + 1,
+            found: char::from(c),
+        }),
         None => Ok(()),
     }
 }
@@ -206,28 +260,38 @@ fn digits_value(b: &[u8]) -> u32 {
 }
 
 /// GB 11643-1999: length, characters, address code, birth date, check character.
-fn check_gb11643(kind: IdKind, a: &str, b: &[u8], today: NaiveDate) -> Result<(), String> {
+fn check_gb11643(kind: IdKind, b: &[u8], today: NaiveDate) -> Result<(), HolderIdError> {
     let Some((&last, body)) = b.split_last().filter(|_| b.len() == 18) else {
-        return Err(format!("{a} has 18 characters, this has {}", b.len()));
+        return Err(form(
+            kind,
+            format!("has 18 characters, this has {}", b.len()),
+        ));
     };
-    let what = || format!("{a} has 17 digits then a digit or X");
-    each(body, |_, c| c.is_ascii_digit(), what)?;
+    each(
+        kind,
+        body,
+        |_, c| c.is_ascii_digit(),
+        "has 17 digits then a digit or X",
+    )?;
     let got = char::from(last);
     if !(last.is_ascii_digit() || last == b'X') {
-        return Err(format!("{a} ends in a digit or X, this ends in {got:?}"));
+        return Err(form(
+            kind,
+            format!("ends in a digit or X, this ends in {got:?}"),
+        ));
     }
-    check_address(kind, a, body)?;
+    check_address(kind, body)?;
     check_birth_date(body.get(6..14).unwrap_or_default(), today)?;
     // `body` is 17 digits here, so there is a check character.
     let want = gb11643_check_char(body).map_or('?', char::from);
     if got != want {
-        return Err(format!("check character is {got}, expected {want}"));
+        return Err(HolderIdError::CheckCharacter { got, want });
     }
     Ok(())
 }
 
 /// The address code (the first 6 digits) must suit `kind`.
-fn check_address(kind: IdKind, a: &str, body: &[u8]) -> Result<(), String> {
+fn check_address(kind: IdKind, body: &[u8]) -> Result<(), HolderIdError> {
     let code = String::from_utf8_lossy(body.get(..6).unwrap_or_default());
     let (ok, rule) = match kind {
         IdKind::HkMacaoTaiwanResidencePermit => (
@@ -237,17 +301,17 @@ fn check_address(kind: IdKind, a: &str, body: &[u8]) -> Result<(), String> {
         IdKind::ForeignPermanentResident => {
             (code.starts_with('9'), "of the 2023 cards starts with 9")
         }
-        _ => return check_province(a, digits_value(body.get(..2).unwrap_or_default())),
+        _ => return check_province(kind, digits_value(body.get(..2).unwrap_or_default())),
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("{a} {rule}, this starts with {code}"))
+        Err(form(kind, format!("{rule}, this starts with {code}")))
     }
 }
 
 /// The first two digits of a 居民身份证 number must be a province-level code.
-fn check_province(a: &str, p: u32) -> Result<(), String> {
+fn check_province(kind: IdKind, p: u32) -> Result<(), HolderIdError> {
     if matches!(p, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83) {
         return Ok(());
     }
@@ -256,23 +320,24 @@ fn check_province(a: &str, p: u32) -> Result<(), String> {
     } else {
         ""
     };
-    Err(format!(
-        "{a} starts with a province-level code, {p:02} is not one{hint}"
+    Err(form(
+        kind,
+        format!("starts with a province-level code, {p:02} is not one{hint}"),
     ))
 }
 
 /// `YYYYMMDD` must be a calendar date from 1900 up to `today`.
-fn check_birth_date(date: &[u8], today: NaiveDate) -> Result<(), String> {
-    let text = String::from_utf8_lossy(date);
+fn check_birth_date(date: &[u8], today: NaiveDate) -> Result<(), HolderIdError> {
+    let text = String::from_utf8_lossy(date).into_owned();
     let part = |r: std::ops::Range<usize>| digits_value(date.get(r).unwrap_or_default());
     let year = part(0..4);
     let born = i32::try_from(year)
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, part(4..6), part(6..8)));
     match born {
-        None => Err(format!("birth date {text} is not a date")),
-        Some(_) if year < 1900 => Err(format!("birth date {text} is before 1900")),
-        Some(d) if d > today => Err(format!("birth date {text} is after today ({today})")),
+        None => Err(HolderIdError::NotADate(text)),
+        Some(_) if year < 1900 => Err(HolderIdError::BornBefore1900(text)),
+        Some(d) if d > today => Err(HolderIdError::BornAfterToday { date: text, today }),
         Some(_) => Ok(()),
     }
 }

@@ -202,7 +202,10 @@ pub(super) fn check_item(i: usize, item: &Item, now: DateTime<Utc>) -> Result<()
 /// Whether the sender `entry` may report `number`: a national number inside one of its
 /// national prefixes, a general-form one inside one of its general prefixes. An entry with no
 /// number space may report unnumbered records only.
-pub(super) fn in_sender_space(entry: &TrustedIssuer, number: Option<&str>) -> Result<(), String> {
+pub(super) fn in_sender_space(
+    entry: &TrustedIssuer,
+    number: Option<&str>,
+) -> Result<(), ReportError> {
     let Some(n) = number else {
         return Ok(());
     };
@@ -214,10 +217,10 @@ pub(super) fn in_sender_space(entry: &TrustedIssuer, number: Option<&str>) -> Re
     } else {
         entry.numbers.join(", ")
     };
-    Err(format!(
+    Err(ReportError::OutOfScope(format!(
         "number {n} is outside the number space of issuer {} ({space})",
         entry.id
-    ))
+    )))
 }
 
 /// The few members of a bundle needed to know who claims to have signed it.
@@ -417,7 +420,9 @@ mod tests {
         assert!(in_sender_space(&e, Some("S000133070100263000001")).is_ok());
         assert!(in_sender_space(&e, Some("WELD-2026-000001")).is_ok());
         assert!(in_sender_space(&e, None).is_ok());
-        let err = in_sender_space(&e, Some("S000133060200263000002")).unwrap_err();
+        let err = in_sender_space(&e, Some("S000133060200263000002"))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("outside the number space of issuer did:web:weld"),
             "{err}"

@@ -354,42 +354,90 @@ impl TrustAnchor {
     }
 }
 
+/// Why a trust list given with an anchor does not count: its proof does not verify with the
+/// anchor (it is then refused for good), or it is not fresh at the time of a check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ListNotInForce {
+    /// The list has no proof.
+    #[error("the list is not signed (it has no proof)")]
+    NotSigned,
+    /// The proof cannot be read or canonicalized.
+    #[error("its proof is unusable: {0}")]
+    ProofUnusable(crate::proof::ProofError),
+    /// The proof is of another cryptosuite than `eddsa-jcs-2022`.
+    #[error("its proof is {0}, and a trust list is signed with eddsa-jcs-2022")]
+    Cryptosuite(&'static str),
+    /// The proof names another verification method than the anchor's.
+    #[error("it is signed by {signed_by}, not by the trust anchor {anchor}")]
+    OtherSigner {
+        /// The proof's verification method.
+        signed_by: String,
+        /// The anchor's.
+        anchor: String,
+    },
+    /// The list's `authority.id` is not the anchor's DID.
+    #[error("its authority is {authority}, not the trust anchor's {anchor}")]
+    OtherAuthority {
+        /// The list's `authority.id`.
+        authority: String,
+        /// The anchor's DID.
+        anchor: String,
+    },
+    /// The list names no authority.
+    #[error("it names no authority")]
+    NoAuthority,
+    /// The signature does not verify with the anchor's key.
+    #[error(
+        "its signature does not verify with {0}: the list was altered or signed by another key"
+    )]
+    BadSignature(String),
+    /// A signed list without `validUntil`.
+    #[error("it has no validUntil (a signed list must say how long it is fresh)")]
+    NoValidUntil,
+    /// Before its `validFrom`.
+    #[error("it is not valid before {}", format_time(.0))]
+    NotYetValid(DateTime<Utc>),
+    /// Past its `validUntil`.
+    #[error("it is past its freshness limit (validUntil {})", format_time(.0))]
+    Stale(DateTime<Utc>),
+}
+
 /// Checks the `eddsa-jcs-2022` proof of a trust list (`raw`, the list as parsed) against
 /// `anchor`: the proof names the anchor's method, the list's `authority.id` is the anchor's
 /// DID, and the signature over the JCS form of the list without `proof` verifies. Freshness
 /// is not judged here (it depends on the time of each check).
-pub fn verify_signed(raw: &Value, list: &TrustList, anchor: &TrustAnchor) -> Result<(), String> {
+pub fn verify_signed(
+    raw: &Value,
+    list: &TrustList,
+    anchor: &TrustAnchor,
+) -> Result<(), ListNotInForce> {
     if raw.get("proof").is_none() {
-        return Err("the list is not signed (it has no proof)".into());
+        return Err(ListNotInForce::NotSigned);
     }
-    let p = crate::proof::prepare(raw).map_err(|e| format!("its proof is unusable: {e}"))?;
+    let p = crate::proof::prepare(raw).map_err(ListNotInForce::ProofUnusable)?;
     if p.cryptosuite != crate::proof::Cryptosuite::EddsaJcs2022 {
-        return Err(format!(
-            "its proof is {}, and a trust list is signed with eddsa-jcs-2022",
-            p.cryptosuite.name()
-        ));
+        return Err(ListNotInForce::Cryptosuite(p.cryptosuite.name()));
     }
     if p.verification_method != anchor.verification_method {
-        return Err(format!(
-            "it is signed by {}, not by the trust anchor {}",
-            p.verification_method, anchor.verification_method
-        ));
+        return Err(ListNotInForce::OtherSigner {
+            signed_by: p.verification_method,
+            anchor: anchor.verification_method.clone(),
+        });
     }
     match &list.authority {
         Some(a) if a.id == anchor.did() => {}
         Some(a) => {
-            return Err(format!(
-                "its authority is {}, not the trust anchor's {}",
-                a.id,
-                anchor.did()
-            ))
+            return Err(ListNotInForce::OtherAuthority {
+                authority: a.id.clone(),
+                anchor: anchor.did().to_owned(),
+            })
         }
-        None => return Err("it names no authority".into()),
+        None => return Err(ListNotInForce::NoAuthority),
     }
     if !keys::verify_strict(&anchor.public, &p.message, &p.signature) {
-        return Err(format!(
-            "its signature does not verify with {}: the list was altered or signed by another key",
-            anchor.verification_method
+        return Err(ListNotInForce::BadSignature(
+            anchor.verification_method.clone(),
         ));
     }
     Ok(())

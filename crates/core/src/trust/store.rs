@@ -8,14 +8,13 @@
 //! on its own and the credential is trusted when one of them accepts it.
 
 use super::{
-    verify_signed, FoundKey, ParsedKeys, TrustAnchor, TrustError, TrustList, Untrusted,
-    MAX_TRUST_LIST,
+    verify_signed, FoundKey, ListNotInForce, ParsedKeys, TrustAnchor, TrustError, TrustList,
+    Untrusted, MAX_TRUST_LIST,
 };
 use crate::jcs;
 
 /// How far ahead of the verifier's clock a signed list's `validFrom` may be (5 minutes).
 const CLOCK_SKEW_SECS: i64 = 300;
-use crate::model::format_time;
 use chrono::{DateTime, Utc};
 
 /// Whether a trust list counts, and on whose word.
@@ -29,7 +28,7 @@ pub enum Standing {
     Signed(TrustAnchor),
     /// It was given with an anchor and its proof does not verify with it: why. None of its
     /// issuers is trusted.
-    Refused(TrustAnchor, String),
+    Refused(TrustAnchor, ListNotInForce),
 }
 
 /// One trust list as a verifier holds it.
@@ -100,28 +99,21 @@ impl TrustSource {
     }
 
     /// `Ok` when the list counts at `now`, else why not.
-    pub fn in_force(&self, now: DateTime<Utc>) -> Result<(), String> {
+    pub fn in_force(&self, now: DateTime<Utc>) -> Result<(), ListNotInForce> {
         match &self.standing {
             Standing::Direct => Ok(()),
             Standing::Refused(_, why) => Err(why.clone()),
             Standing::Signed(_) => {
                 let Some(until) = self.list.valid_until else {
-                    return Err(
-                        "it has no validUntil (a signed list must say how long it is \
-                                fresh)"
-                            .into(),
-                    );
+                    return Err(ListNotInForce::NoValidUntil);
                 };
                 // The authority's clock may run a little ahead (as for status lists).
                 let skew = chrono::Duration::seconds(CLOCK_SKEW_SECS);
                 if let Some(from) = self.list.valid_from.filter(|f| now + skew < *f) {
-                    return Err(format!("it is not valid before {}", format_time(&from)));
+                    return Err(ListNotInForce::NotYetValid(from));
                 }
                 if now > until {
-                    return Err(format!(
-                        "it is past its freshness limit (validUntil {})",
-                        format_time(&until)
-                    ));
+                    return Err(ListNotInForce::Stale(until));
                 }
                 Ok(())
             }

@@ -15,24 +15,65 @@ use serde_json::Value;
 /// Keys that restructure a document or carry text the RDF does not keep.
 const REFUSED_KEYS: &[&str] = &["@index", "@graph", "@included", "@reverse", "@nest"];
 
+/// What could make the JSON of an RDFC-only document show other than what is signed; each
+/// names the path (`$.credentialSubject.id`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RdfcDisplayError {
+    /// Deeper than the canonicalizer goes.
+    #[error("{path}: nested too deeply")]
+    TooDeep {
+        /// Where.
+        path: String,
+    },
+    /// A key that restructures the document or carries text the RDF does not keep.
+    #[error(
+        "{path}: {key} can move or hide what a reader sees, and the proof does not cover the JSON"
+    )]
+    Key {
+        /// Where (the key included).
+        path: String,
+        /// `@index`, `@graph`, `@included`, `@reverse` or `@nest`.
+        key: String,
+    },
+    /// A blank node label, which canonicalization renames.
+    #[error(
+        "{path}: a blank node label is not signed (canonicalization renames it), so it cannot be \
+         shown"
+    )]
+    BlankNode {
+        /// Where.
+        path: String,
+    },
+    /// An inline context, which could give a displayed term another meaning.
+    #[error(
+        "{path}: an inline context can rename what a reader sees; only context URLs are taken"
+    )]
+    InlineContext {
+        /// Where.
+        path: String,
+    },
+}
+
 /// Refuses what could make the JSON of an RDFC-only document show other than what is signed;
 /// the error names the path.
-pub fn check(doc: &Value) -> Result<(), String> {
+pub fn check(doc: &Value) -> Result<(), RdfcDisplayError> {
     walk(doc, "$", 0)
 }
 
-fn walk(v: &Value, path: &str, depth: usize) -> Result<(), String> {
+fn walk(v: &Value, path: &str, depth: usize) -> Result<(), RdfcDisplayError> {
     if depth > crate::rdfc::MAX_DEPTH {
-        return Err(format!("{path}: nested too deeply"));
+        return Err(RdfcDisplayError::TooDeep { path: path.into() });
     }
     match v {
         Value::Object(o) => {
             for (k, x) in o {
                 let here = format!("{path}.{k}");
                 if REFUSED_KEYS.contains(&k.as_str()) {
-                    return Err(format!(
-                        "{here}: {k} can move or hide what a reader sees, and the proof does not cover the JSON"
-                    ));
+                    return Err(RdfcDisplayError::Key {
+                        path: here,
+                        key: k.clone(),
+                    });
                 }
                 if k == "@context" {
                     context(x, &here)?;
@@ -49,16 +90,16 @@ fn walk(v: &Value, path: &str, depth: usize) -> Result<(), String> {
             Ok(())
         }
         // An id, or a value an `@id`-typed term turns into a node reference.
-        Value::String(s) if s.starts_with("_:") => Err(format!(
-            "{path}: a blank node label is not signed (canonicalization renames it), so it cannot be shown"
-        )),
+        Value::String(s) if s.starts_with("_:") => {
+            Err(RdfcDisplayError::BlankNode { path: path.into() })
+        }
         _ => Ok(()),
     }
 }
 
 /// Only context URLs (the processor knows bundled ones only): an inline context could give a
 /// displayed term another meaning.
-fn context(v: &Value, path: &str) -> Result<(), String> {
+fn context(v: &Value, path: &str) -> Result<(), RdfcDisplayError> {
     let ok = match v {
         Value::String(_) => true,
         Value::Array(a) => a.iter().all(Value::is_string),
@@ -67,9 +108,7 @@ fn context(v: &Value, path: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{path}: an inline context can rename what a reader sees; only context URLs are taken"
-        ))
+        Err(RdfcDisplayError::InlineContext { path: path.into() })
     }
 }
 
@@ -101,7 +140,7 @@ mod tests {
             ),
             (json!({"issuer": "_:someone"}), "$.issuer"),
         ] {
-            let e = check(&doc).unwrap_err();
+            let e = check(&doc).unwrap_err().to_string();
             assert!(e.contains(want), "{want}: {e}");
         }
     }

@@ -2,6 +2,7 @@
 //! data dir per anchor (`{"key": …, "validFrom": …}`, 0600, replaced atomically), so that a
 //! restart does not forget it. The floor only ever rises.
 
+use super::{file_error, TrustFeedError};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -33,41 +34,49 @@ impl Floor {
 
     /// The newest `validFrom` accepted (`None`: never any). A damaged file is an error: a feed
     /// that cannot tell what it accepted takes nothing (fail closed).
-    pub fn read(&self) -> Result<Option<DateTime<Utc>>, String> {
-        let shown = self.path.display();
+    pub fn read(&self) -> Result<Option<DateTime<Utc>>, TrustFeedError> {
+        let path = || self.path.display().to_string();
         let bytes = match std::fs::metadata(&self.path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{shown}: {e}")),
+            Err(e) => return Err(file_error(&self.path, &e)),
             Ok(m) if m.len() > MAX_FLOOR_FILE => {
-                return Err(format!("{shown}: larger than {MAX_FLOOR_FILE} bytes"))
+                return Err(TrustFeedError::FloorTooLarge {
+                    path: path(),
+                    max: MAX_FLOOR_FILE,
+                })
             }
-            Ok(_) => std::fs::read(&self.path).map_err(|e| format!("{shown}: {e}"))?,
+            Ok(_) => std::fs::read(&self.path).map_err(|e| file_error(&self.path, &e))?,
         };
-        let v: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{shown}: damaged ({e}); restore it or remove it knowingly"))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| TrustFeedError::FloorDamaged {
+                path: path(),
+                reason: e.to_string(),
+            })?;
         if v["key"].as_str() != Some(self.key.as_str()) {
-            return Err(format!("{shown}: the floor of another trust anchor"));
+            return Err(TrustFeedError::FloorOfAnotherAnchor { path: path() });
         }
         let t = v["validFrom"]
             .as_str()
-            .ok_or_else(|| format!("{shown}: no validFrom"))?;
+            .ok_or_else(|| TrustFeedError::FloorWithoutTime { path: path() })?;
         skillcert::model::parse_time("validFrom", t)
             .map(Some)
-            .map_err(|e| format!("{shown}: {e}"))
+            .map_err(|source| TrustFeedError::FloorTime {
+                path: path(),
+                source,
+            })
     }
 
     /// Raises the floor to `t` (never lowers it).
-    pub fn raise(&self, t: DateTime<Utc>) -> Result<(), String> {
+    pub fn raise(&self, t: DateTime<Utc>) -> Result<(), TrustFeedError> {
         if self.read()?.is_some_and(|f| f >= t) {
             return Ok(());
         }
         if let Some(dir) = self.path.parent() {
-            skillcert::private_fs::create_dir_all(dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))?;
+            skillcert::private_fs::create_dir_all(dir).map_err(|e| file_error(dir, &e))?;
         }
         let v =
             serde_json::json!({"key": self.key, "validFrom": skillcert::model::format_time(&t)});
         skillcert::private_fs::write_atomic(&self.path, v.to_string().as_bytes())
-            .map_err(|e| format!("{}: {e}", self.path.display()))
+            .map_err(|e| file_error(&self.path, &e))
     }
 }

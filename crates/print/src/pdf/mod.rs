@@ -30,7 +30,7 @@ pub const MAX_FIELD_CHARS: usize = 300;
 pub const MAX_SHEETS: usize = 10_000;
 
 /// Why a PDF could not be made.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum PdfError {
     /// A character that no bundled font has.
