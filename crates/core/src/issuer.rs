@@ -1,5 +1,9 @@
 //! The issuing body's data dir: config, keys, and signing of certificates.
 //!
+//! The [`Issuer`] is opened (or created) here; its signed forms are made in `issuing.rs`
+//! ([`Issuer::claims_for`], [`Issuer::sign_all`], [`Issued`]) and its keys rotated in
+//! `rotation.rs` ([`Issuer::rotate`]).
+//!
 //! Layout of `--data-dir`: `config.json` (issuer profile and the public half of every key),
 //! `keys/key-N.secret` (0600, create-new; a retired key's file is destroyed when rotated out),
 //! and the issuer's database (the `registry` module, when built). Folders the issuer creates are 0700 and files it
@@ -7,15 +11,11 @@
 
 use crate::keys::{self, IdKey, SecretKey};
 use crate::model::number::NumberingScheme;
-use crate::model::{Claims, Holder, IdBinding, IssuerProfile, Level, Program};
+use crate::model::IssuerProfile;
 use crate::proof;
-use crate::request::{CheckedRequest, Validity};
 use crate::signer::{IssuerSigner, Signer};
 use crate::trust::{TrustList, TrustedIssuer, TrustedKey};
-use chrono::{DateTime, Duration, Utc};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
-use uuid::Uuid;
 
 pub use crate::keys::{did_web_for, BaseUrlError};
 pub use crate::model::{add_years, end_of_day_years, now_secs};
@@ -77,29 +77,6 @@ pub enum IssuerError {
     },
 }
 
-/// What `key rotate` does with the retired key's secret file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetiredSecret {
-    /// Overwrite and remove it (the default): a stolen retired key could still sign
-    /// certificates dated inside its old signing life.
-    Destroy,
-    /// Keep it (mode 0600), for an operator who must; the CLI warns.
-    Keep,
-}
-
-/// The outcome of a key rotation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rotation {
-    /// The new active key's verification method id.
-    pub active_key: String,
-    /// The retired key's verification method id.
-    pub retired_key: String,
-    /// The retired key's secret file (gone when destroyed).
-    pub retired_file: PathBuf,
-    /// What was done with it.
-    pub retired_secret: RetiredSecret,
-}
-
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IssuerError + '_ {
     move |source| IssuerError::Io {
         path: path.display().to_string(),
@@ -108,24 +85,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IssuerError + '_ {
 }
 
 mod config;
+mod issuing;
+mod rotation;
 pub use config::{IdPrint, IssuerConfig, KeyRecord, PrintConfig};
-
-/// A signed certificate in its document form, with its claims.
-#[derive(Debug, Clone)]
-pub struct Issued {
-    /// The claims.
-    pub claims: Claims,
-    /// The signed JSON document.
-    pub document: Value,
-    /// The `vc+jwt` token form.
-    pub token: String,
-    /// The QR text form (`HTTPS://HOST/V/<digits>`).
-    pub qr_text: String,
-    /// The holder's own copy of the document, when a national ID was given: the same claims
-    /// plus the ID as an Open Badges salted hash under a salt of its own (see
-    /// [`Issuer::holder_copy`]). Never published: it is for the holder to disclose.
-    pub holder_copy: Option<Value>,
-}
+pub use issuing::Issued;
+pub use rotation::{RetiredSecret, Rotation};
 
 /// The file of the issuer's holder-ID secret, relative to the data dir.
 pub const ID_KEY_FILE: &str = "keys/holder-id.secret";
@@ -138,19 +102,6 @@ pub struct Issuer {
     key: SecretKey,
     /// The holder-ID secret, read on first use.
     id_key: std::sync::OnceLock<IdKey>,
-}
-
-/// Makes a kept secret key file owner-only (0600) again.
-fn keep_owner_only(path: &Path) -> Result<(), IssuerError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(io_err(path))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 impl Issuer {
@@ -359,232 +310,6 @@ impl Issuer {
             ..TrustedIssuer::default()
         });
         t
-    }
-
-    /// Starts a new signing key and destroys the retired one's secret file (see
-    /// [`Issuer::rotate`]); returns the new verification method id.
-    pub fn rotate_key(&mut self) -> Result<String, IssuerError> {
-        Ok(self.rotate(RetiredSecret::Destroy)?.active_key)
-    }
-
-    /// Starts a new signing key; the old one's signing life ends now (what it signed stays
-    /// valid: its public half stays in `config.json`). The retired secret file is destroyed
-    /// unless `retired` is [`RetiredSecret::Keep`]; it is destroyed only after the new config
-    /// is saved, so a crash never leaves the config without its active key. Only `did:web`
-    /// issuers can rotate: a `did:key` issuer *is* its key.
-    pub fn rotate(&mut self, retired: RetiredSecret) -> Result<Rotation, IssuerError> {
-        if !self.config.id.starts_with("did:web:") {
-            return Err(IssuerError::NotRotatable);
-        }
-        let now = now_secs();
-        let n = self.config.keys.len() + 1;
-        let key = SecretKey::generate();
-        let file = format!("keys/key-{n}.secret");
-        key.write_new(&self.dir.join(&file))?;
-        let vm = format!("{}#key-{n}", self.config.id);
-        let retired_key = self.config.active_key.clone();
-        let mut retired_file = None;
-        for k in &mut self.config.keys {
-            if k.id == retired_key {
-                // Proof times are whole seconds: a certificate signed in this very second, just
-                // before the rotation, must stay inside the old key's signing life.
-                k.valid_until = Some(now + Duration::seconds(1));
-                retired_file = Some(self.dir.join(&k.file));
-            }
-        }
-        self.config.keys.push(KeyRecord {
-            id: vm.clone(),
-            file,
-            public_key_multibase: keys::public_multibase(&key.public()),
-            valid_from: now,
-            valid_until: None,
-            compromised_from: None,
-        });
-        self.config.active_key = vm.clone();
-        self.key = key;
-        self.save_config()?;
-        let retired_file = retired_file.expect("the active key is among the keys");
-        match retired {
-            RetiredSecret::Destroy if retired_file.exists() => {
-                keys::destroy_key_file(&retired_file).map_err(|source| {
-                    IssuerError::RetiredKeyNotDestroyed {
-                        active_key: vm.clone(),
-                        path: retired_file.display().to_string(),
-                        source,
-                    }
-                })?
-            }
-            RetiredSecret::Destroy => {}
-            RetiredSecret::Keep => keep_owner_only(&retired_file)?,
-        }
-        Ok(Rotation {
-            active_key: vm,
-            retired_key,
-            retired_file,
-            retired_secret: retired,
-        })
-    }
-
-    /// The claims for a checked request (without status entries; the issuer's database adds those).
-    pub fn claims_for(
-        &self,
-        req: &CheckedRequest,
-        now: DateTime<Utc>,
-    ) -> Result<Claims, IssuerError> {
-        let id = req.id.unwrap_or_else(Uuid::new_v4);
-        // Certificates speak in whole seconds (the QR form stores Unix seconds).
-        let valid_from = req.valid_from.unwrap_or(now);
-        let valid_from =
-            valid_from - Duration::nanoseconds(i64::from(valid_from.timestamp_subsec_nanos()));
-        let valid_until = match req.validity {
-            Validity::Until(u) => {
-                Some(u - Duration::nanoseconds(i64::from(u.timestamp_subsec_nanos())))
-            }
-            Validity::Years(0) => None,
-            Validity::Years(y) => Some(end_of_day_years(valid_from, y)),
-            Validity::Default => match req.framework.default_valid_years() {
-                0 => None,
-                y => Some(end_of_day_years(valid_from, y)),
-            },
-        };
-        let claims = Claims {
-            id,
-            issuer: self.profile(),
-            holder: Holder {
-                name: req.holder_name.clone(),
-                name_latin: req.holder_latin.clone(),
-                // The public forms carry nothing derived from the ID: it goes to the issuer's database
-                // (keyed) and to the holder's copy only.
-                id_binding: None,
-            },
-            program: Program {
-                name: req.program_name.clone(),
-                code: req.program_code.clone(),
-            },
-            level: Level {
-                framework: req.framework,
-                value: req.level.clone(),
-            },
-            valid_from,
-            valid_until,
-            status: vec![],
-            number: None,
-        };
-        claims.validate()?;
-        // Also the issuer's name from config.json: nothing invisible is signed into a name.
-        crate::model::text::check_claim_names(&claims)?;
-        Ok(claims)
-    }
-
-    /// The cryptosuites of issued documents (`config.json` `proofs`), checked.
-    pub fn proof_suites(&self) -> Result<Vec<proof::Cryptosuite>, IssuerError> {
-        let suites = self
-            .config
-            .proofs
-            .iter()
-            .map(|n| {
-                proof::Cryptosuite::from_name(n).ok_or_else(|| {
-                    IssuerError::Invalid(format!("config.json proofs: unknown cryptosuite {n}"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let distinct = suites
-            .iter()
-            .collect::<std::collections::HashSet<_>>()
-            .len();
-        if suites.is_empty() || distinct != suites.len() {
-            return Err(IssuerError::Invalid(
-                "config.json proofs: one or more distinct cryptosuites are needed".into(),
-            ));
-        }
-        Ok(suites)
-    }
-
-    /// Signs the document form of `claims` with a proof per configured cryptosuite
-    /// (`eddsa-jcs-2022` and `eddsa-rdfc-2022` by default).
-    pub fn sign_document(&self, claims: &Claims, now: DateTime<Utc>) -> Result<Value, IssuerError> {
-        let suites = self.proof_suites()?;
-        let mut doc = proof::sign_with(&claims.to_document(), self, &now, &suites)?;
-        // The Open Badges 3.0 schema wants `proof` as an array: a proof set, maybe of one. The
-        // signature does not depend on the form (`proof` is removed before hashing).
-        if let Some(p) = doc.get_mut("proof").filter(|p| p.is_object()) {
-            *p = Value::Array(vec![p.take()]);
-        }
-        Ok(doc)
-    }
-
-    /// The issuer's holder-ID secret (`keys/holder-id.secret`, made 0600 on first use).
-    pub fn id_key(&self) -> Result<&IdKey, IssuerError> {
-        if let Some(k) = self.id_key.get() {
-            return Ok(k);
-        }
-        let k = IdKey::load_or_create(&self.dir.join(ID_KEY_FILE))?;
-        Ok(self.id_key.get_or_init(|| k))
-    }
-
-    /// The holder's own copy of a certificate: `claims` plus `national_id` as an Open Badges
-    /// salted hash, signed like the public document. The salt is 128 bits derived from the
-    /// issuer's holder-ID secret and the credential id (unpredictable to anyone without the
-    /// secret, unique per certificate, and the same each time the copy is made again); it
-    /// appears in this copy only, never in the QR, the token, the register or a page.
-    pub fn holder_copy(
-        &self,
-        claims: &Claims,
-        national_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Value, IssuerError> {
-        let salt = self.id_key()?.copy_salt(&claims.id);
-        let mut copy = claims.clone();
-        copy.holder.id_binding = Some(IdBinding::new(national_id, salt));
-        self.sign_document(&copy, now)
-    }
-
-    /// [`sign_all`](Self::sign_all), plus the holder's copy when `national_id` is given.
-    pub fn sign_all_for(
-        &self,
-        claims: Claims,
-        national_id: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Issued, IssuerError> {
-        let copy = national_id
-            .map(|n| self.holder_copy(&claims, n, now))
-            .transpose()?;
-        let mut issued = self.sign_all(claims, now)?;
-        issued.holder_copy = copy;
-        Ok(issued)
-    }
-
-    /// Every public signed form of `claims` (the issuer's database calls this after adding status
-    /// entries). Refuses claims that carry a holder's-copy ID binding: those are never public.
-    pub fn sign_all(&self, claims: Claims, now: DateTime<Utc>) -> Result<Issued, IssuerError> {
-        if claims
-            .holder
-            .id_binding
-            .as_ref()
-            .is_some_and(|b| !b.is_legacy(&claims.id))
-        {
-            return Err(IssuerError::Invalid(
-                "a holder's copy is signed with Issuer::holder_copy, never as a public form".into(),
-            ));
-        }
-        let document = self.sign_document(&claims, now)?;
-        let token = crate::token::sign_token(self, &claims, &document, now);
-        let qr_text = crate::qr::qr_text_for(self, &claims, now)
-            .map_err(|e| IssuerError::Invalid(e.to_string()))?;
-        Ok(Issued {
-            claims,
-            document,
-            token,
-            qr_text,
-            holder_copy: None,
-        })
-    }
-
-    /// Claims and signed forms for a request without an issuer's database (so without status entries).
-    pub fn issue_unregistered(&self, req: &CheckedRequest) -> Result<Issued, IssuerError> {
-        let now = now_secs();
-        let claims = self.claims_for(req, now)?;
-        self.sign_all_for(claims, req.national_id.as_deref(), now)
     }
 
     /// The URL the issuer's public site is reached at: the base URL, or
