@@ -4,6 +4,11 @@
 //! describe answers; no handler builds them (every error body is an [`ErrorBody`] made by
 //! [`ApiError`](crate::errors::ApiError)).
 
+#![allow(
+    clippy::large_enum_variant,
+    reason = "these types describe responses in the document; no value of them is ever built"
+)]
+
 use crate::bodies::{CertificateBody, ErrorBody, MalformedReport};
 use crate::schemas::QueryAnswer;
 use skillcert::verify::Report;
