@@ -29,22 +29,27 @@
 
 mod group;
 pub mod idempotency;
+mod input;
 pub mod migrations;
 mod queries;
+mod records;
 mod reports;
+mod status;
 mod status_source;
 
 use rusqlite::Connection;
-use serde::Serialize;
 use skillcert::issuer::{Issued, Issuer, IssuerError};
-use skillcert::model::{Claims, StatusPurpose};
+use skillcert::model::Claims;
 use skillcert::request::CheckedRequest;
-use skillcert::status::{Bitstring, StatusError};
+use skillcert::status::StatusError;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 pub use group::{HolderIdText, NewCertificate, Signed, ToSign};
+pub use input::{check_reason, normalize_id, parse_id, ReasonError};
+pub use records::{CertStatus, CertificateRecord, Event, ListInfo, RecordState};
 pub use reports::{ReceiptCheck, Reported};
+pub use status::StatusAction;
 pub use status_source::IssuerDbStatusSource;
 
 /// File name of the issuer's database in the data dir.
@@ -101,122 +106,6 @@ pub enum IssuerDbError {
     },
 }
 
-/// Where a certificate is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CertStatus {
-    /// Neither revoked nor suspended.
-    Active,
-    /// Suspended (may be reinstated).
-    Suspended,
-    /// Revoked (final).
-    Revoked,
-}
-
-/// Whether the certificate has been signed yet (see the module docs on crashes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RecordState {
-    /// Recorded, not (known to be) signed.
-    Pending,
-    /// Signed; the document hash is recorded.
-    Issued,
-}
-
-/// One certificate as the issuer's database knows it.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CertificateRecord {
-    /// `urn:uuid:…`.
-    pub id: String,
-    /// Holder display name.
-    pub holder_name: String,
-    /// Program name.
-    pub program: String,
-    /// Program code.
-    pub program_code: Option<String>,
-    /// Level framework id.
-    pub framework: String,
-    /// Level value.
-    pub level: String,
-    /// Issue time (RFC 3339).
-    pub issued_at: String,
-    /// Verification method of the signing key.
-    pub key_id: String,
-    /// Revocation list number and index.
-    pub revocation: (u64, u32),
-    /// Suspension list number and index.
-    pub suspension: (u64, u32),
-    /// Pending or issued.
-    pub state: RecordState,
-    /// SHA-256 (hex) of the JCS form of the signed document.
-    pub document_sha256: Option<String>,
-    /// Current status.
-    pub status: CertStatus,
-    /// The roster row key, for certificates issued by `issue-batch`.
-    pub batch_key: Option<String>,
-    /// The certificate number (none for certificates recorded before numbers existed).
-    pub number: Option<String>,
-}
-
-/// One event of a certificate's history.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Event {
-    /// Sequence number (global, increasing).
-    pub seq: i64,
-    /// `issue`, `sign`, `revoke`, `suspend`, `reinstate`.
-    pub action: String,
-    /// Why.
-    pub reason: Option<String>,
-    /// When (RFC 3339).
-    pub at: String,
-    /// Who (`cli:alice`, `api:…`).
-    pub actor: String,
-    /// The reason published with a revocation or suspension (shown to whoever verifies).
-    pub public_reason: Option<String>,
-}
-
-/// One status list.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ListInfo {
-    /// List number (the `{n}` of `/status/{n}`).
-    pub number: u64,
-    /// Its purpose.
-    pub purpose: StatusPurpose,
-    /// Entries.
-    pub size: u64,
-    /// Entries allocated.
-    pub used: u64,
-    /// Bumped on every bit change.
-    pub version: u64,
-}
-
-/// A status change ([`IssuerDb::change_status`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StatusAction {
-    /// Revoke (final).
-    Revoke,
-    /// Suspend (may be lifted).
-    Suspend,
-    /// Lift a suspension.
-    Reinstate,
-}
-
-impl StatusAction {
-    /// The event's action word: `revoke`, `suspend`, `reinstate`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StatusAction::Revoke => "revoke",
-            StatusAction::Suspend => "suspend",
-            StatusAction::Reinstate => "reinstate",
-        }
-    }
-}
-
 /// Options of [`IssuerDb::issue_with`].
 #[derive(Debug, Clone, Default)]
 pub struct IssueOptions<'a> {
@@ -243,59 +132,6 @@ pub struct IssuerDb {
 fn parse_claims_text(text: &str) -> Option<Claims> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     Claims::from_document(&v).ok()
-}
-
-/// Parses a certificate id as people give it (command line, admin API path):
-/// `urn:uuid:<uuid>` or the bare UUID, hyphenated, in either case. The one id parser of the
-/// front ends; [`normalize_id`] is it for the issuer's database's keys.
-pub fn parse_id(id: &str) -> Option<uuid::Uuid> {
-    let bare = id.strip_prefix("urn:uuid:").unwrap_or(id);
-    uuid::Uuid::parse_str(bare)
-        .ok()
-        .filter(|_| bare.len() == 36)
-}
-
-/// Normalises a certificate id ([`parse_id`], surrounding spaces ignored) to its database key
-/// `urn:uuid:<lower-case>`.
-pub fn normalize_id(id: &str) -> Result<String, IssuerDbError> {
-    parse_id(id.trim())
-        .map(|u| format!("urn:uuid:{}", u.hyphenated()))
-        .ok_or_else(|| IssuerDbError::BadId(id.chars().take(80).collect()))
-}
-
-/// Why a status-change reason was refused ([`check_reason`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReasonError {
-    /// Empty or absent where a reason is required.
-    Missing,
-    /// Too long or with control characters (names the field).
-    Invalid(skillcert::model::ModelError),
-}
-
-/// Checks the reason of a status change, for every front end: trimmed and NFC-normalised, at
-/// most [`MAX_REASON_CHARS`] characters, no control characters; empty or absent is `None`,
-/// or [`ReasonError::Missing`] when `required`. `field` names it in messages (`--reason` on
-/// the command line, `reason` in the API).
-pub fn check_reason(
-    field: &str,
-    reason: Option<&str>,
-    required: bool,
-) -> Result<Option<String>, ReasonError> {
-    match reason.map(str::trim) {
-        None | Some("") if required => Err(ReasonError::Missing),
-        None | Some("") => Ok(None),
-        Some(r) => skillcert::model::normalize_text(field, r, MAX_REASON_CHARS)
-            .map(Some)
-            .map_err(ReasonError::Invalid),
-    }
-}
-
-/// [`check_reason`] as the issuer's database's own methods (the command line) report it.
-fn cli_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, IssuerDbError> {
-    check_reason("--reason", reason, required).map_err(|e| match e {
-        ReasonError::Missing => IssuerDbError::Invalid("--reason: a reason is required".into()),
-        ReasonError::Invalid(e) => IssuerDbError::Invalid(e.to_string()),
-    })
 }
 
 /// Fails when the issuer's holder-ID secret is gone while certificates carry hashes keyed
@@ -513,114 +349,6 @@ impl IssuerDb {
         let conn = self.lock();
         queries::get(&conn, &id)?;
         queries::history(&conn, &id)
-    }
-
-    /// Revokes `id` (final). A reason is required.
-    pub fn revoke(
-        &self,
-        id: &str,
-        reason: &str,
-        actor: &str,
-    ) -> Result<CertificateRecord, IssuerDbError> {
-        self.change_status(id, StatusAction::Revoke, Some(reason), None, actor)
-    }
-
-    /// Suspends `id`. Refused for a revoked or already suspended certificate.
-    pub fn suspend(
-        &self,
-        id: &str,
-        reason: Option<&str>,
-        actor: &str,
-    ) -> Result<CertificateRecord, IssuerDbError> {
-        self.change_status(id, StatusAction::Suspend, reason, None, actor)
-    }
-
-    /// Lifts a suspension of `id`. Refused for a revoked, unknown or not suspended certificate.
-    pub fn reinstate(
-        &self,
-        id: &str,
-        reason: Option<&str>,
-        actor: &str,
-    ) -> Result<CertificateRecord, IssuerDbError> {
-        self.change_status(id, StatusAction::Reinstate, reason, None, actor)
-    }
-
-    /// Applies a status change of `id`: `reason` is internal (required to revoke), and
-    /// `public_reason` (revoke and suspend only) is shown to whoever verifies the certificate.
-    /// Both are checked as [`check_reason`] does.
-    pub fn change_status(
-        &self,
-        id: &str,
-        action: StatusAction,
-        reason: Option<&str>,
-        public_reason: Option<&str>,
-        actor: &str,
-    ) -> Result<CertificateRecord, IssuerDbError> {
-        let reason = cli_reason(reason, action == StatusAction::Revoke)?;
-        let public_reason =
-            check_reason("--public-reason", public_reason, false).map_err(|e| match e {
-                ReasonError::Missing => IssuerDbError::Invalid("--public-reason: empty".into()),
-                ReasonError::Invalid(e) => IssuerDbError::Invalid(e.to_string()),
-            })?;
-        if public_reason.is_some() && action == StatusAction::Reinstate {
-            return Err(IssuerDbError::Invalid(
-                "--public-reason: only a revocation or a suspension publishes a reason".into(),
-            ));
-        }
-        let id = self.resolve(id)?;
-        let actor = skillcert::model::normalize_text("actor", actor, 200)
-            .map_err(|e| IssuerDbError::Invalid(e.to_string()))?;
-        let mut conn = self.lock();
-        queries::change(
-            &mut conn,
-            &id,
-            action.as_str(),
-            (reason.as_deref(), public_reason.as_deref()),
-            &actor,
-        )?;
-        queries::get(&conn, &id)
-    }
-
-    /// When the status bit at `(list, idx)` was last set, and the reason published with it;
-    /// `None` when the bit is clear or no event set it.
-    pub fn last_change(
-        &self,
-        list: u64,
-        idx: u32,
-    ) -> Result<Option<(String, Option<String>)>, IssuerDbError> {
-        queries::last_change(&self.lock(), list, idx)
-    }
-
-    /// Every status list.
-    pub fn lists(&self) -> Result<Vec<ListInfo>, IssuerDbError> {
-        queries::lists(&self.lock())
-    }
-
-    /// A value that differs whenever the issuer's database may have changed since it was last taken:
-    /// commits by other connections or processes (`PRAGMA data_version`) and rows changed
-    /// through this one. Readers that cache (the server's status checks) compare stamps.
-    pub fn change_stamp(&self) -> Result<(i64, u64), IssuerDbError> {
-        let conn = self.lock();
-        let version: i64 = conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?;
-        Ok((version, conn.total_changes()))
-    }
-
-    /// The purpose and bits of list `list`.
-    pub fn list_status_bits(&self, list: u64) -> Result<(StatusPurpose, Bitstring), IssuerDbError> {
-        queries::list_bits(&self.lock(), list)
-    }
-
-    /// The signed status list credential of list `list_number` (what `GET /status/{n}` serves
-    /// and `status export` writes). Cached; re-signed when a bit changed, the key changed, or
-    /// less than half of the freshness limit is left.
-    pub fn status_list_credential(
-        &self,
-        issuer: &Issuer,
-        list_number: u64,
-    ) -> Result<serde_json::Value, IssuerDbError> {
-        queries::list_credential(&self.lock(), issuer, list_number)
     }
 
     /// Checks the issuer's database's invariants; returns the problems found (empty = consistent):

@@ -1,5 +1,6 @@
 use super::*;
 use skillcert::model::number::NumberingScheme;
+use skillcert::model::StatusPurpose;
 use skillcert::request::IssuanceRequest;
 
 fn setup() -> (tempfile::TempDir, Issuer, IssuerDb) {
