@@ -194,7 +194,7 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     c.push(("iCCP bomb (256 MiB inflated)".to_string(), iccp_bomb()));
     // Inputs the `image` fuzz target found slow.
     let found = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile");
-    for entry in std::fs::read_dir(found).unwrap() {
+    for entry in std::fs::read_dir(found).unwrap_or_else(|e| panic!("{found}: {e}")) {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "md") {
             continue;
@@ -203,7 +203,8 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
             "fuzzer-found {}",
             path.file_name().unwrap().to_string_lossy()
         );
-        c.push((name, std::fs::read(&path).unwrap()));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        c.push((name, bytes));
     }
     c.push(("40 MP RGBA".to_string(), huge_rgba()));
     c.push((

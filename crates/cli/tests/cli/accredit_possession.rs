@@ -16,7 +16,7 @@ fn exported(dir: &Path, name: &str, url: &str) -> Value {
     ok(skillcert(dir).args(["init", "--name", name, "--base-url", url]));
     let file = dir.join("trust.json");
     ok(skillcert(dir).args(["trust", "export", "--out"]).arg(&file));
-    serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap()
+    serde_json::from_slice(&crate::read_file(&file)).unwrap()
 }
 
 /// `authority accredit FILE` of `v`: (exit code, stderr).
@@ -130,7 +130,7 @@ fn finding_8_accredit_takes_only_keys_proven_by_the_file() {
     ok(skillcert(&p("cnc"))
         .args(["trust", "export", "--out"])
         .arg(&file));
-    let rotated: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let rotated: Value = serde_json::from_slice(&crate::read_file(&file)).unwrap();
     let (code, err) = accredit(&p("auth"), &rotated, &file);
     assert_eq!(code, 0, "{err}");
     assert!(

@@ -43,8 +43,7 @@ fn issue(data: &Path, out: &Path, holder: &str, extra: &[&str]) -> Value {
 }
 
 fn token(v: &Value) -> String {
-    std::fs::read_to_string(v["files"]["token"].as_str().unwrap())
-        .unwrap()
+    crate::read_text(v["files"]["token"].as_str().unwrap())
         .trim()
         .to_owned()
 }
@@ -79,9 +78,9 @@ fn inputs(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
         &["--valid-from", "2099-01-01T00:00:00Z", "--valid-years", "3"],
     );
     let untrusted = issue(&other, &dir.join("out2"), "钱七", &[]);
-    let doc: Value = serde_json::from_slice(
-        &std::fs::read(valid["files"]["document"].as_str().unwrap()).unwrap(),
-    )
+    let doc: Value = serde_json::from_slice(&crate::read_file(
+        valid["files"]["document"].as_str().unwrap(),
+    ))
     .unwrap();
     let t = token(&valid);
     // Another signature: a character in the middle of the signature part changed.

@@ -80,7 +80,7 @@ fn status_args(data: &Path, dir: &Path) -> Vec<String> {
     let r = run(skillcert(data).args(["status", "export", "--out"]).arg(dir));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let mut args = vec!["--offline".to_owned()];
-    for e in std::fs::read_dir(dir).unwrap() {
+    for e in crate::read_dir(dir) {
         args.push("--status".into());
         args.push(e.unwrap().path().display().to_string());
     }
@@ -186,7 +186,7 @@ fn round_trip_and_every_json_field() {
     assert_eq!((code, v["verdict"].as_str()), (1, Some("untrusted_issuer")));
 
     // Altered claim: bad signature, exit 1.
-    let mut d: Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+    let mut d: Value = serde_json::from_slice(&crate::read_file(&doc)).unwrap();
     d["credentialSubject"]["result"][0]["value"] = "1".into();
     let altered = t.path().join("altered.json");
     std::fs::write(&altered, serde_json::to_vec(&d).unwrap()).unwrap();
@@ -235,11 +235,10 @@ fn hand_written_trust_list_for_a_foreign_issuer() {
     let key = SecretKey::from_seed(&[0x42; 32]);
     let issuer_id = "did:web:certs.other-body.example";
     let vm = format!("{issuer_id}#signing-2026");
-    let json = std::fs::read(concat!(
+    let json = crate::read_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/reference/reference-certificate.json"
-    ))
-    .unwrap();
+    ));
     let mut claims = reference_claims(&json).unwrap();
     claims.issuer.id = issuer_id.into();
     claims.status.clear();
@@ -356,7 +355,7 @@ fn finding_5_rotate_destroys_retired_key() {
     assert!(!data.join("keys/key-1.secret").exists());
     assert!(data.join("keys/key-2.secret").exists());
     let config: Value =
-        serde_json::from_slice(&std::fs::read(data.join("config.json")).unwrap()).unwrap();
+        serde_json::from_slice(&crate::read_file(data.join("config.json"))).unwrap();
     assert!(config["keys"][0]["publicKeyMultibase"].is_string());
     let r = run(skillcert(data).args(["key", "rotate", "--keep-retired"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -386,7 +385,7 @@ fn key_rotation_keeps_earlier_certificates_valid() {
     let second = issue(&data, &out, &[]);
 
     let vm = |p: &Path| {
-        let d: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let d: Value = serde_json::from_slice(&crate::read_file(p)).unwrap();
         let proof = if d["proof"].is_array() {
             d["proof"][0].clone()
         } else {
@@ -405,7 +404,7 @@ fn key_rotation_keeps_earlier_certificates_valid() {
     run(skillcert(&data)
         .args(["trust", "export", "--out"])
         .arg(&list));
-    let l: Value = serde_json::from_slice(&std::fs::read(&list).unwrap()).unwrap();
+    let l: Value = serde_json::from_slice(&crate::read_file(&list)).unwrap();
     assert_eq!(l["issuers"][0]["keys"].as_array().unwrap().len(), 2);
     assert!(l["issuers"][0]["keys"][0]["validUntil"].is_string());
     let st = status_args(&data, &t.path().join("status"));
@@ -429,7 +428,7 @@ fn hostile_input_never_panics() {
     let data = t.path().join("data");
     init(&data, None);
     let good = issue(&data, &t.path().join("out"), &[]);
-    let good_doc: Value = serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    let good_doc: Value = serde_json::from_slice(&crate::read_file(&good)).unwrap();
 
     let write = |name: &str, bytes: &[u8]| {
         let p = t.path().join(name);

@@ -79,7 +79,7 @@ fn issue_writes_every_form_and_verify_reads_them() {
     }
     let qr_text = j["qr_text"].as_str().unwrap();
     assert!(qr_text.starts_with("HTTPS://VERIFY.EXAMPLE.CN/V/"));
-    let html = std::fs::read_to_string(files["certificate"].as_str().unwrap()).unwrap();
+    let html = crate::read_text(files["certificate"].as_str().unwrap());
     for want in [
         "李四",
         "Li Si",
@@ -100,7 +100,7 @@ fn issue_writes_every_form_and_verify_reads_them() {
         "4 px modules, 4-module quiet zone"
     );
 
-    let token = std::fs::read_to_string(files["token"].as_str().unwrap()).unwrap();
+    let token = crate::read_text(files["token"].as_str().unwrap());
     let token = token.trim();
     let cases = [
         (files["document"].as_str().unwrap(), "document"),
@@ -126,7 +126,7 @@ fn batch_streams_one_verdict_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let (data, out) = (dir.path().join("data"), dir.path().join("out"));
     let j = issue(&data, &out);
-    let token = std::fs::read_to_string(j["files"]["token"].as_str().unwrap()).unwrap();
+    let token = crate::read_text(j["files"]["token"].as_str().unwrap());
     let qr = j["qr_text"].as_str().unwrap();
     let lines = format!(
         "{}\n\n{qr}\nnot a certificate\n{}\n",
@@ -197,7 +197,7 @@ fn unreadable_qr_inputs_are_malformed_exit_2_without_panic() {
         img.write_to(&mut c, image::ImageFormat::Png).unwrap();
         write("blank.png", &c.into_inner())
     };
-    let png = std::fs::read(j["files"]["qr_png"].as_str().unwrap()).unwrap();
+    let png = crate::read_file(j["files"]["qr_png"].as_str().unwrap());
     let cases = [
         (
             "truncated QR text",

@@ -96,7 +96,7 @@ fn issue_numbers_prints_and_shows() {
         assert!(text.contains(want), "{want} not in {text}");
     }
     let doc: Value =
-        serde_json::from_slice(&std::fs::read(v["files"]["document"].as_str().unwrap()).unwrap())
+        serde_json::from_slice(&crate::read_file(v["files"]["document"].as_str().unwrap()))
             .unwrap();
     assert_eq!(doc["credentialSubject"]["licenseNumber"], number);
     assert_eq!(v["number"], number);
@@ -255,8 +255,7 @@ fn batch_refuses_unprintable_rows_writes_sheets_and_resumes() {
     assert_eq!(s["certificate"]["holder_name"], "张伟");
     // Four files per certificate (the default formats), a holder's copy for each of the two
     // issued with an ID number, and the sheets: 2 + 1 certificates.
-    let files: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
+    let files: Vec<_> = crate::read_dir(&out)
         .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file())
         .collect();
     assert_eq!(files.len(), 14);

@@ -58,7 +58,7 @@ fn issue(data: &Path, out: &Path, code: &str) -> PathBuf {
 fn status_files(data: &Path, dir: &Path) -> Vec<String> {
     ok(skillcert(data).args(["status", "export", "--out"]).arg(dir));
     let mut args = vec!["--offline".to_owned()];
-    for e in std::fs::read_dir(dir).unwrap() {
+    for e in crate::read_dir(dir) {
         args.push("--status".into());
         args.push(e.unwrap().path().display().to_string());
     }
@@ -156,8 +156,7 @@ fn an_authority_accredits_two_issuers_and_verifiers_trust_the_scheme() {
 
     // Suspended from now on: what the welding institute signed before stays valid, what it
     // signs afterwards is refused.
-    let weld_id: Value =
-        serde_json::from_str(&std::fs::read_to_string(weld.join("trust.json")).unwrap()).unwrap();
+    let weld_id: Value = serde_json::from_str(&crate::read_text(weld.join("trust.json"))).unwrap();
     let weld_id = weld_id["issuers"][0]["id"].as_str().unwrap().to_owned();
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = ok(skillcert(&auth).args([
@@ -198,9 +197,7 @@ fn an_authority_accredits_two_issuers_and_verifiers_trust_the_scheme() {
     let (code, v) = verify(&lathe, &wrong, &scheme);
     assert_eq!((code, v["verdict"].as_str()), (1, Some("untrusted_issuer")));
     assert!(v.to_string().contains("not by the trust anchor"), "{v}");
-    let text = std::fs::read_to_string(&scheme)
-        .unwrap()
-        .replace("6-18-01-01", "6-18-01-02");
+    let text = crate::read_text(&scheme).replace("6-18-01-01", "6-18-01-02");
     let tampered = p("tampered.json");
     std::fs::write(&tampered, text).unwrap();
     let (_, v) = verify(&lathe, &anchor, &tampered);

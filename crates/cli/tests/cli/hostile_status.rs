@@ -79,10 +79,10 @@ impl Server {
 
     fn serve_dir(&self, dir: &Path) {
         let mut st = self.state.lock().unwrap();
-        for e in std::fs::read_dir(dir).unwrap() {
+        for e in crate::read_dir(dir) {
             let p = e.unwrap().path();
             let n = p.file_stem().unwrap().to_string_lossy().to_string();
-            st.lists.insert(n, std::fs::read(&p).unwrap());
+            st.lists.insert(n, crate::read_file(&p));
         }
     }
 
@@ -234,7 +234,7 @@ fn finding_6_untrusted_credential_makes_no_status_request() {
         "no request for an untrusted credential"
     );
     // A trusted issuer's credential, altered: bad_signature, and no request.
-    let mut d: Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+    let mut d: Value = serde_json::from_slice(&crate::read_file(&doc)).unwrap();
     d["validUntil"] = Value::String("2099-01-01T00:00:00Z".into());
     let altered = tmp.path().join("altered.json");
     std::fs::write(&altered, d.to_string()).unwrap();
@@ -262,7 +262,7 @@ fn finding_6_status_url_from_foreign_origin_is_status_unknown() {
     let (data, doc, _) = issuer_with_one(tmp.path(), "https://verify.example.cn");
     server.serve_dir(&tmp.path().join("lists"));
     let issuer = Issuer::open(&data).unwrap();
-    let mut d: Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+    let mut d: Value = serde_json::from_slice(&crate::read_file(&doc)).unwrap();
     d.as_object_mut().unwrap().remove("proof");
     for s in d["credentialStatus"].as_array_mut().unwrap() {
         let url = s["statusListCredential"].as_str().unwrap().to_owned();
@@ -290,7 +290,7 @@ fn finding_6_status_url_from_foreign_origin_is_status_unknown() {
     assert_eq!(server.counts().0, 0, "no request to a foreign origin");
     // The trust list may allow that origin for the issuer: then it is fetched (and the
     // lists, signed by the issuer for its own URLs, do not count for these: still unknown).
-    let mut t: Value = serde_json::from_slice(&std::fs::read(&trust).unwrap()).unwrap();
+    let mut t: Value = serde_json::from_slice(&crate::read_file(&trust)).unwrap();
     t["issuers"][0]["statusOrigins"] = serde_json::json!([server.base()]);
     let allowed = tmp.path().join("allowed.json");
     std::fs::write(&allowed, t.to_string()).unwrap();
@@ -308,7 +308,7 @@ fn finding_6_exported_trust_list_allows_the_issuers_own_status_origin() {
     let (_data, doc, _) = issuer_with_one(tmp.path(), &server.base());
     server.serve_dir(&tmp.path().join("lists"));
     let trust = tmp.path().join("trust.json");
-    let t: Value = serde_json::from_slice(&std::fs::read(&trust).unwrap()).unwrap();
+    let t: Value = serde_json::from_slice(&crate::read_file(&trust)).unwrap();
     assert_eq!(
         t["issuers"][0]["statusOrigins"],
         serde_json::json!([server.base()])
@@ -343,7 +343,7 @@ fn finding_8_status_file_and_registry_more_severe_wins() {
         .assert()
         .success();
     let mut args = vec!["--offline".to_owned()];
-    for e in std::fs::read_dir(tmp.path().join("lists")).unwrap() {
+    for e in crate::read_dir(tmp.path().join("lists")) {
         args.push("--status".into());
         args.push(e.unwrap().path().display().to_string());
     }
@@ -407,7 +407,7 @@ fn finding_8_data_dir_private_under_umask_000() {
     assert_eq!(mode(&data.join("keys")), 0o700, "keys dir");
     let mut files = 0;
     for dir in [data.clone(), data.join("keys")] {
-        for e in std::fs::read_dir(&dir).unwrap() {
+        for e in crate::read_dir(&dir) {
             let p = e.unwrap().path();
             if p.is_file() {
                 files += 1;

@@ -39,7 +39,7 @@ fn finding_10_settings_refuses_what_printing_cannot_use_and_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     init(&data);
-    let config = || std::fs::read(data.join("config.json")).unwrap();
+    let config = || crate::read_file(data.join("config.json"));
     let before = config();
     // PNG and JPEG signatures over bytes no decoder reads.
     let bad_png = dir.path().join("bad.png");
@@ -156,7 +156,7 @@ fn modes(root: &Path) -> Vec<(PathBuf, bool, u32)> {
         let m = std::fs::symlink_metadata(&p).unwrap();
         out.push((p.clone(), m.is_dir(), m.permissions().mode() & 0o777));
         if m.is_dir() {
-            for e in std::fs::read_dir(&p).unwrap() {
+            for e in crate::read_dir(&p) {
                 stack.push(e.unwrap().path());
             }
         }

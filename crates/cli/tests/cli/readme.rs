@@ -37,7 +37,7 @@ fn try_it_blocks(readme: &str) -> Vec<String> {
 #[ignore = "needs jq and curl: scripts/test.sh installs it and runs the ignored tests"]
 fn the_readme_try_it_section_runs_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme = crate::read_text(root.join("README.md"));
     let blocks = try_it_blocks(&readme);
     let (install, run): (Vec<_>, Vec<_>) = blocks.iter().partition(|b| b.contains("cargo install"));
     assert_eq!(

@@ -115,8 +115,7 @@ fn issue_verify_revoke_history_and_batch() {
         d,
     );
     insta::assert_snapshot!("issue", issue);
-    let id = std::fs::read_dir(d.join("out"))
-        .unwrap()
+    let id = crate::read_dir(d.join("out"))
         .filter_map(|e| e.ok())
         .find_map(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
@@ -151,8 +150,7 @@ fn issue_verify_revoke_history_and_batch() {
         "issue_batch",
         batch.replace(&roster.display().to_string(), "[ROSTER]")
     );
-    let mut inputs: Vec<String> = std::fs::read_dir(d.join("batch"))
-        .unwrap()
+    let mut inputs: Vec<String> = crate::read_dir(d.join("batch"))
         .filter_map(|e| e.ok())
         .map(|e| format!("batch/{}", e.file_name().to_string_lossy()))
         .filter(|n| n.ends_with(".jwt"))

@@ -69,10 +69,10 @@ impl Server {
 
     fn serve_dir(&self, dir: &Path) {
         let mut m = self.files.lock().unwrap();
-        for e in std::fs::read_dir(dir).unwrap() {
+        for e in crate::read_dir(dir) {
             let p = e.unwrap().path();
             let n = p.file_stem().unwrap().to_string_lossy().to_string();
-            m.insert(n, std::fs::read(&p).unwrap());
+            m.insert(n, crate::read_file(&p));
         }
     }
 }
@@ -160,7 +160,7 @@ fn fixture(base_url: &str) -> Fixture {
 
 fn status_files(dir: &Path) -> Vec<String> {
     let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
+    for e in crate::read_dir(dir) {
         v.push("--status".to_owned());
         v.push(e.unwrap().path().display().to_string());
     }
@@ -288,7 +288,7 @@ fn write_stale_lists(f: &Fixture, out: &Path) {
     // A one-minute freshness limit, and lists signed two minutes ago (after the key's
     // validFrom, so only their age is wrong).
     let cfg_path = f.data.join("config.json");
-    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    let mut cfg: Value = serde_json::from_slice(&crate::read_file(&cfg_path)).unwrap();
     cfg["statusTtlSecs"] = 60.into();
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     let issuer = Issuer::open(&f.data).unwrap();
@@ -297,7 +297,7 @@ fn write_stale_lists(f: &Fixture, out: &Path) {
     let past = skillcert::issuer::now_secs() - chrono::Duration::seconds(120);
     // The key must have been in its signing life when the old lists were signed.
     let cfg_path = f.data.join("config.json");
-    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    let mut cfg: Value = serde_json::from_slice(&crate::read_file(&cfg_path)).unwrap();
     cfg["keys"][0]["validFrom"] = Value::String(skillcert::model::format_time(
         &(past - chrono::Duration::seconds(3600)),
     ));
@@ -377,7 +377,7 @@ fn forged_or_untrusted_lists_are_status_unknown() {
         .find(|l| l.purpose == StatusPurpose::Revocation)
         .unwrap();
     let p = f.lists.join(format!("{}.json", rev_list.number));
-    let mut doc: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let mut doc: Value = serde_json::from_slice(&crate::read_file(&p)).unwrap();
     doc["credentialSubject"]["encodedList"] =
         Value::String(skillcert::status::Bitstring::zeros(131_072).encode());
     std::fs::write(&p, doc.to_string()).unwrap();

@@ -5,7 +5,30 @@ use chrono::{DateTime, Utc};
 use skillcert::issuer::{now_secs, Issued, Issuer};
 use skillcert::model::{reference::reference_claims, StatusRef};
 use skillcert::verify::{StatusBit, StatusLookupError, StatusSource, Verifier};
+use std::path::Path;
 use std::sync::Arc;
+
+/// The bytes of the file `path`; a failure names the path (a bare "No such file or directory"
+/// does not say which fixture is missing).
+#[track_caller]
+pub fn read_file(path: impl AsRef<Path>) -> Vec<u8> {
+    let path = path.as_ref();
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The text of the file `path`; a failure names the path.
+#[track_caller]
+pub fn read_text(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The entries of the folder `path`; a failure names the path.
+#[track_caller]
+pub fn read_dir(path: impl AsRef<Path>) -> std::fs::ReadDir {
+    let path = path.as_ref();
+    std::fs::read_dir(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// Status source answering every entry with the same bit.
 pub struct FixedStatus(pub bool);
@@ -28,11 +51,10 @@ impl StatusSource for FixedStatus {
 
 /// An issuer like the reference certificate's, and the reference certificate in all forms.
 pub fn reference() -> (tempfile::TempDir, Issuer, Issued) {
-    let bytes = std::fs::read(concat!(
+    let bytes = read_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/reference/reference-certificate.json"
-    ))
-    .unwrap();
+    ));
     let claims = reference_claims(&bytes).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::init(

@@ -24,7 +24,7 @@ const DIR: &str = concat!(
 );
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()
+    crate::common::read_text(format!("{DIR}/{name}"))
 }
 fn json(name: &str) -> Value {
     jcs::parse_strict(read(name).as_bytes(), 1 << 20).unwrap()
@@ -194,11 +194,10 @@ const TEST_SEED: [u8; 32] = [0x5c; 32];
 const VM: &str = "did:web:verify.skills.example.cn#key-1";
 
 fn signed_reference() -> (Vec<u8>, Verifier) {
-    let json = std::fs::read(concat!(
+    let json = crate::common::read_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/reference/reference-certificate.json"
-    ))
-    .unwrap();
+    ));
     let claims = model::reference::reference_claims(&json).unwrap();
     let key = SecretKey::from_seed(&TEST_SEED);
     let created = claims.valid_from;

@@ -12,14 +12,13 @@ const DIR: &str = concat!(
 #[test]
 fn inputs_canonicalize_byte_exact() {
     let mut n = 0;
-    let mut names: Vec<_> = std::fs::read_dir(format!("{DIR}/input"))
-        .unwrap()
+    let mut names: Vec<_> = crate::common::read_dir(format!("{DIR}/input"))
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
     for name in &names {
-        let input = std::fs::read(format!("{DIR}/input/{name}")).unwrap();
-        let expected = std::fs::read(format!("{DIR}/output/{name}")).unwrap();
+        let input = crate::common::read_file(format!("{DIR}/input/{name}"));
+        let expected = crate::common::read_file(format!("{DIR}/output/{name}"));
         let v = parse_strict(&input, 1 << 20).unwrap_or_else(|e| panic!("{name}: {e}"));
         let got = canonicalize(&v).unwrap();
         assert_eq!(
@@ -30,8 +29,7 @@ fn inputs_canonicalize_byte_exact() {
         assert_eq!(got, expected, "{name}");
         // The hex form says the same.
         let hex =
-            std::fs::read_to_string(format!("{DIR}/outhex/{}", name.replace(".json", ".txt")))
-                .unwrap();
+            crate::common::read_text(format!("{DIR}/outhex/{}", name.replace(".json", ".txt")));
         let from_hex = hex::decode(hex.split_whitespace().collect::<String>()).unwrap();
         assert_eq!(got, from_hex, "{name} (outhex)");
         n += 1;
@@ -41,7 +39,7 @@ fn inputs_canonicalize_byte_exact() {
 
 #[test]
 fn es6_number_formatting_10k() {
-    let text = std::fs::read_to_string(format!("{DIR}/es6testfile10k.txt")).unwrap();
+    let text = crate::common::read_text(format!("{DIR}/es6testfile10k.txt"));
     let mut n = 0;
     for (i, line) in text.lines().enumerate() {
         let (hex, expected) = line.split_once(',').unwrap();

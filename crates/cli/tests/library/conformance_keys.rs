@@ -11,7 +11,7 @@ use skillcert::keys::{self, SecretKey};
 const V: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors");
 
 fn json(path: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(format!("{V}/{path}")).unwrap()).unwrap()
+    serde_json::from_slice(&crate::common::read_file(format!("{V}/{path}"))).unwrap()
 }
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -78,7 +78,7 @@ fn multikey_pairs() {
 
 #[test]
 fn rfc8032_testvectors() {
-    let text = std::fs::read_to_string(format!("{V}/ed25519-rfc8032/TESTVECTORS")).unwrap();
+    let text = crate::common::read_text(format!("{V}/ed25519-rfc8032/TESTVECTORS"));
     let mut n = 0;
     for (i, line) in text.lines().filter(|l| !l.is_empty()).enumerate() {
         let parts: Vec<&str> = line.split(':').collect();

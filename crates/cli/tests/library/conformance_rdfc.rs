@@ -15,7 +15,7 @@ use skillcert::{jcs, rdfc};
 const VEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors");
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(format!("{VEC}/{name}")).unwrap()
+    crate::common::read_text(format!("{VEC}/{name}"))
 }
 fn json(name: &str) -> Value {
     jcs::parse_strict(read(name).as_bytes(), 1 << 20).unwrap()

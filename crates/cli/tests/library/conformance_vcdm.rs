@@ -86,7 +86,7 @@ fn inputs() -> Vec<PathBuf> {
         Path::new(DIR).to_owned(),
         Path::new(DIR).join("names-and-descriptions"),
     ] {
-        for e in std::fs::read_dir(&dir).unwrap() {
+        for e in crate::common::read_dir(&dir) {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "json") {
                 out.push(p);
@@ -100,8 +100,7 @@ fn inputs() -> Vec<PathBuf> {
 /// Reads a test input, replacing the `FUTURE DATE` / `PAST DATE` placeholders.
 fn load(p: &Path) -> Value {
     let now = chrono::Utc::now();
-    let text = std::fs::read_to_string(p)
-        .unwrap()
+    let text = crate::common::read_text(p)
         .replace(
             "FUTURE DATE",
             &model::format_time(&(now + chrono::Duration::days(365))),

@@ -13,7 +13,7 @@ use std::process::Command;
 const VEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors");
 
 fn load(rel: &str) -> Value {
-    let text = std::fs::read(format!("{VEC}/{rel}")).unwrap();
+    let text = crate::common::read_file(format!("{VEC}/{rel}"));
     let mut v = jcs::parse_strict(&text, 1 << 20).unwrap();
     if let Some(o) = v.as_object_mut() {
         o.remove("proof");
@@ -95,8 +95,7 @@ fn our_canonical_n_quads_equal_jsonld_js() {
         "vc-data-model-2.0/test-suite-input",
         "vc-data-model-2.0/test-suite-input/names-and-descriptions",
     ] {
-        let mut names: Vec<_> = std::fs::read_dir(format!("{VEC}/{dir}"))
-            .unwrap()
+        let mut names: Vec<_> = crate::common::read_dir(format!("{VEC}/{dir}"))
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .filter(|n| n.ends_with(".json"))
             .collect();

@@ -133,7 +133,7 @@ fn the_readme_picture_is_the_rendered_first_page() {
         dir.path().to_path_buf()
     };
     let png = render(&pdf, 60, &docs.join("certificate-cn-nvq"));
-    let bytes = std::fs::read(png).unwrap();
+    let bytes = crate::common::read_file(png);
     assert!(bytes.starts_with(b"\x89PNG"));
 }
 
@@ -222,11 +222,10 @@ fn characters_no_font_has_are_refused_by_name() {
 
 #[test]
 fn every_character_of_the_general_standard_table_has_a_glyph() {
-    let list = std::fs::read_to_string(concat!(
+    let list = crate::common::read_text(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../print/assets/fonts/tgscc-8105.txt"
-    ))
-    .unwrap();
+    ));
     let chars: Vec<char> = list
         .lines()
         .filter(|l| !l.starts_with('#'))

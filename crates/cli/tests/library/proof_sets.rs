@@ -135,7 +135,7 @@ fn the_issuer_can_keep_one_cryptosuite() {
     let (dir, _issuer, issued) = reference();
     for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
         let path = dir.path().join("config.json");
-        let mut config: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let mut config: Value = serde_json::from_slice(&crate::common::read_file(&path)).unwrap();
         config["proofs"] = json!([suite]);
         std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
         let issuer = Issuer::open(dir.path()).unwrap();
@@ -147,7 +147,7 @@ fn the_issuer_can_keep_one_cryptosuite() {
         assert_eq!(verdict(&bytes, &verifier(&issuer, false)), Verdict::Valid);
     }
     let path = dir.path().join("config.json");
-    let mut config: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut config: Value = serde_json::from_slice(&crate::common::read_file(&path)).unwrap();
     config["proofs"] = json!(["eddsa-2022"]);
     std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
     let issuer = Issuer::open(dir.path()).unwrap();

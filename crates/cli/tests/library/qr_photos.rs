@@ -46,7 +46,7 @@ fn skillcert_reads_every_photo_zxing_cpp_reads() {
     // The reference certificate's QR as signed by the fixed test key (`tests/vectors`), so that
     // the corpus is the same on every run: a freshly issued one (new key, new time) made a new
     // QR, new photos and a different verdict from run to run.
-    let qr_text = std::fs::read_to_string(format!("{VECTORS}/valid_reference_qr.txt")).unwrap();
+    let qr_text = crate::common::read_text(format!("{VECTORS}/valid_reference_qr.txt"));
     let qr_text = qr_text.trim();
     let trust = TrustList::load(Path::new(&format!("{VECTORS}/trust.json"))).unwrap();
     let v = Verifier::builder(trust)
@@ -68,7 +68,7 @@ fn skillcert_reads_every_photo_zxing_cpp_reads() {
         let (file, zxing_ok) = (cols[0], cols[1] == "ok");
         kinds.insert(file.rsplit('-').next().unwrap().to_owned());
         total += 1;
-        let bytes = std::fs::read(corpus.join(file)).unwrap();
+        let bytes = crate::common::read_file(corpus.join(file));
         // The work budget is the default; the time budget is raised so that a loaded machine
         // (tests run in parallel) cannot change the outcome.
         let budget = read::Budget {

@@ -39,7 +39,7 @@ fn regenerating_gives_identical_files() {
         );
         names.insert(name.clone());
     }
-    for entry in std::fs::read_dir(DIR).unwrap() {
+    for entry in crate::common::read_dir(DIR) {
         let name = entry.unwrap().file_name().into_string().unwrap();
         assert!(
             name == "README.md" || names.contains(&name),
@@ -115,10 +115,11 @@ fn unhex(s: &str) -> Vec<u8> {
 #[test]
 fn valid_vectors_match_their_description_and_any_ed25519_verifies() {
     for stem in ["reference", "minimal_did_key", "explicit_forms"] {
-        let desc: Value =
-            serde_json::from_slice(&std::fs::read(format!("{DIR}/valid_{stem}.json")).unwrap())
-                .unwrap();
-        let qr = std::fs::read_to_string(format!("{DIR}/valid_{stem}_qr.txt")).unwrap();
+        let desc: Value = serde_json::from_slice(&crate::common::read_file(format!(
+            "{DIR}/valid_{stem}.json"
+        )))
+        .unwrap();
+        let qr = crate::common::read_text(format!("{DIR}/valid_{stem}_qr.txt"));
         let digits = &qr.trim()[qr.find("/V/").unwrap() + 3..];
         let payload = digits_to_bytes(digits);
         let (body, sig) = payload.split_at(payload.len() - 64);
@@ -135,7 +136,7 @@ fn valid_vectors_match_their_description_and_any_ed25519_verifies() {
 
         let claims = Claims::from_document(&desc["claims"]).unwrap();
         for form in ["qr", "token"] {
-            let text = std::fs::read(format!("{DIR}/valid_{stem}_{form}.txt")).unwrap();
+            let text = crate::common::read_file(format!("{DIR}/valid_{stem}_{form}.txt"));
             let u = parse_bytes(&text).unwrap();
             assert_eq!(u.claims(), Some(&claims), "{stem} {form}");
             assert_eq!(u.key_id(), desc["key_id"], "{stem} {form}");

@@ -14,7 +14,7 @@ use skillcert::request::IssuanceRequest;
 use skillcert::{jcs, proof};
 
 fn load_schema(path: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    serde_json::from_slice(&crate::common::read_file(path)).unwrap()
 }
 
 fn validator(path: &str) -> jsonschema::Validator {
@@ -36,11 +36,10 @@ fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
 fn issued_documents() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     // The reference certificate with its revocation and suspension entries.
-    let json = std::fs::read(concat!(
+    let json = crate::common::read_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/reference/reference-certificate.json"
-    ))
-    .unwrap();
+    ));
     let claims = reference_claims(&json).unwrap();
     let key = SecretKey::from_seed(&[9; 32]);
     let mut doc = proof::sign(

@@ -53,11 +53,10 @@ fn world() -> World {
 
 /// A certificate of `issuer` for `program` at `level`, signed at `signed`.
 fn certificate(issuer: &Issuer, program: &str, fw: Framework, level: &str, signed: i64) -> Issued {
-    let bytes = std::fs::read(concat!(
+    let bytes = crate::common::read_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/reference/reference-certificate.json"
-    ))
-    .unwrap();
+    ));
     let mut c = reference_claims(&bytes).unwrap();
     c.id = uuid::Uuid::new_v4();
     c.issuer = issuer.profile();

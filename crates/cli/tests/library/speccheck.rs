@@ -21,7 +21,7 @@ fn cases() -> Vec<Case> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/vectors/ed25519-speccheck/cases.json"
     );
-    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let v: Value = serde_json::from_slice(&crate::common::read_file(path)).unwrap();
     let hex = |c: &Value, k: &str| hex::decode(c[k].as_str().unwrap()).unwrap();
     v.as_array()
         .unwrap()

@@ -18,7 +18,7 @@ const DIR: &str = concat!(
 );
 
 fn vm() -> Value {
-    serde_json::from_slice(&std::fs::read(format!("{DIR}/vm-ed25519.json")).unwrap()).unwrap()
+    serde_json::from_slice(&crate::common::read_file(format!("{DIR}/vm-ed25519.json"))).unwrap()
 }
 
 fn jose_verifier() -> Verifier {
@@ -45,7 +45,7 @@ fn jose_verifier() -> Verifier {
 }
 
 fn report_of(file: &str) -> Report {
-    let bytes = std::fs::read(format!("{DIR}/{file}")).unwrap();
+    let bytes = crate::common::read_file(format!("{DIR}/{file}"));
     let report = match parse_bytes(&bytes) {
         Ok(u) => jose_verifier().check(u),
         Err(e) => e.into(),
@@ -104,8 +104,7 @@ fn alg_ed25519_is_accepted_too() {
         .decode(vm()["secretKeyJwk"]["d"].as_str().unwrap())
         .unwrap();
     let key = SecretKey::from_seed(&d.try_into().unwrap());
-    let signed =
-        std::fs::read_to_string(format!("{DIR}/credential-issuer-match-signed.txt")).unwrap();
+    let signed = crate::common::read_text(format!("{DIR}/credential-issuer-match-signed.txt"));
     let payload = signed.split('.').nth(1).unwrap();
     let header = B64URL.encode(
         serde_json::to_vec(&serde_json::json!({

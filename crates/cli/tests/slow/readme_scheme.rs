@@ -25,8 +25,7 @@ fn free_port() -> u16 {
 #[test]
 #[ignore = "needs jq and curl: scripts/test.sh installs it and runs the ignored tests"]
 fn the_readme_scheme_demo_runs_as_written() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let readme = crate::read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"));
     let mut script = block_after(&readme, "## Schemes");
     for port in ["8081", "8082", "8090"] {
         script = script.replace(

@@ -54,10 +54,7 @@ fn sample_roster_bad_rows_and_reruns() {
         .assert()
         .success();
     // The default --formats of issue-batch: document, token, QR PNG, PDF.
-    let all: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let all: Vec<_> = crate::read_dir(&out).map(|e| e.unwrap().path()).collect();
     let all: Vec<_> = all.into_iter().filter(|p| p.is_file()).collect();
     // Besides: a holder's copy for each holder with an ID number (5 of the 6 rows).
     let (copies, all): (Vec<_>, Vec<_>) = all.into_iter().partition(|p| {
@@ -72,7 +69,7 @@ fn sample_roster_bad_rows_and_reruns() {
         .collect();
     assert_eq!(docs.len(), 6);
     let mut args = vec!["verify".to_owned(), "--offline".into()];
-    for e in std::fs::read_dir(&lists).unwrap() {
+    for e in crate::read_dir(&lists) {
         args.push("--status".into());
         args.push(e.unwrap().path().display().to_string());
     }
@@ -82,7 +79,7 @@ fn sample_roster_bad_rows_and_reruns() {
     cmd(&data).args(&args).assert().success();
 
     // Re-run: nothing issued; a deleted and a damaged file are written again, identical.
-    let original = std::fs::read(&docs[0]).unwrap();
+    let original = crate::read_file(&docs[0]);
     std::fs::remove_file(&docs[0]).unwrap();
     std::fs::write(&docs[1], b"{\"truncated\":").unwrap();
     let (code, v, _) = batch(&data, sample, &out);
@@ -95,7 +92,7 @@ fn sample_roster_bad_rows_and_reruns() {
         ),
         (Some(0), Some(4), Some(2))
     );
-    assert_eq!(std::fs::read(&docs[0]).unwrap(), original);
+    assert_eq!(crate::read_file(&docs[0]), original);
     assert_eq!(reg.ids().unwrap().len(), 6);
 
     // Bad rows: named by line and column; good rows still issued; duplicates issued once.

@@ -69,7 +69,7 @@ fn check(data: &Path, out: &Path, round: usize) -> usize {
             if e.file_type().unwrap().is_dir() {
                 assert!(name.starts_with(".skillcert-tmp-"), "{name}");
                 // Files of an interrupted run's temporary folder are registered too.
-                for f in std::fs::read_dir(e.path()).unwrap() {
+                for f in crate::read_dir(e.path()) {
                     let n = f.unwrap().file_name().to_string_lossy().to_string();
                     let uuid = n.split('.').next().unwrap();
                     assert!(
@@ -191,7 +191,7 @@ fn sigkill_during_issue_batch() {
         assert!(r.batch_key.is_some());
         // The document on disk is the one whose hash the issuer's database holds.
         let uuid = id.trim_start_matches("urn:uuid:");
-        let bytes = std::fs::read(out.join(format!("{uuid}.credential.json"))).unwrap();
+        let bytes = crate::read_file(out.join(format!("{uuid}.credential.json")));
         let doc = skillcert::jcs::parse_strict(&bytes, 1 << 20).unwrap();
         let h = hex::encode(skillcert::proof::jcs_hash(&doc).unwrap());
         assert_eq!(r.document_sha256.as_deref(), Some(h.as_str()), "{id}");

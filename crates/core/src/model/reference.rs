@@ -75,11 +75,11 @@ pub fn reference_claims(json: &[u8]) -> Result<Claims, ModelError> {
 mod tests {
     #[test]
     fn reference_certificate_parses() {
-        let bytes = std::fs::read(concat!(
+        let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../testdata/reference/reference-certificate.json"
-        ))
-        .unwrap();
+        );
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let c = super::reference_claims(&bytes).unwrap();
         assert_eq!(c.holder.name, "王晓明");
         assert_eq!(c.issuer.id, "did:web:verify.skills.example.cn");

@@ -39,11 +39,11 @@ fn world(programs: &[&str]) -> World {
 
 fn record(w: &World, code: &str) -> Item {
     let (_d, _i, issued) = {
-        let bytes = std::fs::read(concat!(
+        let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../testdata/reference/reference-certificate.json"
-        ))
-        .unwrap();
+        );
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let mut c = crate::model::reference::reference_claims(&bytes).unwrap();
         c.issuer = w.issuer.profile();
         c.program.code = Some(code.into());

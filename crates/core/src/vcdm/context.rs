@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     fn context_terms(path: &str) -> Vec<String> {
-        let text = std::fs::read(path).unwrap();
+        let text = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let v: Value = serde_json::from_slice(&text).unwrap();
         v["@context"]
             .as_object()

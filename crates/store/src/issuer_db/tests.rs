@@ -565,7 +565,7 @@ fn a_lost_holder_id_secret_is_refused_once_keyed_hashes_are_recorded() {
         .unwrap());
     drop(reg);
     let secret = dir.path().join(skillcert::issuer::ID_KEY_FILE);
-    let kept = std::fs::read(&secret).unwrap();
+    let kept = std::fs::read(&secret).unwrap_or_else(|e| panic!("{}: {e}", secret.display()));
     std::fs::remove_file(&secret).unwrap();
     let err = IssuerDb::open(dir.path()).unwrap_err().to_string();
     assert!(err.contains("holder-id.secret is missing"), "{err}");

@@ -45,7 +45,7 @@ fn a_lost_register_secret_is_refused_once_keyed_hashes_are_held() {
         1
     );
     drop(reg);
-    let kept = std::fs::read(&secret).unwrap();
+    let kept = std::fs::read(&secret).unwrap_or_else(|e| panic!("{}: {e}", secret.display()));
     std::fs::remove_file(&secret).unwrap();
     let err = Register::open(dir.path(), None).unwrap_err().to_string();
     assert!(err.contains("register-id.secret is missing"), "{err}");
