@@ -262,6 +262,11 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        // A failure is reported in the test's output, never written into the source tree.
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
         #[test]
         fn strings_are_written_as_serde_json_writes_them(s in "\\PC*|[\\x00-\\x20\"\\\\a\\x7f]{0,8}") {
             let mut out = Vec::new();

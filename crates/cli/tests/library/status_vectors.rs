@@ -375,6 +375,11 @@ fn malformed_list_credentials_name_the_field() {
 }
 
 proptest::proptest! {
+    // A failure is reported in the test's output, never written into the source tree.
+    #![proptest_config(proptest::test_runner::Config {
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
     #[test]
     fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
         let _ = StatusListCredential::parse(&data);
