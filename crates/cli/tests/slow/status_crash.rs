@@ -205,7 +205,7 @@ fn sigkill_during_issue_batch() {
         let expected: Vec<u32> = (1..=serials.len() as u32).collect();
         assert_eq!(serials, expected, "series {s}");
     }
-    // Idempotent: a further run issues nothing.
+    // Idempotent: a further run (same formats) issues nothing.
     let o = Command::new(bin())
         .arg("--data-dir")
         .arg(&data)
@@ -213,6 +213,7 @@ fn sigkill_during_issue_batch() {
         .arg(&roster)
         .arg("--out")
         .arg(&out)
+        .args(["--formats", "document,token,qr-png"])
         .output()
         .unwrap();
     assert!(o.status.success());
