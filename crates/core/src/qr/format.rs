@@ -6,7 +6,7 @@
 //! exactly one QR payload.
 
 //!
-//! The body's fields are described once, in [`super::body`]: each field's writer and reader
+//! The body's fields are described once, in the `body` module: each field's writer and reader
 //! side by side, in one list that [`encode_body`] and [`decode_payload`] both walk.
 
 use super::body;

@@ -70,7 +70,7 @@ pub struct StatusListCredential {
     /// `validUntil`: the freshness limit.
     pub valid_until: Option<DateTime<Utc>>,
     /// `credentialSubject.ttl`: how long (milliseconds) a fetched copy may be used before it
-    /// is fetched again. The HTTP cache honours it (see [`super::http_cache`]).
+    /// is fetched again. The HTTP cache honours it (`skillcert-online`'s `http_cache`).
     pub ttl_ms: Option<u64>,
     /// The decoded list.
     pub bits: Bitstring,
