@@ -1,7 +1,7 @@
 //! The compact signed QR payload (format version 1), byte-exact as in `docs/FORMAT.md`.
 //!
 //! `payload = body ‖ signature`; the Ed25519 signature covers [`DOMAIN`] ‖ `body`. The body
-//! carries every claim of [`Claims`] plus the key id and the signing time. Decoding re-encodes
+//! carries every claim of [`Claims`](crate::model::Claims) plus the key id and the signing time. Decoding re-encodes
 //! the claims and refuses any body that is not the canonical encoding, so one certificate has
 //! exactly one QR payload.
 
@@ -10,32 +10,14 @@
 //! side by side, in one list that [`encode_body`] and [`decode_payload`] both walk.
 
 use super::body;
+pub use super::content::{QrContent, MAX_STATUS, MAX_YEARS, VERSION};
 use super::wire::err;
 use super::QrError;
-use crate::model::Claims;
-use chrono::{DateTime, Utc};
 
-/// Format version byte.
-pub const VERSION: u8 = 1;
 /// Domain-separation prefix of the signed message (16 bytes, ends in a NUL byte).
 pub const DOMAIN: &[u8; 16] = b"skillcert-qr-v1\0";
 /// Largest payload (bytes) accepted: what a version 40-L QR holds in byte mode.
 pub const MAX_PAYLOAD: usize = 2953;
-/// Largest number of status entries.
-pub const MAX_STATUS: usize = 8;
-/// Longest validity expressed in whole years.
-pub const MAX_YEARS: u64 = 100;
-
-/// What the QR carries besides the signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QrContent {
-    /// Every claim of the certificate.
-    pub claims: Claims,
-    /// The verification method that signed it.
-    pub key_id: String,
-    /// When it was signed (whole seconds).
-    pub signed_at: DateTime<Utc>,
-}
 
 /// A decoded payload.
 #[derive(Debug, Clone)]

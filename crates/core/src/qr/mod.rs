@@ -8,6 +8,7 @@
 //! the `skillcert-qrimage` crate's.
 
 mod body;
+mod content;
 pub mod format;
 pub mod text;
 pub mod vectors;

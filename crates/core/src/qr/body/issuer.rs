@@ -4,7 +4,7 @@
 use super::{Field, F_HTTP, F_URL, ID_FORM_SHIFT};
 use crate::keys::{self, did_web_for};
 use crate::model::Claims;
-use crate::qr::format::QrContent;
+use crate::qr::content::QrContent;
 use crate::qr::wire::{err, put_bytes, put_text, put_varint, Reader};
 use crate::qr::QrError;
 use ed25519_dalek::VerifyingKey;

@@ -10,7 +10,7 @@ mod program;
 mod status;
 mod time;
 
-use super::format::{QrContent, VERSION};
+use super::content::{QrContent, VERSION};
 use super::wire::{err, Reader};
 use super::QrError;
 use crate::model::{Claims, Framework, Holder, IssuerProfile, Level, Program};

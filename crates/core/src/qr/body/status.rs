@@ -4,7 +4,7 @@
 
 use super::Field;
 use crate::model::{StatusPurpose, StatusRef};
-use crate::qr::format::MAX_STATUS;
+use crate::qr::content::MAX_STATUS;
 use crate::qr::wire::{err, put_bytes, put_varint, Reader};
 use crate::qr::QrError;
 

@@ -3,7 +3,7 @@
 
 use super::{Field, F_UNTIL};
 use crate::model::{add_years, time_from_unix};
-use crate::qr::format::MAX_YEARS;
+use crate::qr::content::MAX_YEARS;
 use crate::qr::wire::{err, put_varint, Reader};
 use crate::qr::QrError;
 use chrono::{DateTime, Duration, Utc};
