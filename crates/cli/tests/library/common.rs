@@ -5,30 +5,9 @@ use chrono::{DateTime, Utc};
 use skillcert::issuer::{now_secs, Issued, Issuer};
 use skillcert::model::{reference::reference_claims, StatusRef};
 use skillcert::verify::{StatusBit, StatusLookupError, StatusSource, Verifier};
-use std::path::Path;
 use std::sync::Arc;
 
-/// The bytes of the file `path`; a failure names the path (a bare "No such file or directory"
-/// does not say which fixture is missing).
-#[track_caller]
-pub fn read_file(path: impl AsRef<Path>) -> Vec<u8> {
-    let path = path.as_ref();
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The text of the file `path`; a failure names the path.
-#[track_caller]
-pub fn read_text(path: impl AsRef<Path>) -> String {
-    let path = path.as_ref();
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The entries of the folder `path`; a failure names the path.
-#[track_caller]
-pub fn read_dir(path: impl AsRef<Path>) -> std::fs::ReadDir {
-    let path = path.as_ref();
-    std::fs::read_dir(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+pub use crate::files::{read_dir, read_file, read_text};
 
 /// Status source answering every entry with the same bit.
 pub struct FixedStatus(pub bool);

@@ -17,6 +17,8 @@ mod conformance_jcs;
 mod conformance_keys;
 mod conformance_rdfc;
 mod conformance_vcdm;
+#[path = "../support/files.rs"]
+mod files;
 mod forms_equivalence;
 mod hostile_trust;
 mod interop_di;

@@ -30,27 +30,9 @@ pub fn fresh_database(url: &str) -> String {
     format!("{server}/{name}")
 }
 
-/// The bytes of the file `path`; a failure names the path (a bare "No such file or directory"
-/// does not say which fixture is missing).
-#[track_caller]
-pub fn read_file(path: impl AsRef<std::path::Path>) -> Vec<u8> {
-    let path = path.as_ref();
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The text of the file `path`; a failure names the path.
-#[track_caller]
-pub fn read_text(path: impl AsRef<std::path::Path>) -> String {
-    let path = path.as_ref();
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The entries of the folder `path`; a failure names the path.
-#[track_caller]
-pub fn read_dir(path: impl AsRef<std::path::Path>) -> std::fs::ReadDir {
-    let path = path.as_ref();
-    std::fs::read_dir(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+#[path = "../support/files.rs"]
+mod files;
+pub use files::{read_dir, read_file, read_text};
 
 mod readme_scheme;
 mod register_e2e;

@@ -16,6 +16,8 @@ use std::time::Duration;
 /// batch writes the signed forms and the QR picture but no PDF (printing has its own tests).
 const ROWS: usize = 2000;
 const ROUNDS: usize = 8;
+/// What every run of the batch writes (the same in each run, or a rerun writes files again).
+const FORMATS: &str = "document,token,qr-png";
 
 fn bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("skillcert")
@@ -146,8 +148,7 @@ fn sigkill_during_issue_batch() {
             .arg(&out)
             .arg("--group")
             .arg(group.to_string())
-            .arg("--formats")
-            .arg("document,token,qr-png")
+            .args(["--formats", FORMATS])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         c
@@ -213,7 +214,7 @@ fn sigkill_during_issue_batch() {
         .arg(&roster)
         .arg("--out")
         .arg(&out)
-        .args(["--formats", "document,token,qr-png"])
+        .args(["--formats", FORMATS])
         .output()
         .unwrap();
     assert!(o.status.success());
