@@ -106,6 +106,10 @@ pub enum DbError {
     /// The database answered with an error (details for the log, not for clients).
     #[error("register database: {0}")]
     Backend(String),
+    /// The database cannot be reached or used now (down, restarting, connection lost,
+    /// read-only where a primary was expected): try again later. Details for the log only.
+    #[error("register database unavailable: {0}")]
+    Unavailable(String),
     /// The schema is newer than this build.
     #[error("register schema version {0} is newer than this skillcert knows")]
     TooNew(i64),

@@ -14,6 +14,14 @@
 //! - [`Register::query`]: by certificate number **and** holder name (an ID number, if given,
 //!   must match the keyed hash, [`REGISTER_ID_KEY_FILE`]); "no such certificate", "name does not match" and "ID does not
 //!   match" are one and the same answer.
+//! - A read replica ([`Register::open_with_replica`], PostgreSQL only): the query and the
+//!   online ID check read the replica, where a lag of a moment is harmless (the register is
+//!   already as late as the issuers' reporting schedule); everything whose answer must be
+//!   current reads the primary: ingestion (its receipt lookup, and the orphan and number checks
+//!   inside its transaction), the export, counts, and the check of the holder-ID secret at
+//!   start. When the replica cannot be reached the reads go to the primary; when the primary
+//!   cannot be reached ingestion fails with [`DbError::Unavailable`] and stores nothing, and
+//!   the next ingestion reconnects.
 
 mod db;
 #[cfg(feature = "postgres")]
@@ -30,9 +38,12 @@ use skillcert::reporting::{
 use skillcert::signer::Signer;
 use std::path::Path;
 
-/// A register over one database.
+/// A register over one database (and, optionally, a read replica of it).
 pub struct Register {
+    /// The primary: every write, and the reads that must be current.
     db: Box<dyn Db>,
+    /// The read replica of the query and the ID check, if any.
+    replica: Option<Box<dyn Db>>,
     /// The register's holder-ID secret (`keys/register-id.secret`).
     id_key: skillcert::keys::IdKey,
 }
@@ -45,6 +56,7 @@ impl std::fmt::Debug for Register {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Register")
             .field("backend", &self.db.backend())
+            .field("replica", &self.replica.is_some())
             .finish()
     }
 }
@@ -103,21 +115,33 @@ impl Register {
     /// The register at `url` (`postgres://…`), or in `dir/register.sqlite` when `url` is
     /// `None`. Migrates the schema.
     pub fn open(dir: &Path, url: Option<&str>) -> Result<Register, DbError> {
-        let db: Box<dyn Db> = match url {
-            None => Box::new(sqlite::SqliteDb::open(&dir.join("register.sqlite"))?),
-            #[cfg(feature = "postgres")]
-            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-                Box::new(pg::PgDb::open(u)?)
+        Register::open_with_replica(dir, url, None)
+    }
+
+    /// The register at `url` whose query and ID check read the hot standby at `read_url`
+    /// (both PostgreSQL; see the module's notes for which reads go where). Either may be down
+    /// at start, not both: with the primary down, the portal answers from the replica and
+    /// refuses ingestion until the primary answers (then migrates it, if it must).
+    pub fn open_with_replica(
+        dir: &Path,
+        url: Option<&str>,
+        read_url: Option<&str>,
+    ) -> Result<Register, DbError> {
+        let (db, replica) = match (url, read_url) {
+            (None, None) => (
+                Box::new(sqlite::SqliteDb::open(&dir.join("register.sqlite"))?) as Box<dyn Db>,
+                None,
+            ),
+            (None, Some(_)) => {
+                return Err(DbError::Config(
+                    "a read replica (--read-database) needs the primary's --database".into(),
+                ))
             }
-            Some(u) => {
-                return Err(DbError::Config(format!(
-                    "--database {}: not a postgres:// URL this build can use",
-                    u.split('@').next_back().unwrap_or("")
-                )))
-            }
+            (Some(u), r) => open_pg(u, r)?,
         };
         let secret = dir.join(REGISTER_ID_KEY_FILE);
         if !secret.exists() {
+            // The primary's answer (a replica's may be behind); none: could not check.
             let keyed = db.keyed()?;
             if keyed > 0 {
                 return Err(DbError::Config(format!(
@@ -130,7 +154,28 @@ impl Register {
         }
         let id_key = skillcert::keys::IdKey::load_or_create(&secret)
             .map_err(|e| DbError::Config(format!("register secret: {e}")))?;
-        Ok(Register { db, id_key })
+        Ok(Register {
+            db,
+            replica,
+            id_key,
+        })
+    }
+
+    /// Whether the query and the ID check read a replica.
+    pub fn has_replica(&self) -> bool {
+        self.replica.is_some()
+    }
+
+    /// Runs the reads of `f` on the replica, or on the primary when there is none or it
+    /// cannot be reached: on one database for the whole of `f`.
+    fn read<T>(&self, f: impl Fn(&dyn Db) -> Result<T, DbError>) -> Result<T, DbError> {
+        if let Some(r) = &self.replica {
+            match f(r.as_ref()) {
+                Err(DbError::Unavailable(_)) => {}
+                other => return other,
+            }
+        }
+        f(self.db.as_ref())
     }
 
     /// `sqlite` or `postgres`.
@@ -181,12 +226,12 @@ impl Register {
     /// The latest record of each certificate under `number` (a correction replaces the view,
     /// never the stored item) whose issuer `owns(issuer, number)`, with its row.
     fn latest_owned(
-        &self,
+        db: &dyn Db,
         number: &str,
         owns: &dyn Fn(&str, &str) -> bool,
     ) -> Result<Vec<(db::Row, ReportedCertificate)>, DbError> {
         let mut latest: Vec<(db::Row, ReportedCertificate)> = Vec::new();
-        for row in self.db.by_number(number)? {
+        for row in db.by_number(number)? {
             if !owns(&row.issuer, number) {
                 continue;
             }
@@ -215,16 +260,27 @@ impl Register {
             return Ok(Vec::new());
         }
         let want = norm_name(name);
+        self.read(|db| self.query_on(db, number, &want, id, owns))
+    }
+
+    /// [`Register::query`] on `db`, for the normalised name `want`.
+    fn query_on(
+        &self,
+        db: &dyn Db,
+        number: &str,
+        want: &str,
+        id: Option<&str>,
+        owns: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<Vec<Found>, DbError> {
         let mut out: Vec<Found> = Vec::new();
-        for (row, record) in self.latest_owned(number, owns)? {
+        for (row, record) in Register::latest_owned(db, number, owns)? {
             if norm_name(&record.holder_name) != want {
                 continue;
             }
             if id.is_some_and(|i| !record.id_matches(&self.id_key, i)) {
                 continue;
             }
-            let changes = self
-                .db
+            let changes = db
                 .changes(&row.issuer, &record.credential_id)?
                 .iter()
                 .filter_map(|b| match serde_json::from_str::<Item>(b) {
@@ -232,7 +288,7 @@ impl Register {
                     _ => None,
                 })
                 .collect();
-            let first = self.db.first_received(&row.issuer, &record.credential_id)?;
+            let first = db.first_received(&row.issuer, &record.credential_id)?;
             out.push(Found {
                 issuer: row.issuer,
                 record: record.to_public(),
@@ -257,7 +313,7 @@ impl Register {
         let latest = if number.is_empty() || number.len() > 64 {
             Vec::new()
         } else {
-            self.latest_owned(&number, owns)?
+            self.read(|db| Register::latest_owned(db, &number, owns))?
         };
         let mut found = false;
         for (_, r) in &latest {
@@ -299,5 +355,59 @@ impl Register {
     }
 }
 
+/// A register's primary and its replica, if any.
+type PrimaryAndReplica = (Box<dyn Db>, Option<Box<dyn Db>>);
+
+/// The primary at `url` and the replica at `read_url` (PostgreSQL): each connected now, and
+/// either may be down at start when the other answers.
+fn open_pg(url: &str, read_url: Option<&str>) -> Result<PrimaryAndReplica, DbError> {
+    let postgres = |u: &str, flag: &str| {
+        if u.starts_with("postgres://") || u.starts_with("postgresql://") {
+            Ok(())
+        } else {
+            Err(DbError::Config(format!(
+                "{flag} {}: not a postgres:// URL this build can use",
+                u.split('@').next_back().unwrap_or("")
+            )))
+        }
+    };
+    postgres(url, "--database")?;
+    if let Some(r) = read_url {
+        postgres(r, "--read-database")?;
+    }
+    #[cfg(feature = "postgres")]
+    {
+        let primary = pg::PgDb::new(url, pg::Role::Primary)?;
+        let Some(r) = read_url else {
+            primary.connect_now()?;
+            return Ok((Box::new(primary), None));
+        };
+        let replica = pg::PgDb::new(r, pg::Role::Replica)?;
+        // Down is allowed for one of them; any other failure (role, password, schema) is not.
+        let answers = |x: Result<(), DbError>| match x {
+            Ok(()) => Ok(true),
+            Err(DbError::Unavailable(_)) => Ok(false),
+            Err(e) => Err(e),
+        };
+        let (p, r) = (
+            answers(primary.connect_now())?,
+            answers(replica.connect_now())?,
+        );
+        if !p && !r {
+            return Err(DbError::Unavailable(
+                "neither the primary (--database) nor the replica (--read-database) answers".into(),
+            ));
+        }
+        Ok((Box::new(primary), Some(Box::new(replica))))
+    }
+    #[cfg(not(feature = "postgres"))]
+    Err(DbError::Config(
+        "this build has no PostgreSQL support".into(),
+    ))
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+#[cfg(feature = "postgres")]
+mod tests_replica;

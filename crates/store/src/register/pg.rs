@@ -1,23 +1,63 @@
-//! The register on PostgreSQL (feature `postgres`): a few connections, each behind a mutex;
-//! migrations under an advisory lock so that portals starting together migrate once.
+//! The register on PostgreSQL (feature `postgres`): a few connections, each behind a mutex,
+//! made when first needed and made again when the server dropped them (a restarted primary
+//! takes writes again without restarting the portal); migrations under an advisory lock so
+//! that portals starting together migrate once. A read replica ([`Role::Replica`]) is never
+//! migrated: its schema comes from the primary by replication.
 
 use super::db::{first_orphan, Db, DbError, Refused, Row, StoredItem, BY_NUMBER_WHERE, MIGRATIONS};
 use postgres::{Client, NoTls};
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
-/// Connections per portal process.
+/// Connections per portal process (per database: the primary and the replica each).
 const POOL: usize = 4;
 /// Advisory lock id of the register's migrations.
 const MIGRATION_LOCK: i64 = 0x736b_696c_6c63;
+/// How long a connection attempt may take when the URL does not say (`connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What a database is to the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// Takes the writes; migrated by the first portal that connects.
+    Primary,
+    /// A hot standby (streaming replica): reads only, never migrated.
+    Replica,
+}
+
+/// Whether `err` says the server cannot be used now (down, restarting, shutting down,
+/// connection lost, or read-only: a standby where a primary was expected), as opposed to a
+/// refusal of the statement itself.
+fn lost(err: &postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    match err.code() {
+        Some(c) => {
+            let c = c.code();
+            c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "25006")
+        }
+        None => std::error::Error::source(err).is_some_and(|s| s.is::<std::io::Error>()),
+    }
+}
 
 fn e(err: postgres::Error) -> DbError {
-    DbError::Backend(err.to_string())
+    if lost(&err) {
+        DbError::Unavailable(err.to_string())
+    } else {
+        DbError::Backend(err.to_string())
+    }
 }
 
 /// The PostgreSQL register.
 pub(super) struct PgDb {
-    pool: Vec<Mutex<Client>>,
+    config: postgres::Config,
+    role: Role,
+    pool: Vec<Mutex<Option<Client>>>,
+    /// The schema was migrated (primary) or found known (replica) on some connection.
+    schema_ok: AtomicBool,
 }
 
 const COLUMNS: &str =
@@ -42,45 +82,72 @@ fn parse(json: &str) -> Result<Value, DbError> {
     serde_json::from_str(json).map_err(|x| DbError::Backend(format!("stored receipt: {x}")))
 }
 
-impl PgDb {
-    /// Connects and migrates.
-    pub(super) fn open(url: &str) -> Result<PgDb, DbError> {
-        let mut pool = Vec::with_capacity(POOL);
-        for _ in 0..POOL {
-            pool.push(Mutex::new(Client::connect(url, NoTls).map_err(e)?));
-        }
-        let db = PgDb { pool };
-        db.migrate()?;
-        Ok(db)
+/// The schema version a database holds (0: none).
+fn version(c: &mut impl postgres::GenericClient) -> Result<i64, DbError> {
+    let exists: bool = c
+        .query_one("SELECT to_regclass('register_schema') IS NOT NULL", &[])
+        .map_err(e)?
+        .get(0);
+    if !exists {
+        return Ok(0);
     }
-
-    fn migrate(&self) -> Result<(), DbError> {
-        let mut c = self.client();
-        let mut tx = c.transaction().map_err(e)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(e)?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS register_schema (version BIGINT PRIMARY KEY)")
-            .map_err(e)?;
-        let current: i64 = tx
-            .query_one("SELECT COALESCE(MAX(version), 0) FROM register_schema", &[])
+    Ok(
+        c.query_one("SELECT COALESCE(MAX(version), 0) FROM register_schema", &[])
             .map_err(e)?
-            .get(0);
-        if current > MIGRATIONS.len() as i64 {
-            return Err(DbError::TooNew(current));
+            .get(0),
+    )
+}
+
+impl PgDb {
+    /// The database at `url` in `role`, not connected yet (see [`PgDb::connect_now`]).
+    pub(super) fn new(url: &str, role: Role) -> Result<PgDb, DbError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|_| DbError::Config("not a PostgreSQL URL this build can use".into()))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
-        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            tx.batch_execute(sql).map_err(e)?;
-            tx.execute(
-                "INSERT INTO register_schema (version) VALUES ($1)",
-                &[&(i as i64 + 1)],
-            )
-            .map_err(e)?;
-        }
-        tx.commit().map_err(e)
+        Ok(PgDb {
+            config,
+            role,
+            pool: (0..POOL).map(|_| Mutex::new(None)).collect(),
+            schema_ok: AtomicBool::new(false),
+        })
     }
 
-    /// A free connection (or the first one, waiting).
-    fn client(&self) -> MutexGuard<'_, Client> {
+    /// Connects one connection now (and migrates, on the primary).
+    pub(super) fn connect_now(&self) -> Result<(), DbError> {
+        self.with_client(|_| Ok(()))
+    }
+
+    /// A new connection; the first one migrates the primary or checks the replica's schema.
+    fn connect(&self) -> Result<Client, DbError> {
+        let mut c = self.config.connect(NoTls).map_err(|err| {
+            let code = err.code().map(|c| c.code().to_owned()).unwrap_or_default();
+            // Wrong role, password or database name: configuration, not an outage.
+            if code.starts_with("28") || code == "3D000" {
+                DbError::Config(format!("register database: {err}"))
+            } else {
+                DbError::Unavailable(err.to_string())
+            }
+        })?;
+        if !self.schema_ok.load(Ordering::Acquire) {
+            match self.role {
+                Role::Primary => migrate(&mut c)?,
+                Role::Replica => {
+                    let v = version(&mut c)?;
+                    if v > MIGRATIONS.len() as i64 {
+                        return Err(DbError::TooNew(v));
+                    }
+                }
+            }
+            self.schema_ok.store(true, Ordering::Release);
+        }
+        Ok(c)
+    }
+
+    /// A free slot of the pool (or the first one, waiting).
+    fn slot(&self) -> MutexGuard<'_, Option<Client>> {
         for m in &self.pool {
             if let Ok(g) = m.try_lock() {
                 return g;
@@ -88,6 +155,147 @@ impl PgDb {
         }
         self.pool[0].lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Runs `f` on a connection, connecting when the slot has none or a closed one. When a
+    /// kept connection turns out to be lost (the server restarted since), `f` runs once more
+    /// on a new one: every caller's work is one statement or one transaction, and ingestion is
+    /// idempotent, so running it again never stores anything twice.
+    fn with_client<T>(
+        &self,
+        mut f: impl FnMut(&mut Client) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut slot = self.slot();
+        let kept = slot.as_ref().is_some_and(|c| !c.is_closed());
+        if !kept {
+            *slot = None;
+            *slot = Some(self.connect()?);
+        }
+        let Some(c) = slot.as_mut() else {
+            return Err(DbError::Unavailable("no connection".into()));
+        };
+        match f(c) {
+            Err(DbError::Unavailable(why)) => {
+                *slot = None;
+                if !kept {
+                    return Err(DbError::Unavailable(why));
+                }
+                let mut c = self.connect()?;
+                let r = f(&mut c);
+                if !matches!(r, Err(DbError::Unavailable(_))) {
+                    *slot = Some(c);
+                }
+                r
+            }
+            r => r,
+        }
+    }
+}
+
+/// Migrates the primary in one transaction under the advisory lock.
+fn migrate(c: &mut Client) -> Result<(), DbError> {
+    let mut tx = c.transaction().map_err(e)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(e)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS register_schema (version BIGINT PRIMARY KEY)")
+        .map_err(e)?;
+    let current = version(&mut tx)?;
+    if current > MIGRATIONS.len() as i64 {
+        return Err(DbError::TooNew(current));
+    }
+    for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.batch_execute(sql).map_err(e)?;
+        tx.execute(
+            "INSERT INTO register_schema (version) VALUES ($1)",
+            &[&(i as i64 + 1)],
+        )
+        .map_err(e)?;
+    }
+    tx.commit().map_err(e)
+}
+
+/// Ingestion's transaction on `c` (see [`Db::ingest`]).
+fn ingest_tx(
+    c: &mut Client,
+    issuer: &str,
+    bundle: &str,
+    portal: &str,
+    items: &[StoredItem],
+    receipt: &Value,
+    at: &str,
+) -> Result<Result<Value, Refused>, DbError> {
+    let mut tx = c.transaction().map_err(e)?;
+    let held = tx
+        .prepare(
+            "SELECT 1 FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'certificate' LIMIT 1",
+        )
+        .map_err(e)?;
+    let mut orphan_check = |credential: &str| {
+        tx.query_opt(&held, &[&issuer, &credential])
+            .map(|r| r.is_some())
+            .map_err(e)
+    };
+    if let Some(i) = first_orphan(items, &mut orphan_check)? {
+        return Ok(Err(Refused::Orphan(i)));
+    }
+    for (i, it) in items.iter().enumerate() {
+        let Some(number) = it.number.as_deref() else {
+            continue;
+        };
+        tx.execute(
+            "INSERT INTO register_numbers (number, issuer, credential) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&number, &issuer, &it.credential],
+        )
+        .map_err(e)?;
+        let owner: String = tx
+            .query_one(
+                "SELECT credential FROM register_numbers WHERE number = $1 AND issuer = $2",
+                &[&number, &issuer],
+            )
+            .map_err(e)?
+            .get(0);
+        if owner != it.credential {
+            return Ok(Err(Refused::NumberTaken(i)));
+        }
+    }
+    let insert = tx
+        .prepare(
+            "INSERT INTO register_items (issuer, item, digest, kind, credential, number, body, bundle, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        )
+        .map_err(e)?;
+    for it in items {
+        tx.execute(
+            &insert,
+            &[
+                &issuer,
+                &it.item,
+                &it.digest,
+                &it.kind,
+                &it.credential,
+                &it.number,
+                &it.body,
+                &bundle,
+                &at,
+            ],
+        )
+        .map_err(e)?;
+    }
+    tx.execute(
+        "INSERT INTO register_receipts (bundle, portal, issuer, json, received_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[&bundle, &portal, &issuer, &receipt.to_string(), &at],
+    )
+    .map_err(e)?;
+    let json: String = tx
+        .query_one(
+            "SELECT json FROM register_receipts WHERE bundle = $1 AND portal = $2",
+            &[&bundle, &portal],
+        )
+        .map_err(e)?
+        .get(0);
+    tx.commit().map_err(e)?;
+    Ok(Ok(parse(&json)?))
 }
 
 impl Db for PgDb {
@@ -96,13 +304,13 @@ impl Db for PgDb {
     }
 
     fn receipt_for(&self, bundle: &str, portal: &str) -> Result<Option<Value>, DbError> {
-        let r = self
-            .client()
-            .query_opt(
+        let r = self.with_client(|c| {
+            c.query_opt(
                 "SELECT json FROM register_receipts WHERE bundle = $1 AND portal = $2",
                 &[&bundle, &portal],
             )
-            .map_err(e)?;
+            .map_err(e)
+        })?;
         r.map(|r| parse(r.get(0))).transpose()
     }
 
@@ -115,132 +323,50 @@ impl Db for PgDb {
         receipt: &Value,
         at: &str,
     ) -> Result<Result<Value, Refused>, DbError> {
-        let mut c = self.client();
-        let mut tx = c.transaction().map_err(e)?;
-        let held = tx
-            .prepare(
-                "SELECT 1 FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'certificate' LIMIT 1",
-            )
-            .map_err(e)?;
-        let mut orphan_check = |credential: &str| {
-            tx.query_opt(&held, &[&issuer, &credential])
-                .map(|r| r.is_some())
-                .map_err(e)
-        };
-        if let Some(i) = first_orphan(items, &mut orphan_check)? {
-            return Ok(Err(Refused::Orphan(i)));
-        }
-        for (i, it) in items.iter().enumerate() {
-            let Some(number) = it.number.as_deref() else {
-                continue;
-            };
-            tx.execute(
-                "INSERT INTO register_numbers (number, issuer, credential) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[&number, &issuer, &it.credential],
-            )
-            .map_err(e)?;
-            let owner: String = tx
-                .query_one(
-                    "SELECT credential FROM register_numbers WHERE number = $1 AND issuer = $2",
-                    &[&number, &issuer],
-                )
-                .map_err(e)?
-                .get(0);
-            if owner != it.credential {
-                return Ok(Err(Refused::NumberTaken(i)));
-            }
-        }
-        let insert = tx
-            .prepare(
-                "INSERT INTO register_items (issuer, item, digest, kind, credential, number, body, bundle, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-            )
-            .map_err(e)?;
-        for it in items {
-            tx.execute(
-                &insert,
-                &[
-                    &issuer,
-                    &it.item,
-                    &it.digest,
-                    &it.kind,
-                    &it.credential,
-                    &it.number,
-                    &it.body,
-                    &bundle,
-                    &at,
-                ],
-            )
-            .map_err(e)?;
-        }
-        tx.execute(
-            "INSERT INTO register_receipts (bundle, portal, issuer, json, received_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            &[&bundle, &portal, &issuer, &receipt.to_string(), &at],
-        )
-        .map_err(e)?;
-        let json: String = tx
-            .query_one(
-                "SELECT json FROM register_receipts WHERE bundle = $1 AND portal = $2",
-                &[&bundle, &portal],
-            )
-            .map_err(e)?
-            .get(0);
-        tx.commit().map_err(e)?;
-        Ok(Ok(parse(&json)?))
+        self.with_client(|c| ingest_tx(c, issuer, bundle, portal, items, receipt, at))
     }
 
     fn by_number(&self, number: &str) -> Result<Vec<Row>, DbError> {
-        let rows = self
-            .client()
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM register_items WHERE {}",
-                    BY_NUMBER_WHERE.replace("{P}", "$1")
-                ),
-                &[&number],
-            )
-            .map_err(e)?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM register_items WHERE {}",
+            BY_NUMBER_WHERE.replace("{P}", "$1")
+        );
+        let rows = self.with_client(|c| c.query(&sql, &[&number]).map_err(e))?;
         Ok(rows.iter().rev().map(row).collect())
     }
 
     fn changes(&self, issuer: &str, credential: &str) -> Result<Vec<String>, DbError> {
-        let rows = self
-            .client()
-            .query(
+        let rows = self.with_client(|c| {
+            c.query(
                 "SELECT body FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'status' ORDER BY seq",
                 &[&issuer, &credential],
             )
-            .map_err(e)?;
+            .map_err(e)
+        })?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     fn first_received(&self, issuer: &str, credential: &str) -> Result<Option<String>, DbError> {
-        let r = self
-            .client()
-            .query_opt(
+        let r = self.with_client(|c| {
+            c.query_opt(
                 "SELECT received_at FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'certificate' ORDER BY seq LIMIT 1",
                 &[&issuer, &credential],
             )
-            .map_err(e)?;
+            .map_err(e)
+        })?;
         Ok(r.map(|r| r.get(0)))
     }
 
     fn export(&self, each: &mut dyn FnMut(&Row) -> Result<(), DbError>) -> Result<u64, DbError> {
-        let mut c = self.client();
+        // In pages, so that a large register never sits in memory at once. The position is
+        // kept outside the connection's work: a run again on a new connection goes on after
+        // the last row given, never gives one twice.
         let mut last: i64 = 0;
         let mut n = 0;
-        // In pages, so that a large register never sits in memory at once.
-        loop {
-            let rows = c
-                .query(
-                    &format!(
-                        "SELECT {COLUMNS} FROM register_items WHERE seq > $1 ORDER BY seq LIMIT 10000"
-                    ),
-                    &[&last],
-                )
-                .map_err(e)?;
+        let sql =
+            format!("SELECT {COLUMNS} FROM register_items WHERE seq > $1 ORDER BY seq LIMIT 10000");
+        self.with_client(|c| loop {
+            let rows = c.query(&sql, &[&last]).map_err(e)?;
             if rows.is_empty() {
                 return Ok(n);
             }
@@ -250,23 +376,27 @@ impl Db for PgDb {
                 each(&r)?;
                 n += 1;
             }
-        }
+        })
     }
 
     fn count(&self) -> Result<u64, DbError> {
-        let n: i64 = self
-            .client()
-            .query_one("SELECT COUNT(*) FROM register_items", &[])
-            .map_err(e)?
-            .get(0);
+        let n: i64 = self.with_client(|c| {
+            c.query_one("SELECT COUNT(*) FROM register_items", &[])
+                .map(|r| r.get(0))
+                .map_err(e)
+        })?;
         Ok(n as u64)
     }
+
     fn keyed(&self) -> Result<u64, DbError> {
-        let n: i64 = self
-            .client()
-            .query_one("SELECT COUNT(*) FROM register_items WHERE kind = 'certificate' AND body LIKE '%\"holderIdMac\"%'", &[])
-            .map_err(e)?
-            .get(0);
+        let n: i64 = self.with_client(|c| {
+            c.query_one(
+                "SELECT COUNT(*) FROM register_items WHERE kind = 'certificate' AND body LIKE '%\"holderIdMac\"%'",
+                &[],
+            )
+            .map(|r| r.get(0))
+            .map_err(e)
+        })?;
         Ok(n as u64)
     }
 }

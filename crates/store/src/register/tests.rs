@@ -122,19 +122,19 @@ fn finding_1_a_number_is_one_certificate_per_issuer_and_only_its_owner_is_shown(
 }
 
 /// The suite, public to the crate's tests so that it runs on every backend.
-pub(super) mod suite {
+pub(in crate::register) mod suite {
     use super::*;
     use skillcert::keys::SecretKey;
     use skillcert::reporting::verify_receipt;
     use skillcert::signer::KeySigner;
 
-    pub(super) fn record(id: &str, number: &str, name: &str) -> Item {
+    pub(in crate::register) fn record(id: &str, number: &str, name: &str) -> Item {
         Item::Certificate(Box::new(skillcert::reporting::sample_record(
             id, number, name,
         )))
     }
 
-    pub(super) fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {
+    pub(in crate::register) fn bundle(issuer: &str, items: Vec<Item>, tag: &str) -> VerifiedBundle {
         VerifiedBundle {
             issuer: issuer.into(),
             key_id: format!("{issuer}#key-1"),
@@ -245,7 +245,7 @@ pub(super) mod suite {
 /// PostgreSQL test gets its own, since a register refuses to open without the secret its
 /// keyed hashes were made with.
 #[cfg(feature = "postgres")]
-fn fresh_database(url: &str) -> String {
+pub(super) fn fresh_database(url: &str) -> String {
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
