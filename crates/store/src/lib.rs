@@ -3,7 +3,8 @@
 //! What skillcert keeps in a database, on top of the core:
 //!
 //! - [`issuer_db`]: the issuer's database of every certificate it issued and every status
-//!   change (embedded SQLite in the data dir), which also serves its status lists;
+//!   change (embedded SQLite in the data dir, or PostgreSQL shared by several processes with
+//!   feature `postgres`), which also serves its status lists;
 //! - [`register`]: the portal's register of what accredited issuers reported to it (SQLite, or
 //!   PostgreSQL with feature `postgres`), and the national-style query over it.
 //!
@@ -43,3 +44,6 @@
 
 pub mod issuer_db;
 pub mod register;
+#[cfg(test)]
+#[cfg(feature = "postgres")]
+mod test_pg;

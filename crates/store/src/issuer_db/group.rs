@@ -6,9 +6,9 @@
 //! [`IssuerDb::to_sign`] and [`IssuerDb::mark_signed_group`] finish on the next run. Grouping
 //! only changes how many certificates share one durable commit.
 
+use super::sql::{self, args};
 use super::{queries, IssueOptions, IssuerDb, IssuerDbError};
 use chrono::{DateTime, Utc};
-use rusqlite::TransactionBehavior;
 use skillcert::issuer::Issuer;
 use skillcert::model::{Claims, StatusPurpose};
 
@@ -72,8 +72,8 @@ impl IssuerDb {
         actor: &str,
     ) -> Result<Vec<ToSign>, IssuerDbError> {
         let now = skillcert::issuer::now_secs();
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut conn = self.lock()?;
+        let mut tx = conn.write()?;
         let mut out = Vec::with_capacity(items.len());
         for mut item in items {
             let opts = IssueOptions {
@@ -82,7 +82,7 @@ impl IssuerDb {
                 print: item.print.as_deref(),
                 holder_id: item.holder_id.as_ref().map(|h| h.0.as_str()),
             };
-            queries::record_in(&tx, issuer, &mut item.claims, now, &opts)?;
+            queries::record_in(&mut tx, issuer, &mut item.claims, now, &opts)?;
             out.push(ToSign {
                 claims: item.claims,
                 at: now,
@@ -100,10 +100,10 @@ impl IssuerDb {
     /// rotation, now with the active key.
     pub fn to_sign(&self, issuer: &Issuer, id: &str) -> Result<ToSign, IssuerDbError> {
         let id = self.resolve(id)?;
-        let conn = self.lock();
-        let (rec, claims) = queries::claims_of(&conn, &id)?;
-        let print = queries::print_of(&conn, &id)?;
-        let holder_id = queries::holder_of(&conn, &id)?.map(|(h, _)| HolderIdText(h));
+        let mut conn = self.lock()?;
+        let (rec, claims) = queries::claims_of(&mut conn, &id)?;
+        let print = queries::print_of(&mut conn, &id)?;
+        let holder_id = queries::holder_of(&mut conn, &id)?.map(|(h, _)| HolderIdText(h));
         let same_key = rec.key_id == issuer.verification_method();
         let (at, note) = if same_key {
             let at = skillcert::model::parse_time("issued_at", &rec.issued_at)
@@ -133,10 +133,10 @@ impl IssuerDb {
         issuer: &Issuer,
         signed: &[Signed<'_>],
     ) -> Result<(), IssuerDbError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut conn = self.lock()?;
+        let mut tx = conn.write()?;
         for s in signed {
-            queries::mark_signed_in(&tx, s.id, s.document, issuer, s.note)?;
+            queries::mark_signed_in(&mut tx, s.id, s.document, issuer, s.note)?;
         }
         tx.commit()?;
         Ok(())
@@ -145,23 +145,21 @@ impl IssuerDb {
     /// Status entries and numbers used so far: (revocation entries, suspension entries,
     /// numbered certificates); for tests and reports.
     pub fn usage(&self) -> Result<(u64, u64, u64), IssuerDbError> {
-        let conn = self.lock();
-        let count = |purpose: StatusPurpose| -> Result<u64, IssuerDbError> {
-            Ok(conn.query_row(
+        let mut conn = self.lock()?;
+        let mut count = |purpose: StatusPurpose| -> Result<u64, IssuerDbError> {
+            sql::one_value(
+                &mut conn,
                 "SELECT COUNT(*) FROM status_entries WHERE purpose = ?1",
-                [purpose.as_str()],
-                |r| r.get(0),
-            )?)
+                args![purpose.as_str()],
+            )
         };
-        let numbered: u64 = conn.query_row(
+        let revocation = count(StatusPurpose::Revocation)?;
+        let suspension = count(StatusPurpose::Suspension)?;
+        let numbered: u64 = sql::one_value(
+            &mut conn,
             "SELECT COUNT(*) FROM certificates WHERE number IS NOT NULL",
-            [],
-            |r| r.get(0),
+            &[],
         )?;
-        Ok((
-            count(StatusPurpose::Revocation)?,
-            count(StatusPurpose::Suspension)?,
-            numbered,
-        ))
+        Ok((revocation, suspension, numbered))
     }
 }

@@ -5,8 +5,8 @@
 //! crash finds them instead of issuing them again); the answer (status and body) is stored when
 //! the last one is signed, before it is sent. Keys are kept like events: never reused.
 
+use super::sql::{args, Sql};
 use super::{IssuerDb, IssuerDbError};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use skillcert::model::format_time;
 
 /// What the issuer's database holds for an idempotency key.
@@ -29,16 +29,17 @@ pub enum KeyState {
 }
 
 fn state_of(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     key: &str,
     request_sha256: &str,
 ) -> Result<Option<KeyState>, IssuerDbError> {
     let row: Option<(String, Option<u16>, Option<String>)> = conn
-        .prepare_cached(
+        .query_opt(
             "SELECT request_sha256, status, response FROM idempotency_keys WHERE key = ?1",
+            args![key],
         )?
-        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+        .map(|r| Ok::<_, IssuerDbError>((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .transpose()?;
     Ok(row.map(|(hash, status, body)| match (status, body) {
         _ if hash != request_sha256 => KeyState::Mismatch,
         (Some(status), Some(body)) => KeyState::Answered { status, body },
@@ -53,7 +54,7 @@ impl IssuerDb {
         key: &str,
         request_sha256: &str,
     ) -> Result<Option<KeyState>, IssuerDbError> {
-        state_of(&self.lock(), key, request_sha256)
+        state_of(&mut self.lock()?, key, request_sha256)
     }
 
     /// Reserves `key` for the request with this SHA-256, unless it is known: then says what
@@ -63,17 +64,17 @@ impl IssuerDb {
         key: &str,
         request_sha256: &str,
     ) -> Result<KeyState, IssuerDbError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(known) = state_of(&tx, key, request_sha256)? {
+        let mut conn = self.lock()?;
+        let mut tx = conn.write()?;
+        if let Some(known) = state_of(&mut tx, key, request_sha256)? {
             return Ok(known);
         }
         tx.execute(
             "INSERT INTO idempotency_keys (key, request_sha256, created_at) VALUES (?1, ?2, ?3)",
-            params![
+            args![
                 key,
                 request_sha256,
-                format_time(&skillcert::issuer::now_secs())
+                &format_time(&skillcert::issuer::now_secs())
             ],
         )?;
         tx.commit()?;
@@ -88,16 +89,19 @@ impl IssuerDb {
         status: u16,
         body: &str,
     ) -> Result<(), IssuerDbError> {
-        let n = self.lock().execute(
+        let mut conn = self.lock()?;
+        let mut tx = conn.write()?;
+        let n = tx.execute(
             "UPDATE idempotency_keys SET status = ?2, response = ?3, answered_at = ?4
              WHERE key = ?1 AND status IS NULL",
-            params![
+            args![
                 key,
                 status,
                 body,
-                format_time(&skillcert::issuer::now_secs())
+                &format_time(&skillcert::issuer::now_secs())
             ],
         )?;
+        tx.commit()?;
         if n == 1 {
             Ok(())
         } else {

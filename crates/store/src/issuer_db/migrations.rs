@@ -1,6 +1,11 @@
-//! Schema migrations, versioned in code. `PRAGMA user_version` holds the number of migrations
-//! applied; [`migrate`] applies the missing ones, each in its own transaction, and refuses a
-//! database written by a newer skillcert.
+//! Schema migrations, versioned in code, one list per database. SQLite: `PRAGMA user_version`
+//! holds the number of [`MIGRATIONS`] applied; [`migrate`] applies the missing ones, each in its
+//! own transaction. PostgreSQL: table `issuer_schema` holds the versions of
+//! [`PG_MIGRATIONS`] applied; [`migrate_postgres`] applies the missing ones in one transaction
+//! under an advisory lock, so that instances starting together migrate once. Both refuse a
+//! database written by a newer skillcert. The PostgreSQL list started at SQLite's version 6
+//! (its first entry is that schema), so the two lists number differently; a change to the
+//! schema appends an entry to both.
 
 use super::IssuerDbError;
 use rusqlite::Connection;
@@ -141,6 +146,150 @@ const V6: &str = r#"
 ALTER TABLE certificates ADD COLUMN holder_id TEXT;
 ALTER TABLE certificates ADD COLUMN holder_id_mac TEXT;
 "#;
+
+/// Every PostgreSQL migration, in order. Never edit one that has shipped: append a new one.
+pub const PG_MIGRATIONS: &[&str] = &[PG_V1];
+
+/// PostgreSQL version 1: SQLite's schema at its version 6, with BIGINT integers (what SQLite's
+/// INTEGER holds), an insertion counter on certificates (`seq`, SQLite's `rowid`), triggers
+/// keeping events append-only, and the change counter (`issuer_changes`: every write
+/// transaction advances it first, which also makes it the writers' lock).
+const PG_V1: &str = r#"
+CREATE TABLE lists (
+    number      BIGINT  PRIMARY KEY,
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+    size        BIGINT  NOT NULL CHECK (size > 0),
+    used        BIGINT  NOT NULL DEFAULT 0 CHECK (used >= 0 AND used <= size),
+    version     BIGINT  NOT NULL DEFAULT 0,
+    created_at  TEXT    NOT NULL
+);
+CREATE TABLE certificates (
+    seq               BIGSERIAL UNIQUE,
+    id                TEXT    PRIMARY KEY,
+    holder_name       TEXT    NOT NULL,
+    program           TEXT    NOT NULL,
+    program_code      TEXT,
+    framework         TEXT    NOT NULL,
+    level             TEXT    NOT NULL,
+    issued_at         TEXT    NOT NULL,
+    key_id            TEXT    NOT NULL,
+    revocation_list   BIGINT  NOT NULL REFERENCES lists(number),
+    revocation_index  BIGINT  NOT NULL,
+    suspension_list   BIGINT  NOT NULL REFERENCES lists(number),
+    suspension_index  BIGINT  NOT NULL,
+    state             TEXT    NOT NULL CHECK (state IN ('pending', 'issued')),
+    document_sha256   TEXT,
+    batch_key         TEXT    UNIQUE,
+    claims_json       TEXT    NOT NULL,
+    number            TEXT    UNIQUE,
+    print_json        TEXT,
+    holder_id         TEXT,
+    holder_id_mac     TEXT,
+    CHECK (state = 'pending' OR document_sha256 IS NOT NULL)
+);
+CREATE TABLE status_entries (
+    list        BIGINT  NOT NULL REFERENCES lists(number),
+    idx         BIGINT  NOT NULL CHECK (idx >= 0),
+    certificate TEXT    NOT NULL REFERENCES certificates(id),
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+    is_set      BIGINT  NOT NULL DEFAULT 0 CHECK (is_set IN (0, 1)),
+    PRIMARY KEY (list, idx)
+);
+CREATE UNIQUE INDEX status_entries_by_certificate ON status_entries(certificate, purpose);
+CREATE TABLE events (
+    seq           BIGSERIAL PRIMARY KEY,
+    certificate   TEXT    NOT NULL REFERENCES certificates(id),
+    action        TEXT    NOT NULL CHECK (action IN ('issue', 'sign', 'revoke', 'suspend', 'reinstate')),
+    reason        TEXT,
+    at            TEXT    NOT NULL,
+    actor         TEXT    NOT NULL,
+    public_reason TEXT
+);
+CREATE INDEX events_by_certificate ON events(certificate, seq);
+CREATE FUNCTION issuer_events_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'events are append-only'; END $$ LANGUAGE plpgsql;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION issuer_events_append_only();
+CREATE TABLE list_cache (
+    list        BIGINT  PRIMARY KEY REFERENCES lists(number),
+    version     BIGINT  NOT NULL,
+    key_id      TEXT    NOT NULL,
+    valid_until TEXT    NOT NULL,
+    json        TEXT    NOT NULL
+);
+CREATE TABLE idempotency_keys (
+    key             TEXT    PRIMARY KEY,
+    request_sha256  TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    status          BIGINT  CHECK (status IS NULL OR (status >= 100 AND status <= 599)),
+    response        TEXT,
+    answered_at     TEXT,
+    CHECK ((status IS NULL) = (response IS NULL))
+);
+CREATE TABLE heartbeat (
+    id  BIGINT  PRIMARY KEY CHECK (id = 1),
+    at  TEXT    NOT NULL
+);
+CREATE TABLE number_series (
+    series       TEXT    PRIMARY KEY,
+    next_serial  BIGINT  NOT NULL CHECK (next_serial >= 1)
+);
+CREATE TABLE report_portals (
+    portal      TEXT PRIMARY KEY,
+    portal_key  TEXT NOT NULL
+);
+CREATE TABLE report_receipts (
+    id          BIGSERIAL PRIMARY KEY,
+    portal      TEXT NOT NULL,
+    bundle      TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    json        TEXT NOT NULL
+);
+CREATE TABLE report_acks (
+    portal  TEXT   NOT NULL,
+    item    TEXT   NOT NULL,
+    digest  TEXT   NOT NULL,
+    receipt BIGINT NOT NULL REFERENCES report_receipts(id),
+    PRIMARY KEY (portal, item, digest)
+);
+CREATE INDEX report_acks_by_item ON report_acks(portal, item);
+CREATE TABLE issuer_changes (
+    id  BIGINT PRIMARY KEY CHECK (id = 1),
+    n   BIGINT NOT NULL
+);
+INSERT INTO issuer_changes (id, n) VALUES (1, 0);
+"#;
+
+/// Advisory lock id of the issuer's database's migrations on PostgreSQL.
+#[cfg(feature = "postgres")]
+const PG_MIGRATION_LOCK: i64 = 0x736b_696c_6c69;
+
+/// Applies the missing PostgreSQL migrations in one transaction under an advisory lock;
+/// returns the schema version.
+#[cfg(feature = "postgres")]
+pub fn migrate_postgres(client: &mut postgres::Client) -> Result<u32, IssuerDbError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATION_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS issuer_schema (version BIGINT PRIMARY KEY)")?;
+    let current: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM issuer_schema", &[])?
+        .get(0);
+    let latest = PG_MIGRATIONS.len() as i64;
+    if current > latest {
+        return Err(IssuerDbError::Corrupt(format!(
+            "issuer's database schema version {current} is newer than this skillcert knows ({latest})"
+        )));
+    }
+    for (i, sql) in PG_MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.batch_execute(sql)?;
+        tx.execute(
+            "INSERT INTO issuer_schema (version) VALUES ($1)",
+            &[&(i as i64 + 1)],
+        )?;
+    }
+    tx.commit()?;
+    Ok(latest as u32)
+}
 
 /// Applies the missing migrations; returns the schema version.
 pub fn migrate(conn: &mut Connection) -> Result<u32, IssuerDbError> {

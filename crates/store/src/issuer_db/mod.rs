@@ -1,6 +1,16 @@
 //! The issuer's database: every certificate ever issued and every status change, in embedded
-//! SQLite (`registry.sqlite` in the data dir, WAL mode, `synchronous = FULL`, schema versioned
-//! in [`migrations`]).
+//! SQLite (`registry.sqlite` in the data dir, WAL mode, `synchronous = FULL`) or, with feature
+//! `postgres`, in a PostgreSQL database that several processes share
+//! ([`IssuerDb::open_postgres`]: several `serve` instances and batch runs at once). The schema
+//! is versioned in [`migrations`]; the queries are written once over both (`sql`).
+//!
+//! # Several processes
+//!
+//! Every write (recording, signing, status changes, idempotency keys, list caching) runs in a
+//! transaction that first takes the database's writers' lock (SQLite `BEGIN IMMEDIATE`; on
+//! PostgreSQL the row lock of the change counter), so numbers, status indices and lists are
+//! allocated by one writer at a time, whichever process it is. Readers that cache compare
+//! [`IssuerDb::change_stamp`], which moves with every committed write of any process.
 //!
 //! # Issuing and crashes
 //!
@@ -34,16 +44,17 @@ pub mod migrations;
 mod queries;
 mod records;
 mod reports;
+mod sql;
 mod status;
 mod status_source;
 
-use rusqlite::Connection;
 use skillcert::issuer::{Issued, Issuer, IssuerError};
 use skillcert::model::Claims;
 use skillcert::request::CheckedRequest;
 use skillcert::status::StatusError;
+use sql::{Handle, Sql};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 pub use group::{HolderIdText, NewCertificate, Signed, ToSign};
 pub use input::{check_reason, normalize_id, parse_id, ReasonError};
@@ -66,6 +77,10 @@ pub enum IssuerDbError {
     /// SQLite failed.
     #[error("issuer's database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed (or could not be reached).
+    #[cfg(feature = "postgres")]
+    #[error("issuer's database: {0}")]
+    Postgres(#[from] postgres::Error),
     /// No certificate with this id.
     #[error("{0}: no such certificate in the issuer's database")]
     NotFound(String),
@@ -120,12 +135,21 @@ pub struct IssueOptions<'a> {
     pub holder_id: Option<&'a str>,
 }
 
-/// The issuer's database in a data dir. Safe to share between threads (one connection behind a mutex);
-/// several processes may open the same registry (SQLite locking, busy timeout 10 s).
+/// The issuer's database of a data dir. Safe to share between threads; several processes may
+/// open the same one (SQLite: one connection behind a mutex, file locking, busy timeout 10 s;
+/// PostgreSQL: a few connections per process, the writers' lock shared by all).
 #[derive(Debug)]
 pub struct IssuerDb {
-    conn: Mutex<Connection>,
+    store: Store,
     path: PathBuf,
+}
+
+/// Where the rows live.
+#[derive(Debug)]
+enum Store {
+    Sqlite(Mutex<rusqlite::Connection>),
+    #[cfg(feature = "postgres")]
+    Postgres(sql::pg::PgPool),
 }
 
 /// Recorded claims, or `None` when the text is not a certificate.
@@ -136,15 +160,15 @@ fn parse_claims_text(text: &str) -> Option<Claims> {
 
 /// Fails when the issuer's holder-ID secret is gone while certificates carry hashes keyed
 /// with it: a new secret (made on first use) would make every ID check answer "no match".
-fn refuse_lost_id_secret(conn: &Connection, data_dir: &Path) -> Result<(), IssuerDbError> {
+fn refuse_lost_id_secret(conn: &mut dyn Sql, data_dir: &Path) -> Result<(), IssuerDbError> {
     let secret = data_dir.join(skillcert::issuer::ID_KEY_FILE);
     if secret.exists() {
         return Ok(());
     }
-    let keyed: i64 = conn.query_row(
+    let keyed: i64 = sql::one_value(
+        conn,
         "SELECT COUNT(*) FROM certificates WHERE holder_id_mac IS NOT NULL",
-        [],
-        |r| r.get(0),
+        &[],
     )?;
     if keyed == 0 {
         return Ok(());
@@ -168,17 +192,57 @@ impl IssuerDb {
         // Holder names are personal data: the file is created owner-only before SQLite opens
         // it (SQLite gives the WAL and shared-memory files the database file's mode).
         skillcert::private_fs::create_empty(&path).map_err(io(&path))?;
-        let mut conn = Connection::open(&path)?;
+        let mut conn = rusqlite::Connection::open(&path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
-        refuse_lost_id_secret(&conn, data_dir)?;
-        Ok(IssuerDb {
-            conn: Mutex::new(conn),
+        let db = IssuerDb {
+            store: Store::Sqlite(Mutex::new(conn)),
             path,
-        })
+        };
+        refuse_lost_id_secret(&mut db.lock()?, data_dir)?;
+        Ok(db)
+    }
+
+    /// Opens the issuer's database of `data_dir` in the PostgreSQL database at `url`
+    /// (`postgres://user@host:port/name`), migrating it under an advisory lock (processes
+    /// starting together migrate once). The data dir keeps the issuer's keys and settings; every
+    /// process of the issuer must use the same data dir contents and the same database.
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres(data_dir: &Path, url: &str) -> Result<IssuerDb, IssuerDbError> {
+        let pool = sql::pg::PgPool::open(url)?;
+        migrations::migrate_postgres(pool.take()?.client())?;
+        let db = IssuerDb {
+            store: Store::Postgres(pool),
+            path: data_dir.to_path_buf(),
+        };
+        refuse_lost_id_secret(&mut db.lock()?, data_dir)?;
+        Ok(db)
+    }
+
+    /// [`IssuerDb::open_postgres`] when `database` names one, else [`IssuerDb::open`] (the
+    /// embedded SQLite database in the data dir).
+    pub fn open_with(data_dir: &Path, database: Option<&str>) -> Result<IssuerDb, IssuerDbError> {
+        match database {
+            None => IssuerDb::open(data_dir),
+            #[cfg(feature = "postgres")]
+            Some(url) => IssuerDb::open_postgres(data_dir, url),
+            #[cfg(not(feature = "postgres"))]
+            Some(_) => Err(IssuerDbError::Invalid(
+                "--database: this build has no PostgreSQL support (feature `postgres`)".into(),
+            )),
+        }
+    }
+
+    /// Which database holds the rows: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.store {
+            Store::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => "postgres",
+        }
     }
 
     /// Proves that the issuer's database file takes writes now (the readiness probe): opens it afresh
@@ -188,7 +252,11 @@ impl IssuerDb {
     /// registry's own connection, so a slow probe holds up nothing else.
     pub fn write_probe(&self, wait: std::time::Duration) -> Result<(), IssuerDbError> {
         use rusqlite::OpenFlags;
-        let mut conn = Connection::open_with_flags(
+        #[cfg(feature = "postgres")]
+        if let Store::Postgres(pool) = &self.store {
+            return sql::pg::write_probe(pool.url(), wait);
+        }
+        let mut conn = rusqlite::Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
@@ -204,14 +272,20 @@ impl IssuerDb {
         Ok(())
     }
 
-    /// The database file.
+    /// The database file (SQLite), or the data dir (PostgreSQL).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// A connection: SQLite's one, or a free one of the PostgreSQL pool (connecting it when
+    /// needed).
+    fn lock(&self) -> Result<Handle<'_>, IssuerDbError> {
+        match &self.store {
+            // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+            Store::Sqlite(c) => Ok(Handle::Sqlite(c.lock().unwrap_or_else(|p| p.into_inner()))),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(pool) => Ok(Handle::Postgres(pool.take()?)),
+        }
     }
 
     /// Issues a certificate: records it (pending, with its status entries), signs it, records
@@ -229,13 +303,10 @@ impl IssuerDb {
     ) -> Result<Issued, IssuerDbError> {
         let now = skillcert::issuer::now_secs();
         let mut claims = issuer.claims_for(req, now)?;
-        {
-            let mut conn = self.lock();
-            queries::record(&mut conn, issuer, &mut claims, now, opts)?;
-        }
+        queries::record(&mut self.lock()?, issuer, &mut claims, now, opts)?;
         let issued = issuer.sign_all_for(claims, opts.holder_id, now)?;
         let id = issued.claims.id_urn();
-        queries::mark_signed(&self.lock(), &id, &issued.document, issuer, None)?;
+        queries::mark_signed(&mut self.lock()?, &id, &issued.document, issuer, None)?;
         Ok(issued)
     }
 
@@ -249,7 +320,7 @@ impl IssuerDb {
         let issued = issuer.sign_all_for(t.claims, holder_id, t.at)?;
         let id = issued.claims.id_urn();
         queries::mark_signed(
-            &self.lock(),
+            &mut self.lock()?,
             &id,
             &issued.document,
             issuer,
@@ -260,17 +331,17 @@ impl IssuerDb {
 
     /// Ids of certificates recorded but not known to be signed (crash between record and sign).
     pub fn pending(&self) -> Result<Vec<String>, IssuerDbError> {
-        queries::ids_where(&self.lock(), "state = 'pending'")
+        queries::ids_where(&mut self.lock()?, "state = 'pending'")
     }
 
     /// Every certificate id, in issue order.
     pub fn ids(&self) -> Result<Vec<String>, IssuerDbError> {
-        queries::ids_where(&self.lock(), "1")
+        queries::ids_where(&mut self.lock()?, "1 = 1")
     }
 
     /// The certificate issued for a roster row key, if any.
     pub fn find_batch_key(&self, key: &str) -> Result<Option<CertificateRecord>, IssuerDbError> {
-        queries::find_batch_key(&self.lock(), key)
+        queries::find_batch_key(&mut self.lock()?, key)
     }
 
     /// The issuer's database id of a certificate given by id (`urn:uuid:…` or bare UUID) or by number
@@ -284,13 +355,14 @@ impl IssuerDb {
         if !skillcert::model::number::is_number_shape(&number) {
             return Err(IssuerDbError::BadId(s.chars().take(80).collect()));
         }
-        queries::id_of_number(&self.lock(), &number)?.ok_or_else(|| IssuerDbError::NotFound(number))
+        queries::id_of_number(&mut self.lock()?, &number)?
+            .ok_or_else(|| IssuerDbError::NotFound(number))
     }
 
     /// The certificate `id` (`urn:uuid:…` or bare UUID) or number.
     pub fn get(&self, id: &str) -> Result<CertificateRecord, IssuerDbError> {
         let id = self.resolve(id)?;
-        queries::get(&self.lock(), &id)
+        queries::get(&mut self.lock()?, &id)
     }
 
     /// The claims recorded for certificate `id`; `None` when the issuer's database never recorded it
@@ -308,7 +380,7 @@ impl IssuerDb {
         let Ok(id) = normalize_id(id) else {
             return Ok(None);
         };
-        let text = queries::claims_json_of(&self.lock(), &id)?;
+        let text = queries::claims_json_of(&mut self.lock()?, &id)?;
         Ok(text.map(|t| (id, t)))
     }
 
@@ -326,7 +398,7 @@ impl IssuerDb {
         let given = skillcert::model::normalise_holder_id(national_id);
         let key = issuer.id_key()?;
         let found = match self.resolve(id_or_number) {
-            Ok(id) => queries::id_check_of(&self.lock(), &id)?,
+            Ok(id) => queries::id_check_of(&mut self.lock()?, &id)?,
             Err(IssuerDbError::NotFound(_) | IssuerDbError::BadId(_)) => None,
             Err(e) => return Err(e),
         };
@@ -346,18 +418,21 @@ impl IssuerDb {
     /// Every event of certificate `id`, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Event>, IssuerDbError> {
         let id = self.resolve(id)?;
-        let conn = self.lock();
-        queries::get(&conn, &id)?;
-        queries::history(&conn, &id)
+        let mut conn = self.lock()?;
+        queries::get(&mut conn, &id)?;
+        queries::history(&mut conn, &id)
     }
 
     /// Checks the issuer's database's invariants; returns the problems found (empty = consistent):
     /// SQLite integrity, two status entries per certificate matching its columns, list usage
     /// counts, status bits equal to the replay of the events, hashes of issued certificates.
     pub fn check_consistency(&self) -> Result<Vec<String>, IssuerDbError> {
-        queries::check_consistency(&self.lock())
+        queries::check_consistency(&mut self.lock()?)
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+#[cfg(feature = "postgres")]
+mod tests_pg;

@@ -5,8 +5,8 @@
 //! `queries/recording.rs`, status changes and lists in `queries/lists.rs`, the invariants in
 //! `queries/consistency.rs`.
 
+use super::sql::{self, args, Sql, SqlRow};
 use super::{CertStatus, CertificateRecord, Event, IssuerDbError, RecordState};
-use rusqlite::{Connection, OptionalExtension, Row};
 use skillcert::model::{Claims, StatusPurpose};
 
 mod consistency;
@@ -30,7 +30,7 @@ pub(super) const RECORD_SQL: &str =
     c.number
     FROM certificates c";
 
-pub(super) fn record_of(r: &Row<'_>) -> rusqlite::Result<CertificateRecord> {
+pub(super) fn record_of(r: &SqlRow) -> Result<CertificateRecord, IssuerDbError> {
     let revoked: Option<bool> = r.get(15)?;
     let suspended: Option<bool> = r.get(16)?;
     let state: String = r.get(12)?;
@@ -61,40 +61,35 @@ pub(super) fn record_of(r: &Row<'_>) -> rusqlite::Result<CertificateRecord> {
     })
 }
 
-pub(super) fn get(conn: &Connection, id: &str) -> Result<CertificateRecord, IssuerDbError> {
-    conn.query_row(&format!("{RECORD_SQL} WHERE c.id = ?1"), [id], record_of)
-        .optional()?
+pub(super) fn get(conn: &mut dyn Sql, id: &str) -> Result<CertificateRecord, IssuerDbError> {
+    conn.query_opt(&format!("{RECORD_SQL} WHERE c.id = ?1"), args![id])?
+        .map(|r| record_of(&r))
+        .transpose()?
         .ok_or_else(|| IssuerDbError::NotFound(id.to_owned()))
 }
 
 pub(super) fn id_of_number(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     number: &str,
 ) -> Result<Option<String>, IssuerDbError> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM certificates WHERE number = ?1",
-            [number],
-            |r| r.get(0),
-        )
-        .optional()?)
+    sql::opt_value(
+        conn,
+        "SELECT id FROM certificates WHERE number = ?1",
+        args![number],
+    )
 }
 
 pub(super) fn find_batch_key(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     key: &str,
 ) -> Result<Option<CertificateRecord>, IssuerDbError> {
-    Ok(conn
-        .query_row(
-            &format!("{RECORD_SQL} WHERE c.batch_key = ?1"),
-            [key],
-            record_of,
-        )
-        .optional()?)
+    conn.query_opt(&format!("{RECORD_SQL} WHERE c.batch_key = ?1"), args![key])?
+        .map(|r| record_of(&r))
+        .transpose()
 }
 
 pub(super) fn claims_of(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     id: &str,
 ) -> Result<(CertificateRecord, Claims), IssuerDbError> {
     let rec = get(conn, id)?;
@@ -102,14 +97,18 @@ pub(super) fn claims_of(
     Ok((rec, parse_claims(id, &text)?))
 }
 
-/// The recorded claims JSON of `id` (`None`: never recorded). A cached statement: this runs
-/// on the first verification of each of the issuer's own certificates
-/// (`IssuerDb::recorded_claims`, through the status source's cache).
-pub(super) fn claims_json_of(conn: &Connection, id: &str) -> Result<Option<String>, IssuerDbError> {
-    Ok(conn
-        .prepare_cached("SELECT claims_json FROM certificates WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?)
+/// The recorded claims JSON of `id` (`None`: never recorded). This runs on the first
+/// verification of each of the issuer's own certificates (`IssuerDb::recorded_claims`,
+/// through the status source's cache).
+pub(super) fn claims_json_of(
+    conn: &mut dyn Sql,
+    id: &str,
+) -> Result<Option<String>, IssuerDbError> {
+    sql::opt_value(
+        conn,
+        "SELECT claims_json FROM certificates WHERE id = ?1",
+        args![id],
+    )
 }
 
 /// The claims of `id` from their recorded JSON.
@@ -121,51 +120,58 @@ pub(super) fn parse_claims(id: &str, text: &str) -> Result<Claims, IssuerDbError
 
 /// The holder's ID number as recorded, with its keyed hash, if an ID was recorded.
 pub(super) fn holder_of(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     id: &str,
 ) -> Result<Option<(String, Option<String>)>, IssuerDbError> {
-    type Holder = (Option<String>, Option<String>);
-    let row: Option<Holder> = conn
-        .prepare_cached("SELECT holder_id, holder_id_mac FROM certificates WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok(row.and_then(|(h, mac)| h.map(|h| (h, mac))))
+    let Some(row) = conn.query_opt(
+        "SELECT holder_id, holder_id_mac FROM certificates WHERE id = ?1",
+        args![id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let holder: Option<String> = row.get(0)?;
+    holder.map(|h| Ok((h, row.get(1)?))).transpose()
 }
 
 /// The keyed ID hash and the claims text of `id`, if recorded.
 pub(super) fn id_check_of(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     id: &str,
 ) -> Result<Option<(Option<String>, String)>, IssuerDbError> {
-    Ok(conn
-        .prepare_cached("SELECT holder_id_mac, claims_json FROM certificates WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    conn.query_opt(
+        "SELECT holder_id_mac, claims_json FROM certificates WHERE id = ?1",
+        args![id],
+    )?
+    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .transpose()
 }
 
-pub(super) fn print_of(conn: &Connection, id: &str) -> Result<Option<String>, IssuerDbError> {
-    Ok(conn.query_row(
+pub(super) fn print_of(conn: &mut dyn Sql, id: &str) -> Result<Option<String>, IssuerDbError> {
+    sql::one_value(
+        conn,
         "SELECT print_json FROM certificates WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?)
+        args![id],
+    )
 }
 
-pub(super) fn ids_where(conn: &Connection, cond: &str) -> Result<Vec<String>, IssuerDbError> {
-    let mut q = conn.prepare(&format!(
-        "SELECT id FROM certificates WHERE {cond} ORDER BY rowid"
-    ))?;
-    let ids = q.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+pub(super) fn ids_where(conn: &mut dyn Sql, cond: &str) -> Result<Vec<String>, IssuerDbError> {
+    let order = conn.dialect().insertion_order();
+    sql::column(
+        conn,
+        &format!("SELECT id FROM certificates WHERE {cond} ORDER BY {order}"),
+        &[],
+    )
 }
 
-pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<Event>, IssuerDbError> {
-    let mut q = conn.prepare(
+pub(super) fn history(conn: &mut dyn Sql, id: &str) -> Result<Vec<Event>, IssuerDbError> {
+    let rows = conn.query(
         "SELECT seq, action, reason, at, actor, public_reason FROM events WHERE certificate = ?1 \
          ORDER BY seq",
+        args![id],
     )?;
-    let ev = q
-        .query_map([id], |r| {
+    rows.iter()
+        .map(|r| {
             Ok(Event {
                 seq: r.get(0)?,
                 action: r.get(1)?,
@@ -174,7 +180,6 @@ pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<Event>, IssuerD
                 actor: r.get(4)?,
                 public_reason: r.get(5)?,
             })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(ev)
+        })
+        .collect()
 }

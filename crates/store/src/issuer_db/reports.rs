@@ -7,8 +7,8 @@
 //! (`report_acks`). Receipts and acknowledgements are stored in one transaction, so an
 //! interrupted report resumes exactly where the portal's receipts end.
 
+use super::sql::{self, args, Sql};
 use super::{queries, IssuerDb, IssuerDbError};
-use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use skillcert::reporting::{
@@ -44,32 +44,32 @@ impl IssuerDb {
     /// of issue), then status changes (in order), so that a change never arrives before its
     /// certificate.
     pub fn unreported(&self, portal: &str, limit: usize) -> Result<Vec<Item>, IssuerDbError> {
-        let conn = self.lock();
+        let mut conn = self.lock()?;
         let mut out = Vec::new();
-        let ids: Vec<String> = {
-            let mut q = conn.prepare_cached(
+        let order = conn.dialect().insertion_order();
+        let ids: Vec<String> = sql::column(
+            &mut conn,
+            &format!(
                 "SELECT c.id FROM certificates c WHERE c.state = 'issued' AND NOT EXISTS
                    (SELECT 1 FROM report_acks a WHERE a.portal = ?1 AND a.item = 'certificate:' || c.id)
-                 ORDER BY c.rowid LIMIT ?2",
-            )?;
-            let rows = q.query_map(params![portal, limit as i64], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
+                 ORDER BY c.{order} LIMIT ?2"
+            ),
+            args![portal, limit],
+        )?;
         for id in ids {
-            out.push(record_item(&conn, &id)?);
+            out.push(record_item(&mut conn, &id)?);
         }
         if out.len() < limit {
-            let mut q = conn.prepare_cached(
+            let seqs: Vec<i64> = sql::column(
+                &mut conn,
                 "SELECT e.seq FROM events e WHERE e.action IN ('revoke', 'suspend', 'reinstate')
                    AND NOT EXISTS (SELECT 1 FROM report_acks a WHERE a.portal = ?1
                                    AND a.item = 'status:' || e.seq)
                  ORDER BY e.seq LIMIT ?2",
+                args![portal, limit - out.len()],
             )?;
-            let seqs: Vec<i64> = q
-                .query_map(params![portal, (limit - out.len()) as i64], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
             for s in seqs {
-                out.push(status_item(&conn, s)?);
+                out.push(status_item(&mut conn, s)?);
             }
         }
         Ok(out)
@@ -90,27 +90,28 @@ impl IssuerDb {
             .map_err(|e| IssuerDbError::Invalid(format!("{portal}: {e}")))?;
         check_receipt_items(&r.items, sent)
             .map_err(|e| IssuerDbError::Invalid(format!("{portal}: {e}")))?;
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let mut conn = self.lock()?;
+        let mut tx = conn.write()?;
         tx.execute(
             "INSERT INTO report_portals (portal, portal_key) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![portal, r.portal],
+            args![portal, &r.portal],
         )?;
-        tx.execute(
-            "INSERT INTO report_receipts (portal, bundle, received_at, json) VALUES (?1, ?2, ?3, ?4)",
-            params![
+        let id: i64 = sql::one_value(
+            &mut tx,
+            "INSERT INTO report_receipts (portal, bundle, received_at, json) VALUES (?1, ?2, ?3, ?4)
+             RETURNING id",
+            args![
                 portal,
-                r.bundle,
-                skillcert::model::format_time(&r.received),
-                receipt.to_string()
+                &r.bundle,
+                &skillcert::model::format_time(&r.received),
+                &receipt.to_string()
             ],
         )?;
-        let id = tx.last_insert_rowid();
         for it in &r.items {
             tx.execute(
                 "INSERT INTO report_acks (portal, item, digest, receipt) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT DO NOTHING",
-                params![portal, it.item, it.digest, id],
+                args![portal, &it.item, &it.digest, id],
             )?;
         }
         tx.commit()?;
@@ -119,57 +120,51 @@ impl IssuerDb {
 
     /// Every item `portal` acknowledged, with the digest its receipt names.
     pub fn acknowledged(&self, portal: &str) -> Result<Vec<(String, String)>, IssuerDbError> {
-        let conn = self.lock();
-        let mut q = conn.prepare("SELECT item, digest FROM report_acks WHERE portal = ?1")?;
-        let rows = q.query_map([portal.trim_end_matches('/')], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = self.lock()?.query(
+            "SELECT item, digest FROM report_acks WHERE portal = ?1",
+            args![portal.trim_end_matches('/')],
+        )?;
+        rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect()
     }
 
     /// The portal's key, once a receipt has pinned it.
     pub fn portal_key(&self, portal: &str) -> Result<Option<String>, IssuerDbError> {
-        Ok(self
-            .lock()
-            .query_row(
-                "SELECT portal_key FROM report_portals WHERE portal = ?1",
-                [portal],
-                |r| r.get(0),
-            )
-            .optional()?)
+        sql::opt_value(
+            &mut self.lock()?,
+            "SELECT portal_key FROM report_portals WHERE portal = ?1",
+            args![portal],
+        )
     }
 
     /// Where and when the items of certificate `id` were acknowledged.
     pub fn reported(&self, id: &str) -> Result<Vec<Reported>, IssuerDbError> {
-        let conn = self.lock();
-        let mut q = conn.prepare_cached(
+        let rows = self.lock()?.query(
             "SELECT a.portal, a.item, r.received_at, r.id FROM report_acks a
                JOIN report_receipts r ON r.id = a.receipt
              WHERE a.item = 'certificate:' || ?1
                 OR a.item IN (SELECT 'status:' || seq FROM events WHERE certificate = ?1)
              ORDER BY r.id",
+            args![id],
         )?;
-        let rows = q.query_map([id], |r| {
-            Ok(Reported {
-                portal: r.get(0)?,
-                item: r.get(1)?,
-                received: r.get(2)?,
-                receipt: r.get(3)?,
+        rows.iter()
+            .map(|r| {
+                Ok(Reported {
+                    portal: r.get(0)?,
+                    item: r.get(1)?,
+                    received: r.get(2)?,
+                    receipt: r.get(3)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// A stored receipt by its number.
     pub fn receipt(&self, number: i64) -> Result<Option<Value>, IssuerDbError> {
-        let text: Option<String> = self
-            .lock()
-            .query_row(
-                "SELECT json FROM report_receipts WHERE id = ?1",
-                [number],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let text: Option<String> = sql::opt_value(
+            &mut self.lock()?,
+            "SELECT json FROM report_receipts WHERE id = ?1",
+            args![number],
+        )?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
@@ -177,12 +172,15 @@ impl IssuerDb {
     /// names `issuer` (this issuer's database's issuer id), and that every item it names has, in this
     /// registry now, the digest the portal received.
     pub fn verify_receipts(&self, issuer: &str) -> Result<ReceiptCheck, IssuerDbError> {
-        let rows: Vec<(i64, String, String)> = {
-            let conn = self.lock();
-            let mut q = conn.prepare("SELECT id, portal, json FROM report_receipts ORDER BY id")?;
-            let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let rows: Vec<(i64, String, String)> = self
+            .lock()?
+            .query(
+                "SELECT id, portal, json FROM report_receipts ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .collect::<Result<_, IssuerDbError>>()?;
         let mut check = ReceiptCheck::default();
         for (n, portal, json) in rows {
             check.receipts += 1;
@@ -231,22 +229,22 @@ impl IssuerDb {
 
     /// The item with key `key` as this issuer's database holds it now.
     pub fn item(&self, key: &str) -> Result<Item, IssuerDbError> {
-        let conn = self.lock();
+        let mut conn = self.lock()?;
         if let Some(id) = key.strip_prefix("certificate:") {
-            return record_item(&conn, id);
+            return record_item(&mut conn, id);
         }
         match key
             .strip_prefix("status:")
             .and_then(|s| s.parse::<i64>().ok())
         {
-            Some(seq) => status_item(&conn, seq),
+            Some(seq) => status_item(&mut conn, seq),
             None => Err(IssuerDbError::Invalid(format!("no such item {key}"))),
         }
     }
 }
 
 /// The certificate record of `id`.
-fn record_item(conn: &rusqlite::Connection, id: &str) -> Result<Item, IssuerDbError> {
+fn record_item(conn: &mut dyn Sql, id: &str) -> Result<Item, IssuerDbError> {
     let (rec, claims) = queries::claims_of(conn, id)?;
     let issued = skillcert::model::parse_time("issued_at", &rec.issued_at)
         .map_err(|e| IssuerDbError::Corrupt(format!("{id}: {e}")))?;
@@ -280,16 +278,16 @@ fn report_nonce(mac: &str) -> [u8; 16] {
 }
 
 /// The status change recorded as event `seq`.
-fn status_item(conn: &rusqlite::Connection, seq: i64) -> Result<Item, IssuerDbError> {
-    let (certificate, action, at): (String, String, String) = conn
-        .query_row(
+fn status_item(conn: &mut dyn Sql, seq: i64) -> Result<Item, IssuerDbError> {
+    let row = conn
+        .query_opt(
             "SELECT certificate, action, at FROM events WHERE seq = ?1
                AND action IN ('revoke', 'suspend', 'reinstate')",
-            [seq],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
+            args![seq],
+        )?
         .ok_or_else(|| IssuerDbError::NotFound(format!("status change {seq}")))?;
+    let (certificate, action, at): (String, String, String) =
+        (row.get(0)?, row.get(1)?, row.get(2)?);
     let at = skillcert::model::parse_time("at", &at)
         .map_err(|e| IssuerDbError::Corrupt(format!("event {seq}: {e}")))?;
     Ok(Item::Status(ReportedStatusChange {

@@ -2,7 +2,7 @@
 //! set bits in, served as signed credentials.
 
 use super::input::{check_reason, cli_reason, ReasonError};
-use super::{queries, CertificateRecord, IssuerDb, IssuerDbError, ListInfo};
+use super::{queries, sql, CertificateRecord, IssuerDb, IssuerDbError, ListInfo};
 use skillcert::issuer::Issuer;
 use skillcert::model::StatusPurpose;
 use skillcert::status::Bitstring;
@@ -86,7 +86,7 @@ impl IssuerDb {
         let id = self.resolve(id)?;
         let actor = skillcert::model::normalize_text("actor", actor, 200)
             .map_err(|e| IssuerDbError::Invalid(e.to_string()))?;
-        let mut conn = self.lock();
+        let mut conn = self.lock()?;
         queries::change(
             &mut conn,
             &id,
@@ -94,7 +94,7 @@ impl IssuerDb {
             (reason.as_deref(), public_reason.as_deref()),
             &actor,
         )?;
-        queries::get(&conn, &id)
+        queries::get(&mut conn, &id)
     }
 
     /// When the status bit at `(list, idx)` was last set, and the reason published with it;
@@ -104,28 +104,38 @@ impl IssuerDb {
         list: u64,
         idx: u32,
     ) -> Result<Option<(String, Option<String>)>, IssuerDbError> {
-        queries::last_change(&self.lock(), list, idx)
+        queries::last_change(&mut self.lock()?, list, idx)
     }
 
     /// Every status list.
     pub fn lists(&self) -> Result<Vec<ListInfo>, IssuerDbError> {
-        queries::lists(&self.lock())
+        queries::lists(&mut self.lock()?)
     }
 
-    /// A value that differs whenever the issuer's database may have changed since it was last taken:
-    /// commits by other connections or processes (`PRAGMA data_version`) and rows changed
-    /// through this one. Readers that cache (the server's status checks) compare stamps.
+    /// A value that differs whenever the issuer's database may have changed since it was last
+    /// taken. SQLite: commits by other connections or processes (`PRAGMA data_version`) and
+    /// rows changed through this one. PostgreSQL: the change counter every write transaction
+    /// of every process advances (see `sql::pg`). Readers that cache (the server's status
+    /// checks) compare stamps.
     pub fn change_stamp(&self) -> Result<(i64, u64), IssuerDbError> {
-        let conn = self.lock();
-        let version: i64 = conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?;
-        Ok((version, conn.total_changes()))
+        match self.lock()? {
+            sql::Handle::Sqlite(conn) => {
+                let version: i64 = conn
+                    .prepare_cached("PRAGMA data_version")?
+                    .query_row([], |r| r.get(0))?;
+                Ok((version, conn.total_changes()))
+            }
+            #[cfg(feature = "postgres")]
+            mut pg @ sql::Handle::Postgres(_) => Ok((
+                sql::one_value(&mut pg, "SELECT n FROM issuer_changes WHERE id = 1", &[])?,
+                0,
+            )),
+        }
     }
 
     /// The purpose and bits of list `list`.
     pub fn list_status_bits(&self, list: u64) -> Result<(StatusPurpose, Bitstring), IssuerDbError> {
-        queries::list_bits(&self.lock(), list)
+        queries::list_bits(&mut self.lock()?, list)
     }
 
     /// The signed status list credential of list `list_number` (what `GET /status/{n}` serves
@@ -136,6 +146,6 @@ impl IssuerDb {
         issuer: &Issuer,
         list_number: u64,
     ) -> Result<serde_json::Value, IssuerDbError> {
-        queries::list_credential(&self.lock(), issuer, list_number)
+        queries::list_credential(&mut self.lock()?, issuer, list_number)
     }
 }

@@ -109,10 +109,11 @@ fn status_changes_and_history() {
         Err(IssuerDbError::NotFound(_))
     ));
     // Events are append-only.
-    let conn = reg.lock();
+    let mut handle = reg.lock().unwrap();
+    let conn = handle.sqlite();
     assert!(conn.execute("DELETE FROM events", []).is_err());
     assert!(conn.execute("UPDATE events SET actor = 'x'", []).is_err());
-    drop(conn);
+    drop(handle);
     assert!(reg.check_consistency().unwrap().is_empty());
 }
 
@@ -151,7 +152,8 @@ fn allocation_never_reuses_and_starts_new_list_when_full() {
     // Fill the revocation list but one, then issue: the last free index is found, then a new
     // list starts.
     {
-        let conn = reg.lock();
+        let mut handle = reg.lock().unwrap();
+        let conn = handle.sqlite();
         let rl: u64 = conn
             .query_row(
                 "SELECT number FROM lists WHERE purpose = 'revocation'",
@@ -189,7 +191,7 @@ fn allocation_never_reuses_and_starts_new_list_when_full() {
             .unwrap();
         conn.execute_batch("COMMIT; PRAGMA foreign_keys = ON;")
             .unwrap();
-        drop(conn);
+        drop(handle);
         let a = reg.issue(&issuer, &req("last")).unwrap();
         let rec = reg.get(&a.claims.id_urn()).unwrap();
         assert_eq!(rec.revocation, (rl, left.unwrap()));
@@ -208,7 +210,7 @@ fn pending_is_completed() {
     let now = skillcert::issuer::now_secs();
     let mut claims = issuer.claims_for(&req("P"), now).unwrap();
     queries::record(
-        &mut reg.lock(),
+        &mut reg.lock().unwrap(),
         &issuer,
         &mut claims,
         now,
@@ -234,7 +236,7 @@ fn pending_is_completed() {
     // The same roster key cannot be recorded twice.
     let mut again = issuer.claims_for(&req("P"), now).unwrap();
     assert!(queries::record(
-        &mut reg.lock(),
+        &mut reg.lock().unwrap(),
         &issuer,
         &mut again,
         now,
@@ -300,6 +302,8 @@ fn recorded_claims_are_the_issued_ones_and_none_for_unknown_ids() {
     assert_eq!(reg.recorded_claims("not-a-uuid").unwrap(), None);
     // Unreadable recorded claims are an error, not "never recorded".
     reg.lock()
+        .unwrap()
+        .sqlite()
         .execute(
             "UPDATE certificates SET claims_json = '{' WHERE id = ?1",
             [a.claims.id_urn()],
@@ -359,6 +363,8 @@ fn registered_compares_by_content_whatever_the_layout_and_sees_every_change() {
     let rewrite = |through: &IssuerDb, text: &str| {
         through
             .lock()
+            .unwrap()
+            .sqlite()
             .execute(
                 "UPDATE certificates SET claims_json = ?1 WHERE id = ?2",
                 [text, id.as_str()],
@@ -455,7 +461,7 @@ fn a_pending_certificate_keeps_its_serial() {
         )
         .unwrap();
     queries::record(
-        &mut reg.lock(),
+        &mut reg.lock().unwrap(),
         &issuer,
         &mut claims,
         skillcert::issuer::now_secs(),
@@ -467,7 +473,8 @@ fn a_pending_certificate_keeps_its_serial() {
     let done = reg.complete(&issuer, &claims.id_urn()).unwrap();
     assert_eq!(done.claims.number.as_deref(), Some("SC-2026-000001"));
     // A number can never be recorded twice, even by hand.
-    let conn = reg.lock();
+    let mut handle = reg.lock().unwrap();
+    let conn = handle.sqlite();
     let dup = conn.execute(
         "UPDATE certificates SET number = 'SC-2026-000001' WHERE id = ?1",
         [next.claims.id_urn()],

@@ -1,10 +1,10 @@
 //! Recording a certificate (its status entries, its number, its `issue` event) before it is
 //! signed, and its document's hash after.
 
+use crate::issuer_db::sql::{self, args, is_constraint, Handle, Sql};
 use crate::issuer_db::{IssueOptions, IssuerDbError};
 use chrono::{DateTime, Utc};
 use rand_core::{OsRng, RngCore};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use skillcert::issuer::{Issuer, IssuerError};
 use skillcert::model::number::{number_in_series, MAX_SERIAL};
 use skillcert::model::{format_time, Claims, StatusPurpose, StatusRef};
@@ -26,43 +26,44 @@ fn random_below(n: u32) -> u32 {
 /// full): `(purpose, list number, index)`. Random probes first; when they keep hitting used indices, a uniform pick among the
 /// free ones.
 fn allocate(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     purpose: StatusPurpose,
     now: &str,
 ) -> Result<(StatusPurpose, u64, u32), IssuerDbError> {
-    let current: Option<(u64, u32)> = conn
-        .query_row(
-            "SELECT number, size FROM lists WHERE purpose = ?1 AND used < size ORDER BY number LIMIT 1",
-            [purpose.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (number, size) = match current {
-        Some(c) => c,
+    let current = conn.query_opt(
+        "SELECT number, size FROM lists WHERE purpose = ?1 AND used < size ORDER BY number LIMIT 1",
+        args![purpose.as_str()],
+    )?;
+    let (number, size): (u64, u32) = match current {
+        Some(r) => (r.get(0)?, r.get(1)?),
         None => {
             let n: u64 =
-                conn.query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM lists", [], |r| {
-                    r.get(0)
-                })?;
+                sql::one_value(conn, "SELECT COALESCE(MAX(number), 0) + 1 FROM lists", &[])?;
             conn.execute(
                 "INSERT INTO lists (number, purpose, size, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![n, purpose.as_str(), MIN_LIST_BITS as u32, now],
+                args![n, purpose.as_str(), MIN_LIST_BITS as u32, now],
             )?;
             (n, MIN_LIST_BITS as u32)
         }
     };
-    let mut taken =
-        conn.prepare_cached("SELECT 1 FROM status_entries WHERE list = ?1 AND idx = ?2")?;
     for _ in 0..32 {
         let i = random_below(size);
-        if !taken.exists(params![number, i])? {
+        let taken = conn.query_opt(
+            "SELECT idx FROM status_entries WHERE list = ?1 AND idx = ?2",
+            args![number, i],
+        )?;
+        if taken.is_none() {
             return Ok((purpose, number, i));
         }
     }
     let mut used = vec![false; size as usize];
-    let mut q = conn.prepare("SELECT idx FROM status_entries WHERE list = ?1")?;
-    for idx in q.query_map([number], |r| r.get::<_, u32>(0))? {
-        if let Some(u) = used.get_mut(idx? as usize) {
+    let taken: Vec<u32> = sql::column(
+        conn,
+        "SELECT idx FROM status_entries WHERE list = ?1",
+        args![number],
+    )?;
+    for idx in taken {
+        if let Some(u) = used.get_mut(idx as usize) {
             *u = true;
         }
     }
@@ -82,7 +83,7 @@ fn allocate(
 /// The next number of `claims`' series under the issuer's numbering scheme (advances the
 /// series counter inside `tx`).
 fn allocate_number(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut dyn Sql,
     issuer: &Issuer,
     claims: &Claims,
 ) -> Result<String, IssuerDbError> {
@@ -98,13 +99,13 @@ fn allocate_number(
     tx.execute(
         "INSERT INTO number_series (series, next_serial) VALUES (?1, 1)
          ON CONFLICT (series) DO NOTHING",
-        [&series],
+        args![&series],
     )?;
-    let serial: i64 = tx.query_row(
+    let serial: i64 = sql::one_value(
+        tx,
         "UPDATE number_series SET next_serial = next_serial + 1 WHERE series = ?1
          RETURNING next_serial - 1",
-        [&series],
-        |r| r.get(0),
+        args![&series],
     )?;
     let serial = u32::try_from(serial)
         .ok()
@@ -120,21 +121,21 @@ fn allocate_number(
 /// Records a new certificate (state `pending`) with its two status entries and its `issue`
 /// event; fills `claims.status`.
 pub(in crate::issuer_db) fn record(
-    conn: &mut Connection,
+    conn: &mut Handle<'_>,
     issuer: &Issuer,
     claims: &mut Claims,
     now: DateTime<Utc>,
     opts: &IssueOptions<'_>,
 ) -> Result<(), IssuerDbError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    record_in(&tx, issuer, claims, now, opts)?;
+    let mut tx = conn.write()?;
+    record_in(&mut tx, issuer, claims, now, opts)?;
     tx.commit()?;
     Ok(())
 }
 
 /// [`record`] inside the caller's transaction.
 pub(in crate::issuer_db) fn record_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut dyn Sql,
     issuer: &Issuer,
     claims: &mut Claims,
     now: DateTime<Utc>,
@@ -163,13 +164,16 @@ pub(in crate::issuer_db) fn record_in(
     for (purpose, list, idx) in entries {
         tx.execute(
             "INSERT INTO status_entries (list, idx, certificate, purpose) VALUES (?1, ?2, ?3, ?4)",
-            params![list, idx, id, purpose.as_str()],
+            args![list, idx, &id, purpose.as_str()],
         )?;
-        tx.execute("UPDATE lists SET used = used + 1 WHERE number = ?1", [list])?;
+        tx.execute(
+            "UPDATE lists SET used = used + 1 WHERE number = ?1",
+            args![list],
+        )?;
     }
     tx.execute(
         "INSERT INTO events (certificate, action, reason, at, actor) VALUES (?1, 'issue', NULL, ?2, ?3)",
-        params![id, now_s, opts.actor.unwrap_or("registry")],
+        args![&id, &now_s, opts.actor.unwrap_or("registry")],
     )?;
     Ok(())
 }
@@ -177,7 +181,7 @@ pub(in crate::issuer_db) fn record_in(
 /// The `certificates` row of `claims` (state `pending`), whose status entries are
 /// `entries` (revocation, then suspension).
 fn insert_certificate(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut dyn Sql,
     issuer: &Issuer,
     claims: &Claims,
     now_s: &str,
@@ -197,57 +201,53 @@ fn insert_certificate(
             holder_id_mac)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', ?13, ?14, ?15, ?16,
             ?17, ?18)",
-        params![
-            id,
-            claims.holder.name,
-            claims.program.name,
-            claims.program.code,
+        args![
+            &id,
+            &claims.holder.name,
+            &claims.program.name,
+            &claims.program.code,
             claims.level.framework.id(),
-            claims.level.value,
+            &claims.level.value,
             now_s,
-            issuer.verification_method(),
+            &issuer.verification_method(),
             rl,
             ri,
             sl,
             si,
             opts.batch_key,
-            claims.document_json(),
-            claims.number,
+            &claims.document_json(),
+            &claims.number,
             opts.print,
             opts.holder_id,
-            holder_id_mac
+            &holder_id_mac
         ],
     );
     match inserted {
-        Err(rusqlite::Error::SqliteFailure(e, Some(m)))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Err(IssuerDbError::Invalid(format!(
-                "{id}: cannot record ({m}): the id or roster row is already registered"
-            )))
-        }
-        r => r.map(|_| ()).map_err(IssuerDbError::from),
+        Err(e) if is_constraint(&e) => Err(IssuerDbError::Invalid(format!(
+            "{id}: cannot record ({e}): the id or roster row is already registered"
+        ))),
+        r => r.map(|_| ()),
     }
 }
 
 /// Records the hash of the signed document (state `issued`), with a `sign` event when the
 /// state or the hash changed.
 pub(in crate::issuer_db) fn mark_signed(
-    conn: &Connection,
+    conn: &mut Handle<'_>,
     id: &str,
     document: &serde_json::Value,
     issuer: &Issuer,
     note: Option<&str>,
 ) -> Result<(), IssuerDbError> {
-    let tx = conn.unchecked_transaction()?;
-    mark_signed_in(&tx, id, document, issuer, note)?;
+    let mut tx = conn.write()?;
+    mark_signed_in(&mut tx, id, document, issuer, note)?;
     tx.commit()?;
     Ok(())
 }
 
 /// [`mark_signed`] inside the caller's transaction.
 pub(in crate::issuer_db) fn mark_signed_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut dyn Sql,
     id: &str,
     document: &serde_json::Value,
     issuer: &Issuer,
@@ -257,24 +257,23 @@ pub(in crate::issuer_db) fn mark_signed_in(
         skillcert::proof::jcs_hash(document)
             .map_err(|e| IssuerDbError::Corrupt(format!("signed document: {e}")))?,
     );
-    let (state, old): (String, Option<String>) = tx
-        .query_row(
+    let row = tx
+        .query_opt(
             "SELECT state, document_sha256 FROM certificates WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
+            args![id],
+        )?
         .ok_or_else(|| IssuerDbError::NotFound(id.to_owned()))?;
+    let (state, old): (String, Option<String>) = (row.get(0)?, row.get(1)?);
     if state == "issued" && old.as_deref() == Some(hash.as_str()) {
         return Ok(());
     }
     tx.execute(
         "UPDATE certificates SET state = 'issued', document_sha256 = ?2, key_id = ?3 WHERE id = ?1",
-        params![id, hash, issuer.verification_method()],
+        args![id, &hash, &issuer.verification_method()],
     )?;
     tx.execute(
         "INSERT INTO events (certificate, action, reason, at, actor) VALUES (?1, 'sign', ?2, ?3, 'registry')",
-        params![id, note, format_time(&skillcert::issuer::now_secs())],
+        args![id, note, &format_time(&skillcert::issuer::now_secs())],
     )?;
     Ok(())
 }
