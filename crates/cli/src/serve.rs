@@ -48,6 +48,17 @@ pub struct ServeArgs {
     /// (as `skillcert authority key` prints it; `-` for an unsigned list).
     #[arg(long, value_name = "ANCHOR")]
     pub trust_anchor: Vec<String>,
+    /// A hot standby (streaming replica) of the portal's register database: the query and the
+    /// online ID check read it, falling back to --database when it is down; ingestion and the
+    /// reads that must be current stay on --database.
+    #[arg(
+        long,
+        value_name = "postgres://…",
+        env = "SKILLCERT_READ_DATABASE",
+        hide_env_values = true,
+        requires = "trust"
+    )]
+    pub read_database: Option<String>,
     /// A portal's register on PostgreSQL (default: SQLite in the data dir).
     #[arg(long, value_name = "postgres://…", requires = "trust")]
     pub database: Option<String>,
@@ -312,8 +323,12 @@ fn portal_state(
     let dir = &cli.data_dir;
     skillcert::private_fs::create_dir_all(dir).map_err(io(dir))?;
     let public = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
-    let register = skillcert_store::register::Register::open(dir, args.database.as_deref())
-        .map_err(CliError::unreadable)?;
+    let register = skillcert_store::register::Register::open_with_replica(
+        dir,
+        args.database.as_deref(),
+        args.read_database.as_deref(),
+    )
+    .map_err(CliError::unreadable)?;
     let key = portal_key(dir)?;
     let portal =
         skillcert_server::portal::Portal::new(feeds, &public, Some(dir.join("status-cache")))

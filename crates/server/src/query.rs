@@ -114,7 +114,13 @@ async fn run_query(
             .query(&number, &name, id.as_deref(), &|i, n| {
                 portal.owns_number(i, n)
             })
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| match e {
+                skillcert_store::register::DbError::Unavailable(why) => {
+                    tracing::warn!(reason = %why, "register: no database answers the query");
+                    ApiError::Unavailable("the register cannot be read now: try again later".into())
+                }
+                e => ApiError::Internal(e.to_string()),
+            })?;
         Ok(found.into_iter().map(|f| with_status(&portal, f)).collect())
     })
     .await;

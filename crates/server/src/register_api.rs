@@ -10,10 +10,18 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use skillcert::reporting::{verify_bundle, ReportError};
-use skillcert_store::register::IngestError;
+use skillcert_store::register::{DbError, IngestError};
 
 /// How long a bundle waits for a permit ([`super::portal::BUNDLE_PERMITS`]) before a 503.
 pub const BUNDLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Seconds an issuer is told to wait (`Retry-After`) when the register's primary database
+/// cannot store a bundle.
+pub const RETRY_AFTER_SECS: u64 = 30;
+
+/// What an issuer is told when the register's primary database is unavailable (nothing stored).
+const NO_PRIMARY: &str =
+    "the register cannot store reports now: nothing of this bundle was stored; send it again later";
 
 pub(super) fn json(status: StatusCode, v: &serde_json::Value) -> Response {
     let mut r = (status, v.to_string()).into_response();
@@ -34,7 +42,7 @@ pub(super) fn json(status: StatusCode, v: &serde_json::Value) -> Response {
         (status = 403, description = "not from a key of an issuer the portal's trust lists accredit, or the signature does not verify", body = ErrorBody),
         (status = 404, description = "this site keeps no register", body = ErrorBody),
         TooLarge,
-        (status = 503, description = "the register is busy checking other bundles; send it again later", body = ErrorBody),
+        (status = 503, description = "the register is busy checking other bundles, or its database cannot take writes now (Retry-After); nothing was stored; send it again later", body = ErrorBody),
         (status = 422, description = "a record outside the issuer's scope or accreditation, or a status change of an unknown certificate; nothing was stored", body = ErrorBody),
     ))]
 pub async fn post_bundle(
@@ -70,9 +78,22 @@ pub async fn post_bundle(
                 IngestError::UnknownCertificate { .. } | IngestError::NumberTaken { .. } => {
                     ApiError::Unprocessable(e.to_string())
                 }
+                IngestError::Db(DbError::Unavailable(why)) => {
+                    tracing::warn!(reason = %why, "register: the primary database is unavailable; bundle refused");
+                    ApiError::Unavailable(NO_PRIMARY.into())
+                }
                 other => ApiError::Internal(other.to_string()),
             })
     })
-    .await?;
-    Ok(json(StatusCode::OK, &receipt))
+    .await;
+    match receipt {
+        Ok(receipt) => Ok(json(StatusCode::OK, &receipt)),
+        Err(e @ ApiError::Unavailable(_)) => {
+            let mut r = e.into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
 }
