@@ -10,7 +10,9 @@
 #   - node with the JOSE and Data Integrity libraries of crates/cli/tests/tooling (npm ci);
 #   - Python packages in a virtual environment of the clone's (scripts/python-tooling.sh);
 #   - PostgreSQL, for the register tests (scripts/postgres.sh; stopped again at the end when this
-#     script started it).
+#     script started it);
+#   - HAProxy, for the deployment test (crates/cli/tests/deploy: deploy/skillcert-deploy.sh starts
+#     its own PostgreSQL primary and replica, serve instances and HAProxy, and stops them).
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p skillcert`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
