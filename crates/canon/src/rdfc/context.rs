@@ -50,6 +50,21 @@ pub(super) struct ActiveContext {
     pub language: Option<String>,
     pub direction: Option<String>,
     pub previous: Option<Rc<ActiveContext>>,
+    /// The identity of a context kept by [`super::cache`] (made from bundled text alone);
+    /// `None` for every other (see the cache's module documentation).
+    pub id: Option<u64>,
+}
+
+impl ActiveContext {
+    /// The initial active context: nothing defined.
+    pub(super) fn is_initial(&self) -> bool {
+        self.terms.is_empty()
+            && self.vocab.is_none()
+            && self.base.is_none()
+            && self.language.is_none()
+            && self.direction.is_none()
+            && self.previous.is_none()
+    }
 }
 
 /// Processing state for one context: the local context and which terms are defined.
@@ -70,6 +85,7 @@ pub(super) fn process(
 ) -> Result<ActiveContext, RdfcError> {
     budget.spend(1 + active.terms.len())?;
     let mut result = active.clone();
+    result.id = None;
     let propagate = match local.get("@propagate") {
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(RdfcError::context("@propagate must be a boolean")),

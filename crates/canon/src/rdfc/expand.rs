@@ -2,6 +2,7 @@
 //! define, or a value that expansion would silently drop, is an error naming it, so nothing in
 //! a document can escape the signature by not being turned into RDF.
 
+use super::cache::{self, ScopedContext};
 use super::context::expand_iri;
 use super::context::{process, ActiveContext};
 use super::iri::{is_absolute_iri, is_keyword};
@@ -24,70 +25,6 @@ pub(super) fn expand_document(doc: &Value, budget: &mut Budget) -> Result<Vec<Va
         Value::Array(a) => a,
         other => vec![other],
     })
-}
-
-thread_local! {
-    /// Processed top-level contexts made only of bundled context URLs: the same for every
-    /// document that names them, so processed once per thread (the bundled contexts are part
-    /// of the binary; a failed processing is not kept).
-    static ROOT_CONTEXTS: std::cell::RefCell<Vec<(Vec<String>, Rc<ActiveContext>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Most processed top-level contexts kept per thread.
-const ROOT_CONTEXTS_KEPT: usize = 8;
-
-/// The cache key of a top-level `@context` processed on the initial (empty) active context: its
-/// URLs, when it is one URL or an array of URLs.
-fn root_context_key(active: &ActiveContext, ctx: &Value) -> Option<Vec<String>> {
-    let initial = active.terms.is_empty()
-        && active.vocab.is_none()
-        && active.base.is_none()
-        && active.language.is_none()
-        && active.direction.is_none()
-        && active.previous.is_none();
-    if !initial {
-        return None;
-    }
-    match ctx {
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
-        _ => None,
-    }
-}
-
-/// The processed top-level context for `key`, kept per thread.
-fn root_context(
-    key: Vec<String>,
-    ctx: &Value,
-    budget: &mut Budget,
-) -> Result<Rc<ActiveContext>, RdfcError> {
-    budget.spend(key.len())?;
-    if let Some(found) = ROOT_CONTEXTS.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, a)| a.clone())
-    }) {
-        return Ok(found);
-    }
-    let processed = Rc::new(process(
-        &ActiveContext::default(),
-        ctx,
-        &mut Vec::new(),
-        false,
-        true,
-        true,
-        budget,
-    )?);
-    ROOT_CONTEXTS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= ROOT_CONTEXTS_KEPT {
-            c.remove(0);
-        }
-        c.push((key, processed.clone()));
-    });
-    Ok(processed)
 }
 
 fn as_array(v: Value) -> Vec<Value> {
@@ -119,7 +56,7 @@ fn expand(
             super::MAX_DEPTH
         )));
     }
-    let scoped = term(active, prop).and_then(|t| t.context.clone());
+    let scoped = prop.and_then(|p| ScopedContext::of(active, p));
     match element {
         Value::Null => Ok(Value::Null),
         Value::Array(items) => {
@@ -147,15 +84,10 @@ fn expand(
                 )));
             }
             let active = match scoped {
-                Some(ctx) => Rc::new(process(
-                    active,
-                    &ctx,
-                    &mut Vec::new(),
-                    true,
-                    true,
-                    true,
-                    budget,
-                )?),
+                Some(ctx) => {
+                    let mode = budget.contexts;
+                    cache::scoped(active, &ctx, true, true, mode, budget)?
+                }
                 None => active.clone(),
             };
             expand_value(&active, prop, scalar, path)
@@ -216,10 +148,11 @@ fn expand_value(
 fn object_contexts(
     active: &Rc<ActiveContext>,
     map: &Map<String, Value>,
-    scoped: Option<Value>,
+    scoped: Option<ScopedContext>,
     from_map: bool,
     budget: &mut Budget,
 ) -> Result<(Rc<ActiveContext>, Rc<ActiveContext>), RdfcError> {
+    let mode = budget.contexts;
     let mut active = active.clone();
     if let Some(prev) = &active.previous {
         let keeps = map.keys().any(|k| {
@@ -241,19 +174,11 @@ fn object_contexts(
         }
     }
     if let Some(ctx) = scoped {
-        active = Rc::new(process(
-            &active,
-            &ctx,
-            &mut Vec::new(),
-            true,
-            true,
-            true,
-            budget,
-        )?);
+        active = cache::scoped(&active, &ctx, true, true, mode, budget)?;
     }
     if let Some(ctx) = map.get("@context") {
-        active = match root_context_key(&active, ctx) {
-            Some(key) => root_context(key, ctx, budget)?,
+        active = match cache::root_key(&active, ctx) {
+            Some(key) => cache::root(key, ctx, mode, budget)?,
             None => Rc::new(process(
                 &active,
                 ctx,
@@ -279,16 +204,8 @@ fn object_contexts(
         };
         types.sort_unstable();
         for t in types {
-            if let Some(ctx) = type_scoped.terms.get(t).and_then(|d| d.context.clone()) {
-                active = Rc::new(process(
-                    &active,
-                    &ctx,
-                    &mut Vec::new(),
-                    false,
-                    false,
-                    true,
-                    budget,
-                )?);
+            if let Some(ctx) = ScopedContext::of(&type_scoped, t) {
+                active = cache::scoped(&active, &ctx, false, false, mode, budget)?;
             }
         }
     }
@@ -300,7 +217,7 @@ fn expand_object(
     active: &Rc<ActiveContext>,
     prop: Option<&str>,
     map: &Map<String, Value>,
-    scoped: Option<Value>,
+    scoped: Option<ScopedContext>,
     from_map: bool,
     budget: &mut Budget,
     depth: usize,

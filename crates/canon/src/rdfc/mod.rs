@@ -15,12 +15,15 @@
 //! that step, the number of blank nodes that look alike ([`alike`]).
 
 pub mod alike;
+mod cache;
+mod canonical;
 mod context;
 pub mod contexts;
 mod expand;
 mod iri;
 mod to_rdf;
 
+use cache::Contexts;
 use serde_json::Value;
 
 /// Deepest JSON nesting expanded.
@@ -71,67 +74,74 @@ impl RdfcError {
     }
 }
 
-/// A work counter: every step spends from it, and running out is an error.
+/// The state of one document's processing: a work counter (every step spends from it, and
+/// running out is an error) and whether processed contexts are reused.
 #[derive(Debug)]
-pub(crate) struct Budget(usize);
+pub(crate) struct Budget {
+    left: usize,
+    contexts: cache::Contexts,
+}
 
 impl Budget {
-    fn new() -> Self {
-        Budget(MAX_WORK)
+    fn new(contexts: cache::Contexts) -> Self {
+        Budget {
+            left: MAX_WORK,
+            contexts,
+        }
     }
     fn spend(&mut self, n: usize) -> Result<(), RdfcError> {
-        self.0 = self.0.checked_sub(n).ok_or_else(|| {
+        self.left = self.left.checked_sub(n).ok_or_else(|| {
             RdfcError::Limit(format!("more than {MAX_WORK} JSON-LD processing steps"))
         })?;
         Ok(())
+    }
+    fn left(&self) -> usize {
+        self.left
     }
 }
 
 /// The RDF dataset of a JSON-LD document, as (unsorted, not canonical) N-Quads lines.
 pub fn to_nquads(doc: &Value) -> Result<String, RdfcError> {
-    let ds = dataset(doc)?;
-    Ok(ds.iter().map(|q| format!("{q} .\n")).collect())
-}
-
-fn dataset(doc: &Value) -> Result<oxrdf::Dataset, RdfcError> {
-    let mut budget = Budget::new();
-    let expanded = expand::expand_document(doc, &mut budget)?;
-    to_rdf::to_dataset(&expanded, &mut budget)
+    nquads_with(doc, Contexts::Cached)
 }
 
 /// The canonical N-Quads (RDFC-1.0, SHA-256) of a JSON-LD document: every statement
 /// followed by a newline, sorted; blank nodes labelled `_:c14n0`, `_:c14n1`, …
+///
+/// Contexts processed for an earlier document on this thread are reused, and when the
+/// first-degree hashes settle every blank node the labels are issued without the `rdf-canon`
+/// crate; [`reference`] does neither, and gives the same bytes.
 pub fn canonicalize(doc: &Value) -> Result<String, RdfcError> {
-    let ds = dataset(doc)?;
-    let blanks: std::collections::HashSet<_> = ds
-        .iter()
-        .flat_map(|q| {
-            let s = match q.subject {
-                oxrdf::SubjectRef::BlankNode(b) => Some(b.as_str()),
-                _ => None,
-            };
-            let o = match q.object {
-                oxrdf::TermRef::BlankNode(b) => Some(b.as_str()),
-                _ => None,
-            };
-            let g = match q.graph_name {
-                oxrdf::GraphNameRef::BlankNode(b) => Some(b.as_str()),
-                _ => None,
-            };
-            [s, o, g]
-        })
-        .flatten()
-        .collect();
-    if blanks.len() > MAX_BLANK_NODES {
-        return Err(RdfcError::Limit(format!(
-            "{} blank nodes, more than {MAX_BLANK_NODES}",
-            blanks.len()
-        )));
+    let quads = statements(doc, Contexts::Cached)?;
+    canonical::canonicalize(&quads, canonical::Method::Fast)
+}
+
+/// The same functions done the slow way, as they were before contexts were kept and the
+/// first-degree labels issued here: every context processed afresh for every document, every
+/// dataset canonicalized by the `rdf-canon` crate. For tests and comparisons.
+pub mod reference {
+    use super::{canonical, statements, Contexts, RdfcError, Value};
+
+    /// [`super::to_nquads`] with every context processed afresh.
+    pub fn to_nquads(doc: &Value) -> Result<String, RdfcError> {
+        super::nquads_with(doc, Contexts::Uncached)
     }
-    alike::check(&ds)?;
-    let options = rdf_canon::CanonicalizationOptions {
-        hndq_call_limit: Some(MAX_HNDQ_CALLS),
-    };
-    rdf_canon::canonicalize_with::<sha2::Sha256>(&ds, &options)
-        .map_err(|e| RdfcError::Canon(e.to_string()))
+
+    /// [`super::canonicalize`] with every context processed afresh and the whole of RDFC-1.0
+    /// done by the `rdf-canon` crate.
+    pub fn canonicalize(doc: &Value) -> Result<String, RdfcError> {
+        let quads = statements(doc, Contexts::Uncached)?;
+        canonical::canonicalize(&quads, canonical::Method::Reference)
+    }
+}
+
+fn nquads_with(doc: &Value, contexts: Contexts) -> Result<String, RdfcError> {
+    let quads = statements(doc, contexts)?;
+    Ok(quads.iter().map(|q| format!("{q} .\n")).collect())
+}
+
+fn statements(doc: &Value, contexts: Contexts) -> Result<Vec<oxrdf::Quad>, RdfcError> {
+    let mut budget = Budget::new(contexts);
+    let expanded = expand::expand_document(doc, &mut budget)?;
+    to_rdf::to_dataset(&expanded, &mut budget)
 }

@@ -4,9 +4,9 @@
 
 use super::iri::is_absolute_iri;
 use super::{Budget, RdfcError};
-use oxrdf::{BlankNode, Dataset, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
@@ -315,8 +315,8 @@ fn list(
     Ok(nodes[0].clone().into())
 }
 
-/// The RDF dataset of an expanded document.
-pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Dataset, RdfcError> {
+/// The RDF dataset of an expanded document: its statements, each once, in the order made.
+pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Vec<Quad>, RdfcError> {
     let mut map = NodeMap::default();
     let top = Target {
         graph: "@default",
@@ -326,7 +326,7 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Data
     for el in expanded {
         generate(el, &mut map, &top, &mut None, budget)?;
     }
-    let mut ds = Dataset::new();
+    let mut ds = Statements::default();
     let mut next_blank = 0usize;
     let type_iri = named(&format!("{RDF}type"))?;
     for (gname, graph) in &map.graphs {
@@ -338,37 +338,12 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Data
             },
         };
         for (id, node) in graph {
-            let s = subject(id)?;
-            let mut quads = Vec::new();
-            for (p, values) in node {
-                if p == "@id" {
-                    continue;
-                }
-                if p == "@type" {
-                    for t in values {
-                        let t = t.as_str().unwrap_or_default();
-                        let o: Term = match subject(t)? {
-                            NamedOrBlankNode::NamedNode(n) => n.into(),
-                            NamedOrBlankNode::BlankNode(b) => b.into(),
-                        };
-                        quads.push((s.clone(), type_iri.clone(), o));
-                    }
-                    continue;
-                }
-                if p.starts_with("_:") {
-                    return Err(RdfcError::Iri(format!("{p}: a blank node property")));
-                }
-                let pn = named(p)?;
-                for v in values {
-                    let o = object(v, &mut quads, &mut next_blank)?;
-                    quads.push((s.clone(), pn.clone(), o));
-                }
-            }
+            let quads = node_quads(id, node, &type_iri, &mut next_blank)?;
             budget.spend(quads.len())?;
             for (qs, qp, qo) in quads {
-                ds.insert(&Quad::new(qs, qp, qo, g.clone()));
+                ds.insert(Quad::new(qs, qp, qo, g.clone()));
             }
-            if ds.len() > super::MAX_QUADS {
+            if ds.quads.len() > super::MAX_QUADS {
                 return Err(RdfcError::Limit(format!(
                     "more than {} RDF statements",
                     super::MAX_QUADS
@@ -376,7 +351,59 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Data
             }
         }
     }
-    Ok(ds)
+    Ok(ds.quads)
+}
+
+/// Statements without repetition (a set, as an RDF dataset is), in the order first added.
+#[derive(Default)]
+struct Statements {
+    seen: HashSet<Quad>,
+    quads: Vec<Quad>,
+}
+
+impl Statements {
+    fn insert(&mut self, q: Quad) {
+        if !self.seen.contains(&q) {
+            self.seen.insert(q.clone());
+            self.quads.push(q);
+        }
+    }
+}
+
+/// The statements of one node (its lists' statements included).
+fn node_quads(
+    id: &str,
+    node: &Node,
+    type_iri: &NamedNode,
+    next_blank: &mut usize,
+) -> Result<Vec<(NamedOrBlankNode, NamedNode, Term)>, RdfcError> {
+    let s = subject(id)?;
+    let mut quads = Vec::new();
+    for (p, values) in node {
+        if p == "@id" {
+            continue;
+        }
+        if p == "@type" {
+            for t in values {
+                let t = t.as_str().unwrap_or_default();
+                let o: Term = match subject(t)? {
+                    NamedOrBlankNode::NamedNode(n) => n.into(),
+                    NamedOrBlankNode::BlankNode(b) => b.into(),
+                };
+                quads.push((s.clone(), type_iri.clone(), o));
+            }
+            continue;
+        }
+        if p.starts_with("_:") {
+            return Err(RdfcError::Iri(format!("{p}: a blank node property")));
+        }
+        let pn = named(p)?;
+        for v in values {
+            let o = object(v, &mut quads, next_blank)?;
+            quads.push((s.clone(), pn.clone(), o));
+        }
+    }
+    Ok(quads)
 }
 
 #[cfg(test)]
