@@ -44,7 +44,7 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
     let report = if !image
         && !rdfc
         && bytes.len() <= INLINE_LIMIT
-        && matches!(state.site, Site::Issuer { .. })
+        && matches!(&state.site, Site::Issuer { backend, .. } if backend.verifies_inline())
     {
         check(state, &bytes)
     } else {
@@ -98,14 +98,16 @@ pub async fn verify_qr_payload(state: &AppState, payload: &str) -> Result<Report
 
 /// Whether `bytes` name the `eddsa-rdfc-2022` cryptosuite (a document whose check expands and
 /// canonicalizes JSON-LD: the costly kind).
-fn mentions_rdfc(bytes: &[u8]) -> bool {
+pub(crate) fn mentions_rdfc(bytes: &[u8]) -> bool {
     let needle = skillcert::proof::RDFC_CRYPTOSUITE.as_bytes();
     bytes.windows(needle.len()).any(|w| w == needle)
 }
 
 /// One of the service's JSON-LD permits ([`AppState::rdfc_permits`]), waiting at most
 /// [`IMAGE_WAIT`] for it (then 503).
-async fn rdfc_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+pub(crate) async fn rdfc_permit(
+    state: &AppState,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
     let busy = "every document verifier is busy: try again shortly";
     super::errors::permit(state.rdfc_permits.clone(), IMAGE_WAIT, busy).await
 }
@@ -124,7 +126,20 @@ fn check(state: &AppState, bytes: &[u8]) -> Report {
 /// The JSON response for a report: 200, or 422 for `malformed` (the report plus `error` and
 /// `message`).
 pub fn report_response(report: Report) -> Response {
-    let (status, body) = if report.verdict == Verdict::Malformed {
+    let (status, body) = report_json(report);
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The status and JSON body of [`report_response`].
+pub fn report_json(report: Report) -> (StatusCode, String) {
+    if report.verdict == Verdict::Malformed {
         let message = report
             .failure_reasons()
             .first()
@@ -139,15 +154,7 @@ pub fn report_response(report: Report) -> Response {
         (StatusCode::UNPROCESSABLE_ENTITY, to_json(&body))
     } else {
         (StatusCode::OK, to_json(&report))
-    };
-    let mut r = (status, body).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+    }
 }
 
 /// The input in a verify request body.
@@ -155,7 +162,12 @@ pub fn report_response(report: Report) -> Response {
 /// - `application/json`: a credential document, or `{"input": "<token, QR text or document>"}`;
 /// - `text/plain`: the token, QR text or document itself.
 pub fn verify_input(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    match content_type(headers).as_deref() {
+    input_of(content_type(headers).as_deref(), body)
+}
+
+/// [`verify_input`] for the content type's essence `ct`.
+pub(crate) fn input_of(ct: Option<&str>, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    match ct {
         Some("application/json") => {
             let v = parse_json(body, MAX_VERIFY_BODY)?;
             match &v {
@@ -196,12 +208,18 @@ pub async fn verify(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body?;
-    let input = verify_input(&headers, &body)?;
+    let input = nonempty_input(content_type(&headers).as_deref(), &body)?;
+    tracing::debug!(input_len = input.len(), "verify");
+    Ok(report_response(verify_bytes(&state, input).await?))
+}
+
+/// The input of a verify body of content type `ct` ([`input_of`]), refusing an empty one.
+pub(crate) fn nonempty_input(ct: Option<&str>, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let input = input_of(ct, body)?;
     if skillcert::input::trim_ascii(&input).is_empty() {
         return Err(ApiError::BadRequest("the input is empty".into()));
     }
-    tracing::debug!(input_len = input.len(), "verify");
-    Ok(report_response(verify_bytes(&state, input).await?))
+    Ok(input)
 }
 
 /// Reads the photo of a multipart upload: the field `image` (or the first file field), and an

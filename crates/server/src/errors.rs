@@ -37,6 +37,9 @@ pub enum ApiError {
     /// 413: the body is larger than this route accepts.
     #[error("the request body is larger than this route accepts")]
     PayloadTooLarge,
+    /// 413: the request is over a limit of its route (the text names the limit).
+    #[error("{0}")]
+    OverLimit(String),
     /// 415: wrong content type (the text names the accepted ones).
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -68,7 +71,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::OverLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -88,7 +91,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Timeout => "timeout",
             ApiError::Conflict(_) => "conflict",
-            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::PayloadTooLarge | ApiError::OverLimit(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Unprocessable(_) => "invalid_request",
             ApiError::Unavailable(_) => "unavailable",
@@ -101,6 +104,15 @@ impl ApiError {
     /// The JSON error body for a status (used for responses that had no body of ours).
     pub fn body_for(status: StatusCode, message: &str) -> Response {
         json_response(status, code_for(status), message)
+    }
+
+    /// The JSON text of this error's body, as its response carries it (an internal error's
+    /// detail is logged, not shown).
+    pub fn body_text(&self) -> String {
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(detail = %detail, "internal error");
+        }
+        error_text(self.code(), &self.to_string())
     }
 }
 
@@ -124,12 +136,15 @@ pub fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-fn json_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = super::bodies::to_json(&super::bodies::ErrorBody {
+fn error_text(code: &str, message: &str) -> String {
+    super::bodies::to_json(&super::bodies::ErrorBody {
         error: code.to_owned(),
         message: message.to_owned(),
-    });
-    let mut r = (status, body).into_response();
+    })
+}
+
+fn json_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let mut r = (status, error_text(code, message)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

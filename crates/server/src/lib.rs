@@ -18,6 +18,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod backend;
+pub mod batch;
 pub mod bodies;
 pub mod client_ip;
 mod costly;
@@ -80,6 +81,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/verify/image"),
     ("POST", "/api/v1/verify"),
     ("POST", "/api/v1/verify/image"),
+    ("POST", "/api/v1/verify/batch"),
     ("GET", "/status/{list}"),
     ("GET", "/.well-known/did.json"),
     ("GET", "/.well-known/jwks.json"),
@@ -161,6 +163,10 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/api/v1/verify/image",
             post(api::verify_image).layer::<_, std::convert::Infallible>(image_limit),
+        )
+        .route(
+            "/api/v1/verify/batch",
+            post(batch::verify_batch).layer(DefaultBodyLimit::max(batch::MAX_BATCH_BODY)),
         )
         .route("/status/{list}", get(wellknown::status_list))
         .route("/.well-known/did.json", get(wellknown::did_json))

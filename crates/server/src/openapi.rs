@@ -62,6 +62,7 @@ impl Modify for OptionalReinstateBody {
         super::pages::verify_image_form,
         super::api::verify,
         super::api::verify_image,
+        super::batch::verify_batch,
         super::wellknown::status_list,
         super::wellknown::did_json,
         super::wellknown::jwks_json,

@@ -45,6 +45,20 @@ pub struct InputBody {
 #[schema(value_type = String)]
 pub struct TextInput(pub String);
 
+/// One line of a batch's answer: what `POST /api/v1/verify` answers for that line's input
+/// alone (a report, a malformed input's report, or an error body).
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "describes answers in the document; never built")]
+pub enum BatchLine {
+    /// A report (status 200 on the single route).
+    Report(skillcert::verify::Report),
+    /// Not a certificate (422 on the single route).
+    Malformed(super::bodies::MalformedReport),
+    /// An error body (400, 413, 503 on the single route).
+    Error(super::bodies::ErrorBody),
+}
+
 /// Raw bytes of a file.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]

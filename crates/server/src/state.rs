@@ -101,6 +101,9 @@ pub struct AppState {
     /// canonicalization) allowed at once ([`rdfc_concurrency`]), off the async workers; the
     /// rest wait.
     pub rdfc_permits: Arc<tokio::sync::Semaphore>,
+    /// Batches of `POST /api/v1/verify/batch` checked at once
+    /// ([`crate::batch::BATCH_CONCURRENCY`]); the rest wait.
+    pub batch_permits: Arc<tokio::sync::Semaphore>,
     /// The online ID check's rate limits.
     pub holder_checks: Arc<super::rate_limit::HolderCheckLimits>,
     /// Proxies whose `X-Forwarded-For` names the client (none by default).
@@ -124,6 +127,7 @@ impl AppState {
             limits: Limits::default(),
             image_permits: Arc::new(tokio::sync::Semaphore::new(image_concurrency())),
             rdfc_permits: Arc::new(tokio::sync::Semaphore::new(rdfc_concurrency())),
+            batch_permits: Arc::new(tokio::sync::Semaphore::new(super::batch::BATCH_CONCURRENCY)),
             holder_checks: Arc::default(),
             trusted_proxies: Arc::default(),
         }

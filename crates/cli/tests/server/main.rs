@@ -12,6 +12,7 @@
 
 mod server_admin;
 mod server_api;
+mod server_batch;
 mod server_browser;
 mod server_e2e;
 mod server_holder_check;

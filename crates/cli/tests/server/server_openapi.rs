@@ -214,8 +214,19 @@ impl Described {
                 .insert(format!("{what}: content type {ct} not documented"));
             return resp;
         };
-        if ct == "application/json" || ct.ends_with("+json") {
-            let problems = check(&self.doc, schema, &resp.json(), "$");
+        // A JSON body is one value; an NDJSON body one value a line, each of the schema.
+        let values: Vec<Value> = if ct == "application/json" || ct.ends_with("+json") {
+            vec![resp.json()]
+        } else if ct == "application/x-ndjson" {
+            let text = resp.text();
+            text.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for v in values {
+            let problems = check(&self.doc, schema, &v, "$");
             self.problems.extend(
                 problems
                     .into_iter()
@@ -322,6 +333,24 @@ async fn verify_answers(d: &mut Described) {
     .await;
     d.send(req("POST", "/api/v1/verify", Some("application/json"), "{"))
         .await;
+    // The batch route: every answer line described (a report, a malformed report, an error).
+    let lines = format!("{token}\ngarbage\n\n");
+    d.send(req(
+        "POST",
+        "/api/v1/verify/batch",
+        Some("text/plain"),
+        lines,
+    ))
+    .await;
+    d.send(req("POST", "/api/v1/verify/batch", Some("text/plain"), ""))
+        .await;
+    d.send(req(
+        "POST",
+        "/api/v1/verify/batch",
+        Some("application/json"),
+        "{}",
+    ))
+    .await;
     // Photos: a QR code, and none.
     let png = skillcert_qrimage::render::to_png(valid["qr_text"].as_str().unwrap(), 6).unwrap();
     d.send(req("POST", "/api/v1/verify/image", Some("image/png"), png))
