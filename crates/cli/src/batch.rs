@@ -370,7 +370,7 @@ impl Run<'_> {
 pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let started = std::time::Instant::now();
     let issuer = Issuer::open(&cli.data_dir)?;
-    let reg = IssuerDb::open(&cli.data_dir)?;
+    let reg = cli.issuer_db()?;
     let bytes = read_roster(&args.roster)?;
     let roster = args.roster.display().to_string();
     let roster_dir = args

@@ -19,10 +19,22 @@ pub const EXIT_UNREADABLE: i32 = 2;
 pub struct Ctx {
     /// The issuer's data dir (`--data-dir`).
     pub data_dir: PathBuf,
+    /// The PostgreSQL database (`--database`); `None`: SQLite in the data dir.
+    pub database: Option<String>,
     /// Machine-readable JSON output (`--json`).
     pub json: bool,
     /// Who makes the changes this command records (`--actor`; default: the OS user).
     pub actor: Option<String>,
+}
+
+impl Ctx {
+    /// The issuer's database: in PostgreSQL with `--database`, else SQLite in the data dir.
+    pub fn issuer_db(
+        &self,
+    ) -> Result<skillcert_store::issuer_db::IssuerDb, skillcert_store::issuer_db::IssuerDbError>
+    {
+        skillcert_store::issuer_db::IssuerDb::open_with(&self.data_dir, self.database.as_deref())
+    }
 }
 
 /// A command failure: message and exit code.

@@ -156,7 +156,7 @@ pub(crate) fn run(cli: &Ctx, args: &IssueArgs) -> CmdResult {
     // Refused before anything is recorded: a name no bundled font has, a bad photo file.
     outputs::check_printable(spec.print.as_ref(), &checked, &extras)
         .map_err(|(_, e)| CliError::refused(e))?;
-    let registry = skillcert_store::issuer_db::IssuerDb::open(&cli.data_dir)?;
+    let registry = cli.issuer_db()?;
     let actor = super::status::cli_actor(cli);
     let print_json = serde_json::to_string(&extras).map_err(CliError::refused)?;
     let opts = skillcert_store::issuer_db::IssueOptions {

@@ -46,6 +46,17 @@ pub struct Cli {
         default_value = "./skillcert-data"
     )]
     pub data_dir: PathBuf,
+    /// The database: the issuer's (certificates, status, idempotency keys) or, for `serve
+    /// --trust`, the portal's register, in PostgreSQL (`postgres://user@host:port/name`,
+    /// shared by every process of the issuer or portal). Default: SQLite in the data dir.
+    #[arg(
+        long,
+        global = true,
+        env = "SKILLCERT_DATABASE",
+        value_name = "postgres://…",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// Machine-readable JSON output on stdout.
     #[arg(long, global = true)]
     pub json: bool,
@@ -195,6 +206,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> i32 {
     let ctx = Ctx {
         data_dir: cli.data_dir.clone(),
+        database: cli.database.clone(),
         json: cli.json,
         actor: cli.actor.clone(),
     };

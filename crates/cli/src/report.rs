@@ -206,7 +206,7 @@ fn post_bundle(agent: &ureq::Agent, url: &str, bundle: &Value) -> Result<Value, 
 /// Runs `report`.
 pub(crate) fn run(cli: &Ctx, args: &ReportArgs) -> CmdResult {
     let issuer = Issuer::open(&cli.data_dir)?;
-    let registry = IssuerDb::open(&cli.data_dir)?;
+    let registry = cli.issuer_db()?;
     if args.verify_receipts {
         let c = registry.verify_receipts(&issuer.config().id)?;
         if cli.json {

@@ -59,9 +59,6 @@ pub struct ServeArgs {
         requires = "trust"
     )]
     pub read_database: Option<String>,
-    /// A portal's register on PostgreSQL (default: SQLite in the data dir).
-    #[arg(long, value_name = "postgres://…", requires = "trust")]
-    pub database: Option<String>,
     /// An issuer's site: report to this portal on a schedule (as `skillcert report --to`).
     #[arg(long, value_name = "PORTAL_URL", conflicts_with = "trust")]
     pub report_to: Option<String>,
@@ -181,7 +178,7 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
         return run_state(listener, local, metrics, state);
     }
     let dir = &cli.data_dir;
-    let (backend, demo) = open_issuer(dir, args, local)?;
+    let (backend, demo) = open_issuer(cli, args, local)?;
     let (hash, token) = admin_token(dir, args.new_admin_token)?;
     let issuer = backend.issuer();
     let started = startup::IssuerStarted {
@@ -199,7 +196,7 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
     let mut state = AppState::new(backend, Some(hash));
     state.trusted_proxies = proxies(args);
     if let Some(portal) = &args.report_to {
-        spawn_reporter(dir.clone(), portal.clone(), args.report_every);
+        spawn_reporter(cli.clone(), portal.clone(), args.report_every);
     }
     run_state(listener, local, metrics, state)
 }
@@ -207,16 +204,19 @@ pub(crate) fn run(cli: &Ctx, args: &ServeArgs) -> CmdResult {
 /// The issuer of the data dir; on an empty one, a demo issuer whose public URL is the serve
 /// address (or `--base-url`), with its sample certificates written to `DATA_DIR/demo`.
 fn open_issuer(
-    dir: &Path,
+    cli: &Ctx,
     args: &ServeArgs,
     local: SocketAddr,
 ) -> Result<(Backend, Vec<startup::DemoCertificate>), CliError> {
+    let dir = &cli.data_dir;
+    let database = cli.database.as_deref();
     if Issuer::exists(dir) {
-        let backend = Backend::open(Issuer::open(dir)?).map_err(CliError::unreadable)?;
+        let backend =
+            Backend::open_with(Issuer::open(dir)?, database).map_err(CliError::unreadable)?;
         return Ok((backend, Vec::new()));
     }
     let base = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
-    let (backend, certs) = demo::create(dir, &base).map_err(CliError::refused)?;
+    let (backend, certs) = demo::create(dir, &base, database).map_err(CliError::refused)?;
     let out: PathBuf = dir.join(DEMO_DIR);
     skillcert::private_fs::create_dir_all(&out).map_err(io(&out))?;
     let issuer = backend.issuer();
@@ -272,12 +272,12 @@ fn portal_key(dir: &Path) -> Result<skillcert::keys::SecretKey, CliError> {
 
 /// Reports to `portal` every `every` seconds in the background (an issuer's `serve
 /// --report-to`); failures are logged and retried next time.
-fn spawn_reporter(dir: PathBuf, portal: String, every: u64) {
+fn spawn_reporter(cli: Ctx, portal: String, every: u64) {
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_secs(every.max(1)));
         let run = || -> Result<super::report::Sent, super::report::ReportToError> {
-            let issuer = Issuer::open(&dir)?;
-            let registry = skillcert_store::issuer_db::IssuerDb::open(&dir)?;
+            let issuer = Issuer::open(&cli.data_dir)?;
+            let registry = cli.issuer_db()?;
             super::report::report_to(&issuer, &registry, &portal, skillcert::reporting::MAX_ITEMS)
         };
         match run() {
@@ -325,7 +325,7 @@ fn portal_state(
     let public = args.base_url.clone().unwrap_or_else(|| base_url_for(local));
     let register = skillcert_store::register::Register::open_with_replica(
         dir,
-        args.database.as_deref(),
+        cli.database.as_deref(),
         args.read_database.as_deref(),
     )
     .map_err(CliError::unreadable)?;

@@ -3,7 +3,6 @@
 use super::common::{CliError, CmdResult, Ctx, EXIT_OK};
 use skillcert::issuer::{IdPrint, Issuer, PrintConfig};
 use skillcert::model::number::NumberingScheme;
-use skillcert_store::issuer_db::IssuerDb;
 use std::path::Path;
 
 /// How certificates are numbered (`init` and `settings`).
@@ -211,7 +210,7 @@ pub(crate) fn run_init(
     if let Some(s) = scheme {
         issuer.set_numbering(s)?;
     }
-    IssuerDb::open(&cli.data_dir)?;
+    cli.issuer_db()?;
     let c = issuer.config();
     if cli.json {
         println!(
@@ -256,7 +255,7 @@ pub struct ShowArgs {
 
 /// Runs `show`: the issuer's database record and history of a certificate found by number or id.
 pub(crate) fn run_show(cli: &Ctx, args: &ShowArgs) -> CmdResult {
-    let reg = IssuerDb::open(&cli.data_dir)?;
+    let reg = cli.issuer_db()?;
     let rec = reg.get(&args.number_or_id)?;
     let events = reg.history(&rec.id)?;
     if cli.json {

@@ -116,7 +116,7 @@ fn state_word(s: skillcert_store::issuer_db::RecordState) -> &'static str {
 /// Opens the issuer (to be sure there is one) and its database.
 pub(crate) fn open(cli: &Ctx) -> Result<(Issuer, IssuerDb), CliError> {
     let issuer = Issuer::open(&cli.data_dir)?;
-    let reg = IssuerDb::open(&cli.data_dir)?;
+    let reg = cli.issuer_db()?;
     Ok((issuer, reg))
 }
 

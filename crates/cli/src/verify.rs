@@ -80,8 +80,7 @@ pub(crate) fn build_verifier(cli: &Ctx, args: &VerifyArgs) -> Result<Verifier, C
         Some(store) => (store, None),
         None => match Issuer::open(&cli.data_dir) {
             Ok(i) => {
-                let registry = skillcert_store::issuer_db::IssuerDb::open(&cli.data_dir)
-                    .map_err(CliError::unreadable)?;
+                let registry = cli.issuer_db().map_err(CliError::unreadable)?;
                 let source = skillcert_store::issuer_db::IssuerDbStatusSource::new(
                     std::sync::Arc::new(registry),
                     &i.config().id,

@@ -112,6 +112,8 @@ impl From<IssuerDbError> for ApiError {
             IssuerDbError::Invalid(_) | IssuerDbError::Issuer(_) => {
                 ApiError::Unprocessable(e.to_string())
             }
+            // The database is down, unreachable or locked: try again (another instance, later).
+            _ if e.is_outage() => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -120,8 +122,14 @@ impl From<IssuerDbError> for ApiError {
 impl Backend {
     /// Opens the backend over an opened issuer: opens (creating if needed) its database.
     pub fn open(issuer: Issuer) -> Result<Backend, ApiError> {
+        Backend::open_with(issuer, None)
+    }
+
+    /// [`Backend::open`] with the issuer's database in PostgreSQL at `database` (`None`: the
+    /// embedded SQLite database in the data dir). Every instance of one issuer opens the same.
+    pub fn open_with(issuer: Issuer, database: Option<&str>) -> Result<Backend, ApiError> {
         let registry = Arc::new(
-            IssuerDb::open(issuer.dir())
+            IssuerDb::open_with(issuer.dir(), database)
                 .map_err(|e| ApiError::Unavailable(format!("issuer's database: {e}")))?,
         );
         let dir = issuer.dir().to_path_buf();
@@ -181,6 +189,13 @@ impl Backend {
             .pdf(&page)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
         Ok((bytes, warning))
+    }
+
+    /// Whether a token may be verified on an async worker: only over the embedded SQLite
+    /// database (a local read, cached). Over PostgreSQL the status check is a network round
+    /// trip through a blocking client, which must run on the blocking pool.
+    pub fn verifies_inline(&self) -> bool {
+        self.registry.backend() == "sqlite"
     }
 
     /// The issuer (as of the last reload).

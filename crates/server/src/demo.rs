@@ -65,6 +65,7 @@ pub fn parse_roster(text: &str) -> Result<Vec<RosterRow>, DemoError> {
 pub fn create(
     dir: &std::path::Path,
     base_url: &str,
+    database: Option<&str>,
 ) -> Result<(Backend, Vec<DemoCert>), DemoError> {
     let mut issuer = Issuer::init(dir, DEMO_ISSUER_NAME, Some(base_url))?;
     // National certificate numbers, as a filed evaluation organisation has them (demo codes:
@@ -72,7 +73,7 @@ pub fn create(
     let scheme = skillcert::model::number::NumberingScheme::national('S', "0001", "33", "060200")
         .map_err(skillcert::issuer::IssuerError::from)?;
     issuer.set_numbering(scheme)?;
-    let backend = Backend::open(issuer)?;
+    let backend = Backend::open_with(issuer, database)?;
     let mut certs = Vec::new();
     for (i, row) in parse_roster(DEMO_ROSTER)?.into_iter().enumerate() {
         let checked = row.check()?;

@@ -34,6 +34,7 @@ pub fn fresh_database(url: &str) -> String {
 mod files;
 pub use files::{read_dir, read_file, read_text};
 
+mod issuer_cluster;
 mod readme_scheme;
 mod register_e2e;
 mod status_batch;

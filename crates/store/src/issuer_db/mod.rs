@@ -121,6 +121,27 @@ pub enum IssuerDbError {
     },
 }
 
+impl IssuerDbError {
+    /// Whether this is the database being unavailable (down, unreachable, locked past the
+    /// busy timeout, refusing writes), not a refusal of the request: worth retrying later or
+    /// through another instance.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            IssuerDbError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::CannotOpen
+            ),
+            #[cfg(feature = "postgres")]
+            IssuerDbError::Postgres(e) => sql::pg::is_outage(e),
+            _ => false,
+        }
+    }
+}
+
 /// Options of [`IssuerDb::issue_with`].
 #[derive(Debug, Clone, Default)]
 pub struct IssueOptions<'a> {

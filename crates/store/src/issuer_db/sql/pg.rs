@@ -287,6 +287,22 @@ pub(in crate::issuer_db) fn write_probe(url: &str, wait: Duration) -> Result<(),
     Ok(())
 }
 
+/// Whether a PostgreSQL error is the server being unavailable rather than a refusal: no
+/// connection (closed, refused, timed out), a connection exception (class 08), the server
+/// shutting down or in recovery (57P), out of resources (53), a read-only transaction (a
+/// replica: 25006), a lock not granted in time (55P03), or a serialisation failure or
+/// deadlock (40001, 40P01).
+pub(in crate::issuer_db) fn is_outage(e: &postgres::Error) -> bool {
+    match e.code() {
+        None => true,
+        Some(c) => {
+            let c = c.code();
+            ["08", "57P", "53"].iter().any(|p| c.starts_with(p))
+                || ["25006", "55P03", "40001", "40P01"].contains(&c)
+        }
+    }
+}
+
 /// Whether a PostgreSQL error is a constraint refusing a write.
 pub(in crate::issuer_db) fn is_constraint(e: &postgres::Error) -> bool {
     e.code().is_some_and(|c| c.code().starts_with("23"))
