@@ -281,4 +281,44 @@ fn two_instances_behind_haproxy_lose_and_duplicate_nothing_when_one_is_killed() 
     assert_eq!(verdict(&base_b, token7), "revoked");
     let (list, _) = db.get(id).unwrap().revocation;
     assert_eq!(status_list(&base_a, list), status_list(&base_b, list));
+
+    // A key rotated in the shared data dir is taken up by both within seconds (CONFIG_POLL):
+    // both publish it, and what either issues next is signed with it.
+    let out = sk(&data, &database)
+        .args(["--json", "key", "rotate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let rotated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new_key = rotated["active_key"].as_str().unwrap();
+    for base in [&base_a, &base_b] {
+        let until = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut r = agent()
+                .get(&format!("{base}/.well-known/did.json"))
+                .call()
+                .unwrap();
+            if r.body_mut().read_to_string().unwrap().contains(new_key) {
+                break;
+            }
+            assert!(Instant::now() < until, "{base} never published {new_key}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let r = agent()
+            .post(&format!("{base}/api/v1/admin/certificates"))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .send(
+                json!({"holder": {"name": "新钥"}, "program": {"name": "焊工"},
+                         "level": {"framework": "cn-nvq", "value": "2"}})
+                .to_string(),
+            );
+        let v: Value =
+            serde_json::from_str(&r.unwrap().body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(
+            v["document"]["proof"][0]["verificationMethod"].as_str(),
+            Some(new_key),
+            "{v}"
+        );
+    }
 }
