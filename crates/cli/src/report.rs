@@ -269,9 +269,6 @@ pub enum RegisterCommand {
         /// Output file (default: stdout).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// The register's PostgreSQL URL (default: the SQLite register in the data dir).
-        #[arg(long, value_name = "postgres://…")]
-        database: Option<String>,
     },
 }
 
@@ -287,15 +284,11 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Runs `register export`.
 pub(crate) fn run_register(cli: &Ctx, cmd: &RegisterCommand) -> CmdResult {
-    let RegisterCommand::Export {
-        format,
-        out,
-        database,
-    } = cmd;
+    let RegisterCommand::Export { format, out } = cmd;
     if format != "csv" && format != "jsonl" {
         return Err(CliError::unreadable("--format: csv or jsonl"));
     }
-    let reg = skillcert_store::register::Register::open(&cli.data_dir, database.as_deref())
+    let reg = skillcert_store::register::Register::open(&cli.data_dir, cli.database.as_deref())
         .map_err(CliError::unreadable)?;
     let sink: Box<dyn Write> = match out {
         Some(p) => Box::new(
