@@ -13,7 +13,7 @@ use std::rc::Rc;
 /// Expands a document: the array of expanded top-level node objects.
 pub(super) fn expand_document(doc: &Value, budget: &mut Budget) -> Result<Vec<Value>, RdfcError> {
     let active = Rc::new(ActiveContext::default());
-    let out = expand(&active, None, doc, false, budget, 0, "$")?;
+    let out = expand(&active, None, doc, false, budget, 0, &Path::Root)?;
     let out = match out {
         Value::Object(mut o) if o.len() == 1 && o.contains_key("@graph") => {
             o.remove("@graph").unwrap_or(Value::Null)
@@ -25,6 +25,24 @@ pub(super) fn expand_document(doc: &Value, budget: &mut Budget) -> Result<Vec<Va
         Value::Array(a) => a,
         other => vec![other],
     })
+}
+
+/// Where an element is, written only for an error message (`$.credentialSubject[0].name`).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("$"),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
 }
 
 fn as_array(v: Value) -> Vec<Value> {
@@ -47,7 +65,7 @@ fn expand(
     from_map: bool,
     budget: &mut Budget,
     depth: usize,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
     budget.spend(1)?;
     if depth > super::MAX_DEPTH {
@@ -63,7 +81,7 @@ fn expand(
             let is_list = term(active, prop).is_some_and(|t| t.has_container("@list"));
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                let p = format!("{path}[{i}]");
+                let p = Path::Index(path, i);
                 let e = expand(active, prop, item, from_map, budget, depth + 1, &p)?;
                 match e {
                     Value::Array(a) if is_list => out.push(json_list(a)),
@@ -104,7 +122,7 @@ fn expand_value(
     active: &ActiveContext,
     prop: Option<&str>,
     value: &Value,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
     let def = term(active, prop);
     let tm = def.and_then(|d| d.type_mapping.as_deref());
@@ -221,7 +239,7 @@ fn expand_object(
     from_map: bool,
     budget: &mut Budget,
     depth: usize,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
     let (active, type_scoped) = object_contexts(active, map, scoped, from_map, budget)?;
     let mut result = Map::new();
@@ -229,7 +247,7 @@ fn expand_object(
         if key == "@context" {
             continue;
         }
-        let kpath = format!("{path}.{key}");
+        let kpath = Path::Key(path, key);
         let Some(ep) = expand_iri(&active, key, false, true)? else {
             return Err(RdfcError::Dropped(format!(
                 "{kpath}: the term is not defined"
@@ -297,7 +315,7 @@ fn language_map(
     active: &ActiveContext,
     def: Option<&super::context::TermDef>,
     value: &Value,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
     let dir = match def.and_then(|d| d.direction.clone()) {
         Some(d) => d,
@@ -345,7 +363,7 @@ fn expand_keyword(
     result: &mut Map<String, Value>,
     budget: &mut Budget,
     depth: usize,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<(), RdfcError> {
     if result.contains_key(kw) && kw != "@type" {
         return Err(RdfcError::Syntax(format!(
@@ -410,7 +428,7 @@ fn expand_keyword(
 fn finish_object(
     mut result: Map<String, Value>,
     prop: Option<&str>,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
     let bad = |what: &str| RdfcError::Syntax(format!("{path}: {what}"));
     if let Some(v) = result.get("@value") {
@@ -480,7 +498,7 @@ fn expand_types(
     type_scoped: &ActiveContext,
     value: &Value,
     result: &mut Map<String, Value>,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
     let items: Vec<&Value> = match value {
         Value::Array(a) => a.iter().collect(),

@@ -176,8 +176,30 @@ fn generate_node(
     Ok(())
 }
 
+/// Most IRIs remembered per thread as checked (the vocabularies' terms recur in every
+/// document); when full, all are forgotten.
+const CHECKED_IRIS_KEPT: usize = 4096;
+
+thread_local! {
+    static CHECKED_IRIS: std::cell::RefCell<HashSet<Box<str>>> =
+        std::cell::RefCell::new(HashSet::new());
+}
+
+/// The named node of `iri`, which oxrdf checks (an IRI it checked before on this thread is
+/// not parsed again).
 fn named(iri: &str) -> Result<NamedNode, RdfcError> {
-    NamedNode::new(iri).map_err(|e| RdfcError::Iri(format!("{iri}: {e}")))
+    if CHECKED_IRIS.with(|c| c.borrow().contains(iri)) {
+        return Ok(NamedNode::new_unchecked(iri));
+    }
+    let n = NamedNode::new(iri).map_err(|e| RdfcError::Iri(format!("{iri}: {e}")))?;
+    CHECKED_IRIS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CHECKED_IRIS_KEPT {
+            c.clear();
+        }
+        c.insert(iri.into());
+    });
+    Ok(n)
 }
 
 fn subject(id: &str) -> Result<NamedOrBlankNode, RdfcError> {
@@ -326,7 +348,7 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Vec<
     for el in expanded {
         generate(el, &mut map, &top, &mut None, budget)?;
     }
-    let mut ds = Statements::default();
+    let mut ds: Vec<Quad> = Vec::new();
     let mut next_blank = 0usize;
     let type_iri = named(&format!("{RDF}type"))?;
     for (gname, graph) in &map.graphs {
@@ -341,9 +363,9 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Vec<
             let quads = node_quads(id, node, &type_iri, &mut next_blank)?;
             budget.spend(quads.len())?;
             for (qs, qp, qo) in quads {
-                ds.insert(Quad::new(qs, qp, qo, g.clone()));
+                ds.push(Quad::new(qs, qp, qo, g.clone()));
             }
-            if ds.quads.len() > super::MAX_QUADS {
+            if ds.len() > super::MAX_QUADS {
                 return Err(RdfcError::Limit(format!(
                     "more than {} RDF statements",
                     super::MAX_QUADS
@@ -351,23 +373,27 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Vec<
             }
         }
     }
-    Ok(ds.quads)
+    Ok(ds)
 }
 
-/// Statements without repetition (a set, as an RDF dataset is), in the order first added.
-#[derive(Default)]
-struct Statements {
-    seen: HashSet<Quad>,
-    quads: Vec<Quad>,
-}
-
-impl Statements {
-    fn insert(&mut self, q: Quad) {
-        if !self.seen.contains(&q) {
-            self.seen.insert(q.clone());
-            self.quads.push(q);
+/// `items` without repetition (a dataset is a set), in the order first made.
+fn distinct<T: Eq + std::hash::Hash + Clone>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    if items.len() <= 32 {
+        for i in items {
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+    } else {
+        let mut seen = HashSet::with_capacity(items.len());
+        for i in items {
+            if seen.insert(i.clone()) {
+                out.push(i);
+            }
         }
     }
+    out
 }
 
 /// The statements of one node (its lists' statements included).
@@ -398,8 +424,14 @@ fn node_quads(
             return Err(RdfcError::Iri(format!("{p}: a blank node property")));
         }
         let pn = named(p)?;
+        let mut objects = Vec::with_capacity(values.len());
         for v in values {
-            let o = object(v, &mut quads, next_blank)?;
+            objects.push(object(v, &mut quads, next_blank)?);
+        }
+        // Only these can repeat (two values that are the same term, `"1"` and `"1"^^xsd:string`):
+        // a type is added once, and every other statement has another subject or graph (a
+        // list's nodes are new blank nodes).
+        for o in distinct(objects) {
             quads.push((s.clone(), pn.clone(), o));
         }
     }
