@@ -311,7 +311,13 @@ impl Run<'_> {
     fn sign_and_write(&self, items: &[(u64, ToSign, Kind)]) -> Vec<Result<Done, CliError>> {
         let next = AtomicUsize::new(0);
         let one = |t: &ToSign, kind: Kind| -> Result<Done, CliError> {
-            let holder_id = t.holder_id.as_ref().map(|h| h.0.as_str());
+            // The holder's copy is a second signature (a second canonicalization): made only
+            // when it is written.
+            let holder_id = t
+                .holder_id
+                .as_ref()
+                .filter(|_| self.spec.formats.contains(&FileFormat::HolderCopy))
+                .map(|h| h.0.as_str());
             let issued = self
                 .issuer
                 .sign_all_for(t.claims.clone(), holder_id, t.at)?;
@@ -381,6 +387,18 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
     let rows: Vec<_> = Roster::new(&bytes[..])
         .map_err(|e| CliError::unreadable(format!("{roster}: {e}")))?
         .collect();
+    let mut spec = OutputSpec::new(
+        &args.formats,
+        skillcert_qrimage::render::DEFAULT_MODULE_SIZE,
+        &issuer,
+        &roster_dir,
+    )?;
+    // One font subset for the run: every character of the roster (it holds every printed
+    // text a row brings), not one subset of the whole font per PDF.
+    if let Some(ctx) = spec.print.take() {
+        let text = String::from_utf8_lossy(&bytes);
+        spec.print = Some(ctx.for_run(&issuer, [text.as_ref()])?);
+    }
     skillcert::private_fs::create_dir_all(&args.out)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", args.out.display())))?;
     clear_leftovers(&args.out);
@@ -397,12 +415,7 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
         tmp: args
             .out
             .join(format!(".skillcert-tmp-{}", std::process::id())),
-        spec: OutputSpec::new(
-            &args.formats,
-            skillcert_qrimage::render::DEFAULT_MODULE_SIZE,
-            &issuer,
-            &roster_dir,
-        )?,
+        spec,
         actor: cli_actor(cli),
         jobs,
         seen: HashMap::new(),

@@ -97,6 +97,26 @@ impl PrintCtx {
         Ok(ctx)
     }
 
+    /// The same context with a printer for a run whose printed text is among `texts` (a
+    /// roster's text) and the issuer's names ([`Printer::for_texts`]): one subset of the font
+    /// for the run instead of one per PDF. Pages are the same either way.
+    pub(crate) fn for_run<'a>(
+        self,
+        issuer: &'a Issuer,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<PrintCtx, CliError> {
+        let names = [
+            issuer.config().name.as_str(),
+            printing::organisation_name(issuer),
+        ];
+        let printer =
+            Printer::for_texts(texts.into_iter().chain(names)).map_err(CliError::refused)?;
+        Ok(PrintCtx {
+            printer: Arc::new(printer),
+            ..self
+        })
+    }
+
     /// The printed certificate of `issued` with `extras` (reads the photo).
     pub(crate) fn printed(
         &self,

@@ -8,7 +8,7 @@ use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::num::NormalizedF32;
 use krilla::paint::{Fill, FillRule, Stroke};
 use krilla::surface::Surface;
-use krilla::text::{GlyphId, KrillaGlyph};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 
 /// Millimetres to points.
 pub(super) fn mm(v: f32) -> f32 {
@@ -72,37 +72,56 @@ impl Style {
 }
 
 impl Printer {
-    /// Glyphs of `text` (advances in em), every character already checked printable.
-    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+    /// The bundled font's glyph of `c` and its advance (font units): from the run font's
+    /// table when it has `c`, else from the font's cmap.
+    fn metric(&self, c: char) -> (u16, u16) {
+        if let Some(g) = self.run.as_ref().and_then(|r| r.glyph(c)) {
+            return (g.bundled, g.advance);
+        }
+        let g = self.face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+        (g.0, self.face.glyph_hor_advance(g).unwrap_or(0))
+    }
+
+    /// Glyphs of `text` (advances in em), every character already checked printable, and
+    /// the font they are in: the run font when it has them all, else the bundled font.
+    fn glyphs(&self, text: &str) -> (Font, Vec<KrillaGlyph>) {
         let upem = f32::from(self.face.units_per_em());
-        text.char_indices()
+        let glyph = |i: usize, c: char, id: u16, advance: u16| KrillaGlyph {
+            glyph_id: GlyphId::new(u32::from(id)),
+            text_range: i..i + c.len_utf8(),
+            x_advance: f32::from(advance) / upem,
+            x_offset: 0.0,
+            y_offset: 0.0,
+            y_advance: 0.0,
+            location: None,
+        };
+        if let Some(run) = &self.run {
+            let glyphs: Option<Vec<KrillaGlyph>> = text
+                .char_indices()
+                .map(|(i, c)| run.glyph(c).map(|g| glyph(i, c, g.run, g.advance)))
+                .collect();
+            if let Some(glyphs) = glyphs {
+                return (run.font.clone(), glyphs);
+            }
+        }
+        let glyphs = text
+            .char_indices()
             .map(|(i, c)| {
-                let g = self.face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-                let adv = self.face.glyph_hor_advance(g).unwrap_or(0);
-                KrillaGlyph {
-                    glyph_id: GlyphId::new(u32::from(g.0)),
-                    text_range: i..i + c.len_utf8(),
-                    x_advance: f32::from(adv) / upem,
-                    x_offset: 0.0,
-                    y_offset: 0.0,
-                    y_advance: 0.0,
-                    location: None,
-                }
+                let (id, advance) = self.metric(c);
+                glyph(i, c, id, advance)
             })
-            .collect()
+            .collect();
+        (self.font.clone(), glyphs)
+    }
+
+    /// Width of `text` in font units.
+    fn units(&self, text: &str) -> f32 {
+        text.chars().map(|c| f32::from(self.metric(c).1)).sum()
     }
 
     /// Width of `text` at `size` points.
     pub(super) fn width(&self, text: &str, size: f32) -> f32 {
-        let upem = f32::from(self.face.units_per_em());
-        text.chars()
-            .map(|c| {
-                let g = self.face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-                f32::from(self.face.glyph_hor_advance(g).unwrap_or(0))
-            })
-            .sum::<f32>()
-            * size
-            / upem
+        self.units(text) * size / f32::from(self.face.units_per_em())
     }
 
     /// Draws one line of text with its baseline at `y`.
@@ -129,26 +148,24 @@ impl Printer {
             width: st.size * 0.03,
             ..Default::default()
         }));
-        let glyphs = self.glyphs(text);
-        s.draw_glyphs(
-            Point::from_xy(x, y),
-            &glyphs,
-            self.font.clone(),
-            text,
-            st.size,
-            false,
-        );
+        let (font, glyphs) = self.glyphs(text);
+        s.draw_glyphs(Point::from_xy(x, y), &glyphs, font, text, st.size, false);
         s.set_stroke(None);
     }
 
     /// Lines of `text` no wider than `width` at `size`: breaks after a space when the line
     /// has one, else between any two characters (CJK).
     pub(super) fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+        let upem = f32::from(self.face.units_per_em());
         let mut lines = Vec::new();
         let mut line = String::new();
+        // The line's width in font units, summed as it grows (the same sum, in the same
+        // order, as `units(&line)`).
+        let mut units = 0.0f32;
         for c in text.chars() {
             line.push(c);
-            if self.width(&line, size) > width && line.chars().count() > 1 {
+            units += f32::from(self.metric(c).1);
+            if units * size / upem > width && line.chars().nth(1).is_some() {
                 let cut = line.trim_end().rfind(' ').filter(|i| *i > 0);
                 let rest = match cut {
                     Some(i) => line.split_off(i + 1),
@@ -156,6 +173,7 @@ impl Printer {
                 };
                 lines.push(line.trim_end().to_owned());
                 line = rest;
+                units = self.units(&line);
             }
         }
         if !line.trim().is_empty() || lines.is_empty() {

@@ -30,6 +30,30 @@ const VALUE: Style = Style::new(12.5, INK);
 /// Where values start (mm).
 const VALUE_X: f32 = 70.0;
 
+/// The text of the layouts themselves (labels, statements, the date's characters), for a
+/// run font ([`Printer::for_texts`]); a test checks that a page whose fields are Latin needs
+/// nothing else.
+pub(super) const FIXED_TEXTS: &[&str] = &[
+    "照片 Photo",
+    "年月日 ()-0123456789　",
+    "姓名 Name",
+    "证件类型 ID type",
+    "证件号码 ID number",
+    "职业 Occupation",
+    "工种/职业方向 Specialty",
+    "职业技能等级 Skill level",
+    "证书编号 Certificate No.",
+    "评价机构 Evaluation organisation",
+    "发证日期 Date of issue",
+    "有效期至 Valid until",
+    "经评价，持证人达到本证书所载职业技能等级的要求，特发此证。",
+    "扫码验证 Scan to verify",
+    "二维码含本证书的电子签名，可离线验证。",
+    "兹证明 This is to certify that",
+    "已达到以下职业技能等级 has attained",
+    "职业/项目 方向 证件 颁发机构 Issued by",
+];
+
 /// Draws `cert` on a new A4 page of `doc`.
 pub(super) fn page(
     p: &Printer,

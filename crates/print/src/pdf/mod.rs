@@ -15,9 +15,11 @@
 mod draw;
 mod images;
 mod layout;
+mod runfont;
 
 use chrono::NaiveDate;
 use skillcert::model::levels::{Framework, LevelInfo};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -250,9 +252,15 @@ impl PrintedCertificate {
 
 /// Makes PDFs. Parses the bundled font once; `Send + Sync`, meant to be shared (`Arc`) and
 /// reused across threads.
+///
+/// Each PDF embeds the subset of the font its page uses. A printer made with
+/// [`Printer::for_texts`] takes those subsets from a run font (the bundled font cut down, once,
+/// to the characters the run can print), which is much faster than subsetting the whole
+/// bundled font for every PDF; the PDFs are the same.
 pub struct Printer {
     font: krilla::text::Font,
     face: ttf_parser::Face<'static>,
+    run: Option<runfont::RunFont>,
     images: images::Cache,
 }
 
@@ -272,8 +280,41 @@ impl Printer {
         Ok(Printer {
             font,
             face,
+            run: None,
             images: images::Cache::default(),
         })
+    }
+
+    /// A printer for a run of certificates whose printed text is among `texts` (a roster's
+    /// text, the issuer's names): it makes, once, a subset of the bundled font with the glyphs
+    /// of every character of `texts`, of the layouts' own text and of printable ASCII, and
+    /// each PDF's subset is taken from it. A page with a character outside it is still
+    /// printed, from the bundled font (only slower), so `texts` is a matter of speed, never of
+    /// what is printed. Characters the font lacks are left out (pages that hold them are
+    /// refused as with [`Printer::new`]).
+    pub fn for_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<Printer, PdfError> {
+        let mut printer = Printer::new()?;
+        let mut seen: HashSet<char> = (' '..='~').collect();
+        for t in texts.into_iter().chain(layout::FIXED_TEXTS.iter().copied()) {
+            seen.extend(t.chars());
+        }
+        for f in Framework::ALL {
+            let (zh, en) = default_title(f);
+            seen.extend(zh.chars().chain(en.chars()).chain(f.title().chars()));
+            for l in f.levels() {
+                seen.extend(l.zh.chars().chain(l.en.chars()));
+            }
+            for (label, _) in default_query_addresses(f, "") {
+                seen.extend(label.chars());
+            }
+        }
+        seen.extend("居民身份证 ID card".chars());
+        let chars: BTreeSet<char> = seen
+            .into_iter()
+            .filter(|c| !c.is_control() && printer.has_glyph(*c))
+            .collect();
+        printer.run = Some(runfont::RunFont::new(&printer.face, &chars)?);
+        Ok(printer)
     }
 
     /// Whether the bundled font has a glyph for `ch`.
@@ -426,6 +467,78 @@ mod tests {
             })
             .unwrap_err();
         assert!(e.to_string().starts_with("qr_text: "), "{e}");
+    }
+
+    /// How many fonts a PDF embeds (one `FontFile3` stream each).
+    fn fonts(pdf: &[u8]) -> usize {
+        pdf.windows(9).filter(|w| w == b"FontFile3").count()
+    }
+
+    /// `pdf` without what names its font subset by the glyph numbers it was taken from: the
+    /// six-letter tag before each `+Noto…` font name and the file's `/ID`, both hashes. The
+    /// rest (the font programs, widths, ToUnicode maps and page contents) is compared as is.
+    fn without_subset_names(pdf: &[u8]) -> Vec<u8> {
+        let mut v = pdf.to_vec();
+        for i in 6..v.len().saturating_sub(5) {
+            if &v[i..i + 5] == b"+Noto" {
+                v[i - 6..i].fill(b'-');
+            }
+        }
+        let id = v.windows(4).position(|w| w == b"/ID ").unwrap();
+        let end = id + v[id..].iter().position(|b| *b == b']').unwrap();
+        v.drain(id..end);
+        v
+    }
+
+    #[test]
+    fn a_run_font_makes_the_same_pdfs() {
+        let full = Printer::new().unwrap();
+        let c = cert();
+        let run =
+            Printer::for_texts([c.holder_name.as_str(), &c.occupation, &c.organisation]).unwrap();
+        let one = full.pdf(&c).unwrap();
+        let same = |a: &[u8], b: &[u8]| without_subset_names(a) == without_subset_names(b);
+        assert!(same(&run.pdf(&c).unwrap(), &one));
+        assert_eq!(fonts(&one), 1);
+        // Every layout, every field set, from the run font alone when the fields are Latin.
+        for f in Framework::ALL {
+            let level = f.levels()[0].value.to_owned();
+            let latin = PrintedCertificate {
+                framework: f,
+                holder_name: "Wang Xiaoming".into(),
+                holder_name_latin: Some("WANG Xiaoming".into()),
+                occupation: "CNC milling".into(),
+                occupation_code: "6-18-01-01".into(),
+                specialty: Some("Five-axis".into()),
+                organisation: "Shaoxing Centre".into(),
+                valid_until: NaiveDate::from_ymd_opt(2031, 12, 31),
+                level,
+                query_addresses: default_query_addresses(f, "https://v.example.cn"),
+                ..cert()
+            };
+            let (title_zh, title_en) = default_title(f);
+            let latin = PrintedCertificate {
+                title_zh: title_zh.into(),
+                title_en: title_en.into(),
+                ..latin
+            };
+            let pdf = Printer::for_texts([]).unwrap().pdf(&latin).unwrap();
+            assert!(same(&pdf, &full.pdf(&latin).unwrap()), "{f}");
+            let pages = run.sheets(&[latin.clone(), c.clone()]).unwrap();
+            assert!(
+                same(&pages, &full.sheets(&[latin, c.clone()]).unwrap()),
+                "{f}"
+            );
+            assert_eq!(fonts(&pages), 1, "{f}: a character outside the run font");
+        }
+        // A character outside the run font: printed from the bundled font.
+        let rare = PrintedCertificate {
+            holder_name: "王䶮".into(),
+            ..cert()
+        };
+        let pdf = run.pdf(&rare).unwrap();
+        assert_eq!(fonts(&pdf), 2);
+        assert!(run.check(&rare).is_ok());
     }
 
     #[test]
