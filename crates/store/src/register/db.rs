@@ -215,6 +215,60 @@ pub trait Db: Send + Sync {
     fn keyed(&self) -> Result<u64, DbError>;
 }
 
+/// The certificates a bundle's status changes are about that the bundle does not record
+/// before them: the ones [`first_orphan`] asks the database about, each once, in order.
+pub(super) fn asked_credentials(items: &[StoredItem]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    let mut asked = Vec::new();
+    for it in items {
+        if it.kind == "certificate" {
+            seen.insert(it.credential.as_str());
+        } else if seen.insert(it.credential.as_str()) {
+            asked.push(it.credential.as_str());
+        }
+    }
+    asked
+}
+
+/// The numbers a bundle claims, each with the certificate of the first item that carries it
+/// (the one that owns it if nobody did before), sorted by number: concurrent ingestions that
+/// claim the same numbers take their locks in the same order.
+pub(super) fn claims(items: &[StoredItem]) -> Vec<(&str, &str)> {
+    let mut first = std::collections::HashMap::new();
+    for it in items {
+        if let Some(n) = it.number.as_deref() {
+            first.entry(n).or_insert(it.credential.as_str());
+        }
+    }
+    let mut out: Vec<(&str, &str)> = first.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+/// The first item whose number another certificate of the issuer owns, given the owner of
+/// each number the bundle claims (after its claims were recorded): what checking item by
+/// item finds.
+pub(super) fn first_taken(
+    items: &[StoredItem],
+    owners: &std::collections::HashMap<String, String>,
+) -> Result<Option<usize>, DbError> {
+    for (i, it) in items.iter().enumerate() {
+        let Some(n) = it.number.as_deref() else {
+            continue;
+        };
+        match owners.get(n) {
+            Some(owner) if *owner == it.credential => {}
+            Some(_) => return Ok(Some(i)),
+            None => {
+                return Err(DbError::Backend(format!(
+                    "items[{i}]: number recorded but not found in the same transaction"
+                )))
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Which items of a bundle are status changes of certificates neither held (`held`) nor
 /// recorded earlier in the bundle: the first such index.
 pub(super) fn first_orphan(

@@ -4,9 +4,13 @@
 //! that portals starting together migrate once. A read replica ([`Role::Replica`]) is never
 //! migrated: its schema comes from the primary by replication.
 
-use super::db::{first_orphan, Db, DbError, Refused, Row, StoredItem, BY_NUMBER_WHERE, MIGRATIONS};
+use super::db::{
+    asked_credentials, claims, first_orphan, first_taken, Db, DbError, Refused, Row, StoredItem,
+    BY_NUMBER_WHERE, MIGRATIONS,
+};
 use postgres::{Client, NoTls};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -213,7 +217,26 @@ fn migrate(c: &mut Client) -> Result<(), DbError> {
     tx.commit().map_err(e)
 }
 
-/// Ingestion's transaction on `c` (see [`Db::ingest`]).
+/// A bundle's items in one statement: arrays of their columns, inserted in the bundle's order
+/// (so `seq` follows it); an item already held is skipped, as is a second copy in the bundle.
+const INSERT_ITEMS: &str = "INSERT INTO register_items
+    (issuer, item, digest, kind, credential, number, body, bundle, received_at)
+    SELECT $1, i, d, k, c, n, b, $2, $3
+    FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+        WITH ORDINALITY AS t(i, d, k, c, n, b, o)
+    ORDER BY o
+    ON CONFLICT DO NOTHING";
+
+/// The numbers a bundle claims (first claim of each, sorted), in one statement.
+const INSERT_NUMBERS: &str = "INSERT INTO register_numbers (number, issuer, credential)
+    SELECT n, $1, c FROM UNNEST($2::text[], $3::text[]) WITH ORDINALITY AS t(n, c, o)
+    ORDER BY o
+    ON CONFLICT DO NOTHING";
+
+/// Ingestion's transaction on `c` (see [`Db::ingest`]): a handful of statements whatever the
+/// bundle's size (the orphan check, the numbers' claims and owners, the items, the receipt),
+/// each over arrays of the bundle's values, with the same outcome as checking and storing
+/// item by item in order.
 fn ingest_tx(
     c: &mut Client,
     issuer: &str,
@@ -224,63 +247,58 @@ fn ingest_tx(
     at: &str,
 ) -> Result<Result<Value, Refused>, DbError> {
     let mut tx = c.transaction().map_err(e)?;
-    let held = tx
-        .prepare(
-            "SELECT 1 FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'certificate' LIMIT 1",
+    let asked = asked_credentials(items);
+    let held: HashSet<String> = if asked.is_empty() {
+        HashSet::new()
+    } else {
+        tx.query(
+            "SELECT DISTINCT credential FROM register_items
+             WHERE issuer = $1 AND credential = ANY($2) AND kind = 'certificate'",
+            &[&issuer, &asked],
         )
-        .map_err(e)?;
-    let mut orphan_check = |credential: &str| {
-        tx.query_opt(&held, &[&issuer, &credential])
-            .map(|r| r.is_some())
-            .map_err(e)
+        .map_err(e)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
     };
-    if let Some(i) = first_orphan(items, &mut orphan_check)? {
+    if let Some(i) = first_orphan(items, |c| Ok(held.contains(c)))? {
         return Ok(Err(Refused::Orphan(i)));
     }
-    for (i, it) in items.iter().enumerate() {
-        let Some(number) = it.number.as_deref() else {
-            continue;
-        };
-        tx.execute(
-            "INSERT INTO register_numbers (number, issuer, credential) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-            &[&number, &issuer, &it.credential],
-        )
-        .map_err(e)?;
-        let owner: String = tx
-            .query_one(
-                "SELECT credential FROM register_numbers WHERE number = $1 AND issuer = $2",
-                &[&number, &issuer],
+    let (numbers, owners): (Vec<&str>, Vec<&str>) = claims(items).into_iter().unzip();
+    if !numbers.is_empty() {
+        tx.execute(INSERT_NUMBERS, &[&issuer, &numbers, &owners])
+            .map_err(e)?;
+        let owners: HashMap<String, String> = tx
+            .query(
+                "SELECT number, credential FROM register_numbers
+                 WHERE issuer = $1 AND number = ANY($2)",
+                &[&issuer, &numbers],
             )
             .map_err(e)?
-            .get(0);
-        if owner != it.credential {
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        if let Some(i) = first_taken(items, &owners)? {
             return Ok(Err(Refused::NumberTaken(i)));
         }
     }
-    let insert = tx
-        .prepare(
-            "INSERT INTO register_items (issuer, item, digest, kind, credential, number, body, bundle, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-        )
-        .map_err(e)?;
-    for it in items {
-        tx.execute(
-            &insert,
-            &[
-                &issuer,
-                &it.item,
-                &it.digest,
-                &it.kind,
-                &it.credential,
-                &it.number,
-                &it.body,
-                &bundle,
-                &at,
-            ],
-        )
-        .map_err(e)?;
-    }
+    let col = |f: fn(&StoredItem) -> &str| items.iter().map(f).collect::<Vec<&str>>();
+    let number: Vec<Option<&str>> = items.iter().map(|i| i.number.as_deref()).collect();
+    tx.execute(
+        INSERT_ITEMS,
+        &[
+            &issuer,
+            &bundle,
+            &at,
+            &col(|i| &i.item),
+            &col(|i| &i.digest),
+            &col(|i| i.kind),
+            &col(|i| &i.credential),
+            &number,
+            &col(|i| &i.body),
+        ],
+    )
+    .map_err(e)?;
     tx.execute(
         "INSERT INTO register_receipts (bundle, portal, issuer, json, received_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
