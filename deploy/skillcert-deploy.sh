@@ -32,6 +32,9 @@ PORTAL_LB_PORT="${PORTAL_LB_PORT:-18090}"
 STATS_PORT="${STATS_PORT:-18099}"
 REPORT_EVERY="${REPORT_EVERY:-300}"
 SK="${SKILLCERT_BIN:-skillcert}"
+# Every instance gets its data dir and databases from this script, never from the caller's
+# environment.
+unset SKILLCERT_DATA_DIR SKILLCERT_DATABASE SKILLCERT_READ_DATABASE
 PRIMARY="$WORK/pg/primary"
 REPLICA="$WORK/pg/replica"
 RUN="$WORK/run"
@@ -225,10 +228,11 @@ portal_url=http://127.0.0.1:$PORTAL_LB_PORT
 stats_url=http://127.0.0.1:$STATS_PORT/
 register_database=$REGISTER_URL
 register_replica=$REPLICA_URL
-issuer_database=$ISSUER_DB_URL
 issuer_data_dir=$WORK/issuer
 logs=$LOGS
 EOF
+  # The issuer's database, when its instances use PostgreSQL (the SWITCH line).
+  if [ ${#ISSUER_DB_ARGS[@]} -gt 0 ]; then echo "issuer_database=$ISSUER_DB_URL"; fi
 }
 
 stop_pidfile() { # pid file: SIGTERM, then wait for the process to finish its requests
@@ -238,6 +242,10 @@ stop_pidfile() { # pid file: SIGTERM, then wait for the process to finish its re
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$(basename "$f" .pid) did not stop within 10 s: killed"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
   rm -f "$f"
 }
