@@ -13,10 +13,14 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+/// Requests of one route by (method, status).
+type ByMethodStatus = BTreeMap<(&'static str, u16), u64>;
+
 /// The service's counters.
 #[derive(Debug)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// Requests by route template, then by (method, status).
+    requests: Mutex<BTreeMap<String, ByMethodStatus>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -47,9 +51,13 @@ impl Metrics {
         }
     }
 
-    pub(super) fn observe(&self, route: String, method: String, status: u16, secs: f64) {
+    pub(super) fn observe(&self, route: &str, method: &'static str, status: u16, secs: f64) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((route, method, status)).or_insert(0) += 1;
+            let by_route = match m.get_mut(route) {
+                Some(r) => r,
+                None => m.entry(route.to_owned()).or_default(),
+            };
+            *by_route.entry((method, status)).or_insert(0) += 1;
         }
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
@@ -66,7 +74,11 @@ impl Metrics {
         let mut s = String::new();
         s.push_str("# HELP skillcert_http_requests_total HTTP requests by route, method and status.\n# TYPE skillcert_http_requests_total counter\n");
         if let Ok(m) = self.requests.lock() {
-            for ((route, method, status), n) in m.iter() {
+            let rows = m.iter().flat_map(|(route, r)| {
+                r.iter()
+                    .map(move |((method, status), n)| (route, method, status, n))
+            });
+            for (route, method, status, n) in rows {
                 let _ = writeln!(
                     s,
                     "skillcert_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {n}",

@@ -21,6 +21,7 @@ pub mod backend;
 pub mod batch;
 pub mod bodies;
 pub mod client_ip;
+mod coalesce;
 mod costly;
 mod counters;
 pub mod demo;
@@ -41,6 +42,7 @@ mod query_page;
 pub mod rate_limit;
 pub mod ready;
 pub mod register_api;
+mod request_id;
 pub mod schemas;
 pub mod state;
 pub mod wellknown;
@@ -60,7 +62,7 @@ use std::time::Duration;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -129,7 +131,7 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(request_id::RequestIds))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -19,14 +19,18 @@ pub use super::counters::{resident_bytes, Metrics};
 /// Middleware: counts and times every request under its route template (never the raw path,
 /// which may hold a certificate).
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    // The template is shared (no copy per request); the map copies it the first time only.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     // Only standard methods as labels: arbitrary ones would grow the map without bound.
     let method = match req.method().as_str() {
-        m @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m.to_owned(),
-        _ => "OTHER".to_owned(),
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
     };
     let m = &state.metrics;
     m.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -34,7 +38,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let resp = next.run(req).await;
     m.in_flight.fetch_sub(1, Ordering::Relaxed);
     m.observe(
-        route,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         method,
         resp.status().as_u16(),
         t.elapsed().as_secs_f64(),

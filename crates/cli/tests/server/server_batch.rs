@@ -201,3 +201,34 @@ async fn batch_limits_and_content_types_are_refused_whole() {
     let r = post(Some(TEXT), b"x".to_vec()).await;
     assert_eq!(r.text().lines().count(), 1);
 }
+
+/// Concurrent requests to the single route are checked together (their signatures in one
+/// batch): each still gets the answer it gets alone, whatever else is checked beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_single_requests_answer_as_alone() {
+    let f = fixture();
+    let i = inputs(&f.state);
+    let inputs: Vec<Vec<u8>> = [
+        i.token.as_bytes(),
+        i.revoked.as_bytes(),
+        i.tampered.as_bytes(),
+        i.qr.as_bytes(),
+        b"garbage",
+    ]
+    .iter()
+    .map(|b| b.to_vec())
+    .collect();
+    let mut alone = Vec::new();
+    for input in &inputs {
+        alone.push(single(&f.state, TEXT, input).await);
+    }
+    let tasks: Vec<_> = (0..200)
+        .map(|k| {
+            let (state, input) = (f.state.clone(), inputs[k % inputs.len()].clone());
+            tokio::spawn(async move { single(&state, TEXT, &input).await })
+        })
+        .collect();
+    for (k, t) in tasks.into_iter().enumerate() {
+        assert_eq!(t.await.unwrap(), alone[k % inputs.len()], "request {k}");
+    }
+}
