@@ -235,25 +235,33 @@ EOF
   if [ ${#ISSUER_DB_ARGS[@]} -gt 0 ]; then echo "issuer_database=$ISSUER_DB_URL"; fi
 }
 
-stop_pidfile() { # pid file: SIGTERM, then wait for the process to finish its requests
-  local f=$1 pid
-  [ -f "$f" ] || return 0
-  pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+# SIGTERM to every process of these pid files at once (each finishes its requests in flight),
+# then SIGKILL to any still running 10 s later.
+stop_pidfiles() {
+  local f pids=()
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    kill -TERM "$(cat "$f")" 2>/dev/null && pids+=("$(cat "$f")")
+  done
+  for _ in $(seq 1 100); do
+    local alive=0 pid
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive -eq 1 ] || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
-      say "$(basename "$f" .pid) did not stop within 10 s: killed"
+      say "process $pid did not stop within 10 s: killed"
       kill -KILL "$pid" 2>/dev/null || true
     fi
-  fi
-  rm -f "$f"
+  done
+  rm -f "$@"
 }
 
 stop() {
   BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
-  stop_pidfile "$RUN/haproxy.pid"
-  for f in "$RUN"/issuer-*.pid "$RUN"/portal-*.pid; do stop_pidfile "$f"; done
+  stop_pidfiles "$RUN/haproxy.pid"
+  stop_pidfiles "$RUN"/issuer-*.pid "$RUN"/portal-*.pid
   if [ -n "$BIN" ]; then
     pg_stop "$REPLICA"
     pg_stop "$PRIMARY"
