@@ -6,6 +6,14 @@
 //! primary is started again, the same bundle is taken without restarting any portal, and the
 //! replica, caught up, answers the query for it.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    missing_docs,
+    reason = "test code: a failed unwrap is a failed run; helpers are not an API"
+)]
+#![forbid(unsafe_code)]
+
 use serde_json::Value;
 use skillcert::issuer::Issuer;
 use skillcert_store::issuer_db::IssuerDb;
