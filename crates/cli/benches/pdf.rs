@@ -1,5 +1,8 @@
 //! Speed of printed certificates: one PDF of the reference certificate (no photo; and with a
-//! photo and seal), and a 10-page sheet. `cargo bench --bench pdf -- --warm-up-time 1 --measurement-time 3`.
+//! photo and seal), and a 10-page sheet, each with the printer of one certificate
+//! (`Printer::new`: a subset of the whole bundled font per PDF) and with the printer of a run
+//! (`Printer::for_texts`: one font subset for the run, made from the roster's text).
+//! `cargo bench --bench pdf -- --warm-up-time 1 --measurement-time 3`.
 
 #![allow(
     clippy::unwrap_used,
@@ -56,6 +59,19 @@ fn pdf(c: &mut Criterion) {
         "330602199001011231",
     );
     let printer = Printer::new().unwrap();
+    // A run's printer, from a roster's text: the reference certificate's and a few hundred
+    // other names' characters.
+    let roster: String = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁\
+        伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬鑫淼犇堃晓东海峰建国志\
+        数控铣工焊工电工工业机器人系统运维员"
+        .to_owned();
+    let texts = [
+        roster.as_str(),
+        &cert.holder_name,
+        &cert.occupation,
+        &cert.organisation,
+    ];
+    let run = Printer::for_texts(texts).unwrap();
     let one = printer.pdf(&cert).unwrap();
     let mut pictured = cert.clone();
     pictured.photo = Some(png(300, 420, false));
@@ -77,12 +93,24 @@ fn pdf(c: &mut Criterion) {
     g.bench_function("certificate", |b| {
         b.iter(|| printer.pdf(black_box(&cert)).unwrap())
     });
+    g.bench_function("certificate, run font", |b| {
+        b.iter(|| run.pdf(black_box(&cert)).unwrap())
+    });
     g.bench_function("certificate with photo and seal", |b| {
         b.iter(|| printer.pdf(black_box(&pictured)).unwrap())
     });
     g.throughput(Throughput::Elements(10));
     g.bench_function("sheet of 10", |b| {
         b.iter(|| printer.sheets(black_box(&sheet)).unwrap())
+    });
+    g.bench_function("sheet of 10, run font", |b| {
+        b.iter(|| run.sheets(black_box(&sheet)).unwrap())
+    });
+    g.finish();
+    let mut g = c.benchmark_group("run font");
+    g.sample_size(10);
+    g.bench_function("made from a roster's text", |b| {
+        b.iter(|| Printer::for_texts(black_box(texts)).unwrap())
     });
     g.finish();
 }

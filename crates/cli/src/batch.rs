@@ -335,9 +335,9 @@ impl Run<'_> {
             // The sheets' page (photo read once) is the PDF's page too.
             let files = outputs::render_files(&issued, &extras, &self.spec, page.as_ref())?;
             let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
-            let tmp = self.tmp.join(issued.claims.id.to_string());
-            outputs::write_files(&files, self.out, &tmp)?;
-            let _ = std::fs::remove_dir(&tmp);
+            // The run's temporary folder, shared: every file name holds the certificate's
+            // UUID (no folder made and removed per certificate).
+            outputs::write_files(&files, self.out, &self.tmp)?;
             Ok((issued, bytes, page))
         };
         let mut slots: Vec<Option<Result<Done, CliError>>> =
