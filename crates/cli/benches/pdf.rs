@@ -67,9 +67,9 @@ fn pdf(c: &mut Criterion) {
         .to_owned();
     let texts = [
         roster.as_str(),
-        &cert.holder_name,
-        &cert.occupation,
-        &cert.organisation,
+        cert.holder_name.as_str(),
+        cert.occupation.as_str(),
+        cert.organisation.as_str(),
     ];
     let run = Printer::for_texts(texts).unwrap();
     let one = printer.pdf(&cert).unwrap();

@@ -319,7 +319,8 @@ impl Printer {
 
     /// Whether the bundled font has a glyph for `ch`.
     pub fn has_glyph(&self, ch: char) -> bool {
-        self.face.glyph_index(ch).is_some_and(|g| g.0 != 0)
+        self.run.as_ref().is_some_and(|r| r.glyph(ch).is_some())
+            || self.face.glyph_index(ch).is_some_and(|g| g.0 != 0)
     }
 
     /// Refuses `text` (the value of `field`) when it holds a character that no bundled font
