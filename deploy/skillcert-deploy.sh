@@ -43,9 +43,10 @@ DB="postgres://skillcert@127.0.0.1"
 REGISTER_URL="$DB:$PG_PRIMARY_PORT/skillcert_register"
 REPLICA_URL="$DB:$PG_REPLICA_PORT/skillcert_register"
 ISSUER_DB_URL="$DB:$PG_PRIMARY_PORT/skillcert_issuer"
-# The issuer's instances share one data dir (its keys and holder-ID secret, 0600) and, until
-# the issuer's database runs on PostgreSQL, its embedded SQLite database. SWITCH to PostgreSQL:
-ISSUER_DB_ARGS=() # SWITCH: ISSUER_DB_ARGS=(--database "$ISSUER_DB_URL")
+# The issuer's instances share one data dir (its keys, holder-ID secret and settings, 0600) and
+# one PostgreSQL database (certificates, status, idempotency keys). To run them on the embedded
+# SQLite database of the shared data dir instead (one machine only): ISSUER_DB_ARGS=()
+ISSUER_DB_ARGS=(--database "$ISSUER_DB_URL")
 
 say() { echo "skillcert-deploy: $*" >&2; }
 
@@ -231,7 +232,7 @@ register_replica=$REPLICA_URL
 issuer_data_dir=$WORK/issuer
 logs=$LOGS
 EOF
-  # The issuer's database, when its instances use PostgreSQL (the SWITCH line).
+  # The issuer's database, when its instances use PostgreSQL (ISSUER_DB_ARGS).
   if [ ${#ISSUER_DB_ARGS[@]} -gt 0 ]; then echo "issuer_database=$ISSUER_DB_URL"; fi
 }
 
