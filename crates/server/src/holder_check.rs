@@ -109,7 +109,16 @@ fn answer(state: &AppState, asked: &Asked) -> Result<bool, ApiError> {
             return backend
                 .registry()
                 .holder_check(&issuer, &asked.certificate, &asked.id_number)
-                .map_err(|e| ApiError::Internal(e.to_string()));
+                .map_err(|e| {
+                    if e.is_outage() {
+                        tracing::warn!(reason = %e, "issuer's database: no answer to an ID check");
+                        ApiError::Unavailable(
+                            "the ID check cannot be answered now: try again later".into(),
+                        )
+                    } else {
+                        ApiError::Internal(e.to_string())
+                    }
+                });
         }
         Site::Portal(portal) => portal,
     };
@@ -120,7 +129,13 @@ fn answer(state: &AppState, asked: &Asked) -> Result<bool, ApiError> {
         .holder_check(&asked.certificate, &asked.id_number, &|i, n| {
             portal.owns_number(i, n)
         })
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(|e| match e {
+            skillcert_store::register::DbError::Unavailable(why) => {
+                tracing::warn!(reason = %why, "register: no database answers an ID check");
+                ApiError::Unavailable("the ID check cannot be answered now: try again later".into())
+            }
+            e => ApiError::Internal(e.to_string()),
+        })
 }
 
 fn no_store(mut r: Response) -> Response {
@@ -137,6 +152,7 @@ fn no_store(mut r: Response) -> Response {
         (status = 200, description = "the answer; the same for an unknown certificate, after the same time", body = super::schemas::HolderCheckAnswer),
         (status = 400, description = "not {certificate, id_number}", body = ErrorBody),
         (status = 429, description = "too many checks of this certificate or by this client (Retry-After)", body = ErrorBody),
+        (status = 503, description = "the database that holds the answer cannot be reached now", body = ErrorBody),
     ))]
 pub async fn holder_check_api(
     State(state): State<AppState>,
