@@ -12,7 +12,9 @@
 //!
 //! Rows go in groups ([`BatchArgs::group`]): the group's new certificates are recorded in one
 //! database transaction (status entries and numbers included), then signed and their files
-//! written on every core, then marked signed in one transaction. Files are written into
+//! written on every core, then marked signed in one transaction; while one group is signed,
+//! the next is classified and recorded, so the cores are not idle during the database's
+//! work. Files are written into
 //! `DIR/.skillcert-tmp-<pid>/` and renamed into `DIR`, the document last. One batch at a time
 //! per output folder.
 
@@ -137,13 +139,26 @@ struct Run<'a> {
     reg: &'a IssuerDb,
     out: &'a Path,
     roster_dir: PathBuf,
-    tmp: PathBuf,
-    spec: OutputSpec,
+    spec: &'a OutputSpec,
     actor: String,
-    jobs: usize,
     seen: HashMap<String, u64>,
     tally: Tally,
     sheets: Option<Sheets>,
+}
+
+/// A group's rows recorded in the issuer's database, in roster order: what signing takes.
+type Items = Vec<(u64, ToSign, Kind)>;
+
+/// What signing and writing a group reads (shared with the worker threads while the next
+/// group is classified and recorded).
+struct Signing<'a> {
+    issuer: &'a Issuer,
+    out: &'a Path,
+    tmp: &'a Path,
+    spec: &'a OutputSpec,
+    jobs: usize,
+    /// Whether each certificate's page is wanted for the print sheets.
+    pages: bool,
 }
 
 impl Run<'_> {
@@ -239,8 +254,9 @@ impl Run<'_> {
         Ok(work)
     }
 
-    /// Records, signs, writes and marks one group.
-    fn group(&mut self, work: Vec<Work>) -> Result<(), CliError> {
+    /// Records a group's new certificates (pending) in one transaction; returns every row
+    /// to sign, in roster order.
+    fn record(&mut self, work: Vec<Work>) -> Result<Items, CliError> {
         let mut fresh = Vec::new();
         let mut fresh_lines = Vec::new();
         let mut items: Vec<(u64, ToSign, Kind)> = Vec::new();
@@ -265,7 +281,16 @@ impl Run<'_> {
         );
         // Roster order, for the print sheets.
         items.sort_by_key(|(line, _, _)| *line);
-        let results = self.sign_and_write(&items);
+        Ok(items)
+    }
+
+    /// Tallies a signed group, adds its pages to the sheets and marks it signed in one
+    /// transaction.
+    fn finish(
+        &mut self,
+        items: Items,
+        results: Vec<Result<Done, CliError>>,
+    ) -> Result<(), CliError> {
         let mut done: Vec<(Issued, Option<String>)> = Vec::with_capacity(items.len());
         for ((line, t, kind), r) in items.into_iter().zip(results) {
             match r {
@@ -306,7 +331,9 @@ impl Run<'_> {
         self.reg.mark_signed_group(self.issuer, &signed)?;
         Ok(())
     }
+}
 
+impl Signing<'_> {
     /// Signs every item and writes its files, on `jobs` threads; results in item order.
     fn sign_and_write(&self, items: &[(u64, ToSign, Kind)]) -> Vec<Result<Done, CliError>> {
         let next = AtomicUsize::new(0);
@@ -323,8 +350,8 @@ impl Run<'_> {
                 .sign_all_for(t.claims.clone(), holder_id, t.at)?;
             let extras =
                 printing::recorded_extras(t.print.as_deref()).map_err(CliError::refused)?;
-            let page = match (&self.sheets, &self.spec.print) {
-                (Some(_), Some(ctx)) => {
+            let page = match (self.pages, &self.spec.print) {
+                (true, Some(ctx)) => {
                     Some(ctx.printed(&issued, &extras).map_err(CliError::refused)?)
                 }
                 _ => None,
@@ -337,7 +364,7 @@ impl Run<'_> {
             let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
             // The run's temporary folder, shared: every file name holds the certificate's
             // UUID (no folder made and removed per certificate).
-            outputs::write_files(&files, self.out, &self.tmp)?;
+            outputs::write_files(&files, self.out, self.tmp)?;
             Ok((issued, bytes, page))
         };
         let mut slots: Vec<Option<Result<Done, CliError>>> =
@@ -370,6 +397,46 @@ impl Run<'_> {
             .map(|r| r.unwrap_or_else(|| Err(CliError::unreadable("a worker thread failed"))))
             .collect()
     }
+}
+
+/// Issues `rows` in groups of `size`, pipelined: while the worker threads sign and write a
+/// group, the next one is classified and recorded (pending) on this thread; a group is
+/// tallied and marked signed, in roster order, once its files are written. On an error the
+/// group being signed is still finished, and no group after it is started.
+fn groups(
+    run: &mut Run<'_>,
+    signing: &Signing<'_>,
+    rows: Vec<Result<RosterRow, RowError>>,
+    size: usize,
+    bar: &indicatif::ProgressBar,
+) -> Result<(), CliError> {
+    let mut rows = rows.into_iter().peekable();
+    std::thread::scope(|s| {
+        let mut signed: Option<std::thread::ScopedJoinHandle<'_, _>> = None;
+        loop {
+            let next = rows.peek().is_some().then(|| {
+                let group: Vec<_> = rows.by_ref().take(size).collect();
+                bar.inc(group.len() as u64);
+                run.classify(group).and_then(|w| run.record(w))
+            });
+            if let Some(h) = signed.take() {
+                let (items, results) = h
+                    .join()
+                    .map_err(|_| CliError::unreadable("a worker thread failed"))?;
+                run.finish(items, results)?;
+            }
+            match next {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(items)) => {
+                    signed = Some(s.spawn(move || {
+                        let results = signing.sign_and_write(&items);
+                        (items, results)
+                    }));
+                }
+            }
+        }
+    })
 }
 
 /// Runs `issue-batch`.
@@ -407,46 +474,43 @@ pub(crate) fn run(cli: &Ctx, args: &BatchArgs) -> CmdResult {
             .map(usize::from)
             .unwrap_or(1)
     });
+    let tmp = args
+        .out
+        .join(format!(".skillcert-tmp-{}", std::process::id()));
     let mut run = Run {
         issuer: &issuer,
         reg: &reg,
         out: &args.out,
         roster_dir: roster_dir.clone(),
-        tmp: args
-            .out
-            .join(format!(".skillcert-tmp-{}", std::process::id())),
-        spec,
+        spec: &spec,
         actor: cli_actor(cli),
-        jobs,
         seen: HashMap::new(),
         tally: Tally::default(),
         sheets: None,
     };
     if let Some(n) = args.print_sheets {
-        let ctx = run.spec.print.clone().ok_or_else(|| {
+        let ctx = spec.print.clone().ok_or_else(|| {
             CliError::unreadable("--print-sheets needs pdf among --formats".to_owned())
         })?;
         run.sheets = Some(Sheets::new(&args.out, n as usize, ctx)?);
     }
+    let signing = Signing {
+        issuer: &issuer,
+        out: &args.out,
+        tmp: &tmp,
+        spec: &spec,
+        jobs,
+        pages: run.sheets.is_some(),
+    };
     let bar = super::progress::bar(cli, rows.len() as u64, "issuing");
-    let mut rows = rows.into_iter().peekable();
-    let mut result = Ok(());
-    while rows.peek().is_some() {
-        let group: Vec<_> = rows.by_ref().take(args.group as usize).collect();
-        let n = group.len() as u64;
-        result = run.classify(group).and_then(|w| run.group(w));
-        bar.inc(n);
-        if result.is_err() {
-            break;
-        }
-    }
+    let mut result = groups(&mut run, &signing, rows, args.group as usize, &bar);
     if result.is_ok() {
         if let Some(sheets) = &mut run.sheets {
             result = sheets.finish();
         }
     }
     bar.finish_and_clear();
-    let _ = std::fs::remove_dir_all(&run.tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
     result?;
     if let Some(s) = &run.sheets {
         run.tally.sheets = s.written();
