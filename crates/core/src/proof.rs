@@ -262,7 +262,6 @@ pub fn prepare_set(secured: &Value) -> Result<Vec<PreparedProof>, ProofError> {
     let unsecured = Unsecured {
         doc,
         jcs_hash: OnceCell::new(),
-        value: OnceCell::new(),
     };
     let mut out: Vec<PreparedProof> = Vec::with_capacity(proofs.len());
     for (name, proof) in proofs {
@@ -289,13 +288,12 @@ pub fn prepare_set(secured: &Value) -> Result<Vec<PreparedProof>, ProofError> {
     Ok(out)
 }
 
-/// The document without its proof, as each cryptosuite hashes it: the `eddsa-jcs-2022` hash is
-/// computed once for a whole proof set and without copying the document; a copy without the
-/// proof is made only for `eddsa-rdfc-2022` (its canonicalization takes a whole value).
+/// The document without its proof, as each cryptosuite hashes it, read from the secured
+/// document without copying it: the `eddsa-jcs-2022` hash is computed once for a whole proof
+/// set (a set has one proof per cryptosuite, so the `eddsa-rdfc-2022` hash is needed once).
 struct Unsecured<'a> {
     doc: &'a Map<String, Value>,
     jcs_hash: OnceCell<[u8; 32]>,
-    value: OnceCell<Value>,
 }
 
 impl Unsecured<'_> {
@@ -309,11 +307,9 @@ impl Unsecured<'_> {
                     Sha256::digest(jcs::canonicalize_without(self.doc, "proof")?).into();
                 Ok(*self.jcs_hash.get_or_init(|| h))
             }
-            Cryptosuite::EddsaRdfc2022 => suite.hash(self.value.get_or_init(|| {
-                let mut v = self.doc.clone();
-                v.remove("proof");
-                Value::Object(v)
-            })),
+            Cryptosuite::EddsaRdfc2022 => {
+                Ok(Sha256::digest(rdfc::canonicalize_without(self.doc, "proof")?).into())
+            }
         }
     }
 }

@@ -15,9 +15,9 @@
 
 use super::context::{process, ActiveContext, TermDef};
 use super::{Budget, RdfcError};
+use foldhash::HashMap;
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

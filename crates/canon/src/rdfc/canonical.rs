@@ -16,9 +16,9 @@
 //! vector and on generated datasets.
 
 use super::{alike, RdfcError, MAX_BLANK_NODES, MAX_HNDQ_CALLS};
+use foldhash::{HashMap, HashMapExt};
 use oxrdf::{GraphNameRef, Quad, QuadRef, SubjectRef, TermRef};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::fmt::Write;
 
 /// How a statement's blank nodes are written.

@@ -5,8 +5,8 @@
 
 use super::iri::{gen_delim_end, is_absolute_iri, is_keyword, looks_like_keyword};
 use super::{contexts, Budget, RdfcError};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Most remote (bundled) contexts one processing may load, nested.

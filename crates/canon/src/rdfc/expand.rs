@@ -13,7 +13,28 @@ use std::rc::Rc;
 /// Expands a document: the array of expanded top-level node objects.
 pub(super) fn expand_document(doc: &Value, budget: &mut Budget) -> Result<Vec<Value>, RdfcError> {
     let active = Rc::new(ActiveContext::default());
-    let out = expand(&active, None, doc, false, budget, 0, &Path::Root)?;
+    top_level(expand(&active, None, doc, false, budget, 0, &Path::Root)?)
+}
+
+/// Expands a document given as its top-level object read as if it had no member `without`
+/// (a secured document read without its `proof`, with no copy made): the same result as
+/// [`expand_document`] of a copy with that member removed.
+pub(super) fn expand_document_without(
+    doc: &Map<String, Value>,
+    without: &str,
+    budget: &mut Budget,
+) -> Result<Vec<Value>, RdfcError> {
+    // As `expand` does for an object at the top: one step, no property, no scoped context.
+    budget.spend(1)?;
+    let active = Rc::new(ActiveContext::default());
+    let (root, skip) = (&Path::Root, Some(without));
+    top_level(expand_object(
+        &active, None, doc, skip, None, false, budget, 0, root,
+    )?)
+}
+
+/// The top-level node objects of an expanded document.
+fn top_level(out: Value) -> Result<Vec<Value>, RdfcError> {
     let out = match out {
         Value::Object(mut o) if o.len() == 1 && o.contains_key("@graph") => {
             o.remove("@graph").unwrap_or(Value::Null)
@@ -92,9 +113,9 @@ fn expand(
             }
             Ok(Value::Array(out))
         }
-        Value::Object(map) => {
-            expand_object(active, prop, map, scoped, from_map, budget, depth, path)
-        }
+        Value::Object(map) => expand_object(
+            active, prop, map, None, scoped, from_map, budget, depth, path,
+        ),
         scalar => {
             if prop.is_none() || prop == Some("@graph") {
                 return Err(RdfcError::Dropped(format!(
@@ -166,21 +187,24 @@ fn expand_value(
 fn object_contexts(
     active: &Rc<ActiveContext>,
     map: &Map<String, Value>,
+    skip: Option<&str>,
     scoped: Option<ScopedContext>,
     from_map: bool,
     budget: &mut Budget,
 ) -> Result<(Rc<ActiveContext>, Rc<ActiveContext>), RdfcError> {
     let mode = budget.contexts;
     let mut active = active.clone();
+    let present = |k: &&String| Some(k.as_str()) != skip;
     if let Some(prev) = &active.previous {
-        let keeps = map.keys().any(|k| {
+        let len = map.keys().filter(present).count();
+        let keeps = map.keys().filter(present).any(|k| {
             expand_iri(&active, k, false, true)
                 .ok()
                 .flatten()
                 .as_deref()
                 == Some("@value")
-        }) || (map.len() == 1
-            && map.keys().all(|k| {
+        }) || (len == 1
+            && map.keys().filter(present).all(|k| {
                 expand_iri(&active, k, false, true)
                     .ok()
                     .flatten()
@@ -209,7 +233,7 @@ fn object_contexts(
         };
     }
     let type_scoped = active.clone();
-    let mut keys: Vec<&String> = map.keys().collect();
+    let mut keys: Vec<&String> = map.keys().filter(present).collect();
     keys.sort();
     for k in keys {
         if expand_iri(&active, k, false, true)?.as_deref() != Some("@type") {
@@ -231,20 +255,22 @@ fn object_contexts(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Expands a node or value object; `skip` names a member read as absent (only at the top).
 fn expand_object(
     active: &Rc<ActiveContext>,
     prop: Option<&str>,
     map: &Map<String, Value>,
+    skip: Option<&str>,
     scoped: Option<ScopedContext>,
     from_map: bool,
     budget: &mut Budget,
     depth: usize,
     path: &Path<'_>,
 ) -> Result<Value, RdfcError> {
-    let (active, type_scoped) = object_contexts(active, map, scoped, from_map, budget)?;
+    let (active, type_scoped) = object_contexts(active, map, skip, scoped, from_map, budget)?;
     let mut result = Map::new();
     for (key, value) in map {
-        if key == "@context" {
+        if key == "@context" || Some(key.as_str()) == skip {
             continue;
         }
         let kpath = Path::Key(path, key);

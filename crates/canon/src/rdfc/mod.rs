@@ -116,6 +116,19 @@ pub fn canonicalize(doc: &Value) -> Result<String, RdfcError> {
     canonical::canonicalize(&quads, canonical::Method::Fast)
 }
 
+/// [`canonicalize`] of the object `doc` read without its member `without` (a secured
+/// document without its `proof`): the same bytes as for a copy with that member removed,
+/// without making the copy.
+pub fn canonicalize_without(
+    doc: &serde_json::Map<String, Value>,
+    without: &str,
+) -> Result<String, RdfcError> {
+    let mut budget = Budget::new(Contexts::Cached);
+    let expanded = expand::expand_document_without(doc, without, &mut budget)?;
+    let quads = to_rdf::to_dataset(&expanded, &mut budget)?;
+    canonical::canonicalize(&quads, canonical::Method::Fast)
+}
+
 /// The same functions done the slow way, as they were before contexts were kept and the
 /// first-degree labels issued here: every context processed afresh for every document, every
 /// dataset canonicalized by the `rdf-canon` crate. For tests and comparisons.
