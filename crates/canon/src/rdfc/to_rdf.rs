@@ -7,61 +7,81 @@ use super::{Budget, RdfcError};
 use foldhash::{HashMap, HashSet, HashSetExt};
 use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
 
-type Node = BTreeMap<String, Vec<Value>>;
-type Graph = BTreeMap<String, Node>;
+/// A value of a node's property, borrowed from the expanded document where it can be.
+#[derive(Clone, PartialEq)]
+enum Item<'a> {
+    /// A value object (`@value`) of the expanded document.
+    Literal(&'a Map<String, Value>),
+    /// A reference to a node: its `@id` (a blank node relabelled).
+    Ref(Rc<str>),
+    /// A list object's items.
+    List(Vec<Item<'a>>),
+}
+
+/// A node of the node map: its types and its properties' values (JSON-LD 1.1 §7.2, without
+/// copying the expanded document).
+#[derive(Default)]
+struct Node<'a> {
+    types: Vec<Rc<str>>,
+    properties: BTreeMap<Cow<'a, str>, Vec<Item<'a>>>,
+}
+
+type Graph<'a> = BTreeMap<Rc<str>, Node<'a>>;
 
 #[derive(Default)]
-struct NodeMap {
-    graphs: BTreeMap<String, Graph>,
-    labels: HashMap<String, String>,
+struct NodeMap<'a> {
+    graphs: BTreeMap<Rc<str>, Graph<'a>>,
+    labels: HashMap<&'a str, Rc<str>>,
     counter: usize,
 }
 
-impl NodeMap {
-    fn blank(&mut self, old: Option<&str>) -> String {
+impl<'a> NodeMap<'a> {
+    fn blank(&mut self, old: Option<&'a str>) -> Rc<str> {
         if let Some(l) = old.and_then(|o| self.labels.get(o)) {
             return l.clone();
         }
-        let new = format!("_:b{}", self.counter);
+        let new: Rc<str> = format!("_:b{}", self.counter).into();
         self.counter += 1;
         if let Some(o) = old {
-            self.labels.insert(o.to_owned(), new.clone());
+            self.labels.insert(o, new.clone());
         }
         new
     }
 
-    fn node(&mut self, graph: &str, id: &str) -> &mut Node {
-        let g = self.graphs.entry(graph.to_owned()).or_default();
-        g.entry(id.to_owned()).or_insert_with(|| {
-            let mut n = Node::new();
-            n.insert("@id".into(), vec![Value::String(id.to_owned())]);
-            n
-        })
+    fn node(&mut self, graph: &Rc<str>, id: &Rc<str>) -> &mut Node<'a> {
+        let g = self.graphs.entry(graph.clone()).or_default();
+        g.entry(id.clone()).or_default()
     }
 }
 
-fn add_unique(values: &mut Vec<Value>, v: Value) {
+fn add_unique<T: PartialEq>(values: &mut Vec<T>, v: T) {
     if !values.contains(&v) {
         values.push(v);
     }
 }
 
 /// Where a generated element goes.
-struct Target<'a> {
-    graph: &'a str,
-    subject: Option<&'a str>,
-    property: Option<&'a str>,
+struct Target<'t, 'a> {
+    graph: &'t Rc<str>,
+    subject: Option<&'t Rc<str>>,
+    property: Option<&'t Cow<'a, str>>,
 }
 
 /// Adds `v` to the target subject's property (no duplicates when `unique`).
-fn add_to_subject(map: &mut NodeMap, t: &Target<'_>, v: Value, unique: bool) {
+fn add_to_subject<'a>(map: &mut NodeMap<'a>, t: &Target<'_, 'a>, v: Item<'a>, unique: bool) {
     if let (Some(s), Some(p)) = (t.subject, t.property) {
-        let vals = map.node(t.graph, s).entry(p.to_owned()).or_default();
+        let node = map.node(t.graph, s);
+        let vals = match node.properties.get_mut(p.as_ref()) {
+            Some(vals) => vals,
+            None => node.properties.entry(p.clone()).or_default(),
+        };
         if unique {
             add_unique(vals, v);
         } else {
@@ -70,11 +90,11 @@ fn add_to_subject(map: &mut NodeMap, t: &Target<'_>, v: Value, unique: bool) {
     }
 }
 
-fn generate(
-    el: &Value,
-    map: &mut NodeMap,
-    t: &Target<'_>,
-    list: &mut Option<Vec<Value>>,
+fn generate<'a>(
+    el: &'a Value,
+    map: &mut NodeMap<'a>,
+    t: &Target<'_, 'a>,
+    list: &mut Option<Vec<Item<'a>>>,
     budget: &mut Budget,
 ) -> Result<(), RdfcError> {
     budget.spend(1)?;
@@ -94,18 +114,15 @@ fn generate(
     };
     if obj.contains_key("@value") {
         match list {
-            Some(l) => l.push(el.clone()),
-            None => add_to_subject(map, t, el.clone(), true),
+            Some(l) => l.push(Item::Literal(obj)),
+            None => add_to_subject(map, t, Item::Literal(obj), true),
         }
         return Ok(());
     }
     if let Some(items) = obj.get("@list") {
         let mut inner = Some(Vec::new());
         generate(items, map, t, &mut inner, budget)?;
-        let l = Value::Object(Map::from_iter([(
-            "@list".to_owned(),
-            Value::Array(inner.unwrap_or_default()),
-        )]));
+        let l = Item::List(inner.unwrap_or_default());
         match list {
             Some(outer) => outer.push(l),
             None => add_to_subject(map, t, l, false),
@@ -117,37 +134,32 @@ fn generate(
 
 /// A node object: its node in the graph, a reference from the subject (or list) it is under,
 /// its types, its named graph and its properties.
-fn generate_node(
-    obj: &Map<String, Value>,
-    map: &mut NodeMap,
-    t: &Target<'_>,
-    list: &mut Option<Vec<Value>>,
+fn generate_node<'a>(
+    obj: &'a Map<String, Value>,
+    map: &mut NodeMap<'a>,
+    t: &Target<'_, 'a>,
+    list: &mut Option<Vec<Item<'a>>>,
     budget: &mut Budget,
 ) -> Result<(), RdfcError> {
-    let id = match obj.get("@id").and_then(Value::as_str) {
+    let id: Rc<str> = match obj.get("@id").and_then(Value::as_str) {
         Some(i) if i.starts_with("_:") => map.blank(Some(i)),
-        Some(i) => i.to_owned(),
+        Some(i) => i.into(),
         None => map.blank(None),
     };
     map.node(t.graph, &id);
-    let reference = Value::Object(Map::from_iter([(
-        "@id".to_owned(),
-        Value::String(id.clone()),
-    )]));
+    let reference = Item::Ref(id.clone());
     match list {
         Some(l) => l.push(reference),
         None => add_to_subject(map, t, reference, true),
     }
     if let Some(Value::Array(types)) = obj.get("@type") {
         for ty in types {
-            let ty = match ty.as_str() {
-                Some(s) if s.starts_with("_:") => Value::String(map.blank(Some(s))),
-                _ => ty.clone(),
+            // Expanded types are strings; anything else is refused as an empty IRI later.
+            let ty: Rc<str> = match ty.as_str() {
+                Some(s) if s.starts_with("_:") => map.blank(Some(s)),
+                s => s.unwrap_or_default().into(),
             };
-            add_unique(
-                map.node(t.graph, &id).entry("@type".into()).or_default(),
-                ty,
-            );
+            add_unique(&mut map.node(t.graph, &id).types, ty);
         }
     }
     if let Some(g) = obj.get("@graph") {
@@ -158,15 +170,18 @@ fn generate_node(
         };
         generate(g, map, &inner, &mut None, budget)?;
     }
-    let mut keys: Vec<&String> = obj.keys().filter(|k| !k.starts_with('@')).collect();
+    let mut keys: Vec<&'a String> = obj.keys().filter(|k| !k.starts_with('@')).collect();
     keys.sort();
     for k in keys {
-        let prop = if k.starts_with("_:") {
-            map.blank(Some(k))
+        let prop: Cow<'a, str> = if k.starts_with("_:") {
+            Cow::Owned(map.blank(Some(k)).to_string())
         } else {
-            k.clone()
+            Cow::Borrowed(k)
         };
-        map.node(t.graph, &id).entry(prop.clone()).or_default();
+        let node = map.node(t.graph, &id);
+        if !node.properties.contains_key(prop.as_ref()) {
+            node.properties.insert(prop.clone(), Vec::new());
+        }
         let inner = Target {
             graph: t.graph,
             subject: Some(&id),
@@ -286,28 +301,22 @@ fn literal(obj: &Map<String, Value>) -> Result<Term, RdfcError> {
 }
 
 fn object(
-    item: &Value,
+    item: &Item<'_>,
     quads: &mut Vec<(NamedOrBlankNode, NamedNode, Term)>,
     next_blank: &mut usize,
 ) -> Result<Term, RdfcError> {
-    let obj = item
-        .as_object()
-        .ok_or_else(|| RdfcError::Syntax("an expanded value that is not an object".into()))?;
-    if let Some(Value::Array(items)) = obj.get("@list") {
-        return list(items, quads, next_blank);
-    }
-    if obj.contains_key("@value") {
-        return literal(obj);
-    }
-    let id = obj.get("@id").and_then(Value::as_str).unwrap_or_default();
-    Ok(match subject(id)? {
-        NamedOrBlankNode::NamedNode(n) => n.into(),
-        NamedOrBlankNode::BlankNode(b) => b.into(),
+    Ok(match item {
+        Item::List(items) => return list(items, quads, next_blank),
+        Item::Literal(obj) => return literal(obj),
+        Item::Ref(id) => match subject(id)? {
+            NamedOrBlankNode::NamedNode(n) => n.into(),
+            NamedOrBlankNode::BlankNode(b) => b.into(),
+        },
     })
 }
 
 fn list(
-    items: &[Value],
+    items: &[Item<'_>],
     quads: &mut Vec<(NamedOrBlankNode, NamedNode, Term)>,
     next_blank: &mut usize,
 ) -> Result<Term, RdfcError> {
@@ -341,8 +350,9 @@ fn list(
 /// The RDF dataset of an expanded document: its statements, each once, in the order made.
 pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Vec<Quad>, RdfcError> {
     let mut map = NodeMap::default();
+    let default: Rc<str> = "@default".into();
     let top = Target {
-        graph: "@default",
+        graph: &default,
         subject: None,
         property: None,
     };
@@ -353,7 +363,7 @@ pub(super) fn to_dataset(expanded: &[Value], budget: &mut Budget) -> Result<Vec<
     let mut next_blank = 0usize;
     let type_iri = named(&format!("{RDF}type"))?;
     for (gname, graph) in &map.graphs {
-        let g: GraphName = match gname.as_str() {
+        let g: GraphName = match gname.as_ref() {
             "@default" => GraphName::DefaultGraph,
             other => match subject(other)? {
                 NamedOrBlankNode::NamedNode(n) => n.into(),
@@ -400,27 +410,20 @@ fn distinct<T: Eq + std::hash::Hash + Clone>(items: Vec<T>) -> Vec<T> {
 /// The statements of one node (its lists' statements included).
 fn node_quads(
     id: &str,
-    node: &Node,
+    node: &Node<'_>,
     type_iri: &NamedNode,
     next_blank: &mut usize,
 ) -> Result<Vec<(NamedOrBlankNode, NamedNode, Term)>, RdfcError> {
     let s = subject(id)?;
     let mut quads = Vec::new();
-    for (p, values) in node {
-        if p == "@id" {
-            continue;
-        }
-        if p == "@type" {
-            for t in values {
-                let t = t.as_str().unwrap_or_default();
-                let o: Term = match subject(t)? {
-                    NamedOrBlankNode::NamedNode(n) => n.into(),
-                    NamedOrBlankNode::BlankNode(b) => b.into(),
-                };
-                quads.push((s.clone(), type_iri.clone(), o));
-            }
-            continue;
-        }
+    for t in &node.types {
+        let o: Term = match subject(t)? {
+            NamedOrBlankNode::NamedNode(n) => n.into(),
+            NamedOrBlankNode::BlankNode(b) => b.into(),
+        };
+        quads.push((s.clone(), type_iri.clone(), o));
+    }
+    for (p, values) in &node.properties {
         if p.starts_with("_:") {
             return Err(RdfcError::Iri(format!("{p}: a blank node property")));
         }
