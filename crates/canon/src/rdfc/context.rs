@@ -7,6 +7,7 @@ use super::iri::{gen_delim_end, is_absolute_iri, is_keyword, looks_like_keyword}
 use super::{contexts, Budget, RdfcError};
 use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// Most remote (bundled) contexts one processing may load, nested.
@@ -215,7 +216,7 @@ fn context_defaults(result: &mut ActiveContext, map: &Map<String, Value>) -> Res
             Value::String(s) => {
                 let e = expand_iri(result, s, true, true)?;
                 match e {
-                    Some(iri) if is_absolute_iri(&iri) => Some(iri),
+                    Some(iri) if is_absolute_iri(&iri) => Some(iri.into_owned()),
                     _ => return Err(RdfcError::context("@vocab must be an absolute IRI")),
                 }
             }
@@ -472,7 +473,8 @@ fn term_iri(
                 };
             } else if term.contains('/') {
                 let e = expand_iri(active, term, false, true)?;
-                def.iri = Some(e.filter(|e| is_absolute_iri(e)).ok_or_else(bad)?);
+                let e = e.filter(|e| is_absolute_iri(e)).ok_or_else(bad)?;
+                def.iri = Some(e.into_owned());
             } else if term == "@type" {
                 def.iri = Some("@type".into());
             } else {
@@ -538,45 +540,45 @@ fn expand_iri_local(
             }
         }
     }
-    expand_iri(active, value, document_relative, vocab)
+    Ok(expand_iri(active, value, document_relative, vocab)?.map(Cow::into_owned))
 }
 
 /// IRI expansion (§5.2.2). `Ok(None)`: the value maps to nothing (a keyword-like word or an
 /// explicitly unmapped term).
-pub(super) fn expand_iri(
-    active: &ActiveContext,
-    value: &str,
+pub(super) fn expand_iri<'a>(
+    active: &'a ActiveContext,
+    value: &'a str,
     document_relative: bool,
     vocab: bool,
-) -> Result<Option<String>, RdfcError> {
+) -> Result<Option<Cow<'a, str>>, RdfcError> {
     if is_keyword(value) {
-        return Ok(Some(value.to_owned()));
+        return Ok(Some(Cow::Borrowed(value)));
     }
     if looks_like_keyword(value) {
         return Ok(None);
     }
     if let Some(d) = active.terms.get(value) {
         if d.iri.as_deref().is_some_and(is_keyword) || vocab {
-            return Ok(d.iri.clone());
+            return Ok(d.iri.as_deref().map(Cow::Borrowed));
         }
     }
     if let Some(i) = value.get(1..).and_then(|r| r.find(':')) {
         let (prefix, suffix) = (&value[..=i], &value[i + 2..]);
         if prefix == "_" || suffix.starts_with("//") {
-            return Ok(Some(value.to_owned()));
+            return Ok(Some(Cow::Borrowed(value)));
         }
         if let Some(d) = active.terms.get(prefix) {
             if let (Some(p), true) = (&d.iri, d.prefix) {
-                return Ok(Some(format!("{p}{suffix}")));
+                return Ok(Some(Cow::Owned(format!("{p}{suffix}"))));
             }
         }
         if is_absolute_iri(value) {
-            return Ok(Some(value.to_owned()));
+            return Ok(Some(Cow::Borrowed(value)));
         }
     }
     if vocab {
         if let Some(v) = &active.vocab {
-            return Ok(Some(format!("{v}{value}")));
+            return Ok(Some(Cow::Owned(format!("{v}{value}"))));
         }
     }
     if document_relative {
@@ -588,5 +590,5 @@ pub(super) fn expand_iri(
             }
         }
     }
-    Ok(Some(value.to_owned()))
+    Ok(Some(Cow::Borrowed(value)))
 }

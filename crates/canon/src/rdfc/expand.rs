@@ -152,7 +152,7 @@ fn expand_value(
             .ok_or_else(|| RdfcError::Dropped(format!("{path}: {s} maps to nothing")))?;
         return Ok(Value::Object(Map::from_iter([(
             "@id".to_owned(),
-            Value::String(iri),
+            Value::String(iri.into_owned()),
         )])));
     }
     let mut out = Map::new();
@@ -402,7 +402,7 @@ fn expand_keyword(
             let s = value.as_str().ok_or_else(|| bad("@id must be a string"))?;
             let iri = expand_iri(active, s, true, false)?
                 .ok_or_else(|| RdfcError::Dropped(format!("{path}: {s} maps to nothing")))?;
-            Value::String(iri)
+            Value::String(iri.into_owned())
         }
         "@type" => expand_types(type_scoped, value, result, path)?,
         "@graph" => Value::Array(as_array(expand(
@@ -541,7 +541,7 @@ fn expand_types(
         let iri = expand_iri(type_scoped, s, true, true)?
             .filter(|i| is_absolute_iri(i) || i == "@json")
             .ok_or_else(|| RdfcError::Dropped(format!("{path}: type {s} is not defined")))?;
-        types.push(Value::String(iri));
+        types.push(Value::String(iri.into_owned()));
     }
     Ok(Value::Array(types))
 }
