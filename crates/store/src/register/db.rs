@@ -136,6 +136,16 @@ impl StoredItem {
     /// The row of `item` reported by `_issuer`: its digest as sent, its body as stored (a
     /// record's holder ID replaced by its keyed hash under `key`, the nonce dropped).
     pub fn of(_issuer: &str, item: &Item, key: &skillcert::keys::IdKey) -> StoredItem {
+        StoredItem::with_digest(item, key, None)
+    }
+
+    /// [`StoredItem::of`] with the item's digest when the caller has it already (the
+    /// receipt's), else computed.
+    pub(super) fn with_digest(
+        item: &Item,
+        key: &skillcert::keys::IdKey,
+        digest: Option<String>,
+    ) -> StoredItem {
         let (kind, number) = match item {
             Item::Certificate(r) => ("certificate", r.number.clone()),
             Item::Status(_) => ("status", None),
@@ -146,7 +156,7 @@ impl StoredItem {
         };
         StoredItem {
             item: item.key(),
-            digest: item.digest(),
+            digest: digest.unwrap_or_else(|| item.digest()),
             kind,
             credential: item.credential_id().to_owned(),
             number,

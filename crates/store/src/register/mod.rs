@@ -197,10 +197,18 @@ impl Register {
         }
         let receipt =
             sign_receipt(portal, bundle, now).map_err(|e| IngestError::Receipt(e.to_string()))?;
+        // The receipt lists every item's digest in order: computed once, for both.
+        let digests = receipt.get("items").and_then(|v| v.as_array());
+        let digest = |i: usize, item: &Item| {
+            let listed = digests?.get(i)?;
+            (listed.get("item")?.as_str()? == item.key())
+                .then(|| Some(listed.get("digest")?.as_str()?.to_owned()))?
+        };
         let items: Vec<StoredItem> = bundle
             .items
             .iter()
-            .map(|i| StoredItem::of(&bundle.issuer, i, &self.id_key))
+            .enumerate()
+            .map(|(n, i)| StoredItem::with_digest(i, &self.id_key, digest(n, i)))
             .collect();
         let stored = self.db.ingest(
             &bundle.issuer,
@@ -408,6 +416,8 @@ fn open_pg(url: &str, read_url: Option<&str>) -> Result<PrimaryAndReplica, DbErr
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_batch;
 #[cfg(test)]
 #[cfg(feature = "postgres")]
 mod tests_replica;

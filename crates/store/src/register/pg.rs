@@ -8,11 +8,11 @@ use super::db::{
     asked_credentials, claims, first_orphan, first_taken, Db, DbError, Refused, Row, StoredItem,
     BY_NUMBER_WHERE, MIGRATIONS,
 };
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 /// Connections per portal process (per database: the primary and the replica each).
@@ -55,11 +55,40 @@ fn e(err: postgres::Error) -> DbError {
     }
 }
 
+/// One connection and the statements prepared on it (the reads', by their SQL): a read is
+/// one round trip instead of two (parse, then execute).
+struct Conn {
+    client: Client,
+    prepared: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    /// `sql`, prepared on this connection the first time.
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, DbError> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(e)?;
+        self.prepared.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    /// The rows of the prepared `sql`.
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, DbError> {
+        let s = self.prepared(sql)?;
+        self.client.query(&s, params).map_err(e)
+    }
+}
+
 /// The PostgreSQL register.
 pub(super) struct PgDb {
     config: postgres::Config,
     role: Role,
-    pool: Vec<Mutex<Option<Client>>>,
+    pool: Vec<Mutex<Option<Conn>>>,
     /// The schema was migrated (primary) or found known (replica) on some connection.
     schema_ok: AtomicBool,
 }
@@ -125,7 +154,7 @@ impl PgDb {
     }
 
     /// A new connection; the first one migrates the primary or checks the replica's schema.
-    fn connect(&self) -> Result<Client, DbError> {
+    fn connect(&self) -> Result<Conn, DbError> {
         let mut c = self.config.connect(NoTls).map_err(|err| {
             let code = err.code().map(|c| c.code().to_owned()).unwrap_or_default();
             // Wrong role, password or database name: configuration, not an outage.
@@ -147,11 +176,14 @@ impl PgDb {
             }
             self.schema_ok.store(true, Ordering::Release);
         }
-        Ok(c)
+        Ok(Conn {
+            client: c,
+            prepared: HashMap::new(),
+        })
     }
 
     /// A free slot of the pool (or the first one, waiting).
-    fn slot(&self) -> MutexGuard<'_, Option<Client>> {
+    fn slot(&self) -> MutexGuard<'_, Option<Conn>> {
         for m in &self.pool {
             if let Ok(g) = m.try_lock() {
                 return g;
@@ -166,10 +198,10 @@ impl PgDb {
     /// idempotent, so running it again never stores anything twice.
     fn with_client<T>(
         &self,
-        mut f: impl FnMut(&mut Client) -> Result<T, DbError>,
+        mut f: impl FnMut(&mut Conn) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let mut slot = self.slot();
-        let kept = slot.as_ref().is_some_and(|c| !c.is_closed());
+        let kept = slot.as_ref().is_some_and(|c| !c.client.is_closed());
         if !kept {
             *slot = None;
             *slot = Some(self.connect()?);
@@ -323,13 +355,12 @@ impl Db for PgDb {
 
     fn receipt_for(&self, bundle: &str, portal: &str) -> Result<Option<Value>, DbError> {
         let r = self.with_client(|c| {
-            c.query_opt(
+            c.query(
                 "SELECT json FROM register_receipts WHERE bundle = $1 AND portal = $2",
                 &[&bundle, &portal],
             )
-            .map_err(e)
         })?;
-        r.map(|r| parse(r.get(0))).transpose()
+        r.first().map(|r| parse(r.get(0))).transpose()
     }
 
     fn ingest(
@@ -341,15 +372,18 @@ impl Db for PgDb {
         receipt: &Value,
         at: &str,
     ) -> Result<Result<Value, Refused>, DbError> {
-        self.with_client(|c| ingest_tx(c, issuer, bundle, portal, items, receipt, at))
+        self.with_client(|c| ingest_tx(&mut c.client, issuer, bundle, portal, items, receipt, at))
     }
 
     fn by_number(&self, number: &str) -> Result<Vec<Row>, DbError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM register_items WHERE {}",
-            BY_NUMBER_WHERE.replace("{P}", "$1")
-        );
-        let rows = self.with_client(|c| c.query(&sql, &[&number]).map_err(e))?;
+        static SQL: OnceLock<String> = OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT {COLUMNS} FROM register_items WHERE {}",
+                BY_NUMBER_WHERE.replace("{P}", "$1")
+            )
+        });
+        let rows = self.with_client(|c| c.query(sql, &[&number]))?;
         Ok(rows.iter().rev().map(row).collect())
     }
 
@@ -359,20 +393,18 @@ impl Db for PgDb {
                 "SELECT body FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'status' ORDER BY seq",
                 &[&issuer, &credential],
             )
-            .map_err(e)
         })?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     fn first_received(&self, issuer: &str, credential: &str) -> Result<Option<String>, DbError> {
         let r = self.with_client(|c| {
-            c.query_opt(
+            c.query(
                 "SELECT received_at FROM register_items WHERE issuer = $1 AND credential = $2 AND kind = 'certificate' ORDER BY seq LIMIT 1",
                 &[&issuer, &credential],
             )
-            .map_err(e)
         })?;
-        Ok(r.map(|r| r.get(0)))
+        Ok(r.first().map(|r| r.get(0)))
     }
 
     fn export(&self, each: &mut dyn FnMut(&Row) -> Result<(), DbError>) -> Result<u64, DbError> {
@@ -384,7 +416,7 @@ impl Db for PgDb {
         let sql =
             format!("SELECT {COLUMNS} FROM register_items WHERE seq > $1 ORDER BY seq LIMIT 10000");
         self.with_client(|c| loop {
-            let rows = c.query(&sql, &[&last]).map_err(e)?;
+            let rows = c.client.query(&sql, &[&last]).map_err(e)?;
             if rows.is_empty() {
                 return Ok(n);
             }
@@ -399,7 +431,8 @@ impl Db for PgDb {
 
     fn count(&self) -> Result<u64, DbError> {
         let n: i64 = self.with_client(|c| {
-            c.query_one("SELECT COUNT(*) FROM register_items", &[])
+            c.client
+                .query_one("SELECT COUNT(*) FROM register_items", &[])
                 .map(|r| r.get(0))
                 .map_err(e)
         })?;
@@ -408,7 +441,7 @@ impl Db for PgDb {
 
     fn keyed(&self) -> Result<u64, DbError> {
         let n: i64 = self.with_client(|c| {
-            c.query_one(
+            c.client.query_one(
                 "SELECT COUNT(*) FROM register_items WHERE kind = 'certificate' AND body LIKE '%\"holderIdMac\"%'",
                 &[],
             )
