@@ -46,16 +46,7 @@ pub async fn verify_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Report, Ap
         && bytes.len() <= INLINE_LIMIT
         && matches!(&state.site, Site::Issuer { backend, .. } if backend.verifies_inline())
     {
-        // Tokens and QR texts: parsed here, checked together with those of concurrent
-        // requests (signatures in one batch).
-        match skillcert_qrimage::parse_bytes(&bytes) {
-            Ok(u) => {
-                super::coalesce::Coalescer::shared()
-                    .check(state.verifier(), u)
-                    .await?
-            }
-            Err(e) => Report::from(e),
-        }
+        check(state, &bytes)
     } else {
         let permit = if image {
             Some(image_permit(state).await?)

@@ -21,7 +21,6 @@ pub mod backend;
 pub mod batch;
 pub mod bodies;
 pub mod client_ip;
-mod coalesce;
 mod costly;
 mod counters;
 pub mod demo;
