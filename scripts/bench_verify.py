@@ -24,7 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import OKPKey
 
 # base58 and the eddsa-jcs-2022 hash: the independent trust list signer's (tests/tooling).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tooling"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "cli", "tests", "tooling"))
 from trust_list import b58decode, b58encode, hash_data  # noqa: E402
 
 warnings.simplefilter("ignore")  # joserfc: "EdDSA" is deprecated by RFC 9864
