@@ -192,7 +192,7 @@ impl Run<'_> {
                     let kind = match r.state {
                         RecordState::Pending => Kind::Pending,
                         RecordState::Issued
-                            if outputs::files_intact(self.out, uuid, sha, &self.spec) =>
+                            if outputs::files_intact(self.out, uuid, sha, self.spec) =>
                         {
                             self.tally.already += 1;
                             if self.sheets.is_none() {
@@ -360,7 +360,7 @@ impl Signing<'_> {
                 return Ok((issued, 0, page));
             }
             // The sheets' page (photo read once) is the PDF's page too.
-            let files = outputs::render_files(&issued, &extras, &self.spec, page.as_ref())?;
+            let files = outputs::render_files(&issued, &extras, self.spec, page.as_ref())?;
             let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
             // The run's temporary folder, shared: every file name holds the certificate's
             // UUID (no folder made and removed per certificate).
