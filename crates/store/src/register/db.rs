@@ -225,6 +225,7 @@ pub trait Db: Send + Sync {
     fn keyed(&self) -> Result<u64, DbError>;
 }
 
+#[cfg(feature = "postgres")]
 /// The certificates a bundle's status changes are about that the bundle does not record
 /// before them: the ones [`first_orphan`] asks the database about, each once, in order.
 pub(super) fn asked_credentials(items: &[StoredItem]) -> Vec<&str> {
@@ -240,6 +241,7 @@ pub(super) fn asked_credentials(items: &[StoredItem]) -> Vec<&str> {
     asked
 }
 
+#[cfg(feature = "postgres")]
 /// The numbers a bundle claims, each with the certificate of the first item that carries it
 /// (the one that owns it if nobody did before), sorted by number: concurrent ingestions that
 /// claim the same numbers take their locks in the same order.
@@ -255,6 +257,7 @@ pub(super) fn claims(items: &[StoredItem]) -> Vec<(&str, &str)> {
     out
 }
 
+#[cfg(feature = "postgres")]
 /// The first item whose number another certificate of the issuer owns, given the owner of
 /// each number the bundle claims (after its claims were recorded): what checking item by
 /// item finds.
