@@ -110,7 +110,7 @@ pub fn to_nquads(doc: &Value) -> Result<String, RdfcError> {
 ///
 /// Contexts processed for an earlier document on this thread are reused, and when the
 /// first-degree hashes settle every blank node the labels are issued without the `rdf-canon`
-/// crate; [`reference`] does neither, and gives the same bytes.
+/// crate; [`reference`](mod@reference) does neither, and gives the same bytes.
 pub fn canonicalize(doc: &Value) -> Result<String, RdfcError> {
     let quads = statements(doc, Contexts::Cached)?;
     canonical::canonicalize(&quads, canonical::Method::Fast)
