@@ -12,8 +12,12 @@ pub(crate) fn server_url() -> String {
 
 /// A new, empty database on the test server (the tests' role may create them); its URL.
 pub(crate) fn fresh_database() -> String {
-    let url = server_url();
-    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    fresh_database_on(&server_url())
+}
+
+/// A new, empty database on the server of `url`; its URL.
+pub(crate) fn fresh_database_on(url: &str) -> String {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     let (server, _) = url.rsplit_once('/').unwrap();

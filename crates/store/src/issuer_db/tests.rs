@@ -10,7 +10,7 @@ fn setup() -> (tempfile::TempDir, Issuer, IssuerDb) {
     (dir, issuer, reg)
 }
 
-fn req(name: &str) -> CheckedRequest {
+pub(super) fn req(name: &str) -> CheckedRequest {
     let (_, r) = IssuanceRequest::parse(
         format!(
             r#"{{"holder": {{"name": "{name}"}}, "program": {{"name": "Welder", "code": "W-1"}},

@@ -3,23 +3,11 @@
 //! credential). Each test gets its own database on the server `scripts/test.sh` starts.
 
 use super::idempotency::KeyState;
+use super::tests::req;
 use super::*;
 use crate::test_pg::fresh_database;
-use skillcert::request::IssuanceRequest;
 use std::collections::HashSet;
 use std::sync::Arc;
-
-fn req(name: &str) -> CheckedRequest {
-    let (_, r) = IssuanceRequest::parse(
-        format!(
-            r#"{{"holder": {{"name": "{name}"}}, "program": {{"name": "Welder", "code": "W-1"}},
-                "level": {{"framework": "cn-nvq", "value": "3"}}}}"#
-        )
-        .as_bytes(),
-    )
-    .unwrap();
-    r
-}
 
 /// An issuer in a temporary data dir and its database on a fresh PostgreSQL database.
 fn setup() -> (tempfile::TempDir, Issuer, String, IssuerDb) {

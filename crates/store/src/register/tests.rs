@@ -241,17 +241,10 @@ pub(in crate::register) mod suite {
     }
 }
 
-/// A new, empty database on the server of `url` (the tests' role may create them): each
-/// PostgreSQL test gets its own, since a register refuses to open without the secret its
-/// keyed hashes were made with.
+/// Each PostgreSQL test gets a database of its own, since a register refuses to open without
+/// the secret its keyed hashes were made with.
 #[cfg(feature = "postgres")]
-pub(super) fn fresh_database(url: &str) -> String {
-    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (server, _) = url.rsplit_once('/').unwrap();
-    format!("{server}/{name}")
-}
+pub(super) use crate::test_pg::fresh_database_on as fresh_database;
 
 /// The same suite on PostgreSQL: `SKILLCERT_TEST_POSTGRES` names the server `scripts/test.sh`
 /// starts (`scripts/postgres.sh`). Without it the test fails: it never skips.
